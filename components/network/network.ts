@@ -1,0 +1,198 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+
+export interface NetworkArgs {
+    /**
+     * CIDR of the VPC, /16 to /20. A plain string: subnets are planned from it when the
+     * component is constructed. Default `10.0.0.0/16`.
+     */
+    readonly cidrBlock?: string;
+    /** Availability zones to spread subnets over (2–6). Default 3. */
+    readonly availabilityZoneCount?: number;
+    /**
+     * NAT gateways for the private subnets: `one-per-az` keeps egress working when a zone
+     * fails, `single` saves cost, `none` leaves private subnets without internet egress.
+     * Default `one-per-az`.
+     */
+    readonly natGateways?: NatGatewayMode;
+    /** Retention of the VPC flow log group, in days (a CloudWatch Logs retention value). Default 90. */
+    readonly flowLogRetentionInDays?: pulumi.Input<number>;
+    /** Tags added to every resource, on top of the provider's default tags. */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A VPC across availability zones with public, private and database subnets, NAT egress,
+ * an isolated database tier, VPC flow logs to CloudWatch and an S3 gateway endpoint.
+ * The region is the provider's: pass one with `{ provider }`.
+ */
+export class Network extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly cidrBlock: pulumi.Output<string>;
+    public readonly region: pulumi.Output<string>;
+    public readonly availabilityZones: pulumi.Output<string[]>;
+    public readonly publicSubnetIds: pulumi.Output<string[]>;
+    public readonly privateSubnetIds: pulumi.Output<string[]>;
+    public readonly databaseSubnetIds: pulumi.Output<string[]>;
+    public readonly privateRouteTableIds: pulumi.Output<string[]>;
+    public readonly databaseRouteTableId: pulumi.Output<string>;
+    public readonly natGatewayIds: pulumi.Output<string[]>;
+    public readonly flowLogGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: NetworkArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("keel:network:Network", name, args, opts);
+
+        const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
+        const zoneCount = args.availabilityZoneCount ?? 3;
+        const natMode = args.natGateways ?? "one-per-az";
+        const layout = planSubnets(cidrBlock, zoneCount);
+        const defaults = { parent: this };
+        const named = (suffix: string) => pulumi.output(args.tags ?? {}).apply((tags) => ({ ...tags, Name: `${name}-${suffix}` }));
+
+        const region = aws.getRegionOutput({}, defaults).region;
+        const accountId = aws.getCallerIdentityOutput({}, defaults).accountId;
+        const zones = aws
+            .getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, defaults)
+            .names.apply((names) => {
+                if (names.length < zoneCount) throw new Error(`${name}: the region offers ${names.length} availability zones, ${zoneCount} requested`);
+                return names.slice(0, zoneCount);
+            });
+
+        const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
+            cidrBlock,
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+            tags: named("vpc"),
+        }, defaults);
+
+        // The default security group admits all traffic between its members; strip its rules
+        // so nothing lands in it by accident (CIS AWS 5.4).
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: named("default-sg") }, defaults);
+
+        const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named("igw") }, defaults);
+
+        const subnetRoleTags: Record<SubnetTier, Record<string, string>> = {
+            // Where Kubernetes load balancer controllers place public and internal load balancers.
+            public: { "kubernetes.io/role/elb": "1" },
+            private: { "kubernetes.io/role/internal-elb": "1" },
+            database: {},
+        };
+        const subnets = (tier: SubnetTier) =>
+            layout[tier].map((cidr, zone) =>
+                new aws.ec2.Subnet(`${name}-${tier}-${zone}`, {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones.apply((z) => z[zone]),
+                    // Nothing gets a public address implicitly, not even in public subnets.
+                    mapPublicIpOnLaunch: false,
+                    tags: named(`${tier}-${zone}`).apply((tags) => ({ ...tags, ...subnetRoleTags[tier], "keel:tier": tier })),
+                }, defaults),
+            );
+        const publicSubnets = subnets("public");
+        const privateSubnets = subnets("private");
+        const databaseSubnets = subnets("database");
+
+        const publicRouteTable = new aws.ec2.RouteTable(`${name}-public`, {
+            vpcId: vpc.id,
+            routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
+            tags: named("public"),
+        }, defaults);
+        publicSubnets.forEach((subnet, zone) =>
+            new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id }, defaults));
+
+        const natGateways = [...Array(natGatewayCount(natMode, zoneCount)).keys()].map((zone) => {
+            const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags: named(`nat-${zone}`) }, defaults);
+            return new aws.ec2.NatGateway(`${name}-nat-${zone}`, {
+                allocationId: eip.id,
+                subnetId: publicSubnets[zone].id,
+                connectivityType: "public",
+                tags: named(`nat-${zone}`),
+            }, { ...defaults, dependsOn: [internetGateway] });
+        });
+
+        const privateRouteTables = privateSubnets.map((subnet, zone) => {
+            const nat = natGatewayForZone(natMode, zone);
+            const routeTable = new aws.ec2.RouteTable(`${name}-private-${zone}`, {
+                vpcId: vpc.id,
+                routes: nat === undefined ? [] : [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateways[nat].id }],
+                tags: named(`private-${zone}`),
+            }, defaults);
+            new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: routeTable.id }, defaults);
+            return routeTable;
+        });
+
+        // The database tier has no route to the internet in either direction.
+        const databaseRouteTable = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, tags: named("database") }, defaults);
+        databaseSubnets.forEach((subnet, zone) =>
+            new aws.ec2.RouteTableAssociation(`${name}-database-${zone}`, { subnetId: subnet.id, routeTableId: databaseRouteTable.id }, defaults));
+
+        // Backups and artifacts reach S3 without NAT charges or internet exposure.
+        new aws.ec2.VpcEndpoint(`${name}-s3`, {
+            vpcId: vpc.id,
+            serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+            vpcEndpointType: "Gateway",
+            routeTableIds: [...privateRouteTables.map((rt) => rt.id), databaseRouteTable.id],
+            tags: named("s3"),
+        }, defaults);
+
+        const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+            namePrefix: `/keel/vpc/${name}/flow-logs-`,
+            retentionInDays: args.flowLogRetentionInDays ?? 90,
+            tags: named("flow-logs"),
+        }, defaults);
+        const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
+            assumeRolePolicy: accountId.apply((account) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    // Confused-deputy guard: only flow logs of this account may assume the role.
+                    Condition: { StringEquals: { "aws:SourceAccount": account } },
+                }],
+            })),
+            tags: named("flow-logs"),
+        }, defaults);
+        new aws.iam.RolePolicy(`${name}-flow-logs`, {
+            role: flowLogRole.id,
+            policy: flowLogGroup.arn.apply((arn) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: [arn, `${arn}:*`],
+                }],
+            })),
+        }, defaults);
+        new aws.ec2.FlowLog(`${name}-flow-logs`, {
+            vpcId: vpc.id,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: flowLogGroup.arn,
+            iamRoleArn: flowLogRole.arn,
+            maxAggregationInterval: 60,
+            tags: named("flow-logs"),
+        }, defaults);
+
+        const ids = (resources: { id: pulumi.Output<string> }[]) => pulumi.all(resources.map((r) => r.id));
+        this.vpcId = vpc.id;
+        this.cidrBlock = vpc.cidrBlock;
+        this.region = region;
+        this.availabilityZones = zones;
+        this.publicSubnetIds = ids(publicSubnets);
+        this.privateSubnetIds = ids(privateSubnets);
+        this.databaseSubnetIds = ids(databaseSubnets);
+        this.privateRouteTableIds = ids(privateRouteTables);
+        this.databaseRouteTableId = databaseRouteTable.id;
+        this.natGatewayIds = ids(natGateways);
+        this.flowLogGroupName = flowLogGroup.name;
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            databaseSubnetIds: this.databaseSubnetIds,
+            natGatewayIds: this.natGatewayIds,
+        });
+    }
+}

@@ -1,0 +1,61 @@
+/**
+ * Pure address planning for a Keel VPC: three tiers of subnets (public, private, database)
+ * across the availability zones, and which NAT gateway serves which zone.
+ */
+
+export type SubnetTier = "public" | "private" | "database";
+export type NatGatewayMode = "none" | "single" | "one-per-az";
+
+/** The largest zone count the layout below reserves room for. */
+export const maxAvailabilityZones = 6;
+
+function toInt(address: string): number {
+    const octets = address.split(".").map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+        throw new Error(`invalid IPv4 address ${address}`);
+    }
+    return octets.reduce((acc, o) => acc * 256 + o, 0);
+}
+
+function toAddress(n: number): string {
+    return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+/** Terraform's `cidrsubnet`: the `netNum`-th block of `prefix + newBits` bits inside `cidr`. */
+export function cidrSubnet(cidr: string, newBits: number, netNum: number): string {
+    const [address, prefixText] = cidr.split("/");
+    const prefix = Number(prefixText);
+    const newPrefix = prefix + newBits;
+    if (!Number.isInteger(prefix) || newPrefix > 32 || newBits < 0) throw new Error(`cannot split ${cidr} by ${newBits} bits`);
+    if (netNum < 0 || netNum >= 2 ** newBits) throw new Error(`${cidr} has no subnet number ${netNum} at /${newPrefix}`);
+    const base = toInt(address) - (toInt(address) % 2 ** (32 - prefix));
+    return `${toAddress(base + netNum * 2 ** (32 - newPrefix))}/${newPrefix}`;
+}
+
+export type SubnetPlan = Record<SubnetTier, string[]>;
+
+/**
+ * Private subnets get the large blocks (an eighth of the VPC each: instances, pods);
+ * public subnets (load balancers, NAT) and database subnets a sixty-fourth each,
+ * placed in the last quarter so the tiers never overlap for up to six zones.
+ */
+export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
+    if (!Number.isInteger(zoneCount) || zoneCount < 1 || zoneCount > maxAvailabilityZones) {
+        throw new Error(`expected 1 to ${maxAvailabilityZones} availability zones, got ${zoneCount}`);
+    }
+    const zones = [...Array(zoneCount).keys()];
+    return {
+        private: zones.map((z) => cidrSubnet(vpcCidr, 3, z)),
+        public: zones.map((z) => cidrSubnet(vpcCidr, 6, 48 + z)),
+        database: zones.map((z) => cidrSubnet(vpcCidr, 6, 56 + z)),
+    };
+}
+
+export function natGatewayCount(mode: NatGatewayMode, zoneCount: number): number {
+    return mode === "one-per-az" ? zoneCount : mode === "single" ? 1 : 0;
+}
+
+/** The NAT gateway a zone's private subnet routes through, or undefined without NAT. */
+export function natGatewayForZone(mode: NatGatewayMode, zone: number): number | undefined {
+    return mode === "one-per-az" ? zone : mode === "single" ? 0 : undefined;
+}

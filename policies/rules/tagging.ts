@@ -1,0 +1,40 @@
+import type { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
+import { taggableAwsTypes } from "./resource-types";
+
+export const defaultRequiredTags = ["environment", "service", "owner", "managed-by"];
+
+function asTags(value: unknown): Record<string, unknown> {
+    if (typeof value === "string") {
+        try {
+            return asTags(JSON.parse(value));
+        } catch {
+            return {};
+        }
+    }
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The AWS provider's `defaultTags.tags` (the SDK sends provider objects as JSON strings). */
+export function providerDefaultTags(provider: PolicyProviderResource | undefined): Record<string, unknown> {
+    return provider?.type === "pulumi:providers:aws" ? asTags(asTags(provider.props.defaultTags).tags) : {};
+}
+
+export const requiredTags: ResourceValidationPolicy = {
+    name: "keel-required-tags",
+    description: "Taggable AWS resources carry environment, service, owner and managed-by, on the resource or through the provider's default tags.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            requiredTags: { type: "array", items: { type: "string" }, default: defaultRequiredTags },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (!taggableAwsTypes.has(args.type)) return;
+        const { requiredTags: required = defaultRequiredTags } = args.getConfig<{ requiredTags?: string[] }>();
+        const tags = { ...providerDefaultTags(args.provider), ...asTags(args.props.tags) };
+        const missing = required.filter((tag) => typeof tags[tag] !== "string" || tags[tag] === "");
+        if (missing.length > 0) {
+            reportViolation(`${args.type} "${args.name}" is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (set them on the resource or in the provider's defaultTags).`);
+        }
+    },
+};

@@ -1,0 +1,69 @@
+// `npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...]`
+// Plans a stack offline (Pulumi SDK mock runtime), prints the resource tree and summary,
+// runs the policy pack over the record and exits non-zero on any mandatory violation.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
+import { keelPolicies } from "../policies/rules";
+import { ConfigError, resolveKeelConfig } from "../stacks/config";
+import { planProgram } from "./plan/engine";
+import type { PlanDocument } from "./plan/record";
+import { renderPlan, renderTree } from "./plan/report";
+import { loadStackConfig } from "./plan/stack-config";
+
+const projectRoot = resolve(__dirname, "..");
+const usage = "usage: npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--quiet]";
+
+function writeFile(file: string, content: string): void {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+}
+
+async function main(): Promise<number> {
+    const { values, positionals } = parseArgs({
+        allowPositionals: true,
+        options: {
+            json: { type: "string" },
+            out: { type: "string" },
+            config: { type: "string", multiple: true, short: "c" },
+            quiet: { type: "boolean", short: "q" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
+    if (values.help || positionals.length !== 1) {
+        console.error(usage);
+        return values.help ? 0 : 2;
+    }
+    const stack = positionals[0];
+    const stackConfig = loadStackConfig(projectRoot, stack, values.config ?? []);
+    // Refuse bad configuration before the runtime starts or any resource is registered.
+    resolveKeelConfig(stackConfig.config, stack);
+
+    const { composeStack } = await import("../stacks");
+    const record = await planProgram(composeStack, stackConfig);
+    const violations = await evaluatePolicies(record, keelPolicies, loadPolicyPackConfig(stack));
+    const document: PlanDocument = { project: stackConfig.project, stack, ...record, policy: { violations } };
+
+    console.log(values.quiet ? renderPlan(document).split("\n").slice(renderTree(record.resources).split("\n").length + 2).join("\n") : renderPlan(document));
+    if (values.json) writeFile(resolve(values.json), `${JSON.stringify(document, null, 2)}\n`);
+    if (values.out) {
+        const out = resolve(values.out);
+        writeFile(join(out, "plan.json"), `${JSON.stringify(document, null, 2)}\n`);
+        writeFile(join(out, "resources.txt"), `${renderTree(record.resources)}\n`);
+    }
+    const blocking = mandatoryViolations(violations);
+    if (blocking.length > 0) {
+        console.error(`\n${blocking.length} mandatory policy violation${blocking.length === 1 ? "" : "s"}: the plan is refused.`);
+        return 1;
+    }
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+        console.error(error instanceof ConfigError ? error.message : `plan failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+        process.exit(2);
+    },
+);

@@ -1,0 +1,79 @@
+/**
+ * The plan document: what `npm run plan -- <env> --json FILE` writes and what tests, the
+ * offline policy runner and reviewers read (DESIGN.md, "The offline plan").
+ */
+
+export interface PlanResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** URN of the parent resource (the stack for top-level resources). */
+    readonly parent: string | null;
+    /** URN of the explicit or default provider a custom resource uses. */
+    readonly provider: string | null;
+    /** AWS region the resource lives in: its own `region` input, else its provider's. */
+    readonly region: string | null;
+    readonly custom: boolean;
+    /** Inputs as registered; secrets appear as "[secret]", unknown values as "[unknown]". */
+    readonly inputs: Record<string, unknown>;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly dependencies: string[];
+}
+
+export interface PolicyViolation {
+    readonly policyName: string;
+    readonly enforcementLevel: "advisory" | "mandatory" | "remediate";
+    readonly message: string;
+    readonly urn?: string;
+}
+
+export interface PlanDocument {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: PlanResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly policy: { readonly violations: PolicyViolation[] };
+}
+
+export const secretMarker = "[secret]";
+export const unknownMarker = "[unknown]";
+
+// The wire signatures of the Pulumi property protocol (sdk/nodejs/runtime/rpc.ts).
+const sigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+const assetSig = "c44067f5952c0a294b673a41bacd8c17";
+const archiveSig = "0def7320c3a5731c473e5ecbe6d01bc7";
+const outputSig = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Turns a serialized property value into plain JSON for the record: secrets are masked,
+ * resource references become URNs, assets their path or a note that they are inline.
+ */
+export function plainValue(value: unknown): unknown {
+    if (value === unknownValue) return unknownMarker;
+    if (Array.isArray(value)) return value.map(plainValue);
+    if (typeof value !== "object" || value === null) return value;
+    const object = value as Record<string, unknown>;
+    switch (object[sigKey]) {
+        case secretSig:
+            return secretMarker;
+        case resourceSig:
+            return object.urn;
+        case assetSig:
+        case archiveSig:
+            return { asset: object.path ?? object.uri ?? (object.text !== undefined ? "[inline text]" : "[archive]") };
+        case outputSig:
+            return object.secret === true ? secretMarker : object.value === undefined ? unknownMarker : plainValue(object.value);
+        default:
+            return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainValue(v)]));
+    }
+}
+
+/** A provider reference on the wire is `urn::id`; the record keeps the URN. */
+export function providerUrn(reference: string): string | null {
+    if (reference === "") return null;
+    return reference.slice(0, reference.lastIndexOf("::"));
+}

@@ -1,0 +1,60 @@
+import type { PlanDocument, PlanResource, PolicyViolation } from "./record";
+
+/** `aws:ec2/vpc:Vpc` → `aws:ec2:Vpc`, as `pulumi preview` shows types. */
+export function displayType(type: string): string {
+    const [pkg, module, name] = type.split(":");
+    return name === undefined ? type : `${pkg}:${module.split("/")[0]}:${name}`;
+}
+
+/** The resource tree, nested by parent, in the layout of `pulumi preview`. */
+export function renderTree(resources: readonly PlanResource[]): string {
+    const children = new Map<string | null, PlanResource[]>();
+    for (const resource of resources) {
+        const siblings = children.get(resource.parent) ?? [];
+        siblings.push(resource);
+        children.set(resource.parent, siblings);
+    }
+    const rows: [string, string, string][] = [];
+    const walk = (parent: string | null, indent: string) => {
+        const siblings = children.get(parent) ?? [];
+        siblings.forEach((resource, index) => {
+            const last = index === siblings.length - 1;
+            const branch = parent === null ? "" : last ? "└─ " : "├─ ";
+            rows.push([`${indent}${branch}${displayType(resource.type)}`, resource.name, resource.region ?? ""]);
+            walk(resource.urn, parent === null ? indent : indent + (last ? "   " : "│  "));
+        });
+    };
+    walk(null, "");
+    const typeWidth = Math.max(4, ...rows.map(([type]) => type.length));
+    const nameWidth = Math.max(4, ...rows.map(([, name]) => name.length));
+    const line = (mark: string, type: string, name: string, region: string) =>
+        `${mark}   ${type.padEnd(typeWidth)}  ${name.padEnd(nameWidth)}  ${region}`.trimEnd();
+    return [line(" ", "Type", "Name", "Region"), ...rows.map(([type, name, region]) => line("+", type, name, region))].join("\n");
+}
+
+export function renderSummary(resources: readonly PlanResource[]): string {
+    const counts = new Map<string, number>();
+    for (const { type } of resources) counts.set(type, (counts.get(type) ?? 0) + 1);
+    const byType = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `    ${String(n).padStart(4)}  ${displayType(type)}`);
+    return [`Resources:\n    + ${resources.length} to create`, "", "By type:", ...byType].join("\n");
+}
+
+export function renderViolations(violations: readonly PolicyViolation[]): string {
+    if (violations.length === 0) return "Policies:\n    keel: all policies passed";
+    return [
+        "Policy violations:",
+        ...violations.map((v) => `    [${v.enforcementLevel}]  ${v.policyName}  ${v.message}${v.urn ? `\n        (${v.urn})` : ""}`),
+    ].join("\n");
+}
+
+export function renderPlan(document: PlanDocument): string {
+    return [
+        `Previewing update (${document.stack}) offline: project ${document.project}`,
+        "",
+        renderTree(document.resources),
+        "",
+        renderSummary(document.resources),
+        "",
+        renderViolations(document.policy.violations),
+    ].join("\n");
+}

@@ -1,0 +1,314 @@
+import { z } from "zod";
+import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
+
+/**
+ * The typed configuration of a Keel stack: every `keel:*` key, after the environment's
+ * defaults (stacks/environments.ts) have been merged under what `Pulumi.<stack>.yaml` sets.
+ * Bad values are refused all at once, before any resource is registered.
+ */
+
+/** Config values arrive as strings from `pulumi config set` and `--config`; accept numeric strings. */
+const numeric = (schema: z.ZodNumber) =>
+    z.preprocess((v) => (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
+const integer = (min: number, max: number) => {
+    const error = `expected an integer from ${min} to ${max}`;
+    return numeric(z.int({ error }).min(min, { error }).max(max, { error }));
+};
+const flag = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
+    error: "expected an AWS region code such as us-east-1",
+});
+
+const ipv4Cidr = z
+    .string()
+    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
+    .refine((c) => c.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255), { error: "expected octets from 0 to 255" })
+    .refine((c) => {
+        const prefix = Number(c.split("/")[1]);
+        return prefix >= 16 && prefix <= 20;
+    }, { error: "expected a VPC prefix from /16 to /20 (room for 3 tiers in up to 6 zones)" });
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
+export const cloudWatchRetentionDays = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const logRetentionDays = numeric(z.number()).refine(
+    (d) => (cloudWatchRetentionDays as readonly number[]).includes(d),
+    { error: `expected a CloudWatch Logs retention period (${cloudWatchRetentionDays.join(", ")})` },
+);
+
+const tagsSchema = z
+    .object({
+        service: z.string().min(1),
+        owner: z.string().min(1),
+    })
+    .catchall(z.string());
+
+const networkSchema = z.strictObject({
+    /** CIDR of the VPC in the primary region. */
+    primaryCidr: ipv4Cidr,
+    /** CIDR of the VPC in the DR region; must not overlap the primary one (peering, replication). */
+    drCidr: ipv4Cidr,
+    /** Availability zones per VPC. */
+    availabilityZones: integer(2, 6),
+    /** NAT gateways: one per AZ (AZ-independent egress), a single shared one, or none. */
+    natGateways: z.enum(["none", "single", "one-per-az"]),
+    /** Retention of the VPC flow log group. */
+    flowLogRetentionDays: logRetentionDays,
+});
+
+const databaseSchema = z.strictObject({
+    engine: z.enum(["postgres", "aurora-postgresql"]),
+    engineVersion: z.string().regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL major or major.minor version such as 15" }),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.m6g.large" }),
+    replicaInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.m6g.large" }),
+    allocatedStorageGb: integer(20, 65536),
+    maxAllocatedStorageGb: integer(20, 65536),
+    /** Automated backup retention; RDS allows 0 to 35 days, environments set a minimum. */
+    backupRetentionDays: integer(0, 35),
+    multiAz: flag(),
+    deletionProtection: flag(),
+    /** Keep a cross-region read replica in the DR region. */
+    replicaInDr: flag(),
+});
+
+const backupSchema = z.strictObject({
+    enabled: flag(),
+    schedule: z.enum(["daily", "weekly"]),
+    /** Copy recovery points and replicate backup buckets into the DR region. */
+    copyToDr: flag(),
+    vaultLock: z.enum(["none", "governance", "compliance"]),
+});
+
+const computeSchema = z.strictObject({
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" }),
+    minSize: integer(0, 1000),
+    maxSize: integer(1, 1000),
+    /** Capacity kept in the DR region while it is passive (pilot light). */
+    drMinSize: integer(0, 1000),
+    drMaxSize: integer(0, 1000),
+    cpuTargetPercent: integer(10, 95),
+    memoryTargetPercent: integer(10, 95),
+    /** Seconds a new instance is excluded from the group's metrics (the guides' 300 s scale-up cooldown). */
+    instanceWarmupSeconds: integer(0, 3600),
+    /** Seconds of sustained low load before scaling in (the guides' 600 s scale-down cooldown). */
+    scaleInCooldownSeconds: integer(0, 3600),
+});
+
+const dnsSchema = z.strictObject({
+    mode: z.enum(["none", "simple", "failover"]),
+    domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { error: "expected a DNS name such as app.example.com" }),
+    /** An existing hosted zone id; when unset Keel creates the zone. */
+    zoneId: z.string().regex(/^Z[A-Z0-9]+$/, { error: "expected a Route53 hosted zone id such as Z0123456789ABC" }).optional(),
+    /** Route53 health checks accept 10 (fast) or 30 seconds. */
+    healthCheckIntervalSeconds: numeric(z.number()).refine((s) => s === 10 || s === 30, {
+        error: "expected 10 or 30 (the intervals Route53 health checks accept)",
+    }),
+    healthCheckFailureThreshold: integer(1, 10),
+    ttlSeconds: integer(0, 86400),
+});
+
+const monitoringSchema = z.strictObject({
+    /** basic: health checks and Prometheus; standard: + Grafana and Loki; full: + Alertmanager routing and Jaeger. */
+    level: z.enum(["basic", "standard", "full"]),
+    scrapeIntervalSeconds: integer(1, 300),
+    applicationScrapeIntervalSeconds: integer(1, 300),
+    retentionDays: integer(1, 3650),
+    retentionSizeGb: integer(1, 100000),
+    logRetentionDays: integer(1, 3650),
+    securityLogRetentionDays: integer(1, 3650),
+    debugLogRetentionDays: integer(1, 3650),
+    traceSamplingRate: numeric(z.number().min(0).max(1)),
+    traceRetentionDays: integer(1, 365),
+});
+
+const drSchema = z.strictObject({
+    /** Serve from the DR region: promote its database and give it production capacity. */
+    active: flag(),
+});
+
+export const keelConfigSchema = z.strictObject({
+    environment: z.enum(environments),
+    regions: z.strictObject({ primary: awsRegion, dr: awsRegion.optional() }),
+    tags: tagsSchema,
+    /** `protect` and `retainOnDelete` on stateful resources (databases, buckets, keys, vaults). */
+    protect: flag(),
+    network: networkSchema,
+    database: databaseSchema,
+    backup: backupSchema,
+    compute: computeSchema,
+    dns: dnsSchema,
+    monitoring: monitoringSchema,
+    dr: drSchema,
+});
+
+export type KeelConfig = z.infer<typeof keelConfigSchema>;
+
+interface Problem {
+    readonly path: (string | number)[];
+    readonly message: string;
+}
+
+/**
+ * Rules that span keys. Each runs when the sections it reads are themselves valid, so one
+ * run reports every problem: the per-key ones and these.
+ */
+function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
+    const problems: Problem[] = [];
+    const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
+    const { environment, regions, database, compute, monitoring, network, backup, dns, dr } = c;
+    if (environment === undefined) return problems;
+    const minimums = environmentMinimums[environment];
+    if (c.protect === false && minimums.protect) problem(["protect"], `expected true in ${environment}: stateful resources must be protected`);
+    if (regions !== undefined) {
+        if (regions.dr !== undefined && regions.dr === regions.primary) {
+            problem(["regions", "dr"], `expected a region other than the primary region ${regions.primary}`);
+        }
+        const needsDr: [boolean | undefined, (string | number)[], string][] = [
+            [minimums.requiresDrRegion, ["regions", "dr"], `${environment} runs active-passive across two regions`],
+            [dr?.active, ["dr", "active"], "DR mode serves from the DR region"],
+            [database?.replicaInDr, ["database", "replicaInDr"], "a DR replica lives in the DR region"],
+            [backup?.copyToDr, ["backup", "copyToDr"], "backups are copied into the DR region"],
+            [dns?.mode === "failover", ["dns", "mode"], "failover records point at the DR region"],
+        ];
+        for (const [needed, path, why] of needsDr) {
+            if (needed === true && regions.dr === undefined) problem(path, `requires keel:regions.dr: ${why}`);
+        }
+        if (network !== undefined && regions.dr !== undefined && network.drCidr === network.primaryCidr) {
+            problem(["network", "drCidr"], "expected a CIDR other than keel:network.primaryCidr (the VPCs may be peered)");
+        }
+    }
+    if (database !== undefined) {
+        if (database.backupRetentionDays < minimums.backupRetentionDays) {
+            problem(["database", "backupRetentionDays"], `expected at least ${minimums.backupRetentionDays} days in ${environment} (ops guides)`);
+        } else if (database.replicaInDr && database.backupRetentionDays < 1) {
+            problem(["database", "backupRetentionDays"], "a read replica requires automated backups on its source (at least 1 day)");
+        }
+        if (database.maxAllocatedStorageGb < database.allocatedStorageGb) {
+            problem(["database", "maxAllocatedStorageGb"], `expected at least allocatedStorageGb (${database.allocatedStorageGb})`);
+        }
+        if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
+    }
+    if (compute !== undefined) {
+        if (compute.minSize > compute.maxSize) problem(["compute", "minSize"], `expected at most maxSize (${compute.maxSize})`);
+        if (compute.drMinSize > compute.drMaxSize) problem(["compute", "drMinSize"], `expected at most drMaxSize (${compute.drMaxSize})`);
+        if (compute.minSize < minimums.computeMinSize) {
+            problem(["compute", "minSize"], `expected at least ${minimums.computeMinSize} in ${environment} (ops guides)`);
+        }
+    }
+    if (monitoring !== undefined && monitoring.logRetentionDays < minimums.logRetentionDays) {
+        problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);
+    }
+    return problems;
+}
+
+/** A refused configuration: every problem found, each naming the key, what is expected and what was given. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid Keel configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isObject(v: unknown): v is Record<string, Json> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; anything else (arrays included) replaces the default. */
+export function deepMerge(base: Json, override: Json): Json {
+    if (!isObject(base) || !isObject(override)) return override;
+    const merged: Record<string, Json> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        merged[key] = key in base ? deepMerge(base[key], value) : value;
+    }
+    return merged;
+}
+
+/** Config values are strings; objects and arrays are JSON, as Pulumi stores them. */
+function parseConfigValue(raw: string): Json {
+    try {
+        return JSON.parse(raw) as Json;
+    } catch {
+        return raw;
+    }
+}
+
+function valueAt(root: Json, path: readonly PropertyKey[]): Json | undefined {
+    let node: Json | undefined = root;
+    for (const key of path) {
+        if (!isObject(node) && !Array.isArray(node)) return undefined;
+        node = (node as Record<string, Json>)[String(key)];
+    }
+    return node;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+    return path.length === 0 ? "keel" : `keel:${path.map(String).join(".")}`;
+}
+
+function describe(value: Json | undefined): string {
+    return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
+/**
+ * Resolves a stack's configuration: `keel:environment` (or the stack name) picks the
+ * environment's defaults, the stack's `keel:*` values merge over them, and the result is
+ * validated. `rawConfig` is Pulumi's flat config map (`{"keel:database": "{...}"}`).
+ */
+export function resolveKeelConfig(rawConfig: Readonly<Record<string, string>>, stackName: string): KeelConfig {
+    const given: Record<string, Json> = {};
+    for (const [fullKey, raw] of Object.entries(rawConfig)) {
+        const [namespace, key] = fullKey.split(/:(.*)/s);
+        if (namespace === "keel" && key !== undefined) given[key] = parseConfigValue(raw);
+    }
+    const environment = given.environment ?? stackName;
+    if (typeof environment !== "string" || !(environments as readonly string[]).includes(environment)) {
+        throw new ConfigError([
+            `keel:environment: expected one of ${environments.join(", ")} (or a stack of that name), got ${describe(environment)}`,
+        ]);
+    }
+    const merged = deepMerge(environmentDefaults(environment as Environment) as unknown as Json, { ...given, environment }) as Record<string, Json>;
+
+    const problems: string[] = [];
+    const sections = keelConfigSchema.shape;
+    const parsed: Record<string, unknown> = {};
+    for (const key of Object.keys(merged)) {
+        if (!(key in sections)) problems.push(`${keyName([key])}: unknown key (expected one of: ${Object.keys(sections).join(", ")})`);
+    }
+    for (const [key, schema] of Object.entries(sections)) {
+        const result = (schema as z.ZodType).safeParse(merged[key]);
+        if (result.success) {
+            parsed[key] = result.data;
+            continue;
+        }
+        // Unknown keys alone do not stop the cross-key rules from judging the known ones.
+        const lenient = schema instanceof z.ZodObject ? z.object(schema.shape).safeParse(merged[key]) : undefined;
+        if (lenient?.success) parsed[key] = lenient.data;
+        for (const issue of result.error.issues) {
+            const path = [key, ...issue.path];
+            problems.push(
+                issue.code === "unrecognized_keys"
+                    ? issue.keys.map((k) => `${keyName([...path, k])}: unknown key (expected one of: ${expectedKeys(path).join(", ")})`).join("; ")
+                    : `${keyName(path)}: ${issue.message}, got ${describe(valueAt(merged, path))}`,
+            );
+        }
+    }
+    for (const { path, message } of crossKeyProblems(parsed as Partial<KeelConfig>)) {
+        problems.push(`${keyName(path)}: ${message}, got ${describe(valueAt(merged, path))}`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parsed as KeelConfig;
+}
+
+function expectedKeys(path: readonly PropertyKey[]): string[] {
+    let shape: z.ZodType = keelConfigSchema;
+    for (const key of path) {
+        const inner: z.ZodType | undefined = shape instanceof z.ZodObject ? (shape.shape as Record<string, z.ZodType>)[String(key)] : undefined;
+        if (inner === undefined) return [];
+        shape = inner;
+    }
+    return shape instanceof z.ZodObject ? Object.keys(shape.shape) : [];
+}

@@ -1,0 +1,143 @@
+/**
+ * Every environment decision Keel makes by default, from the operations guides
+ * (../shared/ops-guides, summarised in DESIGN.md). `Pulumi.<stack>.yaml` holds only what differs.
+ */
+
+export const environments = ["local", "dev", "staging", "production"] as const;
+export type Environment = (typeof environments)[number];
+
+/** Floors a stack may not go below, whatever its config says. */
+export interface EnvironmentMinimums {
+    readonly backupRetentionDays: number;
+    readonly logRetentionDays: number;
+    readonly computeMinSize: number;
+    readonly multiAz: boolean;
+    readonly protect: boolean;
+    readonly requiresDrRegion: boolean;
+}
+
+export const environmentMinimums: Record<Environment, EnvironmentMinimums> = {
+    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false },
+    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false },
+    // Staging: 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
+    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false },
+    // Production: 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
+    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true },
+};
+
+const shared = {
+    regions: { primary: "us-east-1" } as { primary: string; dr?: string },
+    tags: { service: "keel-app", owner: "platform-team" },
+    protect: false,
+    network: {
+        primaryCidr: "10.0.0.0/16",
+        drCidr: "10.1.0.0/16",
+        availabilityZones: 3,
+        natGateways: "single",
+        flowLogRetentionDays: 14,
+    },
+    database: {
+        engine: "postgres",
+        engineVersion: "15",
+        instanceClass: "db.t4g.micro",
+        replicaInstanceClass: "db.t4g.micro",
+        allocatedStorageGb: 20,
+        maxAllocatedStorageGb: 100,
+        backupRetentionDays: 1,
+        multiAz: false,
+        deletionProtection: false,
+        replicaInDr: false,
+    },
+    backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none" },
+    compute: {
+        // Guides: application servers of 4 vCPU / 8 GB (c6i.xlarge); smaller below production.
+        instanceType: "t3.small",
+        minSize: 1,
+        maxSize: 2,
+        drMinSize: 0,
+        drMaxSize: 0,
+        // Guides: scale on CPU 70 % and memory 80 %, scale-up cooldown 300 s, scale-down 600 s.
+        cpuTargetPercent: 70,
+        memoryTargetPercent: 80,
+        instanceWarmupSeconds: 300,
+        scaleInCooldownSeconds: 600,
+    },
+    dns: {
+        mode: "simple",
+        domain: "app.example.com",
+        // Guides: detect a dead primary fast: 10 s checks, 3 failures, 60 s TTL.
+        healthCheckIntervalSeconds: 10,
+        healthCheckFailureThreshold: 3,
+        ttlSeconds: 60,
+    },
+    monitoring: {
+        level: "basic",
+        // Guides: scrape 15 s, applications 5–10 s; Prometheus 15 d / 100 GB.
+        scrapeIntervalSeconds: 15,
+        applicationScrapeIntervalSeconds: 10,
+        retentionDays: 15,
+        retentionSizeGb: 100,
+        // Guides: logs 90 d in production, security 1 y, debug 14 d; traces 0.1 % for 7 d.
+        logRetentionDays: 14,
+        securityLogRetentionDays: 365,
+        debugLogRetentionDays: 14,
+        traceSamplingRate: 0.001,
+        traceRetentionDays: 7,
+    },
+    dr: { active: false },
+};
+
+type Shared = typeof shared;
+type Overrides = { [K in keyof Shared]?: Shared[K] extends object ? Partial<Shared[K]> : Shared[K] };
+
+const overrides: Record<Environment, Overrides> = {
+    local: {
+        network: { natGateways: "none" },
+        dns: { mode: "none" },
+        database: { replicaInDr: false, backupRetentionDays: 0 },
+        compute: { minSize: 0, maxSize: 1 },
+        monitoring: { level: "full", retentionDays: 2, retentionSizeGb: 5, logRetentionDays: 7 },
+    },
+    dev: {
+        network: { flowLogRetentionDays: 7 },
+        monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
+    },
+    staging: {
+        network: { flowLogRetentionDays: 30 },
+        database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7 },
+        backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
+        compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
+        monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
+    },
+    production: {
+        regions: { primary: "us-east-1", dr: "us-west-2" },
+        protect: true,
+        network: { natGateways: "one-per-az", flowLogRetentionDays: 90 },
+        database: {
+            // Guides: primary 8 vCPU / 16 GB and replica 4 vCPU / 8 GB, 500 GB SSD, PostgreSQL 15.
+            // RDS has no compute-optimised classes for single instances; m6g gives the vCPUs with more memory.
+            instanceClass: "db.m6g.2xlarge",
+            replicaInstanceClass: "db.m6g.xlarge",
+            allocatedStorageGb: 500,
+            maxAllocatedStorageGb: 2000,
+            backupRetentionDays: 30,
+            multiAz: true,
+            deletionProtection: true,
+            replicaInDr: true,
+        },
+        backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance" },
+        compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
+        dns: { mode: "failover" },
+        monitoring: { level: "full", logRetentionDays: 90 },
+    },
+};
+
+/** The full default configuration of an environment (shared defaults with its overrides). */
+export function environmentDefaults(environment: Environment): Shared & { environment: Environment } {
+    const result: Record<string, unknown> = { environment };
+    for (const [key, value] of Object.entries(shared)) {
+        const override = overrides[environment][key as keyof Shared];
+        result[key] = typeof value === "object" ? { ...value, ...(override as object | undefined) } : (override ?? value);
+    }
+    return result as Shared & { environment: Environment };
+}

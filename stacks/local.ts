@@ -1,0 +1,13 @@
+import * as docker from "@pulumi/docker";
+import type { KeelConfig } from "./config";
+import { standardTags } from "./tags";
+
+/** local: everything as containers on the laptop's Docker, joined to one network. */
+export default function local(config: KeelConfig) {
+    const network = new docker.Network("keel-local", {
+        name: `keel-${config.environment}`,
+        driver: "bridge",
+        labels: Object.entries(standardTags(config)).map(([label, value]) => ({ label, value })),
+    });
+    return { environment: config.environment, dockerNetwork: network.name };
+}

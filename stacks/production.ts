@@ -1,0 +1,19 @@
+import type { KeelConfig } from "./config";
+import { networkOutputs, regionalNetworks } from "./network";
+import { regionalProviders } from "./providers";
+
+/**
+ * production: active-passive across the primary (us-east-1) and DR (us-west-2) regions,
+ * a NAT gateway per zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
+ */
+export default function production(config: KeelConfig) {
+    const networks = regionalNetworks(config, regionalProviders(config));
+    return {
+        environment: config.environment,
+        drActive: config.dr.active,
+        network: {
+            primary: networkOutputs(networks.primary),
+            ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),
+        },
+    };
+}
