@@ -91,8 +91,11 @@ export async function evaluatePolicies(plan: PlanUnderReview, policies: Policies
 
     const violations: PolicyViolation[] = [];
     for (const policy of policies) {
-        const { level, settings } = policyConfig(policy, packConfig);
-        if (level === "disabled") continue;
+        const { level: configured, settings } = policyConfig(policy, packConfig);
+        if (configured === "disabled") continue;
+        // As @pulumi/policy's analyzer does: a violation still standing at "remediate" (there is no
+        // remediation offline, and stack policies cannot remediate) is reported as mandatory.
+        const level = configured === "remediate" ? "mandatory" : configured;
         const report = (message: string, urn?: string) => violations.push({ policyName: policy.name, enforcementLevel: level, message, ...(urn ? { urn } : {}) });
         const getConfig = <T extends object>() => settings as T;
         const run = async (check: () => Promise<void> | void) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
 
 /**
@@ -26,8 +27,8 @@ const ipv4Cidr = z
     .refine((c) => c.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255), { error: "expected octets from 0 to 255" })
     .refine((c) => {
         const prefix = Number(c.split("/")[1]);
-        return prefix >= 16 && prefix <= 20;
-    }, { error: "expected a VPC prefix from /16 to /20 (room for 3 tiers in up to 6 zones)" });
+        return prefix >= vpcPrefixRange.largest && prefix <= vpcPrefixRange.smallest;
+    }, { error: `expected a VPC prefix from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest} (room for 3 tiers in up to ${maxAvailabilityZones} zones)` });
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
 export const cloudWatchRetentionDays = [
@@ -51,7 +52,7 @@ const networkSchema = z.strictObject({
     /** CIDR of the VPC in the DR region; must not overlap the primary one (peering, replication). */
     drCidr: ipv4Cidr,
     /** Availability zones per VPC. */
-    availabilityZones: integer(2, 6),
+    availabilityZones: integer(minAvailabilityZones, maxAvailabilityZones),
     /** NAT gateways: one per AZ (AZ-independent egress), a single shared one, or none. */
     natGateways: z.enum(["none", "single", "one-per-az"]),
     /** Retention of the VPC flow log group. */

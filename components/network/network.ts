@@ -41,12 +41,13 @@ export class Network extends pulumi.ComponentResource {
     public readonly flowLogGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: NetworkArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        super("keel:network:Network", name, args, opts);
-
         const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
         const zoneCount = args.availabilityZoneCount ?? 3;
-        const natMode = args.natGateways ?? "one-per-az";
+        // Refuse a layout that does not fit before anything is registered.
         const layout = planSubnets(cidrBlock, zoneCount);
+        super("keel:network:Network", name, args, opts);
+
+        const natMode = args.natGateways ?? "one-per-az";
         const defaults = { parent: this };
         const named = (suffix: string) => pulumi.output(args.tags ?? {}).apply((tags) => ({ ...tags, Name: `${name}-${suffix}` }));
 
@@ -122,8 +123,10 @@ export class Network extends pulumi.ComponentResource {
             return routeTable;
         });
 
-        // The database tier has no route to the internet in either direction.
-        const databaseRouteTable = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, tags: named("database") }, defaults);
+        // The database tier has no route to the internet in either direction. `routes: []`, not
+        // an omitted list: the provider ignores routes it was not told about, an empty list
+        // removes any route added outside Pulumi (and shows it as drift).
+        const databaseRouteTable = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, routes: [], tags: named("database") }, defaults);
         databaseSubnets.forEach((subnet, zone) =>
             new aws.ec2.RouteTableAssociation(`${name}-database-${zone}`, { subnetId: subnet.id, routeTableId: databaseRouteTable.id }, defaults));
 

@@ -8,6 +8,10 @@ export type NatGatewayMode = "none" | "single" | "one-per-az";
 
 /** The largest zone count the layout below reserves room for. */
 export const maxAvailabilityZones = 6;
+/** RDS subnet groups and load balancers need subnets in at least two zones. */
+export const minAvailabilityZones = 2;
+/** VPC prefixes the layout fits: /16 (the largest VPC AWS allows) to /20 (/26 public and database subnets). */
+export const vpcPrefixRange = { largest: 16, smallest: 20 } as const;
 
 function toInt(address: string): number {
     const octets = address.split(".").map(Number);
@@ -21,14 +25,24 @@ function toAddress(n: number): string {
     return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
 
-/** Terraform's `cidrsubnet`: the `netNum`-th block of `prefix + newBits` bits inside `cidr`. */
+/** An IPv4 CIDR as `a.b.c.d/n`, strictly: four decimal octets and a prefix from 0 to 32. */
+function parseCidr(cidr: string): { address: number; prefix: number } {
+    const match = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    const prefix = match ? Number(match[2]) : NaN;
+    if (!match || prefix > 32) throw new Error(`invalid IPv4 CIDR ${cidr}`);
+    return { address: toInt(match[1]), prefix };
+}
+
+/**
+ * Terraform's `cidrsubnet`: the `netNum`-th block of `prefix + newBits` bits inside `cidr`.
+ * Like Terraform, host bits of the base address are ignored, and whole numbers are required.
+ */
 export function cidrSubnet(cidr: string, newBits: number, netNum: number): string {
-    const [address, prefixText] = cidr.split("/");
-    const prefix = Number(prefixText);
+    const { address, prefix } = parseCidr(cidr);
     const newPrefix = prefix + newBits;
-    if (!Number.isInteger(prefix) || newPrefix > 32 || newBits < 0) throw new Error(`cannot split ${cidr} by ${newBits} bits`);
-    if (netNum < 0 || netNum >= 2 ** newBits) throw new Error(`${cidr} has no subnet number ${netNum} at /${newPrefix}`);
-    const base = toInt(address) - (toInt(address) % 2 ** (32 - prefix));
+    if (!Number.isInteger(newBits) || newBits < 0 || newPrefix > 32) throw new Error(`cannot split ${cidr} by ${newBits} bits`);
+    if (!Number.isInteger(netNum) || netNum < 0 || netNum >= 2 ** newBits) throw new Error(`${cidr} has no subnet number ${netNum} at /${newPrefix}`);
+    const base = address - (address % 2 ** (32 - prefix));
     return `${toAddress(base + netNum * 2 ** (32 - newPrefix))}/${newPrefix}`;
 }
 
@@ -40,8 +54,12 @@ export type SubnetPlan = Record<SubnetTier, string[]>;
  * placed in the last quarter so the tiers never overlap for up to six zones.
  */
 export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
-    if (!Number.isInteger(zoneCount) || zoneCount < 1 || zoneCount > maxAvailabilityZones) {
-        throw new Error(`expected 1 to ${maxAvailabilityZones} availability zones, got ${zoneCount}`);
+    if (!Number.isInteger(zoneCount) || zoneCount < minAvailabilityZones || zoneCount > maxAvailabilityZones) {
+        throw new Error(`expected ${minAvailabilityZones} to ${maxAvailabilityZones} availability zones, got ${zoneCount}`);
+    }
+    const { prefix } = parseCidr(vpcCidr);
+    if (prefix < vpcPrefixRange.largest || prefix > vpcPrefixRange.smallest) {
+        throw new Error(`expected a VPC from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest}, got ${vpcCidr}`);
     }
     const zones = [...Array(zoneCount).keys()];
     return {

@@ -43,6 +43,13 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:sns/topic:Topic",
 ]);
 
+/**
+ * Taggable types the AWS provider does not apply its `defaultTags` to (they have no `tagsAll`):
+ * an autoscaling group takes its tags as a list of `{ key, value, propagateAtLaunch }` and
+ * must carry every required tag itself.
+ */
+export const awsTypesWithoutDefaultTags: ReadonlySet<string> = new Set(["aws:autoscaling/group:Group"]);
+
 /** Types whose AWS API takes no tags (associations, attachments, inline policies, settings). */
 export const untaggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:ec2/route:Route",

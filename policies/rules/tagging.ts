@@ -1,5 +1,5 @@
 import type { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
-import { taggableAwsTypes } from "./resource-types";
+import { awsTypesWithoutDefaultTags, taggableAwsTypes } from "./resource-types";
 
 export const defaultRequiredTags = ["environment", "service", "owner", "managed-by"];
 
@@ -12,6 +12,17 @@ function asTags(value: unknown): Record<string, unknown> {
         }
     }
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** A resource's own tags: a `{ key: value }` map, or an autoscaling group's list of `{ key, value, propagateAtLaunch }`. */
+function resourceTags(value: unknown): Record<string, unknown> {
+    if (!Array.isArray(value)) return asTags(value);
+    return Object.fromEntries(
+        value.flatMap((tag: unknown) => {
+            const { key, value: tagValue } = asTags(tag);
+            return typeof key === "string" ? [[key, tagValue]] : [];
+        }),
+    );
 }
 
 /** The AWS provider's `defaultTags.tags` (the SDK sends provider objects as JSON strings). */
@@ -31,10 +42,12 @@ export const requiredTags: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!taggableAwsTypes.has(args.type)) return;
         const { requiredTags: required = defaultRequiredTags } = args.getConfig<{ requiredTags?: string[] }>();
-        const tags = { ...providerDefaultTags(args.provider), ...asTags(args.props.tags) };
+        const inheritsDefaultTags = !awsTypesWithoutDefaultTags.has(args.type);
+        const tags = { ...(inheritsDefaultTags ? providerDefaultTags(args.provider) : {}), ...resourceTags(args.props.tags) };
         const missing = required.filter((tag) => typeof tags[tag] !== "string" || tags[tag] === "");
         if (missing.length > 0) {
-            reportViolation(`${args.type} "${args.name}" is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (set them on the resource or in the provider's defaultTags).`);
+            const where = inheritsDefaultTags ? "set them on the resource or in the provider's defaultTags" : "set them on the resource: the provider's defaultTags do not reach this type";
+            reportViolation(`${args.type} "${args.name}" is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (${where}).`);
         }
     },
 };

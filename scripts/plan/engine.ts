@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { mockInvoke, mockResource } from "./mocks";
-import { plainValue, providerUrn, type PlanResource } from "./record";
+import { plainValue, providerUrn, wireSecret, type PlanResource } from "./record";
 
 /**
  * Runs a Pulumi program in-process under the SDK's mock runtime and records every resource
@@ -48,6 +48,7 @@ interface RegisterResourceRequest {
     getRetainondelete(): boolean | undefined;
     getDependenciesList(): string[];
     getProvider(): string;
+    getAdditionalsecretoutputsList(): string[];
 }
 
 type Callback = (err: unknown, response: unknown) => void;
@@ -68,6 +69,7 @@ function urnOf(stack: string, project: string, parent: string, type: string, nam
 class PlanRecorder {
     private readonly registrations: Registration[] = [];
     private stackOutputs: Record<string, unknown> = {};
+    private readonly additionalSecretOutputs = new Map<string, string[]>();
 
     constructor(private readonly options: PlanOptions) {}
 
@@ -77,6 +79,7 @@ class PlanRecorder {
 
     register(req: RegisterResourceRequest): void {
         const parent = req.getParent();
+        this.additionalSecretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
         this.registrations.push({
             urn: urnOf(this.options.stack, this.options.project, parent, req.getType(), req.getName()),
             type: req.getType(),
@@ -91,6 +94,11 @@ class PlanRecorder {
         });
     }
 
+    /** Outputs the resource asked the engine to keep secret (the SDK's per-type declarations). */
+    secretOutputs(type: string, name: string): string[] {
+        return this.additionalSecretOutputs.get(`${type}::${name}`) ?? [];
+    }
+
     recordOutputs(urn: string, outputs: Record<string, unknown> | undefined): void {
         if (urn.split("::")[2] === stackType) this.stackOutputs = plainValue(outputs ?? {}) as Record<string, unknown>;
     }
@@ -98,16 +106,41 @@ class PlanRecorder {
     /** An AWS resource's region: its own `region` input (provider v7), else its provider's. */
     regionOf(inputs: Record<string, unknown>, providerReference: string | null): string {
         if (typeof inputs.region === "string") return inputs.region;
-        const provider = providerReference && this.registrations.find((r) => r.urn === providerReference);
+        const provider = providerReference !== null ? this.registrations.find((r) => r.urn === providerReference) : undefined;
         const providerRegion = provider ? provider.inputs.region : undefined;
         return typeof providerRegion === "string" ? providerRegion : this.defaultRegion;
     }
 
+    /**
+     * The engine's default providers, which the mock runtime never registers: one per package
+     * whose custom resources name no provider, configured from that package's config keys
+     * (`aws:region`, ...), so policies see them as they would under `pulumi preview`.
+     */
+    private defaultProviders(stackUrn: string | undefined): Registration[] {
+        const packages = new Set(
+            this.registrations.filter((r) => r.custom && r.provider === null && !r.type.startsWith("pulumi:providers:")).map((r) => r.type.split(":")[0]),
+        );
+        return [...packages].map((pkg) => {
+            const inputs = Object.fromEntries(
+                Object.entries(this.options.config)
+                    .filter(([key]) => key.startsWith(`${pkg}:`))
+                    .map(([key, value]) => [key.slice(pkg.length + 1), value]),
+            );
+            const urn = `urn:pulumi:${this.options.stack}::${this.options.project}::pulumi:providers:${pkg}::default`;
+            return { urn, type: `pulumi:providers:${pkg}`, name: "default", parent: stackUrn ?? null, provider: null, custom: true, inputs, protect: false, retainOnDelete: false, dependencies: [] };
+        });
+    }
+
     record(): PlanRecord {
-        const resources = this.registrations.map((r): PlanResource => ({
-            ...r,
-            region: r.type.startsWith("aws:") || r.type === "pulumi:providers:aws" ? this.regionOf(r.inputs, r.provider) : null,
-        }));
+        const [stack, ...rest] = this.registrations;
+        const defaults = this.defaultProviders(stack?.urn);
+        const providerOf = (r: Registration) =>
+            r.provider ?? defaults.find((d) => r.custom && d.type === `pulumi:providers:${r.type.split(":")[0]}`)?.urn ?? null;
+        const resources = [...(stack ? [stack] : []), ...defaults, ...rest].map((r): PlanResource => {
+            const provider = providerOf(r);
+            const isAws = r.type.startsWith("aws:") || r.type === "pulumi:providers:aws";
+            return { ...r, provider, region: isAws ? this.regionOf(r.inputs, provider) : null };
+        });
         return { resources, outputs: this.stackOutputs };
     }
 }
@@ -118,7 +151,13 @@ class RecordingMonitor extends MockMonitor {
             newResource: (args) => {
                 const inputs = args.inputs as Record<string, unknown>;
                 const region = recorder.regionOf(inputs, args.provider ? providerUrn(args.provider) : null);
-                return mockResource({ type: args.type, name: args.name, inputs, region });
+                const { id, state } = mockResource({ type: args.type, name: args.name, inputs, region });
+                // The engine, not the SDK, turns `additionalSecretOutputs` (RandomPassword.result,
+                // for one) into secrets; the mock monitor does not, so the recorder does.
+                for (const key of recorder.secretOutputs(args.type, args.name)) {
+                    if (key in state) state[key] = wireSecret(state[key]);
+                }
+                return { id, state };
             },
             call: (args) =>
                 mockInvoke(args.token, args.inputs as Record<string, unknown>, recorder.regionOf(args.inputs as Record<string, unknown>, args.provider ? providerUrn(args.provider) : null)),
@@ -176,6 +215,12 @@ async function planAlone(program: () => Promise<Record<string, unknown> | void>,
         await sdkInternals.waitForRPCs();
         if (failures.length > 0) throw failures[0];
         return recorder.record();
+    } catch (error) {
+        // Outputs derived from the failure reject on later turns; keep listening until they
+        // have, so the plan fails once with the first error instead of a trail of rejections.
+        await sdkInternals.waitForRPCs().catch(() => undefined);
+        await new Promise((settled) => setTimeout(settled, 20));
+        throw error;
     } finally {
         process.off("unhandledRejection", onRejection);
     }

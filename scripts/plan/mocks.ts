@@ -227,9 +227,14 @@ const invokeAnswers: Record<string, InvokeAnswer> = {
     }),
 };
 
+/** A gap in the offline answers; `details` is what the SDK reports of a failed invoke (gRPC style). */
+class MissingMockError extends Error {
+    readonly details = this.message;
+}
+
 /** The answer to a data-source invoke, or an error naming the invoke so it can be added here. */
 export function mockInvoke(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
     const answer = invokeAnswers[token];
-    if (!answer) throw new Error(`the offline plan has no answer for invoke ${token}: add one to scripts/plan/mocks.ts`);
+    if (!answer) throw new MissingMockError(`the offline plan has no answer for invoke ${token}: add one to scripts/plan/mocks.ts`);
     return answer(inputs, region);
 }

@@ -48,6 +48,11 @@ const archiveSig = "0def7320c3a5731c473e5ecbe6d01bc7";
 const outputSig = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** A value in the wire form of a secret, as the engine returns outputs it must keep secret. */
+export function wireSecret(value: unknown): Record<string, unknown> {
+    return { [sigKey]: secretSig, value };
+}
+
 /**
  * Turns a serialized property value into plain JSON for the record: secrets are masked,
  * resource references become URNs, assets their path or a note that they are inline.

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, deepMerge, resolveKeelConfig } from "./config";
+import { environmentDefaults, environmentMinimums, environments } from "./environments";
+
+/** Pulumi's flat config map from structured values, as the CLI hands it to a program. */
+function raw(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [`keel:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function problemsOf(values: Record<string, unknown>, stack = "production"): string[] {
+    try {
+        resolveKeelConfig(raw(values), stack);
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+        return [...error.problems];
+    }
+    assert.fail("expected the configuration to be refused");
+}
+
+describe("environment defaults", () => {
+    for (const environment of environments) {
+        test(`${environment} defaults are valid on their own`, () => {
+            const config = resolveKeelConfig({}, environment);
+            assert.equal(config.environment, environment);
+            assert.ok(config.database.backupRetentionDays >= environmentMinimums[environment].backupRetentionDays);
+        });
+    }
+
+    test("production follows the ops guides", () => {
+        const config = resolveKeelConfig({}, "production");
+        assert.deepEqual(config.regions, { primary: "us-east-1", dr: "us-west-2" });
+        assert.equal(config.protect, true);
+        assert.equal(config.database.backupRetentionDays, 30);
+        assert.equal(config.database.multiAz, true);
+        assert.equal(config.database.engineVersion, "15");
+        assert.deepEqual([config.compute.minSize, config.compute.maxSize, config.compute.cpuTargetPercent, config.compute.memoryTargetPercent], [2, 10, 70, 80]);
+        assert.deepEqual([config.compute.instanceWarmupSeconds, config.compute.scaleInCooldownSeconds], [300, 600]);
+        assert.equal(config.network.natGateways, "one-per-az");
+        assert.equal(config.dns.mode, "failover");
+        assert.equal(config.monitoring.logRetentionDays, 90);
+        assert.equal(config.monitoring.traceSamplingRate, 0.001);
+        assert.equal(config.dr.active, false);
+    });
+
+    test("staging keeps 7 days of backups, weekly, single region", () => {
+        const config = resolveKeelConfig({}, "staging");
+        assert.equal(config.database.backupRetentionDays, 7);
+        assert.equal(config.backup.schedule, "weekly");
+        assert.equal(config.regions.dr, undefined);
+    });
+
+    test("dev and local have no backups", () => {
+        assert.equal(resolveKeelConfig({}, "dev").backup.enabled, false);
+        assert.equal(resolveKeelConfig({}, "local").backup.enabled, false);
+    });
+
+    test("environment defaults are independent copies", () => {
+        const first = environmentDefaults("dev");
+        first.network.availabilityZones = 2;
+        assert.equal(environmentDefaults("dev").network.availabilityZones, 3);
+    });
+});
+
+describe("stack values merge over the defaults", () => {
+    test("a nested key changes only itself", () => {
+        const config = resolveKeelConfig(raw({ database: { backupRetentionDays: 35 } }), "production");
+        assert.equal(config.database.backupRetentionDays, 35);
+        assert.equal(config.database.instanceClass, "db.m6g.2xlarge");
+    });
+
+    test("keel:environment picks the defaults for a differently named stack", () => {
+        const config = resolveKeelConfig(raw({ environment: "staging" }), "acme-staging");
+        assert.equal(config.environment, "staging");
+        assert.equal(config.database.backupRetentionDays, 7);
+    });
+
+    test("numbers and booleans given as strings (pulumi config set) are accepted", () => {
+        const config = resolveKeelConfig(raw({ dr: { active: "true" }, database: { backupRetentionDays: "31" } }), "production");
+        assert.equal(config.dr.active, true);
+        assert.equal(config.database.backupRetentionDays, 31);
+    });
+
+    test("extra tags are kept", () => {
+        const config = resolveKeelConfig(raw({ tags: { "cost-center": "cc-42" } }), "dev");
+        assert.deepEqual(config.tags, { service: "keel-app", owner: "platform-team", "cost-center": "cc-42" });
+    });
+
+    test("deepMerge merges objects and replaces everything else", () => {
+        assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });
+    });
+});
+
+describe("refusals name the key, what is expected and what was given", () => {
+    const cases: { name: string; values: Record<string, unknown>; stack?: string; expected: RegExp }[] = [
+        { name: "negative retention", values: { database: { backupRetentionDays: -3 } }, expected: /^keel:database\.backupRetentionDays: expected an integer from 0 to 35, got -3$/ },
+        { name: "retention of the wrong type", values: { database: { backupRetentionDays: "thirty" } }, expected: /^keel:database\.backupRetentionDays: .*got "thirty"$/ },
+        { name: "fractional retention", values: { database: { backupRetentionDays: 7.5 } }, expected: /^keel:database\.backupRetentionDays: expected an integer from 0 to 35, got 7\.5$/ },
+        { name: "retention below production's minimum", values: { database: { backupRetentionDays: 14 } }, expected: /^keel:database\.backupRetentionDays: expected at least 30 days in production \(ops guides\), got 14$/ },
+        { name: "retention below staging's minimum", stack: "staging", values: { database: { backupRetentionDays: 3 } }, expected: /^keel:database\.backupRetentionDays: expected at least 7 days in staging/ },
+        { name: "DR region equal to primary", values: { regions: { dr: "us-east-1" } }, expected: /^keel:regions\.dr: expected a region other than the primary region us-east-1, got "us-east-1"$/ },
+        { name: "malformed region", values: { regions: { primary: "virginia" } }, expected: /^keel:regions\.primary: expected an AWS region code such as us-east-1, got "virginia"$/ },
+        { name: "unknown top-level key", values: { databse: { multiAz: true } }, expected: /^keel:databse: unknown key \(expected one of: environment, regions, .*database/ },
+        { name: "unknown nested key", values: { database: { multiAZ: true } }, expected: /^keel:database\.multiAZ: unknown key \(expected one of: engine, engineVersion, /s },
+        { name: "enum out of set", values: { network: { natGateways: "two" } }, expected: /^keel:network\.natGateways: .*"one-per-az".*got "two"$/ },
+        { name: "CIDR too small for the layout", values: { network: { primaryCidr: "10.0.0.0/24" } }, expected: /^keel:network\.primaryCidr: expected a VPC prefix from \/16 to \/20/ },
+        { name: "CIDR with a bad octet", values: { network: { primaryCidr: "10.0.300.0/16" } }, expected: /^keel:network\.primaryCidr: expected octets from 0 to 255/ },
+        { name: "flow log retention CloudWatch refuses", values: { network: { flowLogRetentionDays: 10 } }, expected: /^keel:network\.flowLogRetentionDays: expected a CloudWatch Logs retention period .*got 10$/ },
+        { name: "min above max", values: { compute: { minSize: 5, maxSize: 3 } }, expected: /^keel:compute\.minSize: expected at most maxSize \(3\), got 5$/ },
+        { name: "production below two instances", values: { compute: { minSize: 1 } }, expected: /^keel:compute\.minSize: expected at least 2 in production/ },
+        { name: "health check interval Route53 refuses", values: { dns: { healthCheckIntervalSeconds: 15 } }, expected: /^keel:dns\.healthCheckIntervalSeconds: expected 10 or 30/ },
+        { name: "sampling rate above 1", values: { monitoring: { traceSamplingRate: 2 } }, expected: /^keel:monitoring\.traceSamplingRate: .*got 2$/ },
+        { name: "production unprotected", values: { protect: false }, expected: /^keel:protect: expected true in production/ },
+        { name: "production single-AZ database", values: { database: { multiAz: false } }, expected: /^keel:database\.multiAz: expected true in production/ },
+        { name: "production without a DR region", values: { regions: { primary: "us-east-1", dr: null } }, expected: /^keel:regions\.dr: / },
+        { name: "DR mode without a DR region", stack: "staging", values: { dr: { active: true } }, expected: /^keel:dr\.active: requires keel:regions\.dr: DR mode serves from the DR region, got true$/ },
+        { name: "replica without backups on the source", stack: "dev", values: { regions: { dr: "us-west-2" }, database: { replicaInDr: true, backupRetentionDays: 0 } }, expected: /^keel:database\.backupRetentionDays: / },
+        { name: "same CIDR in both regions", values: { network: { drCidr: "10.0.0.0/16" } }, expected: /^keel:network\.drCidr: expected a CIDR other than keel:network\.primaryCidr/ },
+        { name: "unknown environment", stack: "qa", values: {}, expected: /^keel:environment: expected one of local, dev, staging, production .*got "qa"$/ },
+    ];
+    for (const { name, values, stack, expected } of cases) {
+        test(name, () => {
+            const problems = problemsOf(values, stack);
+            assert.ok(problems.some((p) => expected.test(p)), `no problem matched ${expected}:\n${problems.join("\n")}`);
+        });
+    }
+
+    test("every problem is reported in one run", () => {
+        const problems = problemsOf({
+            database: { backupRetentionDays: 14, foo: 1 },
+            regions: { dr: "us-east-1" },
+            network: { natGateways: "two" },
+            compute: { minSize: 5, maxSize: 3 },
+            bogus: true,
+        });
+        assert.equal(problems.length, 6, problems.join("\n"));
+        for (const key of ["keel:bogus", "keel:database.foo", "keel:database.backupRetentionDays", "keel:regions.dr", "keel:network.natGateways", "keel:compute.minSize"]) {
+            assert.ok(problems.some((p) => p.startsWith(`${key}:`)), `${key} not reported:\n${problems.join("\n")}`);
+        }
+    });
+
+    test("the error message lists every problem", () => {
+        assert.throws(() => resolveKeelConfig(raw({ database: { backupRetentionDays: -3 }, compute: { maxSize: 0 } }), "production"), (error: Error) => {
+            assert.match(error.message, /^invalid Keel configuration \(2 problems\):/);
+            assert.match(error.message, /keel:database\.backupRetentionDays/);
+            assert.match(error.message, /keel:compute\.maxSize/);
+            return true;
+        });
+    });
+
+    test("keys of other namespaces are not Keel's business", () => {
+        assert.doesNotThrow(() => resolveKeelConfig({ "aws:region": "us-east-1", "other:thing": "x" }, "dev"));
+    });
+});

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
+import { keelPolicies } from "../policies/rules";
+import { taggableAwsTypes, untaggableAwsTypes } from "../policies/rules/resource-types";
+import type { PlanRecord } from "../scripts/plan/engine";
+import { environments, type Environment } from "../stacks/environments";
+import { ofType, planStack } from "./plans";
+
+/** Input names that carry credentials; their values must only ever be recorded as "[secret]". */
+const secretLooking = /(password|passwd|secret|token|apikey|api_key|privatekey|routingkey|webhook)$/i;
+
+function plaintextSecrets(value: unknown, path: string[] = []): string[] {
+    if (Array.isArray(value)) return value.flatMap((v, i) => plaintextSecrets(v, [...path, String(i)]));
+    if (typeof value !== "object" || value === null) {
+        const key = path[path.length - 1] ?? "";
+        return typeof value === "string" && secretLooking.test(key) && value !== "[secret]" ? [path.join(".")] : [];
+    }
+    return Object.entries(value).flatMap(([k, v]) => plaintextSecrets(v, [...path, k]));
+}
+
+describe("every environment plans cleanly", () => {
+    const plans = new Map<Environment, PlanRecord>();
+    before(async () => {
+        for (const environment of environments) plans.set(environment, await planStack(environment));
+    });
+
+    for (const environment of environments) {
+        test(`${environment}: no mandatory policy violation`, async () => {
+            const plan = plans.get(environment)!;
+            const violations = await evaluatePolicies(plan, keelPolicies, loadPolicyPackConfig(environment));
+            assert.deepEqual(mandatoryViolations(violations), []);
+        });
+
+        test(`${environment}: every AWS resource goes through an explicit provider in an allowed region`, () => {
+            for (const resource of plans.get(environment)!.resources.filter((r) => r.custom && r.type.startsWith("aws:"))) {
+                assert.ok(resource.provider !== null && !resource.provider.endsWith("::default"), `${resource.urn} uses the default provider`);
+                assert.ok(["us-east-1", "us-west-2"].includes(resource.region ?? ""), `${resource.urn} is in ${resource.region}`);
+            }
+        });
+
+        test(`${environment}: every AWS type is classified for the tag policy`, () => {
+            const unclassified = [...new Set(plans.get(environment)!.resources.map((r) => r.type))]
+                .filter((type) => type.startsWith("aws:") && !taggableAwsTypes.has(type) && !untaggableAwsTypes.has(type));
+            assert.deepEqual(unclassified, [], "add these types to policies/rules/resource-types.ts");
+        });
+
+        test(`${environment}: no secret-looking input or output in plaintext`, () => {
+            const plan = plans.get(environment)!;
+            for (const resource of plan.resources) assert.deepEqual(plaintextSecrets(resource.inputs), [], resource.urn);
+            assert.deepEqual(plaintextSecrets(plan.outputs), []);
+        });
+    }
+
+    test("production spans us-east-1 and us-west-2 with a NAT gateway per zone", () => {
+        const plan = plans.get("production")!;
+        assert.deepEqual(ofType(plan, "aws:ec2/vpc:Vpc").map((v) => [v.name, v.region, v.inputs.cidrBlock]).sort(), [
+            ["dr-vpc", "us-west-2", "10.1.0.0/16"],
+            ["primary-vpc", "us-east-1", "10.0.0.0/16"],
+        ]);
+        assert.equal(ofType(plan, "aws:ec2/natGateway:NatGateway").filter((n) => n.region === "us-east-1").length, 3);
+        assert.equal(ofType(plan, "aws:ec2/natGateway:NatGateway").filter((n) => n.region === "us-west-2").length, 3);
+        assert.deepEqual(ofType(plan, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.retentionInDays), [90, 90]);
+    });
+
+    test("providers carry the standard tags of each environment", () => {
+        for (const environment of ["dev", "staging", "production"] as const) {
+            for (const provider of ofType(plans.get(environment)!, "pulumi:providers:aws")) {
+                assert.deepEqual(JSON.parse(String(provider.inputs.defaultTags)), {
+                    tags: { service: "keel-app", owner: "platform-team", environment, "managed-by": "pulumi" },
+                });
+            }
+        }
+    });
+
+    for (const environment of ["dev", "staging"] as const) {
+        test(`${environment} is one region with a single NAT gateway`, () => {
+            const plan = plans.get(environment)!;
+            assert.deepEqual(ofType(plan, "pulumi:providers:aws").map((p) => p.region), ["us-east-1"]);
+            assert.equal(ofType(plan, "aws:ec2/vpc:Vpc").length, 1);
+            assert.equal(ofType(plan, "aws:ec2/natGateway:NatGateway").length, 1);
+            assert.equal(ofType(plan, "aws:ec2/subnet:Subnet").length, 9);
+        });
+    }
+
+    test("local runs on Docker only: one network for the containers, nothing in AWS", () => {
+        const plan = plans.get("local")!;
+        assert.deepEqual(plan.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws"), []);
+        const [network] = ofType(plan, "docker:index/network:Network");
+        assert.equal(network.inputs.name, "keel-local");
+        assert.equal(network.inputs.driver, "bridge");
+        assert.equal(plan.outputs.dockerNetwork, "keel-local");
+    });
+});
