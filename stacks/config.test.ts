@@ -117,6 +117,10 @@ describe("refusals name the key, what is expected and what was given", () => {
         { name: "replica without backups on the source", stack: "dev", values: { regions: { dr: "us-west-2" }, database: { replicaInDr: true, backupRetentionDays: 0 } }, expected: /^keel:database\.backupRetentionDays: / },
         { name: "same CIDR in both regions", values: { network: { drCidr: "10.0.0.0/16" } }, expected: /^keel:network\.drCidr: expected a CIDR other than keel:network\.primaryCidr/ },
         { name: "unknown environment", stack: "qa", values: {}, expected: /^keel:environment: expected one of local, dev, staging, production .*got "qa"$/ },
+        { name: "production backups without a compliance vault lock", values: { backup: { vaultLock: "governance" } }, expected: /^keel:backup\.vaultLock: expected at least a compliance vault lock in production .*got "governance"$/ },
+        { name: "staging backups without a vault lock", stack: "staging", values: { backup: { vaultLock: "none" } }, expected: /^keel:backup\.vaultLock: expected at least a governance vault lock in staging/ },
+        { name: "copying backups without a DR region", stack: "staging", values: { backup: { copyToDr: true } }, expected: /^keel:backup\.copyToDr: requires keel:regions\.dr: backups are copied into the DR region, got true$/ },
+        { name: "negative Object Lock days", values: { backup: { objectLockDays: -1 } }, expected: /^keel:backup\.objectLockDays: expected an integer from 0 to 3650, got -1$/ },
     ];
     for (const { name, values, stack, expected } of cases) {
         test(name, () => {

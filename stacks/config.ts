@@ -80,6 +80,10 @@ const backupSchema = z.strictObject({
     /** Copy recovery points and replicate backup buckets into the DR region. */
     copyToDr: flag(),
     vaultLock: z.enum(["none", "governance", "compliance"]),
+    /** Object Lock (governance) retention on database dump buckets, in days; 0 turns it off. */
+    objectLockDays: integer(0, 3650),
+    /** Restore the newest recovery point weekly and validate it (AWS Backup restore testing). */
+    restoreTesting: flag(),
 });
 
 const computeSchema = z.strictObject({
@@ -179,6 +183,10 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (network !== undefined && regions.dr !== undefined && network.drCidr === network.primaryCidr) {
             problem(["network", "drCidr"], "expected a CIDR other than keel:network.primaryCidr (the VPCs may be peered)");
         }
+    }
+    const lockStrength = ["none", "governance", "compliance"];
+    if (backup?.enabled && lockStrength.indexOf(backup.vaultLock) < lockStrength.indexOf(minimums.vaultLock)) {
+        problem(["backup", "vaultLock"], `expected at least a ${minimums.vaultLock} vault lock in ${environment} (recovery points must not be deletable)`);
     }
     if (database !== undefined) {
         if (database.backupRetentionDays < minimums.backupRetentionDays) {

@@ -14,15 +14,17 @@ export interface EnvironmentMinimums {
     readonly multiAz: boolean;
     readonly protect: boolean;
     readonly requiresDrRegion: boolean;
+    /** The weakest AWS Backup vault lock allowed where backups are enabled. */
+    readonly vaultLock: "none" | "governance" | "compliance";
 }
 
 export const environmentMinimums: Record<Environment, EnvironmentMinimums> = {
-    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false },
-    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false },
+    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none" },
+    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none" },
     // Staging: 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
-    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false },
+    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance" },
     // Production: 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
-    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true },
+    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance" },
 };
 
 const shared = {
@@ -48,7 +50,7 @@ const shared = {
         deletionProtection: false,
         replicaInDr: false,
     },
-    backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none" },
+    backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false },
     compute: {
         // Guides: application servers of 4 vCPU / 8 GB (c6i.xlarge); smaller below production.
         instanceType: "t3.small",
@@ -125,7 +127,8 @@ const overrides: Record<Environment, Overrides> = {
             deletionProtection: true,
             replicaInDr: true,
         },
-        backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance" },
+        // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
+        backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
         compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
         dns: { mode: "failover" },
         monitoring: { level: "full", logRetentionDays: 90 },

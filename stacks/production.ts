@@ -1,3 +1,4 @@
+import { backups, productionBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
@@ -7,10 +8,12 @@ import { regionalProviders } from "./providers";
  * a NAT gateway per zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
  */
 export default function production(config: KeelConfig) {
-    const networks = regionalNetworks(config, regionalProviders(config));
+    const providers = regionalProviders(config);
+    const networks = regionalNetworks(config, providers);
     return {
         environment: config.environment,
         drActive: config.dr.active,
+        backup: backups(config, providers, productionBackupBuckets),
         network: {
             primary: networkOutputs(networks.primary),
             ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),

@@ -35,7 +35,7 @@ describe("npm run plan", () => {
         assert.match(result.stdout, /^\+ {3}pulumi:pulumi:Stack\s+keel-production$/m);
         assert.match(result.stdout, /^\+ {3}├─ keel:network:Network\s+primary\s*$/m);
         assert.match(result.stdout, /^\+ {3}│  ├─ aws:ec2:Vpc\s+primary-vpc\s+us-east-1$/m);
-        assert.match(result.stdout, /^\+ {3} {3}├─ aws:ec2:Vpc\s+dr-vpc\s+us-west-2$/m);
+        assert.match(result.stdout, /^\+ {3}[│ ] {2}├─ aws:ec2:Vpc\s+dr-vpc\s+us-west-2$/m);
         assert.match(result.stdout, new RegExp(`^ {4}\\+ ${document.resources.length} to create$`, "m"));
         assert.match(result.stdout, /^ {7}2 {2}aws:ec2:Vpc$/m);
         assert.match(result.stdout, /keel: all policies passed/);
@@ -55,7 +55,7 @@ describe("npm run plan", () => {
                 if (reference !== null) assert.ok(urns.has(reference), `${resource.urn} refers to ${reference}, which is not in the plan`);
             }
         }
-        assert.deepEqual(Object.keys(document.outputs).sort(), ["drActive", "environment", "network"]);
+        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "drActive", "environment", "network"]);
     });
 
     test("--out writes the artifacts", () => {

@@ -5,7 +5,7 @@ import { keelPolicies } from "../policies/rules";
 import { taggableAwsTypes, untaggableAwsTypes } from "../policies/rules/resource-types";
 import type { PlanRecord } from "../scripts/plan/engine";
 import { environments, type Environment } from "../stacks/environments";
-import { ofType, planStack } from "./plans";
+import { ofType, only, planStack } from "./plans";
 
 /** Input names that carry credentials; their values must only ever be recorded as "[secret]". */
 const secretLooking = /(password|passwd|secret|token|apikey|api_key|privatekey|routingkey|webhook)$/i;
@@ -82,6 +82,51 @@ describe("every environment plans cleanly", () => {
             assert.equal(ofType(plan, "aws:ec2/subnet:Subnet").length, 9);
         });
     }
+
+    test("production backs up to both regions: replicated buckets, a copied and locked AWS Backup plan", () => {
+        const plan = plans.get("production")!;
+        const buckets = ofType(plan, "aws:s3/bucket:Bucket");
+        const backupBuckets = ["database-dumps", "uploads", "logs", "configuration"];
+        assert.deepEqual(buckets.filter((b) => b.region === "us-east-1").map((b) => b.name).sort(), [...backupBuckets, "access-logs"].sort());
+        assert.deepEqual(buckets.filter((b) => b.region === "us-west-2").map((b) => b.name).sort(), [...backupBuckets.map((b) => `${b}-replica`), "access-logs-dr"].sort());
+        for (const bucket of buckets) assert.deepEqual([bucket.protect, bucket.retainOnDelete], [true, true], bucket.name);
+        const replications = ofType(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        assert.equal(replications.length, backupBuckets.length);
+        const exported = (plan.outputs.backup as { buckets: Record<string, { name: string; replicaArn: string }> }).buckets;
+        assert.deepEqual(Object.keys(exported).sort(), [...backupBuckets].sort());
+        for (const name of backupBuckets) {
+            const replication = replications.find((r) => r.inputs.bucket === exported[name].name);
+            assert.ok(replication, `no replication from ${name}`);
+            assert.equal(replication.region, "us-east-1");
+            const [rule] = replication.inputs.rules as { destination: { bucket: string } }[];
+            assert.equal(rule.destination.bucket, exported[name].replicaArn);
+            assert.match(exported[name].replicaArn, new RegExp(`^arn:aws:s3:::${name}-replica-[0-9a-f]{7}$`));
+        }
+        for (const lifecycle of ofType(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+            for (const rule of lifecycle.inputs.rules as { transitions?: { days: number; storageClass: string }[] }[]) {
+                for (const t of rule.transitions ?? []) if (t.storageClass.endsWith("_IA") && t.storageClass !== "GLACIER_IR") assert.ok(t.days >= 30, `${lifecycle.name}: ${t.storageClass} on day ${t.days}`);
+            }
+        }
+        const vaults = ofType(plan, "aws:backup/vault:Vault");
+        assert.deepEqual(vaults.map((v) => v.region).sort(), ["us-east-1", "us-west-2"]);
+        const [backupPlan] = ofType(plan, "aws:backup/plan:Plan");
+        for (const rule of backupPlan.inputs.rules as { ruleName: string; copyActions: { destinationVaultArn: string }[] }[]) {
+            assert.match(rule.copyActions[0].destinationVaultArn, /^arn:aws:backup:us-west-2:123456789012:backup-vault:/, rule.ruleName);
+        }
+        assert.deepEqual(ofType(plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map((l) => l.inputs.changeableForDays), [3, 3]);
+    });
+
+    test("staging backs up weekly in one region under a governance lock; dev and local have no backups", () => {
+        const staging = plans.get("staging")!;
+        const [rule] = only(staging, "aws:backup/plan:Plan").inputs.rules as { ruleName: string; schedule: string; copyActions?: unknown[] }[];
+        assert.deepEqual([rule.ruleName, rule.schedule, rule.copyActions ?? []], ["weekly", "cron(0 6 ? * SUN *)", []]);
+        assert.equal(only(staging, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").inputs.changeableForDays, undefined);
+        assert.ok(ofType(staging, "aws:s3/bucket:Bucket").every((b) => b.region === "us-east-1"));
+        assert.equal(ofType(staging, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 0);
+        for (const environment of ["dev", "local"] as const) {
+            assert.deepEqual(plans.get(environment)!.resources.filter((r) => r.type.startsWith("aws:backup/") || r.type.startsWith("aws:s3/")), []);
+        }
+    });
 
     test("local runs on Docker only: one network for the containers, nothing in AWS", () => {
         const plan = plans.get("local")!;

@@ -1,5 +1,7 @@
+import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { planProgram, type PlanRecord } from "../scripts/plan/engine";
+import { mockResource } from "../scripts/plan/mocks";
 import type { PlanResource } from "../scripts/plan/record";
 import { loadStackConfig } from "../scripts/plan/stack-config";
 import { composeStack } from "../stacks";
@@ -44,3 +46,30 @@ export function only(record: PlanRecord, type: string, name?: string): PlanResou
 export function childrenOf(record: PlanRecord, parent: PlanResource): PlanResource[] {
     return record.resources.filter((r) => r.parent === parent.urn);
 }
+
+// ---- narrowing readers over a record's untyped inputs and outputs ----
+
+export function text(value: unknown, what: string): string {
+    if (typeof value !== "string") assert.fail(`${what}: expected a string, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+export function object(value: unknown, what: string): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) assert.fail(`${what}: expected an object, got ${JSON.stringify(value)}`);
+    return value as Record<string, unknown>;
+}
+
+export function list(value: unknown, what: string): unknown[] {
+    if (!Array.isArray(value)) assert.fail(`${what}: expected a list, got ${JSON.stringify(value)}`);
+    return value;
+}
+
+export const texts = (value: unknown, what: string): string[] => list(value, what).map((v, i) => text(v, `${what}[${i}]`));
+export const json = (value: unknown, what: string): Record<string, unknown> => object(JSON.parse(text(value, what)), what);
+
+/** The id and state the offline plan gave a recorded resource (scripts/plan/mocks.ts). */
+export function mockOf(resource: PlanResource): { id: string; state: Record<string, unknown> } {
+    return mockResource({ type: resource.type, name: resource.name, inputs: resource.inputs, region: text(resource.region, `${resource.name}.region`) });
+}
+export const idOf = (resource: PlanResource) => mockOf(resource).id;
+export const arnOf = (resource: PlanResource) => text(mockOf(resource).state.arn, `${resource.name}.arn`);

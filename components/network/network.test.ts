@@ -3,9 +3,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { PlanRecord } from "../../scripts/plan/engine";
-import { mockAccountId, mockResource } from "../../scripts/plan/mocks";
+import { mockAccountId } from "../../scripts/plan/mocks";
 import type { PlanResource } from "../../scripts/plan/record";
-import { childrenOf, only, planComponents } from "../../tests/plans";
+import { text, object, list, texts, mockOf, idOf, arnOf, childrenOf, only, planComponents } from "../../tests/plans";
 import { Network, type NetworkArgs } from "./network";
 import { planSubnets, type SubnetTier } from "./subnets";
 
@@ -38,24 +38,7 @@ const zoneLetters = ["a", "b", "c"];
 const stackUrn = "urn:pulumi:test::keel::pulumi:pulumi:Stack::keel-test";
 const defaultTags = { environment: "test", service: "keel", owner: "platform", "managed-by": "pulumi" };
 
-// ---- narrowing readers over the record's untyped inputs and outputs ----
 
-function text(value: unknown, what: string): string {
-    if (typeof value !== "string") assert.fail(`${what}: expected a string, got ${JSON.stringify(value)}`);
-    return value;
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) assert.fail(`${what}: expected an object, got ${JSON.stringify(value)}`);
-    return value as Record<string, unknown>;
-}
-
-function list(value: unknown, what: string): unknown[] {
-    if (!Array.isArray(value)) assert.fail(`${what}: expected a list, got ${JSON.stringify(value)}`);
-    return value;
-}
-
-const texts = (value: unknown, what: string): string[] => list(value, what).map((v, i) => text(v, `${what}[${i}]`));
 
 /** What the build function exports of a Network (every public output). */
 function exportsOf(network: Network): Record<string, pulumi.Output<unknown>> {
@@ -105,12 +88,6 @@ function readOutputs(value: unknown, what: string): NetworkOutputs {
     };
 }
 
-/** The id and state the offline plan gave a recorded resource (scripts/plan/mocks.ts). */
-function mockOf(resource: PlanResource): { id: string; state: Record<string, unknown> } {
-    return mockResource({ type: resource.type, name: resource.name, inputs: resource.inputs, region: text(resource.region, `${resource.name}.region`) });
-}
-const idOf = (resource: PlanResource) => mockOf(resource).id;
-const arnOf = (resource: PlanResource) => text(mockOf(resource).state.arn, `${resource.name}.arn`);
 
 /** One Network of a plan: its component, its children and its exported outputs. */
 class NetworkView {

@@ -8,6 +8,7 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:acm/certificate:Certificate",
     "aws:autoscaling/group:Group",
     "aws:backup/plan:Plan",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan",
     "aws:backup/vault:Vault",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -52,6 +53,10 @@ export const awsTypesWithoutDefaultTags: ReadonlySet<string> = new Set(["aws:aut
 
 /** Types whose AWS API takes no tags (associations, attachments, inline policies, settings). */
 export const untaggableAwsTypes: ReadonlySet<string> = new Set([
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+    "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    "aws:backup/vaultNotifications:VaultNotifications",
     "aws:ec2/route:Route",
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:iam/rolePolicy:RolePolicy",
@@ -59,11 +64,15 @@ export const untaggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:kms/alias:Alias",
     "aws:route53/record:Record",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:sns/topicPolicy:TopicPolicy",
 ]);
 
 /** Types that hold data or keys: losing one loses data, so production protects them. */

@@ -1,0 +1,60 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { customerManagedKey } from "../kms";
+import { compileLifecycleRules } from "./lifecycle";
+import { createHardenedBucket } from "./hardened-bucket";
+
+export interface LogBucketArgs {
+    /** Days access logs are kept. Default 90 (ops guides: production logs 90 days). */
+    readonly expireAfterDays?: number;
+    /** Allow deleting the bucket with its logs in it. Default false. */
+    readonly forceDestroy?: boolean;
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The target of S3 server access logs in one region, hardened like every Keel bucket.
+ * S3 log delivery writes to SSE-KMS buckets only with a customer-managed key whose policy
+ * admits `logging.s3.amazonaws.com` (the AWS-managed aws/s3 key cannot be granted), so the
+ * bucket has its own key, usable by log delivery for this account's buckets only.
+ */
+export class LogBucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+
+    constructor(name: string, args: LogBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("keel:backup:LogBucket", name, args, opts);
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const fromThisAccount = { StringEquals: { "aws:SourceAccount": accountId } };
+        const key = customerManagedKey(`${name}-key`, {
+            description: `Keel access logs ${name}`,
+            serviceGrants: [{ sid: "AllowServerAccessLogDelivery", service: "logging.s3.amazonaws.com", actions: ["kms:GenerateDataKey*"], condition: fromThisAccount }],
+            tags: args.tags,
+        }, { parent: this, retainOnDelete: opts?.retainOnDelete });
+
+        const { bucket } = createHardenedBucket(name, {
+            parent: this,
+            kmsKey: key,
+            lifecycleRules: compileLifecycleRules([{ name: "access-logs", prefix: "", expireAfterDays: args.expireAfterDays ?? 90 }], {
+                noncurrentVersionExpireAfterDays: 1,
+                abortIncompleteMultipartUploadDays: 1,
+            }),
+            forceDestroy: args.forceDestroy ?? false,
+            retainOnDelete: opts?.retainOnDelete,
+            tags: args.tags,
+            extraStatements: (bucketArn) => [{
+                Sid: "AllowServerAccessLogDelivery",
+                Effect: "Allow",
+                Principal: { Service: "logging.s3.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/*`,
+                Condition: fromThisAccount,
+            }],
+        });
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.kmsKeyArn = key.arn;
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    }
+}

@@ -1,0 +1,501 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { evaluatePolicies, loadPolicyPackConfig } from "../../policies/offline";
+import { keelPolicies } from "../../policies/rules";
+import { statefulAwsTypes, taggableAwsTypes, untaggableAwsTypes } from "../../policies/rules/resource-types";
+import type { PlanRecord } from "../../scripts/plan/engine";
+import { mockAccountId } from "../../scripts/plan/mocks";
+import type { PlanResource } from "../../scripts/plan/record";
+import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, planComponents } from "../../tests/plans";
+import { BackupConfigurationError } from "./findings";
+import { BackupPlan, type BackupPlanArgs } from "./plan";
+import {
+    productionBackupRules,
+    productionRestoreTesting,
+    productionVaultLock,
+    stagingBackupRules,
+    stagingVaultLock,
+    type BackupRuleSpec,
+} from "./schedule";
+
+/**
+ * The BackupPlan component's contract, read from offline plans built the way the stacks
+ * build it: regional `aws.Provider`s with default tags, the primary passed as `{ provider }`,
+ * the DR one as `drProvider`.
+ */
+
+const types = {
+    component: "keel:backup:BackupPlan",
+    provider: "pulumi:providers:aws",
+    key: "aws:kms/key:Key",
+    vault: "aws:backup/vault:Vault",
+    lock: "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    plan: "aws:backup/plan:Plan",
+    selection: "aws:backup/selection:Selection",
+    role: "aws:iam/role:Role",
+    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    topic: "aws:sns/topic:Topic",
+    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    notifications: "aws:backup/vaultNotifications:VaultNotifications",
+    restorePlan: "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+    restoreSelection: "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+} as const;
+
+const stackUrn = "urn:pulumi:test::keel::pulumi:pulumi:Stack::keel-test";
+const defaultTags = { environment: "test", service: "keel", owner: "platform", "managed-by": "pulumi" };
+const events = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "S3_BACKUP_OBJECT_FAILED", "RESTORE_JOB_COMPLETED"];
+const managedPolicies = [
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+];
+
+
+
+const nameOf = (resource: PlanResource) => text(mockOf(resource).state.name, `${resource.name}.name`);
+
+/** Every public output of a BackupPlan, as the build function exports it. */
+function exportsOf(plan: BackupPlan): Record<string, pulumi.Output<unknown>> {
+    return {
+        vaultArn: plan.vaultArn,
+        vaultName: plan.vaultName,
+        drVaultArn: plan.drVaultArn,
+        planId: plan.planId,
+        planArn: plan.planArn,
+        notificationTopicArn: plan.notificationTopicArn,
+        drNotificationTopicArn: plan.drNotificationTopicArn,
+        roleArn: plan.roleArn,
+    };
+}
+
+/** One BackupPlan of a plan record: its component, its children and its exported outputs. */
+class PlanView {
+    readonly component: PlanResource;
+    readonly children: PlanResource[];
+    readonly outputs: Record<string, unknown>;
+
+    constructor(readonly record: PlanRecord, readonly name: string) {
+        this.component = only(record, types.component, name);
+        this.children = childrenOf(record, this.component);
+        this.outputs = object(record.outputs[name], `outputs.${name}`);
+    }
+
+    /** The child of a type named `<component>-<suffix>`. */
+    one(type: string, suffix: string): PlanResource {
+        const matches = this.children.filter((r) => r.type === type && r.name === `${this.name}-${suffix}`);
+        assert.equal(matches.length, 1, `expected one ${type} named ${this.name}-${suffix}, found ${matches.length}`);
+        return matches[0];
+    }
+
+    all(type: string): PlanResource[] {
+        return this.children.filter((r) => r.type === type);
+    }
+
+    /** A region's side: `""` for the primary, `"dr-"` for the DR one. */
+    side(prefix: "" | "dr-") {
+        return {
+            key: this.one(types.key, `${prefix}vault-key`),
+            vault: this.one(types.vault, `${prefix}vault`),
+            notificationsKey: this.one(types.key, `${prefix}notifications-key`),
+            topic: this.one(types.topic, `${prefix}notifications`),
+            topicPolicy: this.one(types.topicPolicy, `${prefix}notifications`),
+            notifications: this.one(types.notifications, `${prefix}vault-notifications`),
+        };
+    }
+}
+
+/** Counts per type and region of a set of resources, as `type@region`. */
+function inventoryOf(resources: PlanResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[`${r.type}@${r.region}`] = (counts[`${r.type}@${r.region}`] ?? 0) + 1;
+    return counts;
+}
+
+/** The inventory of one region's vault side. */
+function vaultSide(region: string, locked: boolean): Record<string, number> {
+    return {
+        [`${types.key}@${region}`]: 2,
+        [`${types.vault}@${region}`]: 1,
+        ...(locked ? { [`${types.lock}@${region}`]: 1 } : {}),
+        [`${types.topic}@${region}`]: 1,
+        [`${types.topicPolicy}@${region}`]: 1,
+        [`${types.notifications}@${region}`]: 1,
+    };
+}
+
+/** What the plan's rule for a spec must be: AWS Backup's PlanRule inputs. */
+function expectedRule(spec: BackupRuleSpec, vaultName: string, drVaultArn: string | undefined): Record<string, unknown> {
+    const lifecycle = {
+        deleteAfter: spec.deleteAfterDays,
+        ...(spec.coldStorageAfterDays === undefined ? {} : { coldStorageAfter: spec.coldStorageAfterDays, optInToArchiveForSupportedResources: true }),
+    };
+    return {
+        ruleName: spec.name,
+        targetVaultName: vaultName,
+        ...(spec.schedule === undefined ? {} : { schedule: spec.schedule }),
+        scheduleExpressionTimezone: "Etc/UTC",
+        startWindow: spec.startWindowMinutes ?? 60,
+        completionWindow: spec.completionWindowMinutes ?? 180,
+        enableContinuousBackup: spec.continuous === true,
+        lifecycle,
+        ...(spec.copyToDr === true && drVaultArn !== undefined ? { copyActions: [{ destinationVaultArn: drVaultArn, lifecycle }] } : {}),
+    };
+}
+
+// ---- the plans, each built once ----
+
+const productionArgs = (drProvider: aws.Provider): BackupPlanArgs => ({
+    rules: productionBackupRules,
+    selection: { tags: { backup: "production" } },
+    vaultLock: productionVaultLock,
+    drProvider,
+    restoreTesting: { ...productionRestoreTesting, validationWindowHours: 2 },
+    tags: { "cost-center": "platform" },
+});
+
+function planProduction(): Promise<PlanRecord> {
+    return planComponents(() => {
+        const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
+        const dr = new aws.Provider("dr", { region: "us-west-2", defaultTags: { tags: defaultTags } });
+        const plan = new BackupPlan("prod-backup", productionArgs(dr), { provider: primary, protect: true, retainOnDelete: true });
+        return { "prod-backup": exportsOf(plan) };
+    });
+}
+
+const stagingDatabaseArn = `arn:aws:rds:us-east-1:${mockAccountId}:db:staging`;
+
+function planStaging(): Promise<PlanRecord> {
+    return planComponents(() => {
+        const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
+        const plan = new BackupPlan("staging-backup", {
+            rules: stagingBackupRules,
+            selection: { tags: { backup: "staging" }, resourceArns: [stagingDatabaseArn] },
+            vaultLock: stagingVaultLock,
+        }, { provider: primary });
+        return { "staging-backup": exportsOf(plan) };
+    });
+}
+
+// ---- scenarios ----
+
+describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock, the guides' rules, weekly restore tests", () => {
+    let view: PlanView;
+    before(async () => {
+        view = new PlanView(await planProduction(), "prod-backup");
+    });
+
+    it("registers a keel:backup:BackupPlan component under the stack", () => {
+        assert.equal(view.component.urn, "urn:pulumi:test::keel::keel:backup:BackupPlan::prod-backup");
+        assert.equal(view.component.parent, stackUrn);
+        assert.equal(view.component.custom, false);
+    });
+
+    it("creates exactly the expected children, in the primary and the DR region", () => {
+        assert.deepEqual(inventoryOf(view.children), {
+            ...vaultSide("us-east-1", true),
+            ...vaultSide("us-west-2", true),
+            [`${types.plan}@us-east-1`]: 1,
+            [`${types.role}@us-east-1`]: 1,
+            [`${types.attachment}@us-east-1`]: 2,
+            [`${types.selection}@us-east-1`]: 1,
+            [`${types.restorePlan}@us-east-1`]: 1,
+            [`${types.restoreSelection}@us-east-1`]: 1,
+        });
+    });
+
+    it("puts the DR side on the drProvider and everything else on the component's provider, each child named after the component", () => {
+        const primaryUrn = only(view.record, types.provider, "primary").urn;
+        const drUrn = only(view.record, types.provider, "dr").urn;
+        for (const child of view.children) {
+            const isDr = child.name.startsWith("prod-backup-dr-");
+            assert.equal(child.parent, view.component.urn, child.name);
+            assert.equal(child.provider, isDr ? drUrn : primaryUrn, `${child.type} ${child.name}`);
+            assert.equal(child.region, isDr ? "us-west-2" : "us-east-1", `${child.type} ${child.name}`);
+            assert.ok(child.name.startsWith("prod-backup-"), child.name);
+        }
+        // Nothing lands on a default provider.
+        assert.deepEqual(view.record.resources.filter((r) => r.type === types.provider && r.name === "default"), []);
+    });
+
+    it("encrypts each vault with its own region's customer-managed key, rotated yearly", () => {
+        for (const [prefix, region] of [["", "us-east-1"], ["dr-", "us-west-2"]] as const) {
+            const { key, vault } = view.side(prefix);
+            assert.equal(key.inputs.enableKeyRotation, true, key.name);
+            assert.equal(key.inputs.deletionWindowInDays, 30, key.name);
+            assert.equal(key.inputs.policy, undefined, `${key.name} keeps the account's default key policy`);
+            assert.equal(vault.inputs.kmsKeyArn, arnOf(key), vault.name);
+            assert.match(arnOf(key), new RegExp(`^arn:aws:kms:${region}:${mockAccountId}:key/`));
+        }
+    });
+
+    it("locks both vaults in compliance mode: changeable for 3 days, 7 to 365 days of retention", () => {
+        for (const prefix of ["", "dr-"] as const) {
+            const lock = view.one(types.lock, `${prefix}vault-lock`);
+            assert.deepEqual(lock.inputs, { backupVaultName: nameOf(view.side(prefix).vault), changeableForDays: 3, minRetentionDays: 7, maxRetentionDays: 365 });
+        }
+    });
+
+    it("has one rule per spec with its schedule, windows, lifecycle and a copy into the DR vault's ARN with the same lifecycle", () => {
+        const plan = view.one(types.plan, "plan");
+        const vaultName = nameOf(view.side("").vault);
+        const drVaultArn = arnOf(view.side("dr-").vault);
+        assert.match(drVaultArn, new RegExp(`^arn:aws:backup:us-west-2:${mockAccountId}:backup-vault:prod-backup-dr-vault-`));
+        assert.deepEqual(plan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, vaultName, drVaultArn)));
+        // Spot checks against the guides, independent of the helper above.
+        const rules = list(plan.inputs.rules, "rules").map((r, i) => object(r, `rules[${i}]`));
+        assert.deepEqual(rules.map((r) => r.ruleName), ["pitr", "daily", "weekly", "monthly"]);
+        assert.deepEqual(rules.map((r) => object(r.lifecycle, "lifecycle").deleteAfter), [35, 7, 28, 365]);
+        assert.equal(rules[0].enableContinuousBackup, true);
+        assert.deepEqual(rules[3].lifecycle, { coldStorageAfter: 90, deleteAfter: 365, optInToArchiveForSupportedResources: true });
+        for (const r of rules) assert.equal(object(list(r.copyActions, "copyActions")[0], "copyAction").destinationVaultArn, drVaultArn);
+        assert.ok(plan.dependencies.includes(view.side("dr-").vault.urn), "the plan does not depend on the DR vault");
+    });
+
+    it("selects resources by tag (STRINGEQUALS) for the plan, with the backup role, after its policies are attached", () => {
+        const selection = view.one(types.selection, "selection");
+        const role = view.one(types.role, "role");
+        assert.equal(selection.inputs.planId, idOf(view.one(types.plan, "plan")));
+        assert.equal(selection.inputs.iamRoleArn, arnOf(role));
+        assert.deepEqual(selection.inputs.selectionTags, [{ type: "STRINGEQUALS", key: "backup", value: "production" }]);
+        assert.equal(selection.inputs.resources, undefined);
+        for (const attachment of view.all(types.attachment)) assert.ok(selection.dependencies.includes(attachment.urn), attachment.name);
+    });
+
+    it("gives AWS Backup a role it alone can assume, with AWS's managed backup and restore policies", () => {
+        const role = view.one(types.role, "role");
+        assert.deepEqual(json(role.inputs.assumeRolePolicy, "assumeRolePolicy"), {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+        const attachments = view.all(types.attachment);
+        assert.deepEqual(attachments.map((a) => a.inputs.policyArn).sort(), managedPolicies);
+        for (const a of attachments) assert.equal(a.inputs.role, nameOf(role), a.name);
+    });
+
+    it("publishes both vaults' job events to a topic in the vault's region, encrypted with a key AWS Backup may use", () => {
+        for (const [prefix, region] of [["", "us-east-1"], ["dr-", "us-west-2"]] as const) {
+            const { vault, notificationsKey, topic, topicPolicy, notifications } = view.side(prefix);
+            const topicArn = arnOf(topic);
+            assert.match(topicArn, new RegExp(`^arn:aws:sns:${region}:${mockAccountId}:prod-backup-${prefix}notifications-`));
+            assert.equal(topic.inputs.kmsMasterKeyId, arnOf(notificationsKey), topic.name);
+            assert.notEqual(topic.inputs.kmsMasterKeyId, "alias/aws/sns");
+            assert.deepEqual(notifications.inputs, { backupVaultName: nameOf(vault), snsTopicArn: topicArn, backupVaultEvents: events });
+            assert.ok(notifications.dependencies.includes(topicPolicy.urn), `${notifications.name} is set before the topic admits AWS Backup`);
+            assert.equal(topicPolicy.inputs.arn, topicArn);
+            assert.deepEqual(json(topicPolicy.inputs.policy, "policy"), {
+                Version: "2012-10-17",
+                Statement: [{ Sid: "BackupPublishesVaultEvents", Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "SNS:Publish", Resource: topicArn }],
+            });
+            assert.equal(notificationsKey.inputs.enableKeyRotation, true);
+            assert.deepEqual(json(notificationsKey.inputs.policy, "key policy").Statement, [
+                { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${mockAccountId}:root` }, Action: "kms:*", Resource: "*" },
+                { Sid: "BackupPublishesToEncryptedTopic", Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*" },
+            ]);
+        }
+    });
+
+    it("tests restores weekly: the latest snapshot or continuous recovery point of the past week from the primary vault", () => {
+        const restorePlan = view.one(types.restorePlan, "restore-testing");
+        assert.equal(restorePlan.inputs.name, "prod_backup_restore_testing");
+        assert.equal(restorePlan.inputs.scheduleExpression, "cron(0 8 ? * MON *)");
+        assert.equal(restorePlan.inputs.scheduleExpressionTimezone, "Etc/UTC");
+        assert.deepEqual(restorePlan.inputs.recoveryPointSelection, {
+            algorithm: "LATEST_WITHIN_WINDOW",
+            includeVaults: [arnOf(view.side("").vault)],
+            recoveryPointTypes: ["SNAPSHOT", "CONTINUOUS"],
+            selectionWindowDays: 7,
+        });
+        const selection = view.one(types.restoreSelection, "restore-testing");
+        assert.deepEqual(selection.inputs, {
+            name: "prod_backup_selection",
+            restoreTestingPlanName: "prod_backup_restore_testing",
+            protectedResourceType: "RDS",
+            iamRoleArn: arnOf(view.one(types.role, "role")),
+            protectedResourceArns: ["*"],
+            protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup", value: "production" }] },
+            validationWindowHours: 2,
+        });
+        assert.ok(selection.dependencies.includes(restorePlan.urn));
+    });
+
+    it("protects every child (inherited) and retains exactly the keys and vaults on delete", () => {
+        for (const child of view.children) {
+            assert.equal(child.protect, true, child.name);
+            assert.equal(child.retainOnDelete, child.type === types.key || child.type === types.vault, `${child.type} ${child.name}`);
+        }
+        assert.equal(view.children.filter((c) => c.retainOnDelete).length, 6);
+    });
+
+    it("tags every taggable child with its name and the caller's tags, and every child type is classified for the tag policy", () => {
+        for (const child of view.children) {
+            assert.ok(taggableAwsTypes.has(child.type) || untaggableAwsTypes.has(child.type), `${child.type} is not in policies/rules/resource-types.ts`);
+            if (!taggableAwsTypes.has(child.type)) {
+                assert.equal(child.inputs.tags, undefined, child.name);
+                continue;
+            }
+            assert.deepEqual(child.inputs.tags, { "cost-center": "platform", Name: child.name }, child.name);
+        }
+        for (const type of [types.key, types.vault]) assert.ok(statefulAwsTypes.has(type), type);
+    });
+
+    it("passes the policy pack with production's configuration (tags, regions, protection)", async () => {
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, loadPolicyPackConfig("production")), []);
+    });
+
+    it("exports the vaults', plan's, topics' and role's identifiers", () => {
+        const main = view.side("");
+        const plan = view.one(types.plan, "plan");
+        assert.deepEqual(view.outputs, {
+            vaultArn: arnOf(main.vault),
+            vaultName: nameOf(main.vault),
+            drVaultArn: arnOf(view.side("dr-").vault),
+            planId: idOf(plan),
+            planArn: arnOf(plan),
+            notificationTopicArn: arnOf(main.topic),
+            drNotificationTopicArn: arnOf(view.side("dr-").topic),
+            roleArn: arnOf(view.one(types.role, "role")),
+        });
+        assert.match(text(view.outputs.planArn, "planArn"), new RegExp(`^arn:aws:backup:us-east-1:${mockAccountId}:backup-plan:`));
+    });
+});
+
+describe("BackupPlan staging-like: one region, governance lock, weekly rule, selection by tag and ARN, no restore tests", () => {
+    let view: PlanView;
+    before(async () => {
+        view = new PlanView(await planStaging(), "staging-backup");
+    });
+
+    it("creates only the primary side: no DR vault, no restore testing", () => {
+        assert.deepEqual(inventoryOf(view.children), {
+            ...vaultSide("us-east-1", true),
+            [`${types.plan}@us-east-1`]: 1,
+            [`${types.role}@us-east-1`]: 1,
+            [`${types.attachment}@us-east-1`]: 2,
+            [`${types.selection}@us-east-1`]: 1,
+        });
+        assert.deepEqual(view.children.filter((c) => c.name.includes("-dr-")), []);
+        const primaryUrn = only(view.record, types.provider, "primary").urn;
+        for (const child of view.children) assert.equal(child.provider, primaryUrn, child.name);
+    });
+
+    it("locks the vault in governance mode (no changeableForDays), to exactly the weekly rule's 28 days", () => {
+        assert.deepEqual(view.one(types.lock, "vault-lock").inputs, { backupVaultName: nameOf(view.side("").vault), minRetentionDays: 28, maxRetentionDays: 28 });
+    });
+
+    it("has the weekly rule, kept 4 weeks, without copies or cold storage", () => {
+        const plan = view.one(types.plan, "plan");
+        assert.deepEqual(plan.inputs.rules, [{
+            ruleName: "weekly",
+            targetVaultName: nameOf(view.side("").vault),
+            schedule: "cron(0 6 ? * SUN *)",
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindow: 60,
+            completionWindow: 180,
+            enableContinuousBackup: false,
+            lifecycle: { deleteAfter: 28 },
+        }]);
+    });
+
+    it("selects by tag and by ARN", () => {
+        const selection = view.one(types.selection, "selection");
+        assert.deepEqual(selection.inputs.selectionTags, [{ type: "STRINGEQUALS", key: "backup", value: "staging" }]);
+        assert.deepEqual(selection.inputs.resources, [stagingDatabaseArn]);
+    });
+
+    it("neither protects nor retains anything when the stack does not ask for it", () => {
+        for (const child of view.children) {
+            assert.equal(child.protect, false, child.name);
+            assert.equal(child.retainOnDelete, false, child.name);
+        }
+    });
+
+    it("passes the policy pack with staging's configuration", async () => {
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, loadPolicyPackConfig("staging")), []);
+    });
+
+    it("exports no DR vault or DR topic", () => {
+        assert.equal(view.outputs.drVaultArn, undefined);
+        assert.equal(view.outputs.drNotificationTopicArn, undefined);
+        assert.equal(view.outputs.vaultArn, arnOf(view.side("").vault));
+        assert.equal(view.outputs.notificationTopicArn, arnOf(view.side("").topic));
+    });
+});
+
+describe("BackupPlan refusals and warnings", () => {
+    const registeredByUs = (record: PlanRecord) => record.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("keel:"));
+
+    it("refuses an invalid plan before registering anything, listing every problem", async () => {
+        let refusal: unknown;
+        const record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1" });
+            try {
+                new BackupPlan("bad", {
+                    rules: [
+                        { name: "daily", schedule: "cron(0 6 * * ?)", deleteAfterDays: 7, copyToDr: true },
+                        { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 30, deleteAfterDays: 60 },
+                    ],
+                    selection: {},
+                    vaultLock: { mode: "compliance", changeableForDays: 1, minRetentionDays: 7, maxRetentionDays: 365 },
+                    restoreTesting: { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "Redshift" },
+                }, { provider });
+            } catch (error) {
+                refusal = error;
+            }
+        });
+        assert.ok(refusal instanceof BackupConfigurationError, String(refusal));
+        assert.equal(refusal.component, "BackupPlan bad");
+        assert.deepEqual(refusal.errors, [
+            "vault lock (compliance): changeableForDays 1 must be a whole number, at least 3: AWS Backup Vault Lock enforces a 72-hour cooling-off period before a compliance lock becomes immutable",
+            'rule "daily": schedule "cron(0 6 * * ?)" is not an AWS Backup cron expression: expected 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), got 5',
+            'rule "daily": copyToDr needs a DR vault, and this plan has none (no drProvider)',
+            'rule "monthly": deleteAfterDays 60 must be at least coldStorageAfterDays 30 + 90 = 120: AWS Backup keeps recovery points in cold storage for at least 90 days',
+            "selection: give tags or resourceArns (AWS Backup would otherwise select every supported resource, or none)",
+            'restore testing: protectedResourceType "Redshift" is not one AWS Backup restore testing supports (Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3)',
+        ]);
+        assert.match(refusal.message, /^BackupPlan bad: invalid backup configuration:\n {2}- vault lock/);
+        assert.deepEqual(registeredByUs(record), []);
+    });
+
+    describe("a valid plan with warnings", () => {
+        const warned: string[] = [];
+        const consoleWarn = console.warn;
+        let view: PlanView;
+        before(async () => {
+            // Offline, pulumi.log.warn writes to console.warn (there is no engine to send it to).
+            console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+            try {
+                view = new PlanView(await planComponents(() => {
+                    const provider = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
+                    const plan = new BackupPlan("noisy", {
+                        rules: [{ name: "nightly", schedule: "cron(0 1 ? * * *)", deleteAfterDays: 7 }],
+                        selection: { tags: { backup: "yes", tier: "gold" } },
+                    }, { provider });
+                    return { noisy: exportsOf(plan) };
+                }), "noisy");
+            } finally {
+                console.warn = consoleWarn;
+            }
+        });
+        after(() => {
+            console.warn = consoleWarn;
+        });
+
+        it("logs each warning once, naming the component, and still creates the plan", () => {
+            assert.deepEqual(warned.map((w) => w.replace(/^warning: \[runtime\] /, "")), [
+                'BackupPlan noisy: rule "nightly": schedule cron(0 1 ? * * *) starts Sunday 01:00 UTC and, with its 60-minute start and 180-minute completion windows, can run until Sunday 05:00 UTC, into the weekly maintenance window (Sunday 02:00–04:00 UTC)',
+                'BackupPlan noisy: rule "nightly": schedule cron(0 1 ? * * *) starts Sunday 01:00 UTC and, with its 60-minute start and 180-minute completion windows, can run until Sunday 05:00 UTC, into the monthly maintenance window (first Sunday 01:00–05:00 UTC)',
+                "BackupPlan noisy: selection: AWS Backup assigns resources that carry ANY of the 2 tags (backup, tier), not all of them",
+            ]);
+            assert.equal(view.all(types.plan).length, 1);
+            assert.deepEqual(view.one(types.selection, "selection").inputs.selectionTags, [
+                { type: "STRINGEQUALS", key: "backup", value: "yes" },
+                { type: "STRINGEQUALS", key: "tier", value: "gold" },
+            ]);
+        });
+
+        it("creates no lock without vaultLock", () => {
+            assert.deepEqual(view.all(types.lock), []);
+        });
+    });
+});

@@ -1,0 +1,268 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { customerManagedKey } from "../kms";
+import { mergeFindings, requireValid, type Findings } from "./findings";
+import {
+    defaultChangeableForDays,
+    defaultCompletionWindowMinutes,
+    defaultSelectionWindowDays,
+    defaultStartWindowMinutes,
+    restoreTestingName,
+    validateBackupRules,
+    validateRestoreTesting,
+    type BackupRuleSpec,
+    type RestoreTestingSpec,
+    type VaultLockSpec,
+} from "./schedule";
+
+/** Which resources the plan backs up. AWS Backup assigns a resource that matches any one entry (tags and ARNs are ORed). */
+export interface BackupSelectionSpec {
+    /** Resources carrying one of these tags (each an AWS Backup `STRINGEQUALS` tag condition). */
+    readonly tags?: Readonly<Record<string, string>>;
+    /** Resources by ARN (or AWS Backup ARN pattern such as `arn:aws:rds:*:*:db:*`). */
+    readonly resourceArns?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface BackupPlanArgs {
+    /** The plan's rules (see `schedule.ts` for the guides' rule sets). Validated before anything is registered. */
+    readonly rules: readonly BackupRuleSpec[];
+    /** What to back up: tags and/or resource ARNs, at least one. */
+    readonly selection: BackupSelectionSpec;
+    /** A Vault Lock on the primary vault and the DR vault. Default: none (no lock). */
+    readonly vaultLock?: VaultLockSpec;
+    /**
+     * The provider of the DR region. When given, a DR vault (with its own key, lock and
+     * notifications) is created there and rules with `copyToDr` copy into it. Default: none
+     * (single region; no rule may set `copyToDr`).
+     */
+    readonly drProvider?: aws.Provider;
+    /** Weekly (or any cron) automatic restore tests from the primary vault. Default: none. */
+    readonly restoreTesting?: RestoreTestingSpec;
+    /** Tags added to every taggable child, on top of the providers' default tags. */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The vault events published to the notification topics: the events AWS Backup currently
+ * delivers (the older BACKUP_JOB_SUCCESSFUL / BACKUP_JOB_FAILED / BACKUP_JOB_EXPIRED and
+ * RESTORE_JOB_SUCCESSFUL / RESTORE_JOB_FAILED are deprecated and deliver nothing).
+ *
+ * A failed or expired backup arrives as BACKUP_JOB_COMPLETED with the message attribute
+ * `State` other than `COMPLETED` (e.g. `FAILED`, `EXPIRED`, `ABORTED`); subscribers that want
+ * failures only filter on it, e.g. an SNS filter policy `{"State": [{"anything-but": "COMPLETED"}]}`.
+ */
+export const backupVaultEvents: readonly string[] = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "S3_BACKUP_OBJECT_FAILED", "RESTORE_JOB_COMPLETED"];
+
+/** The AWS-managed policies of AWS Backup's service role: backups and restores (restore tests included). */
+export const backupServiceRolePolicyArns: readonly string[] = [
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+];
+
+/** Checks that the selection names something, and says what AWS Backup does with several tags. */
+export function validateSelection(selection: BackupSelectionSpec): Findings {
+    const tagCount = Object.keys(selection.tags ?? {}).length;
+    if (tagCount === 0 && selection.resourceArns === undefined) {
+        return { errors: ["selection: give tags or resourceArns (AWS Backup would otherwise select every supported resource, or none)"], warnings: [] };
+    }
+    const warnings = tagCount > 1
+        ? [`selection: AWS Backup assigns resources that carry ANY of the ${tagCount} tags (${Object.keys(selection.tags ?? {}).join(", ")}), not all of them`]
+        : [];
+    return { errors: [], warnings };
+}
+
+interface Vault {
+    readonly key: aws.kms.Key;
+    readonly vault: aws.backup.Vault;
+    readonly topic: aws.sns.Topic;
+}
+
+/**
+ * An AWS Backup plan with a customer-managed-key vault in the primary region (the provider
+ * in `{ provider }`) and, with `drProvider`, a second one in the DR region that rules copy
+ * into; optional Vault Lock on both; a service role with AWS's managed backup and restore
+ * policies; a tag/ARN selection; SNS notifications of job outcomes from both vaults; and
+ * optional automatic restore tests. The rules are checked against AWS Backup's limits before
+ * anything is registered (`BackupConfigurationError`); warnings are logged.
+ */
+export class BackupPlan extends pulumi.ComponentResource {
+    public readonly vaultArn: pulumi.Output<string>;
+    public readonly vaultName: pulumi.Output<string>;
+    /** The DR vault's ARN; undefined without `drProvider`. */
+    public readonly drVaultArn: pulumi.Output<string | undefined>;
+    public readonly planId: pulumi.Output<string>;
+    public readonly planArn: pulumi.Output<string>;
+    /** The primary region's topic for vault events (see `backupVaultEvents`); subscribe to it from the stack. */
+    public readonly notificationTopicArn: pulumi.Output<string>;
+    /** The DR region's topic for its vault's events (copy jobs land there); undefined without `drProvider`. */
+    public readonly drNotificationTopicArn: pulumi.Output<string | undefined>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Refuse a plan AWS would refuse before anything is registered.
+        const findings = mergeFindings(
+            validateBackupRules(args.rules, args.vaultLock, { hasDrVault: args.drProvider !== undefined }),
+            validateSelection(args.selection),
+            args.restoreTesting ? validateRestoreTesting(args.restoreTesting) : { errors: [], warnings: [] },
+        );
+        const warnings = requireValid(`BackupPlan ${name}`, findings);
+        super("keel:backup:BackupPlan", name, args, opts);
+        for (const warning of warnings) void pulumi.log.warn(`BackupPlan ${name}: ${warning}`, this);
+
+        const primary: pulumi.CustomResourceOptions = { parent: this };
+        const dr: pulumi.CustomResourceOptions | undefined = args.drProvider ? { parent: this, provider: args.drProvider } : undefined;
+        /** The caller's tags plus `Name`, the child's logical name. */
+        const named = (childName: string) => pulumi.output(args.tags ?? {}).apply((tags) => ({ ...tags, Name: childName }));
+
+        /** A region's key, vault, lock and notifications; stateful children also take the component's retainOnDelete. */
+        const vaultIn = (prefix: string, region: "primary" | "DR", resourceOptions: pulumi.CustomResourceOptions): Vault => {
+            const stateful = { ...resourceOptions, retainOnDelete: opts?.retainOnDelete };
+            const key = customerManagedKey(`${prefix}-vault-key`, { description: `AWS Backup ${region} vault key of ${name}`, tags: named(`${prefix}-vault-key`) }, stateful);
+            const vault = new aws.backup.Vault(`${prefix}-vault`, {
+                kmsKeyArn: key.arn,
+                tags: named(`${prefix}-vault`),
+            }, stateful);
+            if (args.vaultLock) {
+                new aws.backup.VaultLockConfiguration(`${prefix}-vault-lock`, {
+                    backupVaultName: vault.name,
+                    minRetentionDays: args.vaultLock.minRetentionDays,
+                    maxRetentionDays: args.vaultLock.maxRetentionDays,
+                    // The provider creates a compliance lock when changeableForDays is set, a governance lock when not.
+                    changeableForDays: args.vaultLock.mode === "compliance" ? args.vaultLock.changeableForDays ?? defaultChangeableForDays : undefined,
+                }, resourceOptions);
+            }
+
+            // AWS Backup publishes to an encrypted topic only if the key's policy lets
+            // backup.amazonaws.com use it; the AWS-managed alias/aws/sns key's policy cannot be
+            // changed, so the topic gets a customer-managed key of its own (the vault key's
+            // policy stays the account default: the backup service gets nothing on it).
+            const notificationsKey = customerManagedKey(`${prefix}-notifications-key`, {
+                description: `AWS Backup ${region} vault notifications of ${name}`,
+                serviceGrants: [{ sid: "BackupPublishesToEncryptedTopic", service: "backup.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:Decrypt"] }],
+                tags: named(`${prefix}-notifications-key`),
+            }, stateful);
+            const topic = new aws.sns.Topic(`${prefix}-notifications`, {
+                kmsMasterKeyId: notificationsKey.arn,
+                tags: named(`${prefix}-notifications`),
+            }, resourceOptions);
+            // AWS Backup's documented publish permission. It publishes only to topics of the
+            // vault's own account (no cross-account notifications), so no source condition is needed.
+            const topicPolicy = new aws.sns.TopicPolicy(`${prefix}-notifications`, {
+                arn: topic.arn,
+                policy: topic.arn.apply((arn) => JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{
+                        Sid: "BackupPublishesVaultEvents",
+                        Effect: "Allow",
+                        Principal: { Service: "backup.amazonaws.com" },
+                        Action: "SNS:Publish",
+                        Resource: arn,
+                    }],
+                })),
+            }, resourceOptions);
+            new aws.backup.VaultNotifications(`${prefix}-vault-notifications`, {
+                backupVaultName: vault.name,
+                snsTopicArn: topic.arn,
+                backupVaultEvents: [...backupVaultEvents],
+            }, { ...resourceOptions, dependsOn: [topicPolicy, notificationsKey] });
+            return { key, vault, topic };
+        };
+
+        const main = vaultIn(name, "primary", primary);
+        const drSide = dr ? vaultIn(`${name}-dr`, "DR", dr) : undefined;
+
+        const plan = new aws.backup.Plan(`${name}-plan`, {
+            rules: args.rules.map((rule) => {
+                const lifecycle = {
+                    deleteAfter: rule.deleteAfterDays,
+                    ...(rule.coldStorageAfterDays === undefined ? {} : { coldStorageAfter: rule.coldStorageAfterDays, optInToArchiveForSupportedResources: true }),
+                };
+                return {
+                    ruleName: rule.name,
+                    targetVaultName: main.vault.name,
+                    schedule: rule.schedule,
+                    // The schedules (and the maintenance window check) are in UTC.
+                    scheduleExpressionTimezone: "Etc/UTC",
+                    startWindow: rule.startWindowMinutes ?? defaultStartWindowMinutes,
+                    completionWindow: rule.completionWindowMinutes ?? defaultCompletionWindowMinutes,
+                    enableContinuousBackup: rule.continuous === true,
+                    lifecycle,
+                    // The copy keeps the rule's lifecycle (validated against the DR vault's lock).
+                    copyActions: rule.copyToDr === true && drSide ? [{ destinationVaultArn: drSide.vault.arn, lifecycle }] : undefined,
+                };
+            }),
+            tags: named(`${name}-plan`),
+        }, primary);
+
+        const role = new aws.iam.Role(`${name}-role`, {
+            description: `AWS Backup service role of ${name}: backups, copies, restores and restore tests`,
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags: named(`${name}-role`),
+        }, primary);
+        const attachments = backupServiceRolePolicyArns.map((policyArn) =>
+            new aws.iam.RolePolicyAttachment(`${name}-${policyArn.endsWith("ForBackup") ? "backup" : "restores"}`, { role: role.name, policyArn }, primary));
+
+        const tags = Object.entries(args.selection.tags ?? {});
+        new aws.backup.Selection(`${name}-selection`, {
+            planId: plan.id,
+            iamRoleArn: role.arn,
+            selectionTags: tags.length > 0 ? tags.map(([key, value]) => ({ type: "STRINGEQUALS", key, value })) : undefined,
+            resources: args.selection.resourceArns,
+        }, { ...primary, dependsOn: attachments });
+
+        if (args.restoreTesting) {
+            const spec = args.restoreTesting;
+            // Snapshot recovery points always exist (continuous rules fall back to snapshots for
+            // resources without point-in-time restore); continuous ones when a rule makes them.
+            const recoveryPointTypes = ["SNAPSHOT", ...(args.rules.some((r) => r.continuous === true) ? ["CONTINUOUS"] : [])];
+            const restorePlan = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, {
+                // Alphanumerics and underscores only: the auto-name's hyphen would be refused.
+                name: restoreTestingName(name, "restore_testing"),
+                scheduleExpression: spec.scheduleExpression,
+                scheduleExpressionTimezone: "Etc/UTC",
+                recoveryPointSelection: {
+                    algorithm: "LATEST_WITHIN_WINDOW",
+                    // A restore testing plan is regional: it tests the primary vault's recovery points.
+                    includeVaults: [main.vault.arn],
+                    recoveryPointTypes,
+                    selectionWindowDays: spec.selectionWindowDays ?? defaultSelectionWindowDays,
+                },
+                tags: named(`${name}-restore-testing`),
+            }, primary);
+            new aws.backup.RestoreTestingSelection(`${name}-restore-testing`, {
+                name: restoreTestingName(name, "selection"),
+                restoreTestingPlanName: restorePlan.name,
+                protectedResourceType: spec.protectedResourceType,
+                iamRoleArn: role.arn,
+                // Every protected resource of the type (with recovery points in the vault), narrowed to the selection's tags.
+                protectedResourceArns: ["*"],
+                protectedResourceConditions: tags.length > 0
+                    ? { stringEquals: tags.map(([key, value]) => ({ key: `aws:ResourceTag/${key}`, value })) }
+                    : undefined,
+                validationWindowHours: spec.validationWindowHours,
+            }, { ...primary, dependsOn: attachments });
+        }
+
+        this.vaultArn = main.vault.arn;
+        this.vaultName = main.vault.name;
+        this.drVaultArn = drSide ? drSide.vault.arn : pulumi.output(undefined);
+        this.planId = plan.id;
+        this.planArn = plan.arn;
+        this.notificationTopicArn = main.topic.arn;
+        this.drNotificationTopicArn = drSide ? drSide.topic.arn : pulumi.output(undefined);
+        this.roleArn = role.arn;
+        this.registerOutputs({
+            vaultArn: this.vaultArn,
+            vaultName: this.vaultName,
+            drVaultArn: this.drVaultArn,
+            planId: this.planId,
+            planArn: this.planArn,
+            notificationTopicArn: this.notificationTopicArn,
+            drNotificationTopicArn: this.drNotificationTopicArn,
+            roleArn: this.roleArn,
+        });
+    }
+}

@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BackupBucket,
+    BackupPlan,
+    LogBucket,
+    productionBackupRules,
+    productionRestoreTesting,
+    stagingBackupRules,
+    tiers,
+    vaultLockFor,
+    type LifecycleTier,
+} from "../components/backup";
+import type { KeelConfig } from "./config";
+import { statefulOptions, type RegionalProviders } from "./providers";
+
+/** A backup bucket a stack asks for: its name and the guides' tiers it carries. */
+export interface BackupBucketSpec {
+    readonly name: string;
+    readonly tiers: readonly LifecycleTier[];
+    /** Write-once (Object Lock, governance) for `keel:backup.objectLockDays`: database dumps. */
+    readonly writeOnce?: boolean;
+}
+
+/**
+ * The backup half of an environment: an access-log bucket per region, the backup buckets
+ * (replicated to the DR region when `keel:backup.copyToDr`), and an AWS Backup plan for
+ * everything tagged `backup=true` (RDS, EBS) with its vault lock and DR copy.
+ */
+export function backups(config: KeelConfig, providers: RegionalProviders, buckets: readonly BackupBucketSpec[]) {
+    const { backup } = config;
+    if (!backup.enabled) return undefined;
+    const stateful = statefulOptions(config);
+    const dr = backup.copyToDr ? providers.dr : undefined;
+
+    const accessLogs = new LogBucket("access-logs", { expireAfterDays: config.monitoring.logRetentionDays }, { provider: providers.primary, ...stateful });
+    const drAccessLogs = dr && new LogBucket("access-logs-dr", { expireAfterDays: config.monitoring.logRetentionDays }, { provider: dr, ...stateful });
+
+    const backupBuckets = Object.fromEntries(buckets.map((spec) => {
+        const bucket = new BackupBucket(spec.name, {
+            tiers: spec.tiers,
+            accessLogs: { bucket: accessLogs.bucketName },
+            ...(spec.writeOnce && backup.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE", days: backup.objectLockDays } } : {}),
+            ...(dr && drAccessLogs ? { replication: { provider: dr, accessLogs: { bucket: drAccessLogs.bucketName } } } : {}),
+        }, { provider: providers.primary, ...stateful });
+        return [spec.name, bucket];
+    }));
+
+    const rules = backup.schedule === "daily" ? productionBackupRules : stagingBackupRules;
+    const plan = new BackupPlan("backup", {
+        rules: dr ? rules : rules.map((rule) => ({ ...rule, copyToDr: false })),
+        selection: { tags: { backup: "true" } },
+        ...(backup.vaultLock !== "none" ? { vaultLock: vaultLockFor(backup.vaultLock, rules) } : {}),
+        ...(dr ? { drProvider: dr } : {}),
+        ...(backup.restoreTesting ? { restoreTesting: productionRestoreTesting } : {}),
+    }, { provider: providers.primary, ...stateful });
+
+    return {
+        buckets: Object.fromEntries(Object.entries(backupBuckets).map(([name, bucket]) => [name, {
+            name: bucket.bucketName,
+            arn: bucket.bucketArn,
+            replicaName: bucket.replicaBucketName,
+            replicaArn: bucket.replicaBucketArn,
+        }])),
+        accessLogBuckets: pulumi.output({ primary: accessLogs.bucketName, dr: drAccessLogs?.bucketName }),
+        vaultArn: plan.vaultArn,
+        drVaultArn: plan.drVaultArn,
+        planArn: plan.planArn,
+        roleArn: plan.roleArn,
+        notificationTopicArn: plan.notificationTopicArn,
+        drNotificationTopicArn: plan.drNotificationTopicArn,
+    };
+}
+
+/** Production's buckets (ops guides: database dumps, user uploads, logs, configuration). */
+export const productionBackupBuckets: readonly BackupBucketSpec[] = [
+    { name: "database-dumps", tiers: [tiers.dailyDatabaseDumps, tiers.weeklyDatabaseDumps, tiers.monthlyDatabaseArchives], writeOnce: true },
+    { name: "uploads", tiers: [tiers.userUploads] },
+    { name: "logs", tiers: [tiers.applicationLogs, tiers.securityLogs, tiers.debugLogs] },
+    { name: "configuration", tiers: [tiers.configurationHistory] },
+];
+
+/** Staging keeps weekly database dumps only (ops guides: "Staging: weekly backups"). */
+export const stagingBackupBuckets: readonly BackupBucketSpec[] = [
+    { name: "database-dumps", tiers: [tiers.weeklyDatabaseDumps], writeOnce: true },
+];
