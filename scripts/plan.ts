@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
+import { renderArchitecture } from "./plan/diagram";
 import { planProgram } from "./plan/engine";
 import type { PlanDocument } from "./plan/record";
 import { renderPlan, renderTree } from "./plan/report";
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
         const out = resolve(values.out);
         writeFile(join(out, "plan.json"), `${JSON.stringify(document, null, 2)}\n`);
         writeFile(join(out, "resources.txt"), `${renderTree(record.resources)}\n`);
+        writeFile(join(out, "architecture.mmd"), renderArchitecture(record.resources));
     }
     const blocking = mandatoryViolations(violations);
     if (blocking.length > 0) {

@@ -61,6 +61,11 @@ describe("npm run plan", () => {
     test("--out writes the artifacts", () => {
         assert.deepEqual(JSON.parse(readFileSync(join(outDir, "plan.json"), "utf8")), document);
         assert.match(readFileSync(join(outDir, "resources.txt"), "utf8"), /keel:network:Network/);
+        const diagram = readFileSync(join(outDir, "architecture.mmd"), "utf8");
+        assert.match(diagram, /^flowchart LR\n/);
+        assert.match(diagram, /subgraph region_us_east_1\["us-east-1"\]/);
+        assert.match(diagram, /subgraph region_us_west_2\["us-west-2"\]/);
+        assert.match(diagram, /keel_backup_BackupBucket_database_dumps_us_west_2 --> keel_backup_BackupBucket_database_dumps_us_east_1/);
     });
 
     test("bad config is refused before any resource is registered", () => {
