@@ -19,7 +19,12 @@ export interface BackupBucketSpec {
     readonly tiers: readonly LifecycleTier[];
     /** Write-once (Object Lock, governance) for `keel:backup.objectLockDays`: database dumps. */
     readonly writeOnce?: boolean;
+    /** Prefixes that must always hold an object younger than this many hours (scripts/verify-backups). */
+    readonly freshness?: Readonly<Record<string, number>>;
 }
+
+/** How fresh dumps must be: daily within 26 h, weekly within 8 days, monthly within 32 days (with an hour or two of slack). */
+const dumpFreshness = { daily: 26, weekly: 8 * 24 + 2, monthly: 32 * 24 };
 
 /**
  * The backup half of an environment: an access-log bucket per region, the backup buckets
@@ -35,15 +40,15 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
     const accessLogs = new LogBucket("access-logs", { expireAfterDays: config.monitoring.logRetentionDays }, { provider: providers.primary, ...stateful });
     const drAccessLogs = dr && new LogBucket("access-logs-dr", { expireAfterDays: config.monitoring.logRetentionDays }, { provider: dr, ...stateful });
 
-    const backupBuckets = Object.fromEntries(buckets.map((spec) => {
+    const backupBuckets = buckets.map((spec) => {
         const bucket = new BackupBucket(spec.name, {
             tiers: spec.tiers,
             accessLogs: { bucket: accessLogs.bucketName },
             ...(spec.writeOnce && backup.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE", days: backup.objectLockDays } } : {}),
             ...(dr && drAccessLogs ? { replication: { provider: dr, accessLogs: { bucket: drAccessLogs.bucketName } } } : {}),
         }, { provider: providers.primary, ...stateful });
-        return [spec.name, bucket];
-    }));
+        return { spec, bucket };
+    });
 
     const rules = backup.schedule === "daily" ? productionBackupRules : stagingBackupRules;
     const plan = new BackupPlan("backup", {
@@ -55,11 +60,12 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
     }, { provider: providers.primary, ...stateful });
 
     return {
-        buckets: Object.fromEntries(Object.entries(backupBuckets).map(([name, bucket]) => [name, {
+        buckets: Object.fromEntries(backupBuckets.map(({ spec, bucket }) => [spec.name, {
             name: bucket.bucketName,
             arn: bucket.bucketArn,
             replicaName: bucket.replicaBucketName,
             replicaArn: bucket.replicaBucketArn,
+            freshness: spec.freshness ?? {},
         }])),
         accessLogBuckets: pulumi.output({ primary: accessLogs.bucketName, dr: drAccessLogs?.bucketName }),
         vaultArn: plan.vaultArn,
@@ -73,7 +79,12 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
 
 /** Production's buckets (ops guides: database dumps, user uploads, logs, configuration). */
 export const productionBackupBuckets: readonly BackupBucketSpec[] = [
-    { name: "database-dumps", tiers: [tiers.dailyDatabaseDumps, tiers.weeklyDatabaseDumps, tiers.monthlyDatabaseArchives], writeOnce: true },
+    {
+        name: "database-dumps",
+        tiers: [tiers.dailyDatabaseDumps, tiers.weeklyDatabaseDumps, tiers.monthlyDatabaseArchives],
+        writeOnce: true,
+        freshness: { [tiers.dailyDatabaseDumps.prefix]: dumpFreshness.daily, [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly, [tiers.monthlyDatabaseArchives.prefix]: dumpFreshness.monthly },
+    },
     { name: "uploads", tiers: [tiers.userUploads] },
     { name: "logs", tiers: [tiers.applicationLogs, tiers.securityLogs, tiers.debugLogs] },
     { name: "configuration", tiers: [tiers.configurationHistory] },
@@ -81,5 +92,5 @@ export const productionBackupBuckets: readonly BackupBucketSpec[] = [
 
 /** Staging keeps weekly database dumps only (ops guides: "Staging: weekly backups"). */
 export const stagingBackupBuckets: readonly BackupBucketSpec[] = [
-    { name: "database-dumps", tiers: [tiers.weeklyDatabaseDumps], writeOnce: true },
+    { name: "database-dumps", tiers: [tiers.weeklyDatabaseDumps], writeOnce: true, freshness: { [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly } },
 ];

@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
+import { projectRoot } from "./plans";
+
+interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string }
+interface Job {
+    needs?: string | string[];
+    if?: string;
+    uses?: string;
+    with?: Record<string, unknown>;
+    environment?: string;
+    permissions?: Record<string, string>;
+    strategy?: { matrix: Record<string, unknown[]> };
+    steps?: Step[];
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+}
+interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> }
+
+const directory = join(projectRoot, ".github", "workflows");
+const workflows = Object.fromEntries(
+    readdirSync(directory).filter((f) => f.endsWith(".yml")).map((f) => [f.replace(/\.yml$/, ""), parse(readFileSync(join(directory, f), "utf8")) as Workflow]),
+);
+const scripts = (JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const steps = (job: Job) => job.steps ?? [];
+const action = (job: Job, name: string) => {
+    const found = steps(job).find((s) => s.uses?.startsWith(`${name}@`));
+    assert.ok(found, `no ${name} step`);
+    return found;
+};
+
+describe("workflows", () => {
+    test("are the expected ones", () => {
+        assert.deepEqual(Object.keys(workflows).sort(), ["deploy", "drift", "pull-request", "pulumi-up"]);
+    });
+
+    test("run only npm scripts and files that exist, with pinned action versions", () => {
+        for (const [name, workflow] of Object.entries(workflows)) {
+            for (const [jobName, job] of Object.entries(workflow.jobs)) {
+                if (job.uses !== undefined) assert.ok(existsSync(join(projectRoot, job.uses)), `${name}.${jobName} uses ${job.uses}`);
+                for (const step of steps(job)) {
+                    if (step.uses !== undefined) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@v\d+$/, `${name}.${jobName}: ${step.uses}`);
+                    for (const [, script] of (step.run ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)) assert.ok(script in scripts, `${name}.${jobName} runs npm run ${script}`);
+                    for (const [, file] of (step.run ?? "").matchAll(/bash ([\w./-]+)/g)) assert.ok(existsSync(join(projectRoot, file)), `${name}.${jobName} runs ${file}`);
+                }
+            }
+        }
+    });
+
+    test("pull requests: tests, the offline plan of every environment in the job summary, then previews with PR comments and the policy pack", () => {
+        const { on, jobs } = workflows["pull-request"];
+        assert.ok("pull_request" in on);
+        assert.ok(steps(jobs.test).some((s) => s.run === "bash .ci/run"));
+        assert.deepEqual(jobs["offline-plan"].strategy?.matrix.environment, ["local", "dev", "staging", "production"]);
+        assert.ok(steps(jobs["offline-plan"]).some((s) => s.run?.includes("scripts/ci/offline-plan-summary.sh")));
+        const summary = readFileSync(join(projectRoot, "scripts/ci/offline-plan-summary.sh"), "utf8");
+        assert.match(summary, /GITHUB_STEP_SUMMARY/);
+        assert.match(summary, /npm run -s plan -- "\$environment" --json/);
+        const preview = jobs.preview;
+        assert.equal(preview.needs, "test");
+        assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/, "forks get no secrets: skip the cloud preview");
+        assert.deepEqual(preview.strategy?.matrix.environment, ["dev", "staging", "production"]);
+        assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+        assert.match(String(action(preview, "aws-actions/configure-aws-credentials").with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/);
+        const pulumi = action(preview, "pulumi/actions");
+        assert.equal(pulumi.with?.command, "preview");
+        assert.equal(pulumi.with?.["comment-on-pr"], true);
+        assert.equal(pulumi.with?.policyPacks, "policies");
+        assert.equal(pulumi.with?.policyPackConfigs, "policies/config/${{ matrix.environment }}.json");
+        assert.equal(pulumi.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    });
+
+    test("merges deploy dev, then staging, then production, each with pulumi up and the policy pack", () => {
+        const { on, jobs } = workflows.deploy;
+        assert.deepEqual(on.push, { branches: ["main"] });
+        assert.deepEqual(["dev", "staging", "production"].map((env) => [env, jobs[env].needs, jobs[env].uses, jobs[env].with?.environment]), [
+            ["dev", "test", "./.github/workflows/pulumi-up.yml", "dev"],
+            ["staging", "dev", "./.github/workflows/pulumi-up.yml", "staging"],
+            ["production", "staging", "./.github/workflows/pulumi-up.yml", "production"],
+        ]);
+        const up = workflows["pulumi-up"].jobs.up;
+        assert.equal(up.environment, "${{ inputs.environment }}", "the GitHub environment (production: required reviewers) gates the job");
+        assert.deepEqual(up.concurrency, { group: "deploy-${{ inputs.environment }}", "cancel-in-progress": false });
+        const pulumi = action(up, "pulumi/actions");
+        assert.equal(pulumi.with?.command, "up");
+        assert.equal(pulumi.with?.policyPacks, "policies");
+        assert.equal(pulumi.with?.policyPackConfigs, "policies/config/${{ inputs.environment }}.json");
+        assert.ok(steps(up).findIndex((s) => s.run?.includes("npm run plan")) < steps(up).indexOf(pulumi), "the offline plan runs before up");
+    });
+
+    test("drift is detected nightly per environment and fails loudly; backups are verified", () => {
+        const { on, jobs } = workflows.drift;
+        assert.ok(Array.isArray(on.schedule) && on.schedule.length === 1);
+        assert.deepEqual(jobs.drift.strategy?.matrix.environment, ["dev", "staging", "production"]);
+        const preview = action(jobs.drift, "pulumi/actions");
+        assert.deepEqual([preview.with?.command, preview.with?.refresh, preview.with?.["expect-no-changes"]], ["preview", true, true]);
+        assert.ok(steps(jobs.drift).some((s) => s.if === "failure()" && s.run?.includes("gh issue create")));
+        assert.ok(steps(jobs["verify-backups"]).some((s) => s.run?.startsWith("npm run verify-backups -- --stack")));
+    });
+});
