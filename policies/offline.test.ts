@@ -13,6 +13,7 @@ import {
 import type { PolicyViolation } from "../scripts/plan/record";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "./offline";
 import { keelPolicies } from "./rules";
+import { freezeAsOf } from "./rules/change-freeze";
 import { messages, planOf, provider, resource, runPolicy } from "./testing";
 
 const bucketType = "aws:s3/bucket:Bucket";
@@ -344,7 +345,7 @@ describe("evaluatePolicies", () => {
     it("runs the Keel policies over a plan and finds each policy's violation", async () => {
         const aws1 = provider({ name: "frankfurt", region: "eu-central-1" });
         const plan = planOf([aws1, resource("aws:rds/instance:Instance", {}, { name: "db", provider: aws1 })]);
-        const violations = await evaluatePolicies({ resources: plan }, keelPolicies, loadPolicyPackConfig("production"));
+        const violations = await evaluatePolicies({ resources: plan }, keelPolicies, freezeAsOf(loadPolicyPackConfig("production"), "2026-10-15T12:00:00Z"));
         assert.deepEqual(
             violations.map((v) => v.policyName),
             ["keel-required-tags", "keel-allowed-regions", "keel-protect-stateful-resources"],

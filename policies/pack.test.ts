@@ -7,6 +7,12 @@ import type { PolicyConfigJSONSchema, PolicyConfigJSONSchemaDefinition, PolicyCo
 import { parse } from "yaml";
 import { keelPolicies } from "./rules";
 
+/** Settings that are absent unless someone sets them on purpose (a freeze override, a rehearsal clock). */
+const optionalSettings: Record<string, readonly string[]> = {
+    "keel-change-freeze": ["override", "asOf"],
+    "keel-change-freeze-override": ["override", "asOf"],
+};
+
 /**
  * The pack as the Pulumi CLI loads it (`--policy-pack policies`): PulumiPolicy.yaml, the
  * package, the policies it serves and the per-stack `--policy-pack-config` files. The
@@ -120,11 +126,18 @@ describe("policies/package.json", () => {
 });
 
 describe("keelPolicies", () => {
-    it("lists the three Keel policies", () => {
-        assert.deepEqual(
-            keelPolicies.map((p) => p.name),
-            ["keel-required-tags", "keel-allowed-regions", "keel-protect-stateful-resources"],
-        );
+    it("contains every policy the rule modules define", async () => {
+        const rulesDirectory = join(__dirname, "rules");
+        const defined: string[] = [];
+        for (const file of readdirSync(rulesDirectory).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+            const module = (await import(join(rulesDirectory, file))) as Record<string, unknown>;
+            for (const value of Object.values(module)) {
+                const candidate = value as { name?: unknown; validateResource?: unknown; validateStack?: unknown } | null;
+                if (typeof candidate?.name === "string" && (candidate.validateResource !== undefined || candidate.validateStack !== undefined)) defined.push(candidate.name);
+            }
+        }
+        assert.ok(defined.length >= 15, `found only ${defined.length} policies`);
+        assert.deepEqual([...new Set(defined)].sort(), keelPolicies.map((p) => p.name).sort());
     });
 
     it("has unique names", () => {
@@ -153,9 +166,14 @@ describe("keelPolicies", () => {
             it("has config schema defaults valid for their declared types", () => {
                 const properties = Object.entries(policy.configSchema?.properties ?? {});
                 assert.ok(properties.length > 0, "every Keel policy is configurable");
+                const optional = optionalSettings[policy.name] ?? [];
                 for (const [key, schema] of properties) {
                     assert.ok(typeof schema === "object", `${key}: schema must be an object`);
                     assert.ok(schema.type !== undefined, `${key}: declares no type`);
+                    if (optional.includes(key)) {
+                        assert.equal(schema.default, undefined, `${key}: an optional setting has no default`);
+                        continue;
+                    }
                     assert.ok(schema.default !== undefined, `${key}: has no default`);
                     assert.deepEqual(schemaErrors(schema.default, schema, `${policy.name}.${key}`), []);
                 }

@@ -1,4 +1,4 @@
-// `npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...]`
+// `npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--as-of DATE]`
 // Plans a stack offline (Pulumi SDK mock runtime), prints the resource tree and summary,
 // runs the policy pack over the record and exits non-zero on any mandatory violation.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
+import { freezeAsOf } from "../policies/rules/change-freeze";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
 import { renderArchitecture } from "./plan/diagram";
 import { planProgram } from "./plan/engine";
@@ -14,7 +15,7 @@ import { renderPlan, renderTree } from "./plan/report";
 import { loadStackConfig } from "./plan/stack-config";
 
 const projectRoot = resolve(__dirname, "..");
-const usage = "usage: npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--quiet]";
+const usage = "usage: npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--as-of DATE] [--quiet]";
 
 function writeFile(file: string, content: string): void {
     mkdirSync(dirname(file), { recursive: true });
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
             out: { type: "string" },
             config: { type: "string", multiple: true, short: "c" },
             quiet: { type: "boolean", short: "q" },
+            "as-of": { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
 
     const { composeStack } = await import("../stacks");
     const record = await planProgram(composeStack, stackConfig);
-    const violations = await evaluatePolicies(record, keelPolicies, loadPolicyPackConfig(stack));
+    const violations = await evaluatePolicies(record, keelPolicies, freezeAsOf(loadPolicyPackConfig(stack), values["as-of"]));
     const document: PlanDocument = { project: stackConfig.project, stack, ...record, policy: { violations } };
 
     console.log(values.quiet ? renderPlan(document).split("\n").slice(renderTree(record.resources).split("\n").length + 2).join("\n") : renderPlan(document));

@@ -1,15 +1,18 @@
-// `npm run policy -- FILE`: evaluates the policy pack against a saved plan document
+// `npm run policy -- FILE [--as-of DATE]`: evaluates the policy pack against a saved plan document
 // (`npm run plan -- <stack> --json FILE`); same report, same exit code as the plan.
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
+import { freezeAsOf } from "../policies/rules/change-freeze";
 import type { PlanDocument } from "./plan/record";
 import { renderViolations } from "./plan/report";
 
 async function main(): Promise<number> {
-    const file = process.argv[2];
-    if (file === undefined || process.argv.length !== 3) {
-        console.error("usage: npm run policy -- PLAN.json");
+    const { values, positionals } = parseArgs({ allowPositionals: true, options: { "as-of": { type: "string" } } });
+    const [file] = positionals;
+    if (file === undefined || positionals.length !== 1) {
+        console.error("usage: npm run policy -- PLAN.json [--as-of DATE]");
         return 2;
     }
     const document = JSON.parse(readFileSync(file, "utf8")) as Partial<PlanDocument>;
@@ -17,7 +20,7 @@ async function main(): Promise<number> {
         console.error(`${file} is not a Keel plan document (expected "stack" and "resources")`);
         return 2;
     }
-    const violations = await evaluatePolicies({ resources: document.resources }, keelPolicies, loadPolicyPackConfig(document.stack));
+    const violations = await evaluatePolicies({ resources: document.resources }, keelPolicies, freezeAsOf(loadPolicyPackConfig(document.stack), values["as-of"]));
     console.log(`Policy pack keel on ${file} (stack ${document.stack}, ${document.resources.length} resources)\n`);
     console.log(renderViolations(violations));
     const blocking = mandatoryViolations(violations);

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import type { PlanDocument } from "../scripts/plan/record";
-import { projectRoot } from "./plans";
+import { outsideFreezes, projectRoot } from "./plans";
 
-/** `npm run plan` / `npm run policy` exactly as the README runs them (without npm's banner). */
+/** `npm run plan` / `npm run policy` exactly as the README runs them (without npm's banner), at a fixed date. */
 function run(script: "plan" | "policy", ...args: string[]) {
-    const child = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", `${script}.ts`), ...args], { encoding: "utf8", cwd: projectRoot });
+    const child = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", `${script}.ts`), ...args, ...(args.length > 0 ? ["--as-of", outsideFreezes] : [])], { encoding: "utf8", cwd: projectRoot });
     return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
@@ -115,6 +115,12 @@ describe("npm run policy", () => {
         const result = run("policy", tampered);
         assert.equal(result.status, 1);
         assert.match(result.stdout, /\[mandatory\] {2}keel-required-tags {2}aws:ec2\/vpc:Vpc "primary-vpc" is missing the tags environment, owner, managed-by/);
+    });
+
+    test("refuses production changes inside a change freeze", () => {
+        const frozen = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "policy.ts"), planFile, "--as-of", "2026-12-24T09:00:00Z"], { encoding: "utf8", cwd: projectRoot });
+        assert.equal(frozen.status, 1);
+        assert.match(frozen.stdout, /\[mandatory\] {2}keel-change-freeze {2}change freeze "year end" \(2026-12-20 to 2026-12-31\): no override/);
     });
 
     test("refuses a file that is not a plan", () => {

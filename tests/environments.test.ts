@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
+import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { taggableAwsTypes, untaggableAwsTypes } from "../policies/rules/resource-types";
 import type { PlanRecord } from "../scripts/plan/engine";
 import { environments, type Environment } from "../stacks/environments";
-import { ofType, only, planStack } from "./plans";
+import { ofType, only, packConfigFor, planStack } from "./plans";
 
 /** Input names that carry credentials; their values must only ever be recorded as "[secret]". */
 const secretLooking = /(password|passwd|secret|token|apikey|api_key|privatekey|routingkey|webhook)$/i;
@@ -28,7 +28,7 @@ describe("every environment plans cleanly", () => {
     for (const environment of environments) {
         test(`${environment}: no mandatory policy violation`, async () => {
             const plan = plans.get(environment)!;
-            const violations = await evaluatePolicies(plan, keelPolicies, loadPolicyPackConfig(environment));
+            const violations = await evaluatePolicies(plan, keelPolicies, packConfigFor(environment));
             assert.deepEqual(mandatoryViolations(violations), []);
         });
 

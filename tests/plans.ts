@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { planProgram, type PlanRecord } from "../scripts/plan/engine";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { loadPolicyPackConfig } from "../policies/offline";
+import { freezeAsOf } from "../policies/rules/change-freeze";
 import { mockResource } from "../scripts/plan/mocks";
 import type { PlanResource } from "../scripts/plan/record";
 import { loadStackConfig } from "../scripts/plan/stack-config";
@@ -9,6 +12,14 @@ import { composeStack } from "../stacks";
 /** Test helpers over the offline plan: plan a stack or a few components, then query the record. */
 
 export const projectRoot = resolve(__dirname, "..");
+
+/** A date outside every change freeze: tests judge plans on their content, not the calendar. */
+export const outsideFreezes = "2026-10-15T12:00:00Z";
+
+/** An environment's policy pack config, judged at `outsideFreezes`. */
+export function packConfigFor(environment: string): PolicyPackConfig {
+    return freezeAsOf(loadPolicyPackConfig(environment), outsideFreezes);
+}
 
 const stackPlans = new Map<string, Promise<PlanRecord>>();
 

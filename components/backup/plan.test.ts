@@ -2,13 +2,13 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { evaluatePolicies, loadPolicyPackConfig } from "../../policies/offline";
+import { evaluatePolicies } from "../../policies/offline";
 import { keelPolicies } from "../../policies/rules";
 import { statefulAwsTypes, taggableAwsTypes, untaggableAwsTypes } from "../../policies/rules/resource-types";
 import type { PlanRecord } from "../../scripts/plan/engine";
 import { mockAccountId } from "../../scripts/plan/mocks";
 import type { PlanResource } from "../../scripts/plan/record";
-import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, planComponents } from "../../tests/plans";
+import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, packConfigFor, planComponents } from "../../tests/plans";
 import { BackupConfigurationError } from "./findings";
 import { BackupPlan, type BackupPlanArgs } from "./plan";
 import {
@@ -340,7 +340,7 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock,
     });
 
     it("passes the policy pack with production's configuration (tags, regions, protection)", async () => {
-        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, loadPolicyPackConfig("production")), []);
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, packConfigFor("production")), []);
     });
 
     it("exports the vaults', plan's, topics' and role's identifiers", () => {
@@ -411,7 +411,7 @@ describe("BackupPlan staging-like: one region, governance lock, weekly rule, sel
     });
 
     it("passes the policy pack with staging's configuration", async () => {
-        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, loadPolicyPackConfig("staging")), []);
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, packConfigFor("staging")), []);
     });
 
     it("exports no DR vault or DR topic", () => {

@@ -1,7 +1,18 @@
 import type { Policies } from "@pulumi/policy";
+import { changeFreeze, changeFreezeOverride } from "./change-freeze";
+import { identityPolicies } from "./identity";
 import { protectStatefulResources } from "./protection";
 import { allowedRegions } from "./regions";
+import { storagePolicies } from "./storage";
 import { requiredTags } from "./tagging";
 
 /** Every policy of the Keel pack, shared by `pulumi ... --policy-pack policies` and the offline runner. */
-export const keelPolicies: Policies = [requiredTags, allowedRegions, protectStatefulResources];
+export const keelPolicies: Policies = [
+    requiredTags,
+    allowedRegions,
+    protectStatefulResources,
+    ...storagePolicies,
+    ...identityPolicies,
+    changeFreeze,
+    changeFreezeOverride,
+];

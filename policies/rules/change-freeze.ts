@@ -1,0 +1,134 @@
+import type { PolicyPackConfig, StackValidationPolicy } from "@pulumi/policy";
+
+/**
+ * Change freezes from the operations guides: no production changes in Black Friday week or
+ * from 20 to 31 December. A freeze refuses every update while it lasts, unless the pack
+ * config carries an override with a reason (and who approved it): then the change goes
+ * through and the override is reported by its own advisory policy.
+ */
+
+/** A window of month-days (`MM-DD`, inclusive, UTC), or Black Friday week, whose dates move every year. */
+export type FreezeWindow =
+    | { readonly name: string; readonly from: string; readonly to: string }
+    | { readonly name: string; readonly rule: "black-friday-week" };
+
+export interface FreezeOverride {
+    /** Why this change cannot wait; required. */
+    readonly reason: string;
+    /** Who approved it (change advisory board, incident commander). */
+    readonly approvedBy: string;
+    /** The override lapses after this date (`YYYY-MM-DD`, UTC). */
+    readonly expires: string;
+}
+
+export interface ChangeFreezeConfig {
+    readonly enabled?: boolean;
+    readonly windows?: readonly FreezeWindow[];
+    readonly override?: FreezeOverride;
+    /** Evaluate at this instant instead of now (ISO 8601): rehearsals and tests. */
+    readonly asOf?: string;
+}
+
+export const defaultFreezeWindows: readonly FreezeWindow[] = [
+    { name: "Black Friday week", rule: "black-friday-week" },
+    { name: "year end", from: "12-20", to: "12-31" },
+];
+
+const day = 86_400_000;
+const utcDate = (year: number, month: number, date: number) => new Date(Date.UTC(year, month - 1, date));
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Black Friday is the day after US Thanksgiving (the fourth Thursday of November); its week
+ * runs from the Monday before it to Cyber Monday, the Monday after.
+ */
+export function blackFridayWeek(year: number): { start: Date; end: Date } {
+    const november1 = utcDate(year, 11, 1);
+    const firstThursday = 1 + ((4 - november1.getUTCDay() + 7) % 7);
+    const blackFriday = utcDate(year, 11, firstThursday + 21 + 1);
+    return { start: new Date(blackFriday.getTime() - 4 * day), end: new Date(blackFriday.getTime() + 3 * day) };
+}
+
+/** The occurrence of a window that contains `at`, if any (each end inclusive, whole UTC days). */
+export function activeWindow(windows: readonly FreezeWindow[], at: Date): { name: string; start: Date; end: Date } | undefined {
+    const year = at.getUTCFullYear();
+    const today = utcDate(year, at.getUTCMonth() + 1, at.getUTCDate());
+    for (const window of windows) {
+        const span = "rule" in window
+            ? blackFridayWeek(year)
+            : (() => {
+                  const [fromMonth, fromDay] = window.from.split("-").map(Number);
+                  const [toMonth, toDay] = window.to.split("-").map(Number);
+                  return { start: utcDate(year, fromMonth, fromDay), end: utcDate(year, toMonth, toDay) };
+              })();
+        if (today >= span.start && today <= span.end) return { name: window.name, ...span };
+    }
+    return undefined;
+}
+
+/** An override counts when it gives a reason and an approver and has not lapsed. */
+export function overrideProblem(override: FreezeOverride | undefined, at: Date): string | undefined {
+    if (override === undefined) return "no override";
+    if (!override.reason?.trim()) return "the override gives no reason";
+    if (!override.approvedBy?.trim()) return "the override names no approver";
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(override.expires ?? "") || isoDay(at) > override.expires) return `the override has lapsed or has no valid expiry (${override.expires})`;
+    return undefined;
+}
+
+const configSchema = {
+    properties: {
+        enabled: { type: "boolean" as const, default: false },
+        windows: { type: "array" as const, default: defaultFreezeWindows },
+        override: { type: "object" as const },
+        asOf: { type: "string" as const },
+    },
+};
+
+function evaluation(config: ChangeFreezeConfig) {
+    const at = config.asOf !== undefined ? new Date(config.asOf) : new Date();
+    const window = config.enabled ? activeWindow(config.windows ?? defaultFreezeWindows, at) : undefined;
+    return { at, window, problem: overrideProblem(config.override, at) };
+}
+
+export const changeFreeze: StackValidationPolicy = {
+    name: "keel-change-freeze",
+    description: "No changes inside a change freeze (Black Friday week, 20–31 December) unless the pack config carries a valid override.",
+    enforcementLevel: "mandatory",
+    configSchema,
+    validateStack: (args, reportViolation) => {
+        const { window, problem } = evaluation(args.getConfig<ChangeFreezeConfig>());
+        if (window !== undefined && problem !== undefined) {
+            reportViolation(
+                `change freeze "${window.name}" (${isoDay(window.start)} to ${isoDay(window.end)}): ${problem}. ` +
+                    `Wait, or add "override": { "reason", "approvedBy", "expires" } to keel-change-freeze in the environment's policy pack config (docs/runbooks/change-freeze-override.md).`,
+            );
+        }
+    },
+};
+
+export const changeFreezeOverride: StackValidationPolicy = {
+    name: "keel-change-freeze-override",
+    description: "Reports every change made inside a freeze under an override, with its reason and approver.",
+    enforcementLevel: "advisory",
+    configSchema,
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<ChangeFreezeConfig>();
+        const { window, problem } = evaluation(config);
+        if (window !== undefined && problem === undefined && config.override !== undefined) {
+            reportViolation(
+                `change freeze "${window.name}" overridden until ${config.override.expires}: "${config.override.reason}" (approved by ${config.override.approvedBy})`,
+            );
+        }
+    },
+};
+
+/** A pack config whose freeze policies judge at `asOf` (the plan and policy CLIs' `--as-of`). */
+export function freezeAsOf(packConfig: PolicyPackConfig, asOf: string | undefined): PolicyPackConfig {
+    if (asOf === undefined) return packConfig;
+    if (Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of expects an ISO 8601 date or instant, got "${asOf}"`);
+    const at = (name: string) => {
+        const given = packConfig[name];
+        return typeof given === "string" ? { enforcementLevel: given, asOf } : { ...given, asOf };
+    };
+    return { ...packConfig, [changeFreeze.name]: at(changeFreeze.name), [changeFreezeOverride.name]: at(changeFreezeOverride.name) };
+}
