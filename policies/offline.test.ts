@@ -348,7 +348,18 @@ describe("evaluatePolicies", () => {
         const violations = await evaluatePolicies({ resources: plan }, keelPolicies, freezeAsOf(loadPolicyPackConfig("production"), "2026-10-15T12:00:00Z"));
         assert.deepEqual(
             violations.map((v) => v.policyName),
-            ["keel-required-tags", "keel-allowed-regions", "keel-protect-stateful-resources"],
+            [
+                "keel-required-tags",
+                "keel-allowed-regions",
+                "keel-protect-stateful-resources",
+                "keel-rds-encryption",
+                "keel-rds-backup-retention",
+                "keel-rds-deletion-protection",
+                "keel-rds-multi-az",
+                "keel-rds-iam-authentication",
+                "keel-rds-performance-insights",
+                "keel-rds-cross-region",
+            ],
         );
     });
 });

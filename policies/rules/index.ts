@@ -1,6 +1,10 @@
 import type { Policies } from "@pulumi/policy";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
+import { computePolicies } from "./compute";
+import { databasePolicies } from "./database";
+import { edgePolicies } from "./edge";
 import { identityPolicies } from "./identity";
+import { kubernetesPolicies } from "./kubernetes";
 import { protectStatefulResources } from "./protection";
 import { allowedRegions } from "./regions";
 import { storagePolicies } from "./storage";
@@ -12,6 +16,10 @@ export const keelPolicies: Policies = [
     allowedRegions,
     protectStatefulResources,
     ...storagePolicies,
+    ...databasePolicies,
+    ...computePolicies,
+    ...edgePolicies,
+    ...kubernetesPolicies,
     ...identityPolicies,
     changeFreeze,
     changeFreezeOverride,

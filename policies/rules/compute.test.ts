@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Policy, PolicyPackConfig } from "@pulumi/policy";
+import type { PlanResource } from "../../scripts/plan/record";
+import { loadPolicyPackConfig } from "../offline";
+import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import { computePolicies, encryptedVolumes, groupCapacity, groupHealthChecks, groupScaling, imdsV2, noPublicIp } from "./compute";
+
+const launchTemplateType = "aws:ec2/launchTemplate:LaunchTemplate";
+const instanceType = "aws:ec2/instance:Instance";
+const groupType = "aws:autoscaling/group:Group";
+const scalingPolicyType = "aws:autoscaling/policy:Policy";
+
+const east = provider({ name: "east", region: "us-east-1" });
+const west = provider({ name: "west", region: "us-west-2" });
+
+const production = loadPolicyPackConfig("production");
+const staging = loadPolicyPackConfig("staging");
+
+/**
+ * A launch template as components/traffic/autoscaled-service.ts builds it. The AWS provider
+ * takes the template's booleans as strings ("true"/"false").
+ */
+function launchTemplate(changes: Record<string, unknown> = {}, name = "web"): Fixture {
+    const inputs = {
+        imageId: "ami-0c7217cdde317cfec",
+        instanceType: "t3.medium",
+        updateDefaultVersion: true,
+        iamInstanceProfile: { arn: "arn:aws:iam::123456789012:instance-profile/web-instances-4d1c2b9" },
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+        monitoring: { enabled: true },
+        networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: ["sg-0a1b2c3d4e5f60718"], deleteOnTermination: "true" }],
+        blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { volumeType: "gp3", volumeSize: 20, encrypted: "true", deleteOnTermination: "true" } }],
+        ...changes,
+    };
+    return resource(launchTemplateType, inputs, { name, provider: east });
+}
+
+/** A stand-alone EC2 instance (booleans are booleans here). */
+function instance(changes: Record<string, unknown> = {}, name = "bastion"): Fixture {
+    const inputs = {
+        ami: "ami-0c7217cdde317cfec",
+        instanceType: "t3.micro",
+        subnetId: "subnet-0a1b2c3d4e5f60718",
+        associatePublicIpAddress: false,
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: 8, encrypted: true },
+        ...changes,
+    };
+    return resource(instanceType, inputs, { name, provider: east });
+}
+
+function group(changes: Record<string, unknown> = {}, options: { name?: string; provider?: PlanResource } = {}): Fixture {
+    const inputs = {
+        vpcZoneIdentifiers: ["subnet-0a1", "subnet-0a2"],
+        minSize: 2,
+        maxSize: 6,
+        desiredCapacity: 2,
+        targetGroupArns: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg-3c1d2e4/0123456789abcdef"],
+        healthCheckType: "ELB",
+        healthCheckGracePeriod: 300,
+        launchTemplate: { id: "lt-0a1b2c3d4e5f60718", version: "1" },
+        ...changes,
+    };
+    return resource(groupType, inputs, { name: options.name ?? "web", provider: options.provider ?? east });
+}
+
+/** A target tracking policy of a group: `autoscalingGroupName` is the group's output, so it depends on the group. */
+function scalingPolicy(target: PlanResource | undefined, name = "web-cpu"): Fixture {
+    const inputs = {
+        autoscalingGroupName: "web-5e6f7a8",
+        policyType: "TargetTrackingScaling",
+        targetTrackingConfiguration: { targetValue: 70, disableScaleIn: true, predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" } },
+    };
+    return resource(scalingPolicyType, inputs, { name, provider: east, dependsOn: target ? [target] : [] });
+}
+
+async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
+    return messages(await runPolicy(policy, fixtures, config));
+}
+
+describe("compute policies", () => {
+    test("the module exports every EC2 and Auto Scaling policy, each mandatory", () => {
+        assert.deepEqual(computePolicies.map((p) => [p.name, p.enforcementLevel]), [
+            ["keel-ec2-imdsv2", "mandatory"],
+            ["keel-ec2-encrypted-volumes", "mandatory"],
+            ["keel-ec2-no-public-ip", "mandatory"],
+            ["keel-asg-minimum-capacity", "mandatory"],
+            ["keel-asg-elb-health-checks", "mandatory"],
+            ["keel-asg-scaling-policy", "mandatory"],
+        ]);
+    });
+
+    test("an AutoscaledService's template, group and scaling policy, and a hardened instance, pass every policy under every config", async () => {
+        const web = group();
+        const plan = [launchTemplate(), web, scalingPolicy(web.resource), instance(), resource("aws:ebs/volume:Volume", { availabilityZone: "us-east-1a", size: 50, encrypted: true }, { name: "data", provider: east })];
+        for (const [environment, config] of [["default", {}], ["staging", staging], ["production", production]] as const) {
+            for (const policy of computePolicies) assert.deepEqual(await found(policy, plan, config), [], `${policy.name} under ${environment}`);
+        }
+    });
+});
+
+describe("keel-ec2-imdsv2", () => {
+    test("passes templates and instances that require session tokens", async () => {
+        assert.deepEqual(await found(imdsV2, [launchTemplate(), instance()]), []);
+    });
+
+    test("refuses optional tokens and an unset metadata configuration", async () => {
+        const violations = await runPolicy(imdsV2, [launchTemplate({ metadataOptions: { httpEndpoint: "enabled", httpTokens: "optional" } }), instance({ metadataOptions: undefined })]);
+        assert.deepEqual(messages(violations), [
+            'LaunchTemplate "web" does not require IMDSv2 (metadataOptions.httpTokens is optional)',
+            'Instance "bastion" does not require IMDSv2 (metadataOptions.httpTokens is unset)',
+        ]);
+        assert.deepEqual(violations.map((v) => v.urn), ["urn:pulumi:test::keel::aws:ec2/launchTemplate:LaunchTemplate::web", "urn:pulumi:test::keel::aws:ec2/instance:Instance::bastion"]);
+        assert.deepEqual(await found(imdsV2, [launchTemplate({ metadataOptions: { httpEndpoint: "enabled" } })]), ['LaunchTemplate "web" does not require IMDSv2 (metadataOptions.httpTokens is unset)']);
+    });
+
+    test("does not judge other types", async () => {
+        assert.deepEqual(await found(imdsV2, [group(), resource("aws:ebs/volume:Volume", { availabilityZone: "us-east-1a", size: 8 }, { provider: east })]), []);
+    });
+
+    test("enabled: false turns it off", async () => {
+        const optional = [instance({ metadataOptions: { httpTokens: "optional" } })];
+        assert.equal((await found(imdsV2, optional, { "keel-ec2-imdsv2": { enabled: true } })).length, 1);
+        assert.deepEqual(await found(imdsV2, optional, { "keel-ec2-imdsv2": { enabled: false } }), []);
+    });
+});
+
+describe("keel-ec2-encrypted-volumes", () => {
+    const volume = (inputs: Record<string, unknown>) => resource("aws:ebs/volume:Volume", { availabilityZone: "us-east-1a", size: 50, ...inputs }, { name: "data", provider: east });
+
+    test("passes encrypted EBS volumes, template disks (encrypted \"true\") and instance root volumes", async () => {
+        assert.deepEqual(await found(encryptedVolumes, [volume({ encrypted: true }), launchTemplate(), instance()]), []);
+    });
+
+    test("refuses an unencrypted EBS volume", async () => {
+        assert.deepEqual(await found(encryptedVolumes, [volume({ encrypted: false })]), ['Volume "data" has an unencrypted volume']);
+        assert.deepEqual(await found(encryptedVolumes, [volume({})]), ['Volume "data" has an unencrypted volume']);
+    });
+
+    test("refuses a template disk whose encrypted is \"false\" or unset, naming each device", async () => {
+        const blockDeviceMappings = [
+            { deviceName: "/dev/sda1", ebs: { volumeType: "gp3", volumeSize: 20, encrypted: "true" } },
+            { deviceName: "/dev/sdf", ebs: { volumeType: "gp3", volumeSize: 100, encrypted: "false" } },
+            { deviceName: "/dev/sdg", ebs: { volumeType: "gp3", volumeSize: 100 } },
+        ];
+        assert.deepEqual(await found(encryptedVolumes, [launchTemplate({ blockDeviceMappings })]), [
+            'LaunchTemplate "web" has an unencrypted volume /dev/sdf',
+            'LaunchTemplate "web" has an unencrypted volume /dev/sdg',
+        ]);
+    });
+
+    test("refuses a template without block device mappings: the AMI's default root volume", async () => {
+        for (const blockDeviceMappings of [undefined, []]) {
+            assert.deepEqual(await found(encryptedVolumes, [launchTemplate({ blockDeviceMappings })]), ['LaunchTemplate "web" has an unencrypted root volume (no block device mapping: the AMI\'s default)']);
+        }
+    });
+
+    test("refuses an instance whose root volume is not encrypted", async () => {
+        assert.deepEqual(await found(encryptedVolumes, [instance({ rootBlockDevice: { volumeType: "gp3", volumeSize: 8, encrypted: false } })]), ['Instance "bastion" has an unencrypted root volume']);
+        assert.deepEqual(await found(encryptedVolumes, [instance({ rootBlockDevice: undefined })]), ['Instance "bastion" has an unencrypted root volume']);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(encryptedVolumes, [volume({ encrypted: false })], { "keel-ec2-encrypted-volumes": { enabled: false } }), []);
+    });
+});
+
+describe("keel-ec2-no-public-ip", () => {
+    test("passes templates whose interface associates no public IP (\"false\" or unset) and private instances", async () => {
+        const unset = launchTemplate({ networkInterfaces: [{ deviceIndex: 0, securityGroups: ["sg-0a1"] }] }, "unset");
+        assert.deepEqual(await found(noPublicIp, [launchTemplate(), unset, launchTemplate({ networkInterfaces: undefined }, "none"), instance(), instance({ associatePublicIpAddress: undefined }, "default")]), []);
+    });
+
+    test("refuses a template interface with associatePublicIpAddress \"true\" and an instance with a public IP", async () => {
+        const publicTemplate = launchTemplate({ networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true", securityGroups: ["sg-0a1"] }] });
+        assert.deepEqual(await found(noPublicIp, [publicTemplate, instance({ associatePublicIpAddress: true })]), [
+            'LaunchTemplate "web" associates a public IP address',
+            'Instance "bastion" associates a public IP address',
+        ]);
+    });
+
+    test("judges every interface of a template", async () => {
+        const second = launchTemplate({ networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false" }, { deviceIndex: 1, associatePublicIpAddress: "true" }] });
+        assert.deepEqual(await found(noPublicIp, [second]), ['LaunchTemplate "web" associates a public IP address']);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(noPublicIp, [instance({ associatePublicIpAddress: true })], { "keel-ec2-no-public-ip": { enabled: false } }), []);
+    });
+});
+
+describe("keel-asg-minimum-capacity", () => {
+    test("requires nothing by default or in staging", async () => {
+        for (const config of [{}, staging]) assert.deepEqual(await found(groupCapacity, [group({ minSize: 0 })], config), []);
+    });
+
+    test("production keeps at least 2 instances in us-east-1", async () => {
+        assert.deepEqual(await found(groupCapacity, [group({ minSize: 2 })], production), []);
+        const violations = await runPolicy(groupCapacity, [group({ minSize: 1 })], production);
+        assert.deepEqual(messages(violations), ['Group "web" keeps 1 instances minimum in us-east-1; at least 2 required']);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:autoscaling/group:Group::web");
+    });
+
+    test("production does not judge a group outside its serving regions (the DR region's warm standby)", async () => {
+        assert.deepEqual(await found(groupCapacity, [group({ minSize: 0 }, { name: "web-dr", provider: west })], production), []);
+    });
+
+    test("reads the group's own region input before the provider's", async () => {
+        assert.deepEqual(await found(groupCapacity, [group({ minSize: 1, region: "us-west-2" })], production), []);
+        assert.deepEqual(await found(groupCapacity, [group({ minSize: 1, region: "us-east-1" }, { provider: west })], production), ['Group "web" keeps 1 instances minimum in us-east-1; at least 2 required']);
+    });
+
+    test("without regions, judges groups everywhere, even where the region is unknown", async () => {
+        const everywhere = { "keel-asg-minimum-capacity": { minSize: 3 } };
+        const nowhere = resource(groupType, { minSize: 1, maxSize: 2 }, { name: "nowhere" });
+        assert.deepEqual(await found(groupCapacity, [group({ minSize: 2 }, { name: "web-dr", provider: west }), nowhere], everywhere), [
+            'Group "web-dr" keeps 2 instances minimum in us-west-2; at least 3 required',
+            'Group "nowhere" keeps 1 instances minimum in its region; at least 3 required',
+        ]);
+    });
+
+    test("with regions, does not judge a group whose region is unknown", async () => {
+        assert.deepEqual(await found(groupCapacity, [resource(groupType, { minSize: 0, maxSize: 2 }, { name: "nowhere" })], production), []);
+    });
+});
+
+describe("keel-asg-elb-health-checks", () => {
+    test("passes a group behind a target group with ELB health checks, and a group behind none with EC2 checks", async () => {
+        assert.deepEqual(await found(groupHealthChecks, [group(), group({ targetGroupArns: undefined, healthCheckType: "EC2" }, { name: "workers" })]), []);
+    });
+
+    test("refuses a group behind a load balancer that uses EC2 health checks", async () => {
+        assert.deepEqual(await found(groupHealthChecks, [group({ healthCheckType: "EC2" })]), ['Group "web" is behind a load balancer but uses EC2 health checks']);
+        assert.deepEqual(await found(groupHealthChecks, [group({ healthCheckType: undefined })]), ['Group "web" is behind a load balancer but uses EC2 health checks']);
+    });
+
+    test("counts traffic sources as a load balancer", async () => {
+        const trafficSources = [{ identifier: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", type: "elbv2" }];
+        assert.deepEqual(await found(groupHealthChecks, [group({ targetGroupArns: undefined, trafficSources, healthCheckType: "EC2" })]), ['Group "web" is behind a load balancer but uses EC2 health checks']);
+        assert.deepEqual(await found(groupHealthChecks, [group({ targetGroupArns: [], trafficSources, healthCheckType: "ELB" })]), []);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(groupHealthChecks, [group({ healthCheckType: "EC2" })], { "keel-asg-elb-health-checks": { enabled: false } }), []);
+    });
+});
+
+describe("keel-asg-scaling-policy", () => {
+    test("is not required by default or in staging", async () => {
+        for (const config of [{}, staging]) assert.deepEqual(await found(groupScaling, [group()], config), []);
+    });
+
+    test("production passes a group with a scaling policy that depends on it", async () => {
+        const web = group();
+        assert.deepEqual(await found(groupScaling, [web, scalingPolicy(web.resource)], production), []);
+    });
+
+    test("production refuses a group without a scaling policy, reported on the group", async () => {
+        const web = group();
+        const violations = await runPolicy(groupScaling, [web], production);
+        assert.deepEqual(messages(violations), ['Auto Scaling group "web" has no scaling policy']);
+        assert.equal(violations[0].urn, web.resource.urn);
+    });
+
+    test("matches policies to groups through their dependencies, not by presence", async () => {
+        const web = group();
+        const workers = group({ targetGroupArns: undefined }, { name: "workers" });
+        const plan = [web, workers, scalingPolicy(web.resource, "web-cpu"), scalingPolicy(web.resource, "web-memory")];
+        assert.deepEqual(await found(groupScaling, plan, production), ['Auto Scaling group "workers" has no scaling policy']);
+        assert.deepEqual(await found(groupScaling, [web, scalingPolicy(undefined)], production), ['Auto Scaling group "web" has no scaling policy'], "a policy of no group in the plan");
+    });
+
+    test("counts only scaling policies: an alarm that depends on the group is none", async () => {
+        const web = group();
+        const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", { metricName: "CPUUtilization", dimensions: { AutoScalingGroupName: "web-5e6f7a8" } }, { name: "web-cpu", provider: east, dependsOn: [web.resource] });
+        assert.deepEqual(await found(groupScaling, [web, alarm], production), ['Auto Scaling group "web" has no scaling policy']);
+    });
+});

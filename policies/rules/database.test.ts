@@ -1,0 +1,353 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Policy, PolicyPackConfig } from "@pulumi/policy";
+import type { PlanResource } from "../../scripts/plan/record";
+import { loadPolicyPackConfig } from "../offline";
+import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import {
+    databasePolicies,
+    rdsBackupRetention,
+    rdsCrossRegion,
+    rdsDeletionProtection,
+    rdsEncryption,
+    rdsIamAuthentication,
+    rdsMultiAz,
+    rdsNotPublic,
+    rdsPerformanceInsights,
+} from "./database";
+
+const instanceType = "aws:rds/instance:Instance";
+const clusterType = "aws:rds/cluster:Cluster";
+const clusterInstanceType = "aws:rds/clusterInstance:ClusterInstance";
+
+const east = provider({ name: "east", region: "us-east-1" });
+const west = provider({ name: "west", region: "us-west-2" });
+const eastKey = "arn:aws:kms:us-east-1:123456789012:key/0b9f3c1e-5d6a-4f7b-8c2d-1e3f5a7b9c0d";
+const westKey = "arn:aws:kms:us-west-2:123456789012:key/7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+
+const production = loadPolicyPackConfig("production");
+const staging = loadPolicyPackConfig("staging");
+const dev = loadPolicyPackConfig("dev");
+
+/** The primary RDS for PostgreSQL instance as components/database/rds.ts builds it in production. */
+const primaryInputs: Record<string, unknown> = {
+    instanceClass: "db.r6g.large",
+    engine: "postgres",
+    engineVersion: "15",
+    username: "keel_admin",
+    password: "[secret]",
+    dbName: "app",
+    storageType: "gp3",
+    allocatedStorage: 100,
+    storageEncrypted: true,
+    kmsKeyId: eastKey,
+    multiAz: true,
+    publiclyAccessible: false,
+    iamDatabaseAuthenticationEnabled: true,
+    deletionProtection: true,
+    performanceInsightsEnabled: true,
+    backupRetentionPeriod: 30,
+    backupWindow: "00:00-01:00",
+    skipFinalSnapshot: false,
+    finalSnapshotIdentifier: "orders-primary-final",
+};
+
+/** Its cross-region read replica: no engine, credentials or backup settings (inherited), the DR region's key. */
+const replicaInputs: Record<string, unknown> = {
+    instanceClass: "db.r6g.large",
+    replicateSourceDb: "arn:aws:rds:us-east-1:123456789012:db:orders-primary-3f2a1b7",
+    storageType: "gp3",
+    allocatedStorage: 100,
+    storageEncrypted: true,
+    kmsKeyId: westKey,
+    multiAz: false,
+    publiclyAccessible: false,
+    iamDatabaseAuthenticationEnabled: false,
+    deletionProtection: true,
+    performanceInsightsEnabled: true,
+    skipFinalSnapshot: true,
+};
+
+/** A primary instance in us-east-1 with `changes` applied (`undefined` drops an input). */
+function primary(changes: Record<string, unknown> = {}, name = "orders-primary"): Fixture {
+    return resource(instanceType, withChanges(primaryInputs, changes), { name, provider: east });
+}
+
+function replica(changes: Record<string, unknown> = {}, region: PlanResource = west, name = "orders-dr"): Fixture {
+    return resource(instanceType, withChanges(replicaInputs, changes), { name, provider: region });
+}
+
+/** The Aurora primary cluster as components/database/aurora.ts builds it. */
+function cluster(changes: Record<string, unknown> = {}, region: PlanResource = east, name = "orders-primary"): Fixture {
+    const inputs = {
+        engine: "aurora-postgresql",
+        engineVersion: "15.4",
+        globalClusterIdentifier: "keel-orders",
+        storageEncrypted: true,
+        kmsKeyId: region === east ? eastKey : westKey,
+        backupRetentionPeriod: 30,
+        deletionProtection: true,
+        iamDatabaseAuthenticationEnabled: true,
+        skipFinalSnapshot: false,
+    };
+    return resource(clusterType, withChanges(inputs, changes), { name, provider: region });
+}
+
+function clusterInstance(changes: Record<string, unknown> = {}, name = "orders-primary-0"): Fixture {
+    const inputs = { clusterIdentifier: "orders-primary", engine: "aurora-postgresql", instanceClass: "db.r6g.large", publiclyAccessible: false, performanceInsightsEnabled: true, promotionTier: 0 };
+    return resource(clusterInstanceType, withChanges(inputs, changes), { name, provider: east });
+}
+
+function withChanges(inputs: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+    const result = { ...inputs, ...changes };
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete result[key];
+    return result;
+}
+
+/** The messages of a policy's violations over the fixtures. */
+async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
+    return messages(await runPolicy(policy, fixtures, config));
+}
+
+describe("database policies", () => {
+    test("the module exports every RDS policy, each mandatory", () => {
+        assert.deepEqual(
+            databasePolicies.map((p) => [p.name, p.enforcementLevel]),
+            [
+                ["keel-rds-encryption", "mandatory"],
+                ["keel-rds-not-public", "mandatory"],
+                ["keel-rds-backup-retention", "mandatory"],
+                ["keel-rds-deletion-protection", "mandatory"],
+                ["keel-rds-multi-az", "mandatory"],
+                ["keel-rds-iam-authentication", "mandatory"],
+                ["keel-rds-performance-insights", "mandatory"],
+                ["keel-rds-cross-region", "mandatory"],
+            ],
+        );
+    });
+
+    test("the production primary, its DR replica and an Aurora global database pass every policy under every environment's config", async () => {
+        const plan = [primary(), replica(), cluster(), cluster({}, west, "orders-dr"), clusterInstance()];
+        for (const [environment, config] of [["default", {}], ["dev", dev], ["staging", staging], ["production", production]] as const) {
+            for (const policy of databasePolicies) assert.deepEqual(await found(policy, plan, config), [], `${policy.name} under ${environment}`);
+        }
+    });
+
+    test("violations carry the resource's URN and the policy's level", async () => {
+        const database = primary({ publiclyAccessible: true });
+        assert.deepEqual(await runPolicy(rdsNotPublic, [database]), [
+            { policyName: "keel-rds-not-public", enforcementLevel: "mandatory", message: 'Instance "orders-primary" is publicly accessible', urn: database.resource.urn },
+        ]);
+    });
+});
+
+describe("keel-rds-encryption", () => {
+    test("passes instances and clusters encrypted with a customer-managed key", async () => {
+        assert.deepEqual(await found(rdsEncryption, [primary(), cluster()]), []);
+    });
+
+    test("refuses unencrypted storage", async () => {
+        assert.deepEqual(await found(rdsEncryption, [primary({ storageEncrypted: undefined })]), ['Instance "orders-primary" does not encrypt its storage']);
+        assert.deepEqual(await found(rdsEncryption, [primary({ storageEncrypted: false, kmsKeyId: undefined })]), ['Instance "orders-primary" does not encrypt its storage']);
+        assert.deepEqual(await found(rdsEncryption, [cluster({ storageEncrypted: false })]), ['Cluster "orders-primary" does not encrypt its storage']);
+    });
+
+    test("refuses the AWS-managed aws/rds key", async () => {
+        assert.deepEqual(await found(rdsEncryption, [primary({ kmsKeyId: undefined })]), ['Instance "orders-primary" encrypts with the AWS-managed aws/rds key instead of a customer-managed key']);
+        assert.deepEqual(await found(rdsEncryption, [cluster({ kmsKeyId: "" })]), ['Cluster "orders-primary" encrypts with the AWS-managed aws/rds key instead of a customer-managed key']);
+    });
+
+    test("judges a read replica by its own key: one of its region, not the source's settings", async () => {
+        // RDS inherits encryption on a replica: storageEncrypted is not what makes it encrypted.
+        assert.deepEqual(await found(rdsEncryption, [replica({ storageEncrypted: undefined })]), []);
+        assert.deepEqual(await found(rdsEncryption, [replica({ kmsKeyId: undefined })]), ['Instance "orders-dr" is a replica without a KMS key of its region (kmsKeyId)']);
+        assert.deepEqual(await found(rdsEncryption, [replica({ kmsKeyId: "" })]), ['Instance "orders-dr" is a replica without a KMS key of its region (kmsKeyId)']);
+        assert.deepEqual(await found(rdsEncryption, [replica({ kmsKeyId: eastKey })]), [
+            'Instance "orders-dr" is a replica in us-west-2 with a KMS key of us-east-1 (kmsKeyId): it needs a key of its own region',
+        ]);
+    });
+
+    test("reads the replica's region from its own region input before the provider's", async () => {
+        const ownRegion = resource(instanceType, { ...replicaInputs, region: "us-east-1", kmsKeyId: eastKey }, { name: "orders-dr", provider: west });
+        assert.deepEqual(await found(rdsEncryption, [ownRegion]), []);
+        const noProvider = resource(instanceType, { ...replicaInputs, region: "us-west-2", kmsKeyId: eastKey }, { name: "orders-dr" });
+        assert.deepEqual(await found(rdsEncryption, [noProvider]), ['Instance "orders-dr" is a replica in us-west-2 with a KMS key of us-east-1 (kmsKeyId): it needs a key of its own region']);
+    });
+
+    test("accepts a replica key given by id or alias (they name a key of the replica's region)", async () => {
+        assert.deepEqual(await found(rdsEncryption, [replica({ kmsKeyId: "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f" }), replica({ kmsKeyId: "alias/keel-orders" }, west, "orders-dr-2")]), []);
+    });
+
+    test("does not judge Aurora cluster instances (their cluster is encrypted)", async () => {
+        assert.deepEqual(await found(rdsEncryption, [clusterInstance({ storageEncrypted: false })]), []);
+    });
+
+    test("enabled: false turns it off", async () => {
+        const unencrypted = [primary({ storageEncrypted: false })];
+        assert.equal((await found(rdsEncryption, unencrypted, { "keel-rds-encryption": { enabled: true } })).length, 1);
+        assert.deepEqual(await found(rdsEncryption, unencrypted, { "keel-rds-encryption": { enabled: false } }), []);
+    });
+});
+
+describe("keel-rds-not-public", () => {
+    test("passes private instances, cluster instances and replicas", async () => {
+        assert.deepEqual(await found(rdsNotPublic, [primary(), primary({ publiclyAccessible: undefined }, "unset"), replica(), clusterInstance()]), []);
+    });
+
+    test("refuses publicly accessible instances, Aurora instances and replicas", async () => {
+        const plan = [primary({ publiclyAccessible: true }), clusterInstance({ publiclyAccessible: true }), replica({ publiclyAccessible: true })];
+        assert.deepEqual(await found(rdsNotPublic, plan), [
+            'Instance "orders-primary" is publicly accessible',
+            'ClusterInstance "orders-primary-0" is publicly accessible',
+            'Instance "orders-dr" is publicly accessible',
+        ]);
+    });
+
+    test("does not judge clusters (accessibility is an instance setting)", async () => {
+        assert.deepEqual(await found(rdsNotPublic, [cluster({ publiclyAccessible: true })]), []);
+    });
+});
+
+describe("keel-rds-backup-retention", () => {
+    test("requires a day by default: unset and 0 days fail, 1 passes", async () => {
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 1 })]), []);
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: undefined })]), ['Instance "orders-primary" keeps backups 0 days; at least 1 required']);
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 0 })]), ['Instance "orders-primary" keeps backups 0 days; at least 1 required']);
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 1 })], dev), []);
+    });
+
+    test("staging requires 7 days", async () => {
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 7 })], staging), []);
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 6 })], staging), ['Instance "orders-primary" keeps backups 6 days; at least 7 required']);
+    });
+
+    test("production requires 30 days, of instances and Aurora clusters", async () => {
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 30 }), cluster({ backupRetentionPeriod: 35 })], production), []);
+        assert.deepEqual(await found(rdsBackupRetention, [primary({ backupRetentionPeriod: 29 }), cluster({ backupRetentionPeriod: 7 })], production), [
+            'Instance "orders-primary" keeps backups 29 days; at least 30 required',
+            'Cluster "orders-primary" keeps backups 7 days; at least 30 required',
+        ]);
+    });
+
+    test("does not apply to a read replica (RDS keeps no automated backups of PostgreSQL replicas)", async () => {
+        assert.deepEqual(await found(rdsBackupRetention, [replica()], production), []);
+        assert.deepEqual(await found(rdsBackupRetention, [replica({ replicateSourceDb: "" })], production), ['Instance "orders-dr" keeps backups 0 days; at least 30 required']);
+    });
+});
+
+describe("keel-rds-deletion-protection", () => {
+    test("is not required by default, in dev or in staging", async () => {
+        const unprotected = [primary({ deletionProtection: false }), cluster({ deletionProtection: undefined })];
+        for (const config of [{}, dev, staging]) assert.deepEqual(await found(rdsDeletionProtection, unprotected, config), []);
+    });
+
+    test("production refuses instances, clusters and replicas without it", async () => {
+        const plan = [primary({ deletionProtection: false }), cluster({ deletionProtection: undefined }), replica({ deletionProtection: false })];
+        assert.deepEqual(await found(rdsDeletionProtection, plan, production), [
+            'Instance "orders-primary" has no deletion protection',
+            'Cluster "orders-primary" has no deletion protection',
+            'Instance "orders-dr" has no deletion protection',
+        ]);
+        assert.deepEqual(await found(rdsDeletionProtection, [primary(), cluster(), replica()], production), []);
+    });
+});
+
+describe("keel-rds-multi-az", () => {
+    test("is not required by default or in staging", async () => {
+        for (const config of [{}, staging]) assert.deepEqual(await found(rdsMultiAz, [primary({ multiAz: false })], config), []);
+    });
+
+    test("production refuses a single-AZ primary", async () => {
+        assert.deepEqual(await found(rdsMultiAz, [primary({ multiAz: false })], production), ['Instance "orders-primary" is not Multi-AZ']);
+        assert.deepEqual(await found(rdsMultiAz, [primary({ multiAz: undefined })], production), ['Instance "orders-primary" is not Multi-AZ']);
+        assert.deepEqual(await found(rdsMultiAz, [primary()], production), []);
+    });
+
+    test("does not apply to a read replica, nor to Aurora clusters (Multi-AZ there is a second instance)", async () => {
+        assert.deepEqual(await found(rdsMultiAz, [replica({ multiAz: false }), cluster()], production), []);
+    });
+});
+
+describe("keel-rds-iam-authentication", () => {
+    test("passes instances and clusters that accept IAM authentication", async () => {
+        assert.deepEqual(await found(rdsIamAuthentication, [primary(), cluster()]), []);
+    });
+
+    test("refuses instances and clusters that do not", async () => {
+        assert.deepEqual(await found(rdsIamAuthentication, [primary({ iamDatabaseAuthenticationEnabled: undefined }), cluster({ iamDatabaseAuthenticationEnabled: false })]), [
+            'Instance "orders-primary" does not enable IAM database authentication',
+            'Cluster "orders-primary" does not enable IAM database authentication',
+        ]);
+    });
+
+    test("does not apply to a read replica (it follows its source)", async () => {
+        assert.deepEqual(await found(rdsIamAuthentication, [replica({ iamDatabaseAuthenticationEnabled: false })], production), []);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(rdsIamAuthentication, [primary({ iamDatabaseAuthenticationEnabled: false })], { "keel-rds-iam-authentication": { enabled: false } }), []);
+    });
+});
+
+describe("keel-rds-performance-insights", () => {
+    const without = [primary({ performanceInsightsEnabled: false }), clusterInstance({ performanceInsightsEnabled: undefined }), replica({ performanceInsightsEnabled: false })];
+
+    test("is not required by default or in dev", async () => {
+        for (const config of [{}, dev]) assert.deepEqual(await found(rdsPerformanceInsights, without, config), []);
+    });
+
+    for (const [environment, config] of [["staging", staging], ["production", production]] as const) {
+        test(`${environment} requires it of instances, Aurora instances and replicas`, async () => {
+            assert.deepEqual(await found(rdsPerformanceInsights, without, config), [
+                'Instance "orders-primary" does not enable Performance Insights',
+                'ClusterInstance "orders-primary-0" does not enable Performance Insights',
+                'Instance "orders-dr" does not enable Performance Insights',
+            ]);
+            assert.deepEqual(await found(rdsPerformanceInsights, [primary(), clusterInstance(), replica()], config), []);
+        });
+    }
+
+    test("does not judge clusters (Performance Insights runs per instance)", async () => {
+        assert.deepEqual(await found(rdsPerformanceInsights, [cluster({ performanceInsightsEnabled: false })], production), []);
+    });
+});
+
+describe("keel-rds-cross-region", () => {
+    test("is not required by default or in staging", async () => {
+        for (const config of [{}, staging]) assert.deepEqual(await found(rdsCrossRegion, [primary()], config), []);
+    });
+
+    test("production passes a primary in us-east-1 with its replica in us-west-2", async () => {
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), replica()], production), []);
+    });
+
+    test("production passes Aurora clusters in two regions", async () => {
+        assert.deepEqual(await found(rdsCrossRegion, [cluster(), cluster({}, west, "orders-dr"), clusterInstance()], production), []);
+    });
+
+    test("production refuses a primary and replica in one region, or a lone primary", async () => {
+        const violations = await runPolicy(rdsCrossRegion, [primary(), replica({ kmsKeyId: eastKey }, east)], production);
+        assert.deepEqual(messages(violations), ["every database is in us-east-1: a DR replica in another region is required"]);
+        assert.equal(violations[0].urn, undefined, "a stack violation");
+        assert.deepEqual(await found(rdsCrossRegion, [primary()], production), ["every database is in us-east-1: a DR replica in another region is required"]);
+    });
+
+    test("does not count Aurora cluster instances as databases of their own", async () => {
+        const westInstance = resource(clusterInstanceType, { clusterIdentifier: "orders-dr", engine: "aurora-postgresql", instanceClass: "db.r6g.large" }, { name: "orders-dr-0", provider: west });
+        assert.deepEqual(await found(rdsCrossRegion, [cluster(), westInstance], production), ["every database is in us-east-1: a DR replica in another region is required"]);
+    });
+
+    test("reads a database's own region input (AWS provider v7) before its provider's", async () => {
+        const drByInput = resource(instanceType, { ...replicaInputs, region: "us-west-2" }, { name: "orders-dr", provider: east });
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), drByInput], production), []);
+    });
+
+    test("names no region when it cannot tell where the databases are", async () => {
+        const nowhere = resource(instanceType, { ...primaryInputs }, { name: "orders" });
+        assert.deepEqual(await found(rdsCrossRegion, [nowhere], production), ["every database is in one region: a DR replica in another region is required"]);
+    });
+
+    test("passes a stack without databases", async () => {
+        assert.deepEqual(await found(rdsCrossRegion, [resource("aws:s3/bucket:Bucket", {}, { provider: east })], production), []);
+    });
+});

@@ -1,0 +1,264 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Policy, PolicyPackConfig } from "@pulumi/policy";
+import { loadPolicyPackConfig } from "../offline";
+import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import { edgePolicies, failoverRecords, listenerTls, loadBalancerHardening, modernTlsPolicies } from "./edge";
+
+const listenerType = "aws:lb/listener:Listener";
+const loadBalancerType = "aws:lb/loadBalancer:LoadBalancer";
+const recordType = "aws:route53/record:Record";
+
+const east = provider({ name: "east", region: "us-east-1" });
+const production = loadPolicyPackConfig("production");
+const staging = loadPolicyPackConfig("staging");
+
+const loadBalancerArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb-2b3c4d5/0123456789abcdef";
+const targetGroupArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg-3c1d2e4/0123456789abcdef";
+const forward = { type: "forward", targetGroupArn };
+const redirectToHttps = { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } };
+
+/** The HTTPS listener as components/traffic/autoscaled-service.ts builds it. */
+function https(changes: Record<string, unknown> = {}, name = "web-https"): Fixture {
+    const inputs = {
+        loadBalancerArn,
+        protocol: "HTTPS",
+        port: 443,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/5f1e2d3c-4b5a-4697-8877-665544332211",
+        defaultActions: [forward],
+        ...changes,
+    };
+    return resource(listenerType, inputs, { name, provider: east });
+}
+
+/** The plain HTTP listener: only a permanent redirect to HTTPS. */
+function http(defaultActions: unknown[] = [redirectToHttps], changes: Record<string, unknown> = {}, name = "web-http"): Fixture {
+    return resource(listenerType, { loadBalancerArn, protocol: "HTTP", port: 80, defaultActions, ...changes }, { name, provider: east });
+}
+
+function loadBalancer(changes: Record<string, unknown> = {}, name = "web-alb"): Fixture {
+    const inputs = {
+        loadBalancerType: "application",
+        internal: false,
+        securityGroups: ["sg-0a1b2c3d4e5f60718"],
+        subnets: ["subnet-0a1", "subnet-0a2"],
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: true,
+        accessLogs: { bucket: "keel-production-alb-logs-us-east-1", prefix: "web", enabled: true },
+        ...changes,
+    };
+    return resource(loadBalancerType, inputs, { name, provider: east });
+}
+
+const zoneId = "Z0123456789ABCDEFGHIJ";
+const alias = (name: string) => [{ name, zoneId: "Z35SXDOTRQ7X7K", evaluateTargetHealth: true }];
+
+/** A failover alias record as components/traffic/failover-dns.ts builds it; `changes` replaces (undefined drops) inputs. */
+function failover(role: string, changes: Record<string, unknown> = {}, name = `app-${role.toLowerCase()}`): Fixture {
+    const inputs: Record<string, unknown> = {
+        zoneId,
+        name: "app.example.com",
+        type: "A",
+        setIdentifier: `app-${role.toLowerCase()}`,
+        failoverRoutingPolicies: [{ type: role }],
+        aliases: alias(`${role.toLowerCase()}-alb-1234567890.us-east-1.elb.amazonaws.com`),
+        ...(role === "PRIMARY" ? { healthCheckId: "3f2a1b7c-8d9e-4f01-a2b3-c4d5e6f70819" } : {}),
+        ...changes,
+    };
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete inputs[key];
+    return resource(recordType, inputs, { name, provider: east });
+}
+
+async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
+    return messages(await runPolicy(policy, fixtures, config));
+}
+
+describe("edge policies", () => {
+    test("the module exports every load balancer and Route53 policy, each mandatory", () => {
+        assert.deepEqual(edgePolicies.map((p) => [p.name, p.enforcementLevel]), [
+            ["keel-alb-https-only", "mandatory"],
+            ["keel-alb-hardening", "mandatory"],
+            ["keel-route53-failover", "mandatory"],
+        ]);
+    });
+
+    test("an AutoscaledService's load balancer and listeners and a FailoverDns pair pass every policy under every config", async () => {
+        const plan = [loadBalancer(), https(), http(), failover("PRIMARY"), failover("SECONDARY")];
+        for (const [environment, config] of [["default", {}], ["staging", staging], ["production", production]] as const) {
+            for (const policy of edgePolicies) assert.deepEqual(await found(policy, plan, config), [], `${policy.name} under ${environment}`);
+        }
+    });
+});
+
+describe("keel-alb-https-only", () => {
+    test("passes HTTPS listeners with every modern TLS policy", async () => {
+        for (const sslPolicy of modernTlsPolicies) assert.deepEqual(await found(listenerTls, [https({ sslPolicy })]), [], sslPolicy);
+    });
+
+    test("refuses HTTPS listeners with an old TLS policy, or none (the provider's default)", async () => {
+        const violations = await runPolicy(listenerTls, [https({ sslPolicy: "ELBSecurityPolicy-2016-08" })]);
+        assert.deepEqual(messages(violations), ['Listener "web-https" uses TLS policy ELBSecurityPolicy-2016-08, not a modern one']);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:lb/listener:Listener::web-https");
+        assert.deepEqual(await found(listenerTls, [https({ sslPolicy: "ELBSecurityPolicy-TLS-1-1-2017-01" })]), ['Listener "web-https" uses TLS policy ELBSecurityPolicy-TLS-1-1-2017-01, not a modern one']);
+        assert.deepEqual(await found(listenerTls, [https({ sslPolicy: undefined })]), ['Listener "web-https" uses TLS policy (the default), not a modern one']);
+    });
+
+    test("judges TLS (Network Load Balancer) listeners by their TLS policy too", async () => {
+        assert.deepEqual(await found(listenerTls, [https({ protocol: "TLS", port: 443, defaultActions: [forward] }, "nlb-tls")]), []);
+        assert.deepEqual(await found(listenerTls, [https({ protocol: "TLS", sslPolicy: "ELBSecurityPolicy-2016-08" }, "nlb-tls")]), ['Listener "nlb-tls" uses TLS policy ELBSecurityPolicy-2016-08, not a modern one']);
+    });
+
+    test("passes HTTP listeners that only redirect to HTTPS", async () => {
+        assert.deepEqual(await found(listenerTls, [http(), http([{ type: "redirect", redirect: { protocol: "HTTPS", statusCode: "HTTP_302" } }], {}, "temporary")]), []);
+    });
+
+    test("refuses HTTP listeners that forward, answer themselves or redirect to plain HTTP", async () => {
+        const plan = [
+            http([forward], {}, "forwards"),
+            http([{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "200", messageBody: "ok" } }], {}, "answers"),
+            http([{ type: "redirect", redirect: { protocol: "#{protocol}", host: "www.example.com", statusCode: "HTTP_301" } }], {}, "same-protocol"),
+            http([redirectToHttps, forward], {}, "mixed"),
+            http([], {}, "no-actions"),
+        ];
+        assert.deepEqual(await found(listenerTls, plan), [
+            'Listener "forwards" serves plain HTTP instead of redirecting to HTTPS',
+            'Listener "answers" serves plain HTTP instead of redirecting to HTTPS',
+            'Listener "same-protocol" serves plain HTTP instead of redirecting to HTTPS',
+            'Listener "mixed" serves plain HTTP instead of redirecting to HTTPS',
+            'Listener "no-actions" serves plain HTTP instead of redirecting to HTTPS',
+        ]);
+    });
+
+    test("treats a listener without a protocol as the load balancer's default, plain HTTP", async () => {
+        assert.deepEqual(await found(listenerTls, [http([forward], { protocol: undefined })]), ['Listener "web-http" serves plain HTTP instead of redirecting to HTTPS']);
+        assert.deepEqual(await found(listenerTls, [http([redirectToHttps], { protocol: undefined })]), []);
+    });
+
+    test("allowedSslPolicies replaces the list of modern policies", async () => {
+        const config = { "keel-alb-https-only": { allowedSslPolicies: ["ELBSecurityPolicy-TLS13-1-3-2021-06"] } };
+        assert.deepEqual(await found(listenerTls, [https({ sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06" })], config), []);
+        assert.deepEqual(await found(listenerTls, [https({ sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" })], config), ['Listener "web-https" uses TLS policy ELBSecurityPolicy-TLS13-1-2-2021-06, not a modern one']);
+    });
+
+    test("does not judge other types", async () => {
+        assert.deepEqual(await found(listenerTls, [resource("aws:lb/targetGroup:TargetGroup", { protocol: "HTTP", port: 3000 }, { provider: east }), loadBalancer()]), []);
+    });
+});
+
+describe("keel-alb-hardening", () => {
+    const bare = { enableDeletionProtection: false, accessLogs: undefined };
+
+    test("by default and in staging requires only that invalid header fields are dropped", async () => {
+        for (const config of [{}, staging]) {
+            assert.deepEqual(await found(loadBalancerHardening, [loadBalancer(bare)], config), []);
+            assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ ...bare, dropInvalidHeaderFields: false })], config), ['LoadBalancer "web-alb" does not drop invalid header fields']);
+        }
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ dropInvalidHeaderFields: undefined })]), ['LoadBalancer "web-alb" does not drop invalid header fields']);
+    });
+
+    test("judges a load balancer without a type as an application load balancer, and not network or gateway ones", async () => {
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ loadBalancerType: undefined, dropInvalidHeaderFields: false })]), ['LoadBalancer "web-alb" does not drop invalid header fields']);
+        const nlb = loadBalancer({ loadBalancerType: "network", dropInvalidHeaderFields: undefined, enableDeletionProtection: false, accessLogs: undefined }, "nlb");
+        const gwlb = loadBalancer({ loadBalancerType: "gateway", dropInvalidHeaderFields: undefined, enableDeletionProtection: false, accessLogs: undefined }, "gwlb");
+        assert.deepEqual(await found(loadBalancerHardening, [nlb, gwlb], production), []);
+    });
+
+    test("production also requires deletion protection and access logs", async () => {
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer()], production), []);
+        const violations = await runPolicy(loadBalancerHardening, [loadBalancer(bare)], production);
+        assert.deepEqual(messages(violations), ['LoadBalancer "web-alb" has no deletion protection', 'LoadBalancer "web-alb" writes no access logs']);
+        assert.deepEqual(violations.map((v) => v.urn), [loadBalancer().resource.urn, loadBalancer().resource.urn]);
+    });
+
+    test("production refuses deletion protection left unset (the provider's default is off)", async () => {
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ enableDeletionProtection: undefined })], production), ['LoadBalancer "web-alb" has no deletion protection']);
+    });
+
+    test("production refuses access logs that are configured but not enabled (the provider's default is off)", async () => {
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ accessLogs: { bucket: "logs", prefix: "web", enabled: false } })], production), ['LoadBalancer "web-alb" writes no access logs']);
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ accessLogs: { bucket: "logs", prefix: "web" } })], production), ['LoadBalancer "web-alb" writes no access logs']);
+    });
+
+    test("production reports every problem of one load balancer", async () => {
+        assert.deepEqual(await found(loadBalancerHardening, [loadBalancer({ ...bare, dropInvalidHeaderFields: false })], production), [
+            'LoadBalancer "web-alb" does not drop invalid header fields',
+            'LoadBalancer "web-alb" has no deletion protection',
+            'LoadBalancer "web-alb" writes no access logs',
+        ]);
+    });
+});
+
+describe("keel-route53-failover", () => {
+    test("passes a PRIMARY/SECONDARY pair with unique set identifiers and a health check on PRIMARY", async () => {
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY"), failover("SECONDARY")]), []);
+    });
+
+    test("ignores records without a failover routing policy", async () => {
+        const plain = resource(recordType, { zoneId, name: "www.example.com", type: "CNAME", ttl: 300, records: ["app.example.com"] }, { name: "www", provider: east });
+        const weighted = resource(recordType, { zoneId, name: "api.example.com", type: "A", setIdentifier: "blue", weightedRoutingPolicies: [{ weight: 100 }], aliases: alias("blue") }, { name: "api", provider: east });
+        assert.deepEqual(await found(failoverRecords, [plain, weighted]), []);
+    });
+
+    test("refuses a lone PRIMARY, reported on it", async () => {
+        const primary = failover("PRIMARY");
+        const violations = await runPolicy(failoverRecords, [primary]);
+        assert.deepEqual(messages(violations), ["failover record app.example.com has PRIMARY: exactly one PRIMARY and one SECONDARY are required"]);
+        assert.equal(violations[0].urn, primary.resource.urn);
+    });
+
+    test("refuses a lone SECONDARY and a second PRIMARY", async () => {
+        assert.deepEqual(await found(failoverRecords, [failover("SECONDARY")]), ["failover record app.example.com has SECONDARY: exactly one PRIMARY and one SECONDARY are required"]);
+        const twoPrimaries = [failover("PRIMARY"), failover("PRIMARY", { setIdentifier: "app-primary-2" }, "app-primary-2"), failover("SECONDARY")];
+        assert.deepEqual(await found(failoverRecords, twoPrimaries), ["failover record app.example.com has PRIMARY and PRIMARY and SECONDARY: exactly one PRIMARY and one SECONDARY are required"]);
+    });
+
+    test("refuses duplicate or missing set identifiers", async () => {
+        const duplicate = [failover("PRIMARY", { setIdentifier: "app" }), failover("SECONDARY", { setIdentifier: "app" })];
+        assert.deepEqual(await found(failoverRecords, duplicate), ["failover record app.example.com needs a unique set identifier per record"]);
+        const missing = [failover("PRIMARY"), failover("SECONDARY", { setIdentifier: undefined })];
+        assert.deepEqual(await found(failoverRecords, missing), ["failover record app.example.com needs a unique set identifier per record"]);
+    });
+
+    test("refuses a PRIMARY without a health check, reported on the PRIMARY", async () => {
+        const primary = failover("PRIMARY", { healthCheckId: undefined });
+        const secondary = failover("SECONDARY");
+        const violations = await runPolicy(failoverRecords, [secondary, primary]);
+        assert.deepEqual(messages(violations), ["PRIMARY failover record app.example.com has no health check"]);
+        assert.equal(violations[0].urn, primary.resource.urn);
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY", { healthCheckId: "" }), secondary]), ["PRIMARY failover record app.example.com has no health check"]);
+    });
+
+    test("does not require a health check on the SECONDARY", async () => {
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY"), failover("SECONDARY", { healthCheckId: undefined })]), []);
+    });
+
+    test("pairs records per zone, name and type", async () => {
+        const otherZone = failover("SECONDARY", { zoneId: "Z9876543210ZYXWVUTSRQ" });
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY"), otherZone]), [
+            "failover record app.example.com has PRIMARY: exactly one PRIMARY and one SECONDARY are required",
+            "failover record app.example.com has SECONDARY: exactly one PRIMARY and one SECONDARY are required",
+        ]);
+        const ipv6 = [failover("PRIMARY", { type: "AAAA" }, "app-primary-v6"), failover("SECONDARY", { type: "AAAA" }, "app-secondary-v6")];
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY"), failover("SECONDARY"), ...ipv6]), []);
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY"), failover("SECONDARY", { type: "AAAA" })]), [
+            "failover record app.example.com has PRIMARY: exactly one PRIMARY and one SECONDARY are required",
+            "failover record app.example.com has SECONDARY: exactly one PRIMARY and one SECONDARY are required",
+        ]);
+    });
+
+    test("reports every problem of a broken pair", async () => {
+        const broken = [failover("PRIMARY", { setIdentifier: "app", healthCheckId: undefined }), failover("PRIMARY", { setIdentifier: "app", healthCheckId: undefined }, "app-primary-2")];
+        assert.deepEqual(await found(failoverRecords, broken), [
+            "failover record app.example.com has PRIMARY and PRIMARY: exactly one PRIMARY and one SECONDARY are required",
+            "failover record app.example.com needs a unique set identifier per record",
+            "PRIMARY failover record app.example.com has no health check",
+            "PRIMARY failover record app.example.com has no health check",
+        ]);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.equal((await found(failoverRecords, [failover("PRIMARY")], { "keel-route53-failover": { enabled: true } })).length, 1);
+        assert.deepEqual(await found(failoverRecords, [failover("PRIMARY")], { "keel-route53-failover": { enabled: false } }), []);
+    });
+});
