@@ -59,7 +59,7 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
         ...(backup.restoreTesting ? { restoreTesting: productionRestoreTesting } : {}),
     }, { provider: providers.primary, ...stateful });
 
-    return {
+    const exports = {
         buckets: Object.fromEntries(backupBuckets.map(({ spec, bucket }) => [spec.name, {
             name: bucket.bucketName,
             arn: bucket.bucketArn,
@@ -75,6 +75,9 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
         notificationTopicArn: plan.notificationTopicArn,
         drNotificationTopicArn: plan.drNotificationTopicArn,
     };
+    /** The S3 server access-log buckets per region, for other buckets of the stack to log into. */
+    const accessLogBucketNames = { primary: accessLogs.bucketName, ...(drAccessLogs ? { dr: drAccessLogs.bucketName } : {}) };
+    return { exports, accessLogBucketNames };
 }
 
 /** Production's buckets (ops guides: database dumps, user uploads, logs, configuration). */

@@ -30,6 +30,9 @@ const ipv4Cidr = z
         return prefix >= vpcPrefixRange.largest && prefix <= vpcPrefixRange.smallest;
     }, { error: `expected a VPC prefix from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest} (room for 3 tiers in up to ${maxAvailabilityZones} zones)` });
 
+/** Route53 alias records to a load balancer take its DNS TTL: 60 seconds. */
+export const albDnsTtlSeconds = 60;
+
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
 export const cloudWatchRetentionDays = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -86,8 +89,10 @@ const backupSchema = z.strictObject({
     restoreTesting: flag(),
 });
 
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" });
+
 const computeSchema = z.strictObject({
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" }),
+    instanceType,
     minSize: integer(0, 1000),
     maxSize: integer(1, 1000),
     /** Capacity kept in the DR region while it is passive (pilot light). */
@@ -99,6 +104,23 @@ const computeSchema = z.strictObject({
     instanceWarmupSeconds: integer(0, 3600),
     /** Seconds of sustained low load before scaling in (the guides' 600 s scale-down cooldown). */
     scaleInCooldownSeconds: integer(0, 3600),
+});
+
+const trafficSchema = z.strictObject({
+    /** The application's port (guides: APP_PORT=3000). */
+    appPort: integer(1, 65535),
+    /** The path load balancers and Route53 probe. */
+    healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "expected an absolute URL path such as /health" }),
+    /** ALB requests per instance per minute to track; unset: no request-count scaling policy. */
+    requestsPerTarget: integer(1, 1_000_000).optional(),
+    /** ALB access logs to an SSE-S3 bucket per region. */
+    accessLogs: flag(),
+    deletionProtection: flag(),
+    /** Spot capacity above an on-demand floor (never in production). */
+    spot: z.strictObject({ alternativeInstanceTypes: z.array(instanceType).min(1), onDemandBaseCapacity: integer(0, 1000) }).optional(),
+    /** SSM parameter holding the AMI id. */
+    amiParameter: z.string().regex(/^\/[\w./-]+$/, { error: "expected an SSM parameter name such as /aws/service/..." }),
+    rootVolumeGb: integer(8, 16384),
 });
 
 const dnsSchema = z.strictObject({
@@ -143,6 +165,7 @@ export const keelConfigSchema = z.strictObject({
     database: databaseSchema,
     backup: backupSchema,
     compute: computeSchema,
+    traffic: trafficSchema,
     dns: dnsSchema,
     monitoring: monitoringSchema,
     dr: drSchema,
@@ -162,7 +185,7 @@ interface Problem {
 function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     const problems: Problem[] = [];
     const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
-    const { environment, regions, database, compute, monitoring, network, backup, dns, dr } = c;
+    const { environment, regions, database, compute, traffic, monitoring, network, backup, dns, dr } = c;
     if (environment === undefined) return problems;
     const minimums = environmentMinimums[environment];
     if (c.protect === false && minimums.protect) problem(["protect"], `expected true in ${environment}: stateful resources must be protected`);
@@ -205,6 +228,23 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (compute.minSize < minimums.computeMinSize) {
             problem(["compute", "minSize"], `expected at least ${minimums.computeMinSize} in ${environment} (ops guides)`);
         }
+    }
+    if (compute !== undefined && (compute.scaleInCooldownSeconds < 60 || compute.scaleInCooldownSeconds % 60 !== 0)) {
+        problem(["compute", "scaleInCooldownSeconds"], "expected a whole number of minutes of at least 60 (the scale-in alarm evaluates one-minute periods)");
+    }
+    if (dns?.mode === "failover" && compute !== undefined && compute.drMaxSize < 1) {
+        problem(["compute", "drMaxSize"], "expected at least 1: failover DNS needs a service in the DR region");
+    }
+    if (dns?.mode === "failover") {
+        const seconds = dns.healthCheckIntervalSeconds * dns.healthCheckFailureThreshold + albDnsTtlSeconds;
+        if (seconds > minimums.maxFailoverSeconds) {
+            problem(["dns", "healthCheckFailureThreshold"], `expected failover within ${minimums.maxFailoverSeconds} s in ${environment}; interval × threshold + ${albDnsTtlSeconds} s TTL gives ${seconds} s`);
+        }
+    }
+    if (traffic !== undefined && minimums.hardenedLoadBalancers) {
+        if (!traffic.accessLogs) problem(["traffic", "accessLogs"], `expected true in ${environment}`);
+        if (!traffic.deletionProtection) problem(["traffic", "deletionProtection"], `expected true in ${environment}`);
+        if (traffic.spot !== undefined) problem(["traffic", "spot"], `expected none in ${environment}: production capacity is on-demand`);
     }
     if (monitoring !== undefined && monitoring.logRetentionDays < minimums.logRetentionDays) {
         problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);

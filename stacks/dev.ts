@@ -1,9 +1,15 @@
 import type { KeelConfig } from "./config";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
+import { traffic } from "./traffic";
 
-/** dev: one region, one NAT gateway, short retention (ops guides: "basic health checks, no backups"). */
+/** dev: one region, one NAT gateway, ASG 1–2, short retention (ops guides: "basic health checks, no backups"). */
 export default function dev(config: KeelConfig) {
-    const networks = regionalNetworks(config, regionalProviders(config));
-    return { environment: config.environment, network: { primary: networkOutputs(networks.primary) } };
+    const providers = regionalProviders(config);
+    const networks = regionalNetworks(config, providers);
+    return {
+        environment: config.environment,
+        network: { primary: networkOutputs(networks.primary) },
+        traffic: traffic(config, providers, networks),
+    };
 }

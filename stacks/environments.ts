@@ -16,15 +16,19 @@ export interface EnvironmentMinimums {
     readonly requiresDrRegion: boolean;
     /** The weakest AWS Backup vault lock allowed where backups are enabled. */
     readonly vaultLock: "none" | "governance" | "compliance";
+    /** Load balancers keep access logs and deletion protection, and capacity is on-demand. */
+    readonly hardenedLoadBalancers: boolean;
+    /** Longest DNS failover allowed (health check interval × threshold + TTL). */
+    readonly maxFailoverSeconds: number;
 }
 
 export const environmentMinimums: Record<Environment, EnvironmentMinimums> = {
-    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none" },
-    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none" },
+    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
+    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
     // Staging: 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
-    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance" },
+    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
     // Production: 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
-    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance" },
+    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90 },
 };
 
 const shared = {
@@ -64,6 +68,16 @@ const shared = {
         instanceWarmupSeconds: 300,
         scaleInCooldownSeconds: 600,
     },
+    traffic: {
+        // Guides: APP_PORT=3000, health endpoint /health; application servers with 100 GB SSD.
+        appPort: 3000,
+        healthCheckPath: "/health",
+        accessLogs: false,
+        deletionProtection: false,
+        // Canonical's Ubuntu 22.04 LTS (guides: Ubuntu 22.04) from the public SSM parameter.
+        amiParameter: "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+        rootVolumeGb: 100,
+    } as { appPort: number; healthCheckPath: string; requestsPerTarget?: number; accessLogs: boolean; deletionProtection: boolean; spot?: { alternativeInstanceTypes: string[]; onDemandBaseCapacity: number }; amiParameter: string; rootVolumeGb: number },
     dns: {
         mode: "simple",
         domain: "app.example.com",
@@ -102,6 +116,7 @@ const overrides: Record<Environment, Overrides> = {
     },
     dev: {
         network: { flowLogRetentionDays: 7 },
+        traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
         monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
     },
     staging: {
@@ -109,6 +124,8 @@ const overrides: Record<Environment, Overrides> = {
         database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7 },
         backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
         compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
+        // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
+        traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
         monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
     },
     production: {
@@ -130,6 +147,7 @@ const overrides: Record<Environment, Overrides> = {
         // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
         backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
         compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
+        traffic: { accessLogs: true, deletionProtection: true },
         dns: { mode: "failover" },
         monitoring: { level: "full", logRetentionDays: 90 },
     },

@@ -2,6 +2,7 @@ import { backups, productionBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
+import { traffic } from "./traffic";
 
 /**
  * production: active-passive across the primary (us-east-1) and DR (us-west-2) regions,
@@ -10,13 +11,15 @@ import { regionalProviders } from "./providers";
 export default function production(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
+    const backup = backups(config, providers, productionBackupBuckets);
     return {
         environment: config.environment,
         drActive: config.dr.active,
-        backup: backups(config, providers, productionBackupBuckets),
         network: {
             primary: networkOutputs(networks.primary),
             ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),
         },
+        backup: backup?.exports,
+        traffic: traffic(config, providers, networks, { ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}) }),
     };
 }

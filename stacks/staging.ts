@@ -2,14 +2,17 @@ import { backups, stagingBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
+import { traffic } from "./traffic";
 
 /** staging: one region, production-like tiers at smaller sizes (ops guides: weekly backups, 7-day retention). */
 export default function staging(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
+    const backup = backups(config, providers, stagingBackupBuckets);
     return {
         environment: config.environment,
         network: { primary: networkOutputs(networks.primary) },
-        backup: backups(config, providers, stagingBackupBuckets),
+        backup: backup?.exports,
+        traffic: traffic(config, providers, networks, { ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}) }),
     };
 }

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The hardening every Keel bucket gets, whoever owns it: versioning, SSE-KMS by default,
+ * The hardening every Keel bucket gets, whoever owns it: versioning, SSE-KMS by default
+ * (SSE-S3 for the few writers that cannot use KMS),
  * all four public access blocks, bucket-owner-enforced ownership (no ACLs), a policy that
  * refuses plaintext transport and uploads asking for another encryption, lifecycle rules,
  * server access logging and optional Object Lock.
@@ -28,8 +29,12 @@ export interface HardenedBucketArgs {
     readonly parent: pulumi.Resource;
     /** The provider of the bucket's region; unset inherits the parent's. */
     readonly provider?: aws.Provider;
-    /** The customer-managed key of the bucket's default SSE-KMS encryption (S3 Bucket Keys on). */
-    readonly kmsKey: aws.kms.Key;
+    /**
+     * The customer-managed key of the bucket's default SSE-KMS encryption (S3 Bucket Keys on).
+     * Unset: SSE-S3 (AES256), only for writers that cannot use KMS — ELB access-log delivery
+     * supports SSE-S3 buckets only (Elastic Load Balancing guide, "Enable access logs").
+     */
+    readonly kmsKey?: aws.kms.Key;
     readonly lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
     readonly accessLogs?: AccessLogTarget;
     readonly objectLock?: ObjectLockSpec;
@@ -43,10 +48,15 @@ export interface HardenedBucketArgs {
 export interface HardenedBucket {
     readonly bucket: aws.s3.Bucket;
     readonly versioning: aws.s3.BucketVersioning;
+    /** The bucket policy; its `bucket` output resolves once the policy is in place (writers that validate access wait on it). */
+    readonly policy: aws.s3.BucketPolicy;
 }
 
-/** Deny statements shared by every bucket: TLS 1.2+ only, and no upload asking for another encryption or key. */
-export function baselineStatements(bucketArn: string, keyArn: string): PolicyStatement[] {
+/**
+ * Deny statements shared by every bucket: TLS 1.2+ only, and no upload asking for another
+ * encryption or key (`keyArn` unset: the bucket is SSE-S3 and only AES256 may be asked for).
+ */
+export function baselineStatements(bucketArn: string, keyArn?: string): PolicyStatement[] {
     const everything = [bucketArn, `${bucketArn}/*`];
     return [
         {
@@ -74,11 +84,11 @@ export function baselineStatements(bucketArn: string, keyArn: string): PolicySta
             Action: "s3:PutObject",
             Resource: `${bucketArn}/*`,
             Condition: {
-                StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                StringNotEquals: { "s3:x-amz-server-side-encryption": keyArn === undefined ? "AES256" : "aws:kms" },
                 Null: { "s3:x-amz-server-side-encryption": "false" },
             },
         },
-        {
+        ...(keyArn === undefined ? [] : [{
             Sid: "DenyOtherKmsKey",
             Effect: "Deny",
             Principal: "*",
@@ -88,7 +98,7 @@ export function baselineStatements(bucketArn: string, keyArn: string): PolicySta
                 StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
                 Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
             },
-        },
+        }]),
     ];
 }
 
@@ -114,16 +124,18 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs): Ha
     const versioning = new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, options);
     new aws.s3.BucketServerSideEncryptionConfiguration(name, {
         bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKey.arn }, bucketKeyEnabled: true }],
+        rules: [args.kmsKey
+            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKey.arn }, bucketKeyEnabled: true }
+            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     }, options);
 
-    const policy = pulumi.all([bucket.arn, args.kmsKey.arn]).apply(([bucketArn, keyArn]) =>
+    const policyDocument = pulumi.all([bucket.arn, args.kmsKey?.arn]).apply(([bucketArn, keyArn]) =>
         pulumi.output(args.extraStatements?.(bucketArn) ?? []).apply((extra) => JSON.stringify({
             Version: "2012-10-17",
             Statement: [...baselineStatements(bucketArn, keyArn), ...extra],
         })));
     // A bucket policy is refused while BlockPublicPolicy is being applied; order them.
-    new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy }, { ...options, dependsOn: [publicAccessBlock] });
+    const policy = new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: policyDocument }, { ...options, dependsOn: [publicAccessBlock] });
 
     new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: args.lifecycleRules }, { ...options, dependsOn: [versioning] });
 
@@ -141,5 +153,5 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs): Ha
             rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
         }, { ...options, dependsOn: [versioning] });
     }
-    return { bucket, versioning };
+    return { bucket, versioning, policy };
 }

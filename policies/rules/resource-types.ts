@@ -34,6 +34,8 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:lb/targetGroup:TargetGroup",
     "aws:rds/cluster:Cluster",
     "aws:rds/clusterInstance:ClusterInstance",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    "aws:rds/globalCluster:GlobalCluster",
     "aws:rds/instance:Instance",
     "aws:rds/parameterGroup:ParameterGroup",
     "aws:rds/subnetGroup:SubnetGroup",
@@ -42,6 +44,8 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:s3/bucket:Bucket",
     "aws:secretsmanager/secret:Secret",
     "aws:sns/topic:Topic",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 ]);
 
 /**
@@ -53,6 +57,8 @@ export const awsTypesWithoutDefaultTags: ReadonlySet<string> = new Set(["aws:aut
 
 /** Types whose AWS API takes no tags (associations, attachments, inline policies, settings). */
 export const untaggableAwsTypes: ReadonlySet<string> = new Set([
+    "aws:acm/certificateValidation:CertificateValidation",
+    "aws:autoscaling/policy:Policy",
     "aws:backup/restoreTestingSelection:RestoreTestingSelection",
     "aws:backup/selection:Selection",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
@@ -62,6 +68,7 @@ export const untaggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:kms/alias:Alias",
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
     "aws:route53/record:Record",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketLogging:BucketLogging",
@@ -72,6 +79,7 @@ export const untaggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:sns/topicPolicy:TopicPolicy",
 ]);
 
@@ -87,6 +95,8 @@ export const statefulAwsTypes: ReadonlySet<string> = new Set([
     "aws:rds/cluster:Cluster",
     "aws:rds/globalCluster:GlobalCluster",
     "aws:rds/instance:Instance",
+    // A deleted zone takes its records with it, and a new one gets new name servers to delegate.
+    "aws:route53/zone:Zone",
     "aws:s3/bucket:Bucket",
     "aws:secretsmanager/secret:Secret",
 ]);

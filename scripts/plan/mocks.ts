@@ -49,6 +49,30 @@ const ec2Id = (prefix: string, kind: string): Computed => ({ hex, region }) => {
     return { id, state: { arn: arn("ec2", region, `${kind}/${id}`) } };
 };
 
+/** A Kubernetes object: the name it was given, or Pulumi's auto-name, in its namespace. */
+function kubernetesObject({ inputs, physicalName }: { inputs: Record<string, unknown>; physicalName: string }) {
+    const metadata = typeof inputs.metadata === "object" && inputs.metadata !== null ? (inputs.metadata as Record<string, unknown>) : {};
+    const name = str(metadata.name) ?? physicalName;
+    const namespace = str(metadata.namespace) ?? "default";
+    return { id: `${namespace}/${name}`, state: { metadata: { ...metadata, name, namespace } } };
+}
+
+/** The Elastic Load Balancing account that writes access logs in a region opened before August 2022 (Elastic Load Balancing guide). */
+const elbLogDeliveryAccounts: Record<string, string> = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-central-1": "054676820928",
+};
+
+/** An RDS subnet or parameter group: RDS lower-cases their names. */
+const rdsGroup = (kind: string): Computed => ({ physicalName, region }) => {
+    const name = physicalName.toLowerCase();
+    return { id: name, state: { name, arn: arn("rds", region, `${kind}:${name}`) } };
+};
+
 const computedByType: Record<string, Computed> = {
     "aws:ec2/vpc:Vpc": ({ hex, region }) => {
         const id = `vpc-${hex(17)}`;
@@ -130,6 +154,19 @@ const computedByType: Record<string, Computed> = {
         const host = `${identifier}.cluster-c${hex(11)}.${region}.rds.amazonaws.com`;
         return { id: identifier, state: { clusterIdentifier: identifier, endpoint: host, readerEndpoint: host.replace(".cluster-", ".cluster-ro-"), port: 5432, arn: arn("rds", region, `cluster:${identifier}`), clusterResourceId: `cluster-${hex(26).toUpperCase()}` } };
     },
+    "aws:rds/clusterInstance:ClusterInstance": ({ inputs, physicalName, region, hex }) => {
+        const identifier = str(inputs.identifier) ?? physicalName.toLowerCase();
+        const endpoint = `${identifier}.c${hex(11)}.${region}.rds.amazonaws.com`;
+        return { id: identifier, state: { identifier, endpoint, port: 5432, writer: inputs.promotionTier === 0, arn: arn("rds", region, `db:${identifier}`), dbiResourceId: `db-${hex(26).toUpperCase()}` } };
+    },
+    "aws:rds/globalCluster:GlobalCluster": ({ inputs, physicalName, hex }) => {
+        const identifier = str(inputs.globalClusterIdentifier) ?? physicalName;
+        // Global clusters are global: their ARN names no region.
+        return { id: identifier, state: { globalClusterIdentifier: identifier, arn: `arn:aws:rds::${mockAccountId}:global-cluster:${identifier}`, globalClusterResourceId: `cluster-${hex(26).toUpperCase()}` } };
+    },
+    "aws:rds/subnetGroup:SubnetGroup": rdsGroup("subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": rdsGroup("pg"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": rdsGroup("cluster-pg"),
     "aws:lb/loadBalancer:LoadBalancer": ({ physicalName, region, hex }) => {
         const lbName = physicalName.slice(0, 32);
         const lbArn = arn("elasticloadbalancing", region, `loadbalancer/app/${lbName}/${hex(16)}`);
@@ -144,6 +181,10 @@ const computedByType: Record<string, Computed> = {
         return { id: zoneId, state: { zoneId, arn: `arn:aws:route53:::hostedzone/${zoneId}`, nameServers: [1, 2, 3, 4].map((n) => `ns-${n * 311}.awsdns-${n * 7}.${["com", "net", "org", "co.uk"][n - 1]}`), name: inputs.name } };
     },
     "aws:route53/healthCheck:HealthCheck": ({ name, region }) => ({ id: stableUuid(`${region}/${name}`) }),
+    "aws:route53/record:Record": ({ inputs }) => {
+        const fqdn = (str(inputs.name) ?? "record").replace(/\.$/, "");
+        return { id: `${str(inputs.zoneId) ?? "Z0"}_${fqdn}_${str(inputs.type) ?? "A"}${str(inputs.setIdentifier) ? `_${str(inputs.setIdentifier)}` : ""}`, state: { fqdn } };
+    },
     "aws:acm/certificate:Certificate": ({ inputs, name, region }) => {
         const certArn = arn("acm", region, `certificate/${stableUuid(name)}`);
         const domain = str(inputs.domainName) ?? "example.com";
@@ -160,6 +201,10 @@ const computedByType: Record<string, Computed> = {
             identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${hex(32).toUpperCase()}` }] }],
         },
     }),
+    "kubernetes:apps/v1:Deployment": kubernetesObject,
+    "kubernetes:core/v1:Service": kubernetesObject,
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": kubernetesObject,
+    "kubernetes:policy/v1:PodDisruptionBudget": kubernetesObject,
     "docker:index/network:Network": ({ physicalName, hex }) => ({ id: hex(64), state: { name: physicalName } }),
     "docker:index/volume:Volume": ({ physicalName }) => ({ id: physicalName, state: { name: physicalName } }),
     "docker:index/container:Container": ({ physicalName, hex }) => ({ id: hex(64), state: { name: physicalName } }),
@@ -217,6 +262,11 @@ const invokeAnswers: Record<string, InvokeAnswer> = {
         description: region,
     }),
     "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
+    "aws:elb/getServiceAccount:getServiceAccount": (_, region) => {
+        const account = elbLogDeliveryAccounts[region];
+        if (account === undefined) throw new MissingMockError(`the offline plan knows no Elastic Load Balancing account for ${region}`);
+        return { id: account, arn: `arn:aws:iam::${account}:root`, region };
+    },
     "aws:ssm/getParameter:getParameter": (inputs, region) => ({
         id: String(inputs.name),
         name: inputs.name,

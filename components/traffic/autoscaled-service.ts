@@ -1,0 +1,451 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    alarmPeriodSeconds,
+    capacityErrors,
+    guideScaling,
+    pathErrors,
+    portErrors,
+    requireNoErrors,
+    scaleInBelowPercentOfTarget,
+    scaleInEvaluationPeriods,
+    scalingErrors,
+    spotErrors,
+    type ScalingSettings,
+    type SpotCapacity,
+} from "./settings";
+import { agentNamespace, memoryMetricName, renderUserData } from "./user-data";
+
+/** Canonical's parameter for the current Ubuntu 22.04 LTS amd64 AMI (the guides run Ubuntu 22.04). */
+export const ubuntu2204AmiParameter = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
+
+/**
+ * Current ALB policy for TLS 1.3 and 1.2 with restricted, forward-secret ciphers and hybrid
+ * post-quantum key exchange (the console's default since 2025; the guides ask for TLS 1.2/1.3).
+ */
+export const modernTlsPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
+
+export interface ServiceCertificate {
+    /** The name clients use (the record FailoverDns creates); the ALB's ACM certificate covers it. */
+    readonly domainName: string;
+    /** The Route 53 zone holding the DNS validation record. */
+    readonly zoneId: pulumi.Input<string>;
+    /**
+     * FQDNs of validation records that already exist — another region's service created them.
+     * ACM gives a domain the same validation CNAME in every region of an account, so only one
+     * region writes it. Unset: this service creates the record.
+     */
+    readonly validationRecordFqdns?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface AutoscaledServiceArgs {
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets of the internet-facing load balancer (at least two zones). */
+    readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Subnets of the instances; nothing there gets a public address. */
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly instanceType: string;
+    readonly minSize: number;
+    readonly maxSize: number;
+    /** Scaling targets and timings. Default: the guides' (CPU 70 %, memory 80 %, 300 s, 600 s). */
+    readonly scaling?: ScalingSettings;
+    readonly certificate: ServiceCertificate;
+    /** Port the application listens on. Default 3000 (the guides' APP_PORT). */
+    readonly appPort?: number;
+    /** Path that answers 200 while the instance can serve. Default `/health`. */
+    readonly healthCheckPath?: string;
+    /** SSM parameter naming the AMI. Default: Canonical's Ubuntu 22.04 LTS amd64. */
+    readonly amiParameter?: string;
+    /** Device name of the AMI's root volume. Default `/dev/sda1` (Ubuntu's). */
+    readonly rootDeviceName?: string;
+    /** Root volume size in GiB. Default 100 (the guides' application servers). */
+    readonly rootVolumeGb?: number;
+    /** Seconds after launch before failed load-balancer health checks replace an instance. Default 300. */
+    readonly healthCheckGracePeriodSeconds?: number;
+    /** ALB deletion protection. Default false. */
+    readonly deletionProtection?: boolean;
+    /** ALB access logs, to an SSE-S3 bucket in the same region (an AlbLogBucket). Default: off. */
+    readonly accessLogs?: { readonly bucketName: pulumi.Input<string>; readonly prefix: string };
+    /** Spot capacity above an on-demand floor (mixed instances). Default: on-demand only. */
+    readonly spot?: SpotCapacity;
+    /** A database the instances may reach: the egress rule here, and the ingress rule on its group. */
+    readonly database?: { readonly securityGroupId: pulumi.Input<string>; readonly port: number };
+    /**
+     * Tags of the group and of what it launches. An autoscaling group does not receive the
+     * provider's default tags, so these must include every required tag.
+     */
+    readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The group-level metrics published every minute (the monitoring stack graphs them). */
+const groupMetrics = [
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
+] as const;
+
+const awsManagedPolicy = (policy: string) => `arn:aws:iam::aws:policy/${policy}`;
+
+/**
+ * An application tier in one region: an internet-facing ALB (HTTPS with a DNS-validated ACM
+ * certificate, HTTP only redirecting), an Auto Scaling group of hardened instances across the
+ * private subnets behind it, target tracking on CPU, memory and optionally request count, a
+ * gradual scale-in policy, and rolling instance refresh with automatic rollback.
+ * The region is the provider's: pass one with `{ provider }`.
+ */
+export class AutoscaledService extends pulumi.ComponentResource {
+    public readonly loadBalancerArn: pulumi.Output<string>;
+    public readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** The load balancer's canonical hosted zone, for alias records. */
+    public readonly loadBalancerZoneId: pulumi.Output<string>;
+    public readonly targetGroupArn: pulumi.Output<string>;
+    public readonly autoScalingGroupName: pulumi.Output<string>;
+    public readonly launchTemplateId: pulumi.Output<string>;
+    public readonly albSecurityGroupId: pulumi.Output<string>;
+    public readonly instanceSecurityGroupId: pulumi.Output<string>;
+    public readonly instanceRoleName: pulumi.Output<string>;
+    /** The validated certificate (resolves once ACM has issued it). */
+    public readonly certificateArn: pulumi.Output<string>;
+    /** Validation records the certificate used; pass them to the same domain's service in another region. */
+    public readonly certificateValidationFqdns: pulumi.Output<string[]>;
+
+    constructor(name: string, args: AutoscaledServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        const scaling = args.scaling ?? guideScaling;
+        const appPort = args.appPort ?? 3000;
+        const healthCheckPath = args.healthCheckPath ?? "/health";
+        const rootVolumeGb = args.rootVolumeGb ?? 100;
+        const gracePeriod = args.healthCheckGracePeriodSeconds ?? 300;
+        // Refuse what AWS would refuse, or what could not work, before anything is registered.
+        requireNoErrors(`AutoscaledService ${name}`, [
+            ...capacityErrors(args),
+            ...scalingErrors(scaling),
+            ...(args.spot ? spotErrors(args.spot, args) : []),
+            ...portErrors(appPort, "appPort"),
+            ...(args.database ? portErrors(args.database.port, "database.port") : []),
+            ...pathErrors(healthCheckPath, "healthCheckPath"),
+            ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [`rootVolumeGb must be a whole number from 8 to 16384 (gp3), got ${rootVolumeGb}`]),
+            ...(Number.isInteger(gracePeriod) && gracePeriod >= 0 ? [] : [`healthCheckGracePeriodSeconds must be a whole number of at least 0, got ${gracePeriod}`]),
+        ]);
+        super("keel:traffic:AutoscaledService", name, args, opts);
+        const defaults = { parent: this };
+        const named = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
+        const region = aws.getRegionOutput({}, defaults).region;
+
+        // ---- security groups: the ALB takes 443/80 from anywhere, instances only the app port from the ALB ----
+        const securityGroup = (suffix: string, description: string) =>
+            new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId: args.vpcId, description, tags: named(suffix) }, defaults);
+        const albGroup = securityGroup("alb", `Keel ${name}: internet to the load balancer`);
+        const instanceGroup = securityGroup("instances", `Keel ${name}: load balancer to the instances`);
+        for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-alb-${what}`, {
+                securityGroupId: albGroup.id,
+                description: `${what.toUpperCase()} from the internet`,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                cidrIpv4: "0.0.0.0/0",
+                tags: named(`alb-${what}`),
+            }, defaults);
+        }
+        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-instances`, {
+            securityGroupId: albGroup.id,
+            description: "Application port of the instances",
+            ipProtocol: "tcp",
+            fromPort: appPort,
+            toPort: appPort,
+            referencedSecurityGroupId: instanceGroup.id,
+            tags: named("alb-to-instances"),
+        }, defaults);
+        new aws.vpc.SecurityGroupIngressRule(`${name}-instances-from-alb`, {
+            securityGroupId: instanceGroup.id,
+            description: "Application port from the load balancer",
+            ipProtocol: "tcp",
+            fromPort: appPort,
+            toPort: appPort,
+            referencedSecurityGroupId: albGroup.id,
+            tags: named("instances-from-alb"),
+        }, defaults);
+        // AWS APIs (SSM, CloudWatch) and package downloads over HTTPS; Ubuntu's EC2 mirrors serve apt over HTTP.
+        for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-instances-${what}`, {
+                securityGroupId: instanceGroup.id,
+                description: `${what.toUpperCase()} out (AWS APIs, packages)`,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                cidrIpv4: "0.0.0.0/0",
+                tags: named(`instances-${what}`),
+            }, defaults);
+        }
+        if (args.database) {
+            const { securityGroupId, port } = args.database;
+            new aws.vpc.SecurityGroupEgressRule(`${name}-instances-to-database`, {
+                securityGroupId: instanceGroup.id,
+                description: "Database",
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                referencedSecurityGroupId: securityGroupId,
+                tags: named("instances-to-database"),
+            }, defaults);
+            new aws.vpc.SecurityGroupIngressRule(`${name}-database-from-instances`, {
+                securityGroupId,
+                description: `Keel ${name} instances`,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                referencedSecurityGroupId: instanceGroup.id,
+                tags: named("database-from-instances"),
+            }, defaults);
+        }
+
+        // ---- certificate, DNS-validated in the zone ----
+        const certificate = new aws.acm.Certificate(`${name}-cert`, {
+            domainName: args.certificate.domainName,
+            validationMethod: "DNS",
+            tags: named("cert"),
+        }, defaults);
+        const validationRecordFqdns = args.certificate.validationRecordFqdns
+            ?? pulumi.output([this.validationRecord(name, certificate, args.certificate.zoneId).fqdn]);
+        const validation = new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns }, defaults);
+
+        // ---- load balancer ----
+        const loadBalancer = new aws.lb.LoadBalancer(`${name}-alb`, {
+            loadBalancerType: "application",
+            internal: false,
+            securityGroups: [albGroup.id],
+            subnets: args.publicSubnetIds,
+            // Requests with header names that are not valid HTTP are dropped, not passed on (request smuggling).
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: args.deletionProtection ?? false,
+            ...(args.accessLogs ? { accessLogs: { bucket: args.accessLogs.bucketName, prefix: args.accessLogs.prefix, enabled: true } } : {}),
+            tags: named("alb"),
+        }, defaults);
+        const targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+            vpcId: args.vpcId,
+            targetType: "instance",
+            protocol: "HTTP",
+            port: appPort,
+            // Deregistering instances (scale-in, refresh) finish in-flight requests, then leave quickly.
+            deregistrationDelay: 60,
+            healthCheck: {
+                enabled: true,
+                protocol: "HTTP",
+                port: "traffic-port",
+                path: healthCheckPath,
+                matcher: "200",
+                interval: 15,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            },
+            tags: named("tg"),
+        }, defaults);
+        new aws.lb.Listener(`${name}-https`, {
+            loadBalancerArn: loadBalancer.arn,
+            protocol: "HTTPS",
+            port: 443,
+            sslPolicy: modernTlsPolicy,
+            certificateArn: validation.certificateArn,
+            defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            tags: named("https"),
+        }, defaults);
+        // Plain HTTP only ever answers with a permanent redirect to HTTPS.
+        new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: loadBalancer.arn,
+            protocol: "HTTP",
+            port: 80,
+            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+            tags: named("http"),
+        }, defaults);
+
+        // ---- instances: role, launch template, group ----
+        const role = new aws.iam.Role(`${name}-instances`, {
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags: named("instances"),
+        }, defaults);
+        // Session Manager instead of SSH, and the CloudWatch agent's PutMetricData.
+        for (const policy of ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"]) {
+            new aws.iam.RolePolicyAttachment(`${name}-${policy}`, { role: role.name, policyArn: awsManagedPolicy(policy) }, defaults);
+        }
+        const instanceProfile = new aws.iam.InstanceProfile(`${name}-instances`, { role: role.name, tags: named("instances") }, defaults);
+
+        // The AMI id is resolved here, not with `resolve:ssm:` in the template: instance refresh can
+        // roll back only to a template naming its AMI (and only to a numbered version).
+        const imageId = aws.ssm.getParameterOutput({ name: args.amiParameter ?? ubuntu2204AmiParameter }, defaults).value;
+        const launchedTags = named("instance");
+        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}`, {
+            imageId,
+            instanceType: args.instanceType,
+            updateDefaultVersion: true,
+            iamInstanceProfile: { arn: instanceProfile.arn },
+            // IMDSv2 only; one hop, so containers on the host cannot reach the instance's credentials.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+            // Detailed monitoring: 1-minute EC2 metrics, which target tracking reacts to.
+            monitoring: { enabled: true },
+            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [instanceGroup.id], deleteOnTermination: "true" }],
+            blockDeviceMappings: [{
+                deviceName: args.rootDeviceName ?? "/dev/sda1",
+                // Encrypted with the account's EBS key: Auto Scaling's service-linked role can use it without key-policy grants.
+                ebs: { volumeType: "gp3", volumeSize: rootVolumeGb, encrypted: "true", deleteOnTermination: "true" },
+            }],
+            userData: region.apply((r) => Buffer.from(renderUserData(r)).toString("base64")),
+            tagSpecifications: [
+                { resourceType: "volume", tags: launchedTags },
+                { resourceType: "network-interface", tags: launchedTags },
+            ],
+            tags: named("launch-template"),
+        }, defaults);
+        const templateVersion = { launchTemplateId: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
+
+        const group = new aws.autoscaling.Group(`${name}`, {
+            vpcZoneIdentifiers: args.privateSubnetIds,
+            minSize: args.minSize,
+            maxSize: args.maxSize,
+            desiredCapacity: args.minSize,
+            targetGroupArns: [targetGroup.arn],
+            healthCheckType: "ELB",
+            healthCheckGracePeriod: gracePeriod,
+            // The guides' 300 s scale-up cooldown: a new instance's metrics stay out of the group's
+            // aggregate while it warms up, so target tracking does not add capacity for load the
+            // new instance is about to take (applies to scaling policies and instance refresh).
+            defaultInstanceWarmup: scaling.instanceWarmupSeconds,
+            ...(args.spot
+                ? {
+                      capacityRebalance: true,
+                      mixedInstancesPolicy: {
+                          instancesDistribution: {
+                              onDemandBaseCapacity: args.spot.onDemandBaseCapacity,
+                              onDemandPercentageAboveBaseCapacity: 0,
+                              spotAllocationStrategy: "price-capacity-optimized",
+                          },
+                          launchTemplate: {
+                              launchTemplateSpecification: templateVersion,
+                              overrides: [args.instanceType, ...args.spot.alternativeInstanceTypes].map((instanceType) => ({ instanceType })),
+                          },
+                      },
+                  }
+                : { launchTemplate: { id: templateVersion.launchTemplateId, version: templateVersion.version } }),
+            // Rolling deploys: a new template version replaces instances while 90 % stay in service,
+            // and a failed refresh rolls back to the previous version.
+            instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90, autoRollback: true } },
+            enabledMetrics: [...groupMetrics],
+            metricsGranularity: "1Minute",
+            tags: Object.entries(named("instance")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+        }, {
+            ...defaults,
+            // Scaling policies own the desired capacity once the group exists; the stack must not reset it.
+            ignoreChanges: ["desiredCapacity"],
+        });
+
+        this.scalingPolicies(name, group, scaling, named("low-load"), scaling.requestsPerTarget === undefined ? undefined : {
+            requestsPerTarget: scaling.requestsPerTarget,
+            resourceLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
+            targetGroupArnSuffix: targetGroup.arnSuffix,
+        });
+
+        this.loadBalancerArn = loadBalancer.arn;
+        this.loadBalancerDnsName = loadBalancer.dnsName;
+        this.loadBalancerZoneId = loadBalancer.zoneId;
+        this.targetGroupArn = targetGroup.arn;
+        this.autoScalingGroupName = group.name;
+        this.launchTemplateId = launchTemplate.id;
+        this.albSecurityGroupId = albGroup.id;
+        this.instanceSecurityGroupId = instanceGroup.id;
+        this.instanceRoleName = role.name;
+        this.certificateArn = validation.certificateArn;
+        this.certificateValidationFqdns = pulumi.output(validationRecordFqdns);
+        this.registerOutputs({
+            loadBalancerArn: this.loadBalancerArn,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            autoScalingGroupName: this.autoScalingGroupName,
+            certificateArn: this.certificateArn,
+        });
+    }
+
+    /** The CNAME ACM asks for, for a certificate of one name. */
+    private validationRecord(name: string, certificate: aws.acm.Certificate, zoneId: pulumi.Input<string>): aws.route53.Record {
+        const option = certificate.domainValidationOptions.apply((options) => options[0]);
+        return new aws.route53.Record(`${name}-cert-validation`, {
+            zoneId,
+            name: option.resourceRecordName,
+            type: option.resourceRecordType,
+            records: [option.resourceRecordValue],
+            ttl: 60,
+        }, { parent: this });
+    }
+
+    /**
+     * Target tracking adds capacity on CPU, memory and (optionally) requests per target, never
+     * removes it (`disableScaleIn`); one simple policy removes an instance at a time once every
+     * metric has stayed under half its target for `scaleInCooldownSeconds`, then waits as long
+     * again (its cooldown) before the next removal — the guides' 600 s scale-down cooldown.
+     */
+    private scalingPolicies(
+        name: string,
+        group: aws.autoscaling.Group,
+        scaling: ScalingSettings,
+        alarmTags: Record<string, pulumi.Input<string>>,
+        requests?: { requestsPerTarget: number; resourceLabel: pulumi.Output<string>; targetGroupArnSuffix: pulumi.Output<string> },
+    ): void {
+        const defaults = { parent: this };
+        const groupDimension = { AutoScalingGroupName: group.name };
+        const targetTracking = (suffix: string, targetValue: number, metric: Pick<aws.types.input.autoscaling.PolicyTargetTrackingConfiguration, "predefinedMetricSpecification" | "customizedMetricSpecification">) =>
+            new aws.autoscaling.Policy(`${name}-${suffix}`, {
+                autoscalingGroupName: group.name,
+                policyType: "TargetTrackingScaling",
+                targetTrackingConfiguration: { targetValue, disableScaleIn: true, ...metric },
+            }, defaults);
+        targetTracking("cpu", scaling.cpuTargetPercent, { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" } });
+        targetTracking("memory", scaling.memoryTargetPercent, {
+            customizedMetricSpecification: {
+                namespace: agentNamespace,
+                metricName: memoryMetricName,
+                statistic: "Average",
+                metricDimensions: [{ name: "AutoScalingGroupName", value: group.name }],
+            },
+        });
+        if (requests) {
+            targetTracking("requests", requests.requestsPerTarget, {
+                predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: requests.resourceLabel },
+            });
+        }
+
+        const scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
+            autoscalingGroupName: group.name,
+            policyType: "SimpleScaling",
+            adjustmentType: "ChangeInCapacity",
+            scalingAdjustment: -1,
+            cooldown: scaling.scaleInCooldownSeconds,
+        }, defaults);
+        const metric = (id: string, namespace: string, metricName: string, stat: string, dimensions: Record<string, pulumi.Input<string>>) =>
+            ({ id, returnData: false, metric: { namespace, metricName, stat, period: alarmPeriodSeconds, dimensions } });
+        const loads: [string, number][] = [["cpu", scaling.cpuTargetPercent], ["memory", scaling.memoryTargetPercent], ...(requests ? [["requests", requests.requestsPerTarget] as [string, number]] : [])];
+        const periods = scaleInEvaluationPeriods(scaling);
+        new aws.cloudwatch.MetricAlarm(`${name}-low-load`, {
+            alarmDescription: `Keel ${name}: every scaling metric under ${scaleInBelowPercentOfTarget} % of its target for ${scaling.scaleInCooldownSeconds} s; removes one instance`,
+            metricQueries: [
+                metric("cpu", "AWS/EC2", "CPUUtilization", "Average", groupDimension),
+                metric("memory", agentNamespace, memoryMetricName, "Average", groupDimension),
+                ...(requests ? [metric("requests", "AWS/ApplicationELB", "RequestCountPerTarget", "Sum", { TargetGroup: requests.targetGroupArnSuffix })] : []),
+                // Load as a percentage of target, the highest of the metrics at each minute.
+                { id: "load", expression: `100 * MAX([${loads.map(([id, target]) => `${id} / ${target}`).join(", ")}])`, label: "Load (% of target)", returnData: true },
+            ],
+            comparisonOperator: "LessThanThreshold",
+            threshold: scaleInBelowPercentOfTarget,
+            evaluationPeriods: periods,
+            datapointsToAlarm: periods,
+            // No data (instances booting, agent down) is no evidence of low load.
+            treatMissingData: "notBreaching",
+            alarmActions: [scaleIn.arn],
+            tags: alarmTags,
+        }, defaults);
+    }
+}

@@ -1,0 +1,110 @@
+/**
+ * Pure rules of the traffic components: what AWS (or plain sense) refuses in capacity,
+ * scaling and instance settings, and how the guides' scaling figures become EC2 Auto Scaling
+ * settings. Components run these before `super(...)`, so bad input registers nothing.
+ */
+
+/** Thrown by traffic components before anything is registered when their settings have errors. */
+export class TrafficConfigurationError extends Error {
+    constructor(readonly component: string, readonly errors: readonly string[]) {
+        super(`${component}: invalid traffic settings:\n  - ${errors.join("\n  - ")}`);
+        this.name = "TrafficConfigurationError";
+    }
+}
+
+export function requireNoErrors(component: string, errors: readonly string[]): void {
+    if (errors.length > 0) throw new TrafficConfigurationError(component, errors);
+}
+
+const isWhole = (n: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(n) && n >= min && n <= max;
+
+export interface Capacity {
+    readonly minSize: number;
+    readonly maxSize: number;
+}
+
+export function capacityErrors({ minSize, maxSize }: Capacity): string[] {
+    return [
+        ...(isWhole(minSize, 0) ? [] : [`minSize must be a whole number of at least 0, got ${minSize}`]),
+        ...(isWhole(maxSize, 1) ? [] : [`maxSize must be a whole number of at least 1, got ${maxSize}`]),
+        ...(minSize > maxSize ? [`minSize (${minSize}) must not exceed maxSize (${maxSize})`] : []),
+    ];
+}
+
+/**
+ * How the group scales. EC2 target tracking has no cooldowns: the guides' 300 s scale-up
+ * cooldown is the group's default instance warmup, and the 600 s scale-down cooldown is the
+ * scale-in policy's cooldown and the time low load must last before it acts (docs/traffic.md).
+ */
+export interface ScalingSettings {
+    /** Target of average CPU across the group, percent. Guides: 70. */
+    readonly cpuTargetPercent: number;
+    /** Target of average memory used (CloudWatch agent `mem_used_percent`), percent. Guides: 80. */
+    readonly memoryTargetPercent: number;
+    /** Target of ALB requests per target per minute; unset: no request-count policy. */
+    readonly requestsPerTarget?: number;
+    /** Seconds a new instance's metrics are left out of the group's (the scale-up cooldown). Guides: 300. */
+    readonly instanceWarmupSeconds: number;
+    /** Seconds of sustained low load before one instance is removed, and between removals. Guides: 600. */
+    readonly scaleInCooldownSeconds: number;
+}
+
+/** The guides' figures: CPU 70 %, memory 80 %, scale-up cooldown 300 s, scale-down 600 s. */
+export const guideScaling: ScalingSettings = {
+    cpuTargetPercent: 70,
+    memoryTargetPercent: 80,
+    instanceWarmupSeconds: 300,
+    scaleInCooldownSeconds: 600,
+};
+
+/** CloudWatch evaluates standard-resolution alarms over 60 s periods, for at most a day in all. */
+export const alarmPeriodSeconds = 60;
+const maxAlarmEvaluationSeconds = 86_400;
+
+export function scalingErrors(s: ScalingSettings): string[] {
+    const percent = (value: number, what: string) => (value > 0 && value < 100 ? [] : [`${what} must be above 0 and below 100, got ${value}`]);
+    return [
+        ...percent(s.cpuTargetPercent, "cpuTargetPercent"),
+        ...percent(s.memoryTargetPercent, "memoryTargetPercent"),
+        ...(s.requestsPerTarget === undefined || s.requestsPerTarget > 0 ? [] : [`requestsPerTarget must be above 0 when set, got ${s.requestsPerTarget}`]),
+        ...(isWhole(s.instanceWarmupSeconds, 0, 3600) ? [] : [`instanceWarmupSeconds must be a whole number from 0 to 3600, got ${s.instanceWarmupSeconds}`]),
+        ...(isWhole(s.scaleInCooldownSeconds, alarmPeriodSeconds, maxAlarmEvaluationSeconds) && s.scaleInCooldownSeconds % alarmPeriodSeconds === 0
+            ? []
+            : [`scaleInCooldownSeconds must be a multiple of ${alarmPeriodSeconds} from ${alarmPeriodSeconds} to ${maxAlarmEvaluationSeconds} (whole CloudWatch alarm periods), got ${s.scaleInCooldownSeconds}`]),
+    ];
+}
+
+/**
+ * Scale in only while every scaling metric is under half its target. With N ≥ 2 instances,
+ * removing one raises the per-instance load by N/(N−1) ≤ 2, so load under half the target
+ * stays under the target afterwards and the scale-out policies are not woken again.
+ */
+export const scaleInBelowPercentOfTarget = 50;
+
+/** The per-minute data points the scale-in alarm needs below its threshold before it acts. */
+export function scaleInEvaluationPeriods(s: Pick<ScalingSettings, "scaleInCooldownSeconds">): number {
+    return s.scaleInCooldownSeconds / alarmPeriodSeconds;
+}
+
+/** Spot capacity (outside production): the instance types to draw from and the on-demand floor. */
+export interface SpotCapacity {
+    /** Instance types equivalent to the launch template's, tried in addition to it. */
+    readonly alternativeInstanceTypes: readonly string[];
+    /** Instances always on demand before any spot capacity. */
+    readonly onDemandBaseCapacity: number;
+}
+
+export function spotErrors(spot: SpotCapacity, capacity: Capacity): string[] {
+    return [
+        ...(spot.alternativeInstanceTypes.length > 0 ? [] : ["spot needs at least one alternative instance type (spot pools run dry one type at a time)"]),
+        ...(isWhole(spot.onDemandBaseCapacity, 0, capacity.maxSize) ? [] : [`spot.onDemandBaseCapacity must be a whole number from 0 to maxSize (${capacity.maxSize}), got ${spot.onDemandBaseCapacity}`]),
+    ];
+}
+
+export function portErrors(port: number, what: string): string[] {
+    return isWhole(port, 1, 65_535) ? [] : [`${what} must be a TCP port (1–65535), got ${port}`];
+}
+
+export function pathErrors(path: string, what: string): string[] {
+    return /^\/[\x21-\x7e]*$/.test(path) ? [] : [`${what} must be an absolute URL path such as /health, got ${JSON.stringify(path)}`];
+}

@@ -1,0 +1,126 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity } from "../components/traffic";
+import type { KeelConfig } from "./config";
+import type { RegionalNetworks } from "./network";
+import { statefulOptions, type RegionalProviders } from "./providers";
+import { standardTags } from "./tags";
+
+/**
+ * Logical names of the ALB access-log buckets. They are SSE-S3 (ELB log delivery supports no
+ * other encryption), so the policy pack's `keel-s3-kms-encryption` must list them in `exemptBuckets`.
+ */
+export const albLogBucketNames = { primary: "alb-logs", dr: "alb-logs-dr" } as const;
+
+export interface TrafficOptions {
+    /** Databases the instances may reach, per region (the database's security group and port). */
+    readonly databases?: { readonly primary?: AutoscaledServiceArgs["database"]; readonly dr?: AutoscaledServiceArgs["database"] };
+    /**
+     * S3 server access-log buckets (the backups' LogBuckets) per region, where the ALB log
+     * buckets log their own access (`keel-s3-access-logging` requires it of every bucket).
+     */
+    readonly serverAccessLogBuckets?: { readonly primary?: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
+}
+
+/**
+ * Capacity per region. The DR region runs a pilot light (`drMinSize`–`drMaxSize`); with
+ * `keel:dr.active` it takes at least production capacity (`minSize`–`maxSize`).
+ */
+export function regionCapacity(config: KeelConfig): { primary: Capacity; dr: Capacity } {
+    const { compute } = config;
+    const primary = { minSize: compute.minSize, maxSize: compute.maxSize };
+    const pilotLight = { minSize: compute.drMinSize, maxSize: compute.drMaxSize };
+    const dr = config.dr.active
+        ? { minSize: Math.max(primary.minSize, pilotLight.minSize), maxSize: Math.max(primary.maxSize, pilotLight.maxSize) }
+        : pilotLight;
+    return { primary, dr };
+}
+
+/**
+ * The traffic half of an environment: the hosted zone, an AutoscaledService in the primary
+ * region and — where the environment has a DR region with capacity — one in the DR region,
+ * and DNS: a simple record, or PRIMARY/SECONDARY failover with the manual switch.
+ */
+export function traffic(config: KeelConfig, providers: RegionalProviders, networks: RegionalNetworks, options: TrafficOptions = {}) {
+    const { dns, compute } = config;
+    if (dns.mode === "none") {
+        throw new Error("traffic: keel:dns.mode is none, but the HTTPS listener needs a certificate validated in a hosted zone (set simple or failover)");
+    }
+    const settings = config.traffic;
+    const stateful = statefulOptions(config);
+    const capacity = regionCapacity(config);
+    const drRegion = providers.dr !== undefined && networks.dr !== undefined && capacity.dr.maxSize > 0
+        ? { provider: providers.dr, network: networks.dr }
+        : undefined;
+    if (dns.mode === "failover" && drRegion === undefined) {
+        throw new Error("traffic: keel:dns.mode failover needs a service in the DR region (keel:regions.dr and keel:compute.drMaxSize > 0)");
+    }
+
+    const zone = new HostedZone("dns", { domain: dns.domain, ...(dns.zoneId !== undefined ? { zoneId: dns.zoneId } : {}) }, { provider: providers.primary, ...stateful });
+    const logBucket = (name: string, provider: RegionalProviders["primary"], serverAccessLogs?: pulumi.Input<string>) =>
+        settings.accessLogs
+            ? new AlbLogBucket(name, {
+                  expireAfterDays: config.monitoring.logRetentionDays,
+                  ...(serverAccessLogs !== undefined ? { serverAccessLogs: { bucket: serverAccessLogs } } : {}),
+              }, { provider, ...stateful })
+            : undefined;
+
+    const service = (name: string, provider: RegionalProviders["primary"], network: RegionalNetworks["primary"], regionCapacity: Capacity, extra: Partial<AutoscaledServiceArgs>) =>
+        new AutoscaledService(name, {
+            vpcId: network.vpcId,
+            publicSubnetIds: network.publicSubnetIds,
+            privateSubnetIds: network.privateSubnetIds,
+            instanceType: compute.instanceType,
+            ...regionCapacity,
+            scaling: {
+                cpuTargetPercent: compute.cpuTargetPercent,
+                memoryTargetPercent: compute.memoryTargetPercent,
+                instanceWarmupSeconds: compute.instanceWarmupSeconds,
+                scaleInCooldownSeconds: compute.scaleInCooldownSeconds,
+                ...(settings.requestsPerTarget !== undefined ? { requestsPerTarget: settings.requestsPerTarget } : {}),
+            },
+            certificate: { domainName: dns.domain, zoneId: zone.zoneId },
+            appPort: settings.appPort,
+            healthCheckPath: settings.healthCheckPath,
+            amiParameter: settings.amiParameter,
+            rootVolumeGb: settings.rootVolumeGb,
+            deletionProtection: settings.deletionProtection,
+            ...(settings.spot ? { spot: settings.spot } : {}),
+            tags: standardTags(config),
+            ...extra,
+        }, { provider });
+
+    const primaryLogs = logBucket(albLogBucketNames.primary, providers.primary, options.serverAccessLogBuckets?.primary);
+    const primary = service("app", providers.primary, networks.primary, capacity.primary, {
+        ...(primaryLogs ? { accessLogs: primaryLogs } : {}),
+        ...(options.databases?.primary ? { database: options.databases.primary } : {}),
+    });
+    const drLogs = drRegion && logBucket(albLogBucketNames.dr, drRegion.provider, options.serverAccessLogBuckets?.dr);
+    const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, {
+        // The primary region's service wrote the validation record; ACM accepts it in every region.
+        certificate: { domainName: dns.domain, zoneId: zone.zoneId, validationRecordFqdns: primary.certificateValidationFqdns },
+        ...(drLogs ? { accessLogs: drLogs } : {}),
+        ...(options.databases?.dr ? { database: options.databases.dr } : {}),
+    });
+
+    const records = new FailoverDns("app", {
+        zoneId: zone.zoneId,
+        domain: dns.domain,
+        primary: { dnsName: primary.loadBalancerDnsName, zoneId: primary.loadBalancerZoneId },
+        ...(dns.mode === "failover" && dr && drRegion
+            ? {
+                  secondary: { dnsName: dr.loadBalancerDnsName, zoneId: dr.loadBalancerZoneId, provider: drRegion.provider },
+                  healthCheck: { requestIntervalSeconds: dns.healthCheckIntervalSeconds, failureThreshold: dns.healthCheckFailureThreshold },
+              }
+            : {}),
+    }, { provider: providers.primary });
+
+    return {
+        url: records.url,
+        zoneId: zone.zoneId,
+        nameServers: zone.nameServers,
+        loadBalancerDnsNames: pulumi.output({ primary: primary.loadBalancerDnsName, dr: dr?.loadBalancerDnsName }),
+        autoScalingGroupNames: pulumi.output({ primary: primary.autoScalingGroupName, dr: dr?.autoScalingGroupName }),
+        failoverSeconds: records.failoverSeconds,
+        failoverSwitch: records.failoverSwitch,
+    };
+}
