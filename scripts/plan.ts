@@ -8,6 +8,7 @@ import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../
 import { keelPolicies } from "../policies/rules";
 import { freezeAsOf } from "../policies/rules/change-freeze";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
+import { writeMonitoringFiles } from "../stacks/monitoring";
 import { renderArchitecture } from "./plan/diagram";
 import { planProgram } from "./plan/engine";
 import type { PlanDocument } from "./plan/record";
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
     const stack = positionals[0];
     const stackConfig = loadStackConfig(projectRoot, stack, values.config ?? []);
     // Refuse bad configuration before the runtime starts or any resource is registered.
-    resolveKeelConfig(stackConfig.config, stack);
+    const config = resolveKeelConfig(stackConfig.config, stack);
 
     const { composeStack } = await import("../stacks");
     const record = await planProgram(composeStack, stackConfig);
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
         writeFile(join(out, "plan.json"), `${JSON.stringify(document, null, 2)}\n`);
         writeFile(join(out, "resources.txt"), `${renderTree(record.resources)}\n`);
         writeFile(join(out, "architecture.mmd"), renderArchitecture(record.resources));
+        writeMonitoringFiles(config, out);
     }
     const blocking = mandatoryViolations(violations);
     if (blocking.length > 0) {

@@ -31,7 +31,7 @@ describe("environment defaults", () => {
         const config = resolveKeelConfig({}, "production");
         assert.deepEqual(config.regions, { primary: "us-east-1", dr: "us-west-2" });
         assert.equal(config.protect, true);
-        assert.equal(config.database.backupRetentionDays, 30);
+        assert.equal(config.database.backupRetentionDays, 35);
         assert.equal(config.database.multiAz, true);
         assert.equal(config.database.engineVersion, "15");
         assert.deepEqual([config.compute.minSize, config.compute.maxSize, config.compute.cpuTargetPercent, config.compute.memoryTargetPercent], [2, 10, 70, 80]);
@@ -64,8 +64,8 @@ describe("environment defaults", () => {
 
 describe("stack values merge over the defaults", () => {
     test("a nested key changes only itself", () => {
-        const config = resolveKeelConfig(raw({ database: { backupRetentionDays: 35 } }), "production");
-        assert.equal(config.database.backupRetentionDays, 35);
+        const config = resolveKeelConfig(raw({ database: { rpoSeconds: 120 } }), "production");
+        assert.equal(config.database.rpoSeconds, 120);
         assert.equal(config.database.instanceClass, "db.m6g.2xlarge");
     });
 
@@ -76,9 +76,9 @@ describe("stack values merge over the defaults", () => {
     });
 
     test("numbers and booleans given as strings (pulumi config set) are accepted", () => {
-        const config = resolveKeelConfig(raw({ dr: { active: "true" }, database: { backupRetentionDays: "31" } }), "production");
+        const config = resolveKeelConfig(raw({ dr: { active: "true" }, database: { rpoSeconds: "240" } }), "production");
         assert.equal(config.dr.active, true);
-        assert.equal(config.database.backupRetentionDays, 31);
+        assert.equal(config.database.rpoSeconds, 240);
     });
 
     test("extra tags are kept", () => {
@@ -137,7 +137,7 @@ describe("refusals name the key, what is expected and what was given", () => {
             compute: { minSize: 5, maxSize: 3 },
             bogus: true,
         });
-        assert.equal(problems.length, 6, problems.join("\n"));
+        assert.equal(problems.length, 7, problems.join("\n"));
         for (const key of ["keel:bogus", "keel:database.foo", "keel:database.backupRetentionDays", "keel:regions.dr", "keel:network.natGateways", "keel:compute.minSize"]) {
             assert.ok(problems.some((p) => p.startsWith(`${key}:`)), `${key} not reported:\n${problems.join("\n")}`);
         }

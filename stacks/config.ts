@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { productionBackupRules, stagingBackupRules } from "../components/backup/schedule";
+import { validateDatabaseSettings } from "../components/database/settings";
 import { maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
 
@@ -75,6 +77,24 @@ const databaseSchema = z.strictObject({
     deletionProtection: flag(),
     /** Keep a cross-region read replica in the DR region. */
     replicaInDr: flag(),
+    /** Replica lag beyond this raises the replica-lag alarm (ops guides: production RPO 5 min). */
+    rpoSeconds: integer(1, 86400),
+    /** Daily automated backup window, UTC, before the maintenance window. */
+    backupWindow: z.string(),
+    /** Weekly maintenance window, UTC (ops guides: Sunday 02:00–04:00). */
+    maintenanceWindow: z.string(),
+    /** Enhanced monitoring interval in seconds; 0 turns it off. */
+    monitoringIntervalSeconds: integer(0, 60),
+    performanceInsightsRetentionDays: integer(7, 731),
+    /** Statements slower than this are logged (log_min_duration_statement). */
+    logMinDurationMs: integer(-1, 3_600_000),
+    /** CloudWatch alarm thresholds (ops guides: CPU > 80 %, memory > 85 % used, disk > 90 % used, connections > 80). */
+    alarms: z.strictObject({
+        cpuPercent: integer(1, 99),
+        freeMemoryPercent: integer(1, 99),
+        freeStoragePercent: integer(1, 99),
+        connections: integer(1, 100000),
+    }),
 });
 
 const backupSchema = z.strictObject({
@@ -153,6 +173,8 @@ const monitoringSchema = z.strictObject({
 const drSchema = z.strictObject({
     /** Serve from the DR region: promote its database and give it production capacity. */
     active: flag(),
+    /** The primary region's database through a failback (docs/runbooks/database-failover.md). */
+    primaryDatabase: z.enum(["original", "rebuilding", "rebuilt"]),
 });
 
 export const keelConfigSchema = z.strictObject({
@@ -172,6 +194,14 @@ export const keelConfigSchema = z.strictObject({
 });
 
 export type KeelConfig = z.infer<typeof keelConfigSchema>;
+
+/** Maps a database settings message (`backupWindow "x": ...`) to its config key and the rest of the message. */
+function databaseProblem(message: string): [(string | number)[], string] {
+    const [, key, rest] = /^([\w.]+)(?: "[^"]*"| [^:]+)?: (.*)$/s.exec(message) ?? [undefined, "", message];
+    const path: Record<string, (string | number)[]> = { drActive: ["dr", "active"], primaryDatabase: ["dr", "primaryDatabase"] };
+    const configKey = path[key] ?? ["database", ...key.replace(/^alarmThresholds\b/, "alarms").split(".")];
+    return [key === "" ? ["database"] : configKey, rest];
+}
 
 interface Problem {
     readonly path: (string | number)[];
@@ -214,11 +244,17 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     if (database !== undefined) {
         if (database.backupRetentionDays < minimums.backupRetentionDays) {
             problem(["database", "backupRetentionDays"], `expected at least ${minimums.backupRetentionDays} days in ${environment} (ops guides)`);
-        } else if (database.replicaInDr && database.backupRetentionDays < 1) {
-            problem(["database", "backupRetentionDays"], "a read replica requires automated backups on its source (at least 1 day)");
         }
-        if (database.maxAllocatedStorageGb < database.allocatedStorageGb) {
-            problem(["database", "maxAllocatedStorageGb"], `expected at least allocatedStorageGb (${database.allocatedStorageGb})`);
+        const continuous = backup?.enabled ? (backup.schedule === "daily" ? productionBackupRules : stagingBackupRules).find((rule) => rule.continuous === true) : undefined;
+        if (continuous !== undefined && continuous.deleteAfterDays !== database.backupRetentionDays) {
+            // AWS Backup's continuous rule takes over the automated backups and keeps them its own
+            // retention; RDS then refuses a different one (terraform-provider-aws #33465).
+            problem(["database", "backupRetentionDays"], `expected ${continuous.deleteAfterDays}: AWS Backup's continuous rule "${continuous.name}" manages the automated backups and keeps them ${continuous.deleteAfterDays} days`);
+        }
+        if (dr !== undefined) {
+            // The ReplicatedDatabase component's own checks (engine, classes, windows, DR phases), before anything is registered.
+            const settings = { ...database, alarmThresholds: database.alarms, hasDr: database.replicaInDr, drActive: dr.active, primaryDatabase: dr.primaryDatabase };
+            for (const message of validateDatabaseSettings(settings)) problem(...databaseProblem(message));
         }
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }

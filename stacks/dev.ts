@@ -1,4 +1,5 @@
 import type { KeelConfig } from "./config";
+import { databases } from "./database";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
@@ -7,9 +8,11 @@ import { traffic } from "./traffic";
 export default function dev(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
+    const database = databases(config, providers, networks);
     return {
         environment: config.environment,
         network: { primary: networkOutputs(networks.primary) },
-        traffic: traffic(config, providers, networks),
+        database: database.exports,
+        traffic: traffic(config, providers, networks, { databases: database.access }),
     };
 }

@@ -53,6 +53,16 @@ const shared = {
         multiAz: false,
         deletionProtection: false,
         replicaInDr: false,
+        rpoSeconds: 3600,
+        // Ends an hour before the guides' maintenance window (Sunday 02:00–04:00 UTC), clear of
+        // the AWS Backup rules (06:00 and 07:00 UTC, components/backup/schedule.ts).
+        backupWindow: "00:00-01:00",
+        maintenanceWindow: "sun:02:00-sun:04:00",
+        monitoringIntervalSeconds: 60,
+        performanceInsightsRetentionDays: 7,
+        logMinDurationMs: 1000,
+        // Guides: HighCPU > 80 %, HighMemory > 85 % used, DiskSpaceLow > 90 % used, DatabaseConnectionsHigh > 80.
+        alarms: { cpuPercent: 80, freeMemoryPercent: 15, freeStoragePercent: 10, connections: 80 },
     },
     backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false },
     compute: {
@@ -100,7 +110,7 @@ const shared = {
         traceSamplingRate: 0.001,
         traceRetentionDays: 7,
     },
-    dr: { active: false },
+    dr: { active: false, primaryDatabase: "original" },
 };
 
 type Shared = typeof shared;
@@ -116,6 +126,7 @@ const overrides: Record<Environment, Overrides> = {
     },
     dev: {
         network: { flowLogRetentionDays: 7 },
+        database: { monitoringIntervalSeconds: 0 },
         traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
         monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
     },
@@ -139,10 +150,15 @@ const overrides: Record<Environment, Overrides> = {
             replicaInstanceClass: "db.m6g.xlarge",
             allocatedStorageGb: 500,
             maxAllocatedStorageGb: 2000,
-            backupRetentionDays: 30,
+            // 35, not the guides' 30: AWS Backup's continuous rule (35 days, PITR) takes over the
+            // automated backups and RDS refuses a different retention (terraform-provider-aws #33465).
+            backupRetentionDays: 35,
             multiAz: true,
             deletionProtection: true,
             replicaInDr: true,
+            // Guides: RPO 5 minutes; enhanced monitoring at the 15 s scrape interval.
+            rpoSeconds: 300,
+            monitoringIntervalSeconds: 15,
         },
         // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
         backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },

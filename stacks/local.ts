@@ -1,5 +1,7 @@
 import * as docker from "@pulumi/docker";
 import type { KeelConfig } from "./config";
+import { localDatabases } from "./database";
+import { localMonitoring } from "./monitoring";
 import { standardTags } from "./tags";
 
 /** local: everything as containers on the laptop's Docker, joined to one network. */
@@ -9,5 +11,10 @@ export default function local(config: KeelConfig) {
         driver: "bridge",
         labels: Object.entries(standardTags(config)).map(([label, value]) => ({ label, value })),
     });
-    return { environment: config.environment, dockerNetwork: network.name };
+    return {
+        environment: config.environment,
+        dockerNetwork: network.name,
+        database: localDatabases(config, network.name),
+        monitoring: localMonitoring(config, network.name),
+    };
 }

@@ -1,5 +1,6 @@
 import { backups, productionBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
+import { databases } from "./database";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
@@ -11,6 +12,7 @@ import { traffic } from "./traffic";
 export default function production(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
+    const database = databases(config, providers, networks);
     const backup = backups(config, providers, productionBackupBuckets);
     return {
         environment: config.environment,
@@ -19,7 +21,11 @@ export default function production(config: KeelConfig) {
             primary: networkOutputs(networks.primary),
             ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),
         },
+        database: database.exports,
         backup: backup?.exports,
-        traffic: traffic(config, providers, networks, { ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}) }),
+        traffic: traffic(config, providers, networks, {
+            databases: database.access,
+            ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
+        }),
     };
 }

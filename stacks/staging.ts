@@ -1,5 +1,6 @@
 import { backups, stagingBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
+import { databases } from "./database";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
@@ -8,11 +9,16 @@ import { traffic } from "./traffic";
 export default function staging(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
+    const database = databases(config, providers, networks);
     const backup = backups(config, providers, stagingBackupBuckets);
     return {
         environment: config.environment,
         network: { primary: networkOutputs(networks.primary) },
+        database: database.exports,
         backup: backup?.exports,
-        traffic: traffic(config, providers, networks, { ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}) }),
+        traffic: traffic(config, providers, networks, {
+            databases: database.access,
+            ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
+        }),
     };
 }

@@ -1,0 +1,356 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { customerManagedKey } from "../kms";
+import { buildAuroraGlobalCluster } from "./aurora";
+import type { BuildContext, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
+import { buildRdsInstances } from "./rds";
+import {
+    DatabaseConfigurationError,
+    databaseTopology,
+    defaultBackupWindow,
+    defaultMaintenanceWindow,
+    guideAlarmThresholds,
+    postgresPort,
+    validateDatabaseSettings,
+    type AlarmThresholds,
+    type DatabaseEngine,
+    type DatabaseSiteName,
+    type PrimaryDatabaseState,
+} from "./settings";
+
+/** Where a region's database lives. The region is the provider's. */
+export interface DatabaseSite {
+    readonly provider: aws.Provider;
+    readonly vpcId: pulumi.Input<string>;
+    /** The isolated database subnets, in at least two availability zones (a DB subnet group needs two). */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Security groups whose members may connect to PostgreSQL; nothing else is admitted. Default: none. */
+    readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
+}
+
+export interface ReplicatedDatabaseArgs {
+    /** `postgres` (RDS for PostgreSQL) or `aurora-postgresql` (an Aurora global database). Default `postgres`. */
+    readonly engine?: DatabaseEngine;
+    /** PostgreSQL version: a major (`15`) or major.minor; Aurora needs major.minor (`15.4`). */
+    readonly engineVersion: string;
+    /** Class of the primary region's database (every phase). */
+    readonly instanceClass: string;
+    /** Class of the DR region's database, also once promoted: DR mode scales nothing down or up. Default `instanceClass`. */
+    readonly replicaInstanceClass?: string;
+    /** RDS: initial gp3 storage in GiB. Default 20. */
+    readonly allocatedStorageGb?: number;
+    /** RDS: storage autoscaling ceiling in GiB; autoscaling is on when it exceeds `allocatedStorageGb`. Default `allocatedStorageGb` (off). */
+    readonly maxAllocatedStorageGb?: number;
+    /** Automated backups (point-in-time restore) kept this many days, 0–35; at least 1 with a DR replica or Aurora. */
+    readonly backupRetentionDays: number;
+    /** Daily backup window, UTC. Default `00:00-01:00`, ending an hour before the maintenance window. */
+    readonly backupWindow?: string;
+    /** Weekly maintenance window, UTC. Default `sun:02:00-sun:04:00` (the ops guides' window). */
+    readonly maintenanceWindow?: string;
+    /** A standby in a second zone (RDS Multi-AZ; Aurora: a second instance per cluster). Default true. */
+    readonly multiAz?: boolean;
+    /** Default true. */
+    readonly deletionProtection?: boolean;
+    /** Default `app`. */
+    readonly databaseName?: string;
+    /** Default `keel_admin`. */
+    readonly masterUsername?: string;
+    /** The primary region. */
+    readonly primary: DatabaseSite;
+    /** The DR region: a cross-region replica (RDS) or secondary cluster (Aurora). Default: none. */
+    readonly dr?: DatabaseSite;
+    /** DR mode: promote the DR database and make it the writer. Default false. */
+    readonly drActive?: boolean;
+    /**
+     * The primary region's database after a failover (see `databaseTopology`): `original`, or
+     * `rebuilding` (a new replica of the DR writer, the first step of failing back), or `rebuilt`
+     * (that replica, promoted). RDS only. Default `original`.
+     */
+    readonly primaryDatabase?: PrimaryDatabaseState;
+    /** The recovery point objective: replication lag beyond it raises an alarm. */
+    readonly rpoSeconds: number;
+    /** Default: the ops guides' thresholds (`guideAlarmThresholds`). */
+    readonly alarmThresholds?: AlarmThresholds;
+    /** Enhanced monitoring interval (0, 1, 5, 10, 15, 30, 60). Default 60. */
+    readonly monitoringIntervalSeconds?: number;
+    /** Performance Insights retention: 7, a multiple of 31, or 731. Default 7 (free tier). */
+    readonly performanceInsightsRetentionDays?: number;
+    /** Statements slower than this are logged. Default 1000 ms. */
+    readonly logMinDurationMs?: number;
+    /** The private hosted zone of the stable names (`writer.<zone>`, `reader.<zone>`), e.g. `db.production.internal`. */
+    readonly privateZoneName: string;
+    /** TTL of the stable names: how long clients may keep resolving the old writer. Default 30 s. */
+    readonly dnsTtlSeconds?: number;
+    /** Aurora: the global cluster identifier, unique in the account. Default `<name>-global`. */
+    readonly globalClusterIdentifier?: string;
+    /** Tags added to every taggable child, on top of the providers' default tags. */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The settings with their defaults, validated: throws `DatabaseConfigurationError` before anything is registered. */
+export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseArgs): ResolvedSettings {
+    const allocatedStorageGb = args.allocatedStorageGb ?? 20;
+    const settings: ResolvedSettings = {
+        engine: args.engine ?? "postgres",
+        engineVersion: args.engineVersion,
+        instanceClass: args.instanceClass,
+        replicaInstanceClass: args.replicaInstanceClass ?? args.instanceClass,
+        allocatedStorageGb,
+        maxAllocatedStorageGb: args.maxAllocatedStorageGb ?? allocatedStorageGb,
+        backupRetentionDays: args.backupRetentionDays,
+        backupWindow: args.backupWindow ?? defaultBackupWindow,
+        maintenanceWindow: args.maintenanceWindow ?? defaultMaintenanceWindow,
+        monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? 60,
+        performanceInsightsRetentionDays: args.performanceInsightsRetentionDays ?? 7,
+        rpoSeconds: args.rpoSeconds,
+        alarmThresholds: args.alarmThresholds ?? guideAlarmThresholds,
+        hasDr: args.dr !== undefined,
+        drActive: args.drActive ?? false,
+        primaryDatabase: args.primaryDatabase ?? "original",
+        multiAz: args.multiAz ?? true,
+        deletionProtection: args.deletionProtection ?? true,
+        databaseName: args.databaseName ?? "app",
+        masterUsername: args.masterUsername ?? "keel_admin",
+        logMinDurationMs: args.logMinDurationMs ?? 1000,
+        globalClusterIdentifier: args.globalClusterIdentifier ?? `${name}-global`,
+    };
+    const errors = validateDatabaseSettings(settings);
+    if (args.dr !== undefined && args.dr.provider === args.primary.provider) {
+        errors.push("dr: the DR site uses the primary site's provider; it must be a provider of another region");
+    }
+    if (errors.length > 0) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, errors);
+    return settings;
+}
+
+/**
+ * PostgreSQL with a standby in a second region, and the failover to it as a reviewed,
+ * previewable `pulumi up`. RDS for PostgreSQL (a cross-region read replica) or Aurora
+ * PostgreSQL (a global database) behind the same interface.
+ *
+ * Per region: a customer-managed KMS key (storage, Performance Insights, secret), a DB subnet
+ * group in the database subnets, a security group admitting PostgreSQL from the given client
+ * groups only, a parameter group (pg_stat_statements, slow-statement log, TLS required), and
+ * an encrypted SNS topic for the alarms. Credentials are a random password in a Secrets Manager
+ * secret replicated to the DR region. Applications connect to stable names in a private hosted
+ * zone (`writer.<zone>`, `reader.<zone>`) that follow the writer through DR mode.
+ *
+ * The master password is not RDS-managed: RDS does not manage it in Secrets Manager for a
+ * source of read replicas ("creating a read replica when the source DB ... manages credentials
+ * with Secrets Manager" is unsupported), and a managed secret lives in the source region only.
+ */
+export class ReplicatedDatabase extends pulumi.ComponentResource implements DatabaseEndpoints {
+    /** `writer.<zone>`: where applications write, in every phase. */
+    public readonly writerEndpoint: pulumi.Output<string>;
+    /** `reader.<zone>`: the replica, or the writer when there is none. */
+    public readonly readerEndpoint: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    /** The credentials secret's ARN in the primary region (JSON: engine, host, port, dbname, username, password). */
+    public readonly secret: pulumi.Output<string>;
+    /** The same secret's replica in the DR region; undefined without a DR site. */
+    public readonly secretReplicaArn: pulumi.Output<string | undefined>;
+    /** The endpoint the writer name currently resolves to. */
+    public readonly writerAddress: pulumi.Output<string>;
+    public readonly readerAddress: pulumi.Output<string>;
+    /** Which site writes: `primary`, or `dr` in DR mode. */
+    public readonly writerSite: pulumi.Output<DatabaseSiteName>;
+    public readonly primaryArn: pulumi.Output<string>;
+    public readonly drArn: pulumi.Output<string | undefined>;
+    public readonly alarmTopicArns: pulumi.Output<{ primary: string; dr?: string }>;
+    public readonly securityGroupIds: pulumi.Output<{ primary: string; dr?: string }>;
+    public readonly privateZoneId: pulumi.Output<string>;
+
+    constructor(name: string, args: ReplicatedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = resolveDatabaseSettings(name, args);
+        super("keel:database:ReplicatedDatabase", name, args, opts);
+
+        const topology = databaseTopology(settings.hasDr, settings.drActive, settings.primaryDatabase);
+        const tags = (child: string, extra: Record<string, string> = {}): pulumi.Output<Record<string, string>> =>
+            pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, ...extra, Name: child }));
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: args.primary.provider }).accountId;
+        const primaryRegion = aws.getRegionOutput({}, { parent: this, provider: args.primary.provider }).region;
+
+        const site = (siteName: DatabaseSiteName, spec: DatabaseSite, region: pulumi.Output<string>): Site => {
+            const options: pulumi.CustomResourceOptions = { parent: this, provider: spec.provider };
+            const stateful = { ...options, retainOnDelete: opts?.retainOnDelete };
+            const prefix = `${name}-${siteName}`;
+            const key = customerManagedKey(`${prefix}-key`, { description: `Storage, Performance Insights and credentials of ${name} (${siteName})`, tags: tags(`${prefix}-key`) }, stateful);
+            const subnetGroup = new aws.rds.SubnetGroup(prefix, {
+                description: `Database subnets of ${name} (${siteName})`,
+                subnetIds: spec.subnetIds,
+                tags: tags(prefix),
+            }, options);
+            const securityGroup = new aws.ec2.SecurityGroup(prefix, {
+                vpcId: spec.vpcId,
+                description: `PostgreSQL of ${name} (${siteName}): admits the client security groups only`,
+                tags: tags(prefix),
+            }, options);
+            (spec.clientSecurityGroupIds ?? []).forEach((client, index) =>
+                new aws.vpc.SecurityGroupIngressRule(`${prefix}-client-${index}`, {
+                    securityGroupId: securityGroup.id,
+                    referencedSecurityGroupId: client,
+                    ipProtocol: "tcp",
+                    fromPort: postgresPort,
+                    toPort: postgresPort,
+                    description: "PostgreSQL from an application tier",
+                    tags: tags(`${prefix}-client-${index}`),
+                }, options));
+            // CloudWatch alarms publish to an encrypted topic only if the key's policy lets the
+            // CloudWatch service use it (the AWS-managed alias/aws/sns key cannot be granted).
+            const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
+                description: `Alarm notifications of ${name} (${siteName})`,
+                serviceGrants: [{ sid: "CloudWatchAlarmsPublish", service: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] }],
+                tags: tags(`${prefix}-alarms-key`),
+            }, stateful);
+            const alarmTopic = new aws.sns.Topic(`${prefix}-alarms`, { kmsMasterKeyId: alarmsKey.arn, tags: tags(`${prefix}-alarms`) }, options);
+            return { name: siteName, options, stateful, key, subnetGroup, securityGroup, alarmTopic, region };
+        };
+        const primary = site("primary", args.primary, primaryRegion);
+        const dr = args.dr && site("dr", args.dr, pulumi
+            .all([primaryRegion, aws.getRegionOutput({}, { parent: this, provider: args.dr.provider }).region])
+            .apply(([primaryName, drName]) => {
+                if (drName === primaryName) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, [`dr: the DR region must differ from the primary region (${primaryName})`]);
+                return drName;
+            }));
+
+        // RDS master passwords: 8–128 printable ASCII characters except /, ", @ and space.
+        const password = new random.RandomPassword(`${name}-master-password`, {
+            length: 40,
+            special: true,
+            overrideSpecial: "!#$%&*()-_=+[]{}<>:?",
+        }, { parent: this });
+
+        const monitoringRoleArn = settings.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, accountId, primary.options, tags) : undefined;
+        const context: BuildContext = {
+            name,
+            settings,
+            topology,
+            sites: { primary, ...(dr ? { dr } : {}) },
+            password: password.result,
+            ...(monitoringRoleArn ? { monitoringRoleArn } : {}),
+            tags,
+        };
+        const built = settings.engine === "aurora-postgresql" ? buildAuroraGlobalCluster(context) : buildRdsInstances(context);
+
+        for (const target of built.alarms) {
+            const targetSite = context.sites[target.site];
+            if (targetSite === undefined) continue;
+            for (const spec of target.specs) {
+                new aws.cloudwatch.MetricAlarm(`${target.name}-${spec.key}`, {
+                    alarmDescription: `${name}: ${spec.description}`,
+                    namespace: "AWS/RDS",
+                    metricName: spec.metricName,
+                    dimensions: target.dimensions,
+                    statistic: spec.statistic,
+                    comparisonOperator: spec.comparisonOperator,
+                    threshold: spec.threshold,
+                    period: spec.periodSeconds,
+                    evaluationPeriods: spec.evaluationPeriods,
+                    datapointsToAlarm: spec.datapointsToAlarm,
+                    treatMissingData: spec.treatMissingData,
+                    alarmActions: [targetSite.alarmTopic.arn],
+                    okActions: [targetSite.alarmTopic.arn],
+                    tags: tags(`${target.name}-${spec.key}`),
+                    // Alarms come and go with the DR phases (a promoted replica has no lag): never protected.
+                }, { ...targetSite.options, protect: false });
+            }
+        }
+
+        // The stable names, resolvable from both VPCs. DR mode changes only the records' values,
+        // and only after the promotion has completed (they depend on the promoted database).
+        const zone = new aws.route53.Zone(`${name}-zone`, {
+            name: args.privateZoneName,
+            comment: `Stable names of ${name}: writer and reader follow the writing region`,
+            vpcs: [
+                { vpcId: args.primary.vpcId, vpcRegion: primary.region },
+                ...(args.dr && dr ? [{ vpcId: args.dr.vpcId, vpcRegion: dr.region }] : []),
+            ],
+            tags: tags(`${name}-zone`),
+        }, primary.stateful);
+        const record = (label: "writer" | "reader", target: pulumi.Output<string>) =>
+            new aws.route53.Record(`${name}-${label}`, {
+                zoneId: zone.zoneId,
+                name: `${label}.${args.privateZoneName}`,
+                type: "CNAME",
+                ttl: args.dnsTtlSeconds ?? 30,
+                records: [target],
+            }, primary.options);
+        const writerRecord = record("writer", built.writerAddress);
+        const readerRecord = record("reader", built.readerAddress);
+
+        const credentials = new aws.secretsmanager.Secret(`${name}-credentials`, {
+            description: `Master credentials and stable endpoint of ${name}`,
+            kmsKeyId: primary.key.arn,
+            // The DR region's applications read the replica: it stays readable when the primary region is down.
+            ...(dr ? { replicas: [{ region: dr.region, kmsKeyId: dr.key.arn }] } : {}),
+            recoveryWindowInDays: 30,
+            tags: tags(`${name}-credentials`),
+        }, primary.stateful);
+        new aws.secretsmanager.SecretVersion(`${name}-credentials`, {
+            secretId: credentials.id,
+            // The host is the stable writer name: the secret never changes on failover.
+            secretString: pulumi.secret(pulumi.jsonStringify({
+                engine: "postgres",
+                host: writerRecord.fqdn,
+                readerHost: readerRecord.fqdn,
+                port: postgresPort,
+                dbname: settings.databaseName,
+                username: settings.masterUsername,
+                password: password.result,
+            })),
+        }, primary.options);
+
+        this.writerEndpoint = writerRecord.fqdn;
+        this.readerEndpoint = readerRecord.fqdn;
+        this.port = pulumi.output(postgresPort);
+        this.secret = credentials.arn;
+        this.secretReplicaArn = dr
+            ? pulumi.all([credentials.arn, primary.region, dr.region]).apply(([arn, from, to]) => arn.replace(`:${from}:`, `:${to}:`))
+            : pulumi.output(undefined);
+        this.writerAddress = built.writerAddress;
+        this.readerAddress = built.readerAddress;
+        this.writerSite = pulumi.output(topology.writer);
+        this.primaryArn = built.members.primary.arn;
+        this.drArn = built.members.dr?.arn ?? pulumi.output(undefined);
+        const perSite = (value: (s: Site) => pulumi.Output<string>) => pulumi.output({ primary: value(primary), ...(dr ? { dr: value(dr) } : {}) });
+        this.alarmTopicArns = perSite((s) => s.alarmTopic.arn);
+        this.securityGroupIds = perSite((s) => s.securityGroup.id);
+        this.privateZoneId = zone.zoneId;
+        this.registerOutputs({
+            writerEndpoint: this.writerEndpoint,
+            readerEndpoint: this.readerEndpoint,
+            port: this.port,
+            secret: this.secret,
+            writerSite: this.writerSite,
+        });
+    }
+
+    /** The role RDS enhanced monitoring assumes to publish OS metrics (IAM is global: one for both regions). */
+    private monitoringRole(
+        name: string,
+        accountId: pulumi.Output<string>,
+        options: pulumi.CustomResourceOptions,
+        tags: (child: string) => pulumi.Output<Record<string, string>>,
+    ): pulumi.Output<string> {
+        const role = new aws.iam.Role(`${name}-monitoring`, {
+            description: `RDS enhanced monitoring of ${name}`,
+            assumeRolePolicy: accountId.apply((account) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Principal: { Service: "monitoring.rds.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    // Confused-deputy guard: only this account's databases may use the role.
+                    Condition: { StringEquals: { "aws:SourceAccount": account } },
+                }],
+            })),
+            tags: tags(`${name}-monitoring`),
+        }, options);
+        const attachment = new aws.iam.RolePolicyAttachment(`${name}-monitoring`, {
+            role: role.name,
+            policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        }, options);
+        // Databases wait for the policy, or RDS refuses the role as lacking permissions.
+        return pulumi.all([role.arn, attachment.id]).apply(([arn]) => arn);
+    }
+}

@@ -1,0 +1,10 @@
+import { mockResource } from "../../scripts/plan/mocks";
+import type { PlanResource } from "../../scripts/plan/record";
+
+/**
+ * Test helper: the mock state of a resource that records no region (Docker, random). The
+ * offline plan seeded it with the plan's default region, `us-east-1` under `planComponents`.
+ */
+export function unregioned(resource: PlanResource): { id: string; state: Record<string, unknown> } {
+    return mockResource({ type: resource.type, name: resource.name, inputs: resource.inputs, region: resource.region ?? "us-east-1" });
+}

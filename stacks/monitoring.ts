@@ -1,0 +1,189 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+    DockerMonitoring,
+    dockerMonitoringEndpoints,
+    dockerNodeExporter,
+    renderMonitoring,
+    type AlertingSpec,
+    type MonitoringEndpoints,
+    type MonitoringSpec,
+    type Targets,
+} from "../components/monitoring";
+import { productionBackupBuckets, stagingBackupBuckets } from "./backup";
+import type { KeelConfig } from "./config";
+import { statefulOptions } from "./providers";
+import { standardTags } from "./tags";
+
+/**
+ * The monitoring decisions of each environment (DESIGN.md, ops guides): local runs everything
+ * as containers; dev has health checks and a basic Prometheus; staging adds Grafana and Loki
+ * with short retention; production adds Alertmanager routing and Jaeger. Everything else comes
+ * from `keel:monitoring` (levels, intervals, retention, sampling).
+ */
+
+/** Where the runbooks live; each alert's `runbook_url` is `<base>/<alert-slug>.md` (docs/runbooks). */
+export const runbookBaseUrl = "https://github.com/keel-platform/keel/blob/main/docs/runbooks";
+
+/** The guides' application exposes Prometheus metrics on /metrics; its port and health path are `keel:traffic`'s. */
+const applicationName = "app";
+const metricsPath = "/metrics";
+
+/**
+ * Availability 99.9 % everywhere (guides: "99.9 % uptime target"). Not 99.99 %: its monthly
+ * budget (4.3 min) is smaller than one failover within the 15-minute RTO. Latency: 99 % of
+ * requests within the guides' 2 s.
+ */
+const slos: MonitoringSpec["slos"] = [
+    { name: "availability", kind: "availability", objective: 0.999 },
+    { name: "latency", kind: "latency", objective: 0.99, latencyThresholdSeconds: 2 },
+];
+
+/**
+ * Where Prometheus reaches the monitoring components in the cloud: Kubernetes services in the
+ * `monitoring` namespace (the Kubernetes backend names its releases to match).
+ */
+const kubernetesEndpoints: MonitoringEndpoints = {
+    prometheus: "prometheus.monitoring.svc:9090",
+    alertmanager: "alertmanager.monitoring.svc:9093",
+    grafana: "grafana.monitoring.svc:3000",
+    loki: "loki.monitoring.svc:3100",
+    jaeger: "jaeger.monitoring.svc:16686",
+    blackbox: "blackbox-exporter.monitoring.svc:9115",
+};
+
+/** Alertmanager's credentials: files mounted from secrets, never values in the rendered file. */
+export const alertmanagerSecretFiles = {
+    pagerdutyRoutingKey: "/etc/alertmanager/secrets/pagerduty-routing-key",
+    slackWebhookUrl: "/etc/alertmanager/secrets/slack-webhook-url",
+    smtpPassword: "/etc/alertmanager/secrets/smtp-password",
+} as const;
+
+/** Production's receivers (guides): PagerDuty for critical, Slack channels per severity, email through SES. */
+function productionAlerting(config: KeelConfig): AlertingSpec {
+    const domain = config.dns.domain;
+    return {
+        pagerduty: { routingKeyFile: alertmanagerSecretFiles.pagerdutyRoutingKey },
+        slack: { apiUrlFile: alertmanagerSecretFiles.slackWebhookUrl, criticalChannel: "#alerts-critical", warningChannel: "#alerts-warning" },
+        email: {
+            to: `oncall@${domain}`,
+            from: `alertmanager@${domain}`,
+            // Amazon SES SMTP endpoint of the primary region; STARTTLS on 587.
+            smarthost: `email-smtp.${config.regions.primary}.amazonaws.com:587`,
+            // The SES SMTP user name is an identifier, not a secret; its password is a file.
+            username: "keel-alertmanager",
+            passwordFile: alertmanagerSecretFiles.smtpPassword,
+        },
+    };
+}
+
+/** The newest dump a backup bucket must always hold, in hours (stacks/backup.ts freshness: daily 26 h, weekly 8 d + 2 h). */
+function databaseDumpMaxAgeHours(config: KeelConfig): number {
+    const buckets = config.backup.schedule === "daily" ? productionBackupBuckets : stagingBackupBuckets;
+    const hours = Object.values(buckets.find((b) => b.name === "database-dumps")?.freshness ?? {});
+    if (hours.length === 0) throw new Error("stacks/backup.ts: the database-dumps bucket states no freshness for BackupMissing to follow");
+    return Math.min(...hours);
+}
+
+/** The monitoring spec of an environment. */
+export function monitoringSpec(config: KeelConfig): MonitoringSpec {
+    const { environment, monitoring, regions, compute } = config;
+    const local = environment === "local";
+    const standard = monitoring.level !== "basic";
+    const full = monitoring.level === "full";
+    // In AWS the autoscaled instances are found by the tags they are launched with.
+    const ec2 = (port: number): Targets => ({
+        kind: "ec2",
+        regions: [regions.primary, ...(regions.dr !== undefined ? [regions.dr] : [])],
+        port,
+        tags: { environment, service: config.tags.service },
+    });
+    const inCluster = (name: string, port: number): Targets => ({ kind: "static", addresses: [`${name}.monitoring.svc:${port}`] });
+    const onNetwork = (address: string): Targets => ({ kind: "static", addresses: [address] });
+    const { appPort, healthCheckPath } = config.traffic;
+    const probeUrl = local ? `http://${applicationName}:${appPort}${healthCheckPath}` : `https://${config.dns.domain}${healthCheckPath}`;
+    const retentionDays = monitoring.retentionDays;
+    return {
+        environment,
+        scrapeIntervalSeconds: monitoring.scrapeIntervalSeconds,
+        retention: { days: retentionDays, sizeGb: monitoring.retentionSizeGb },
+        endpoints: local ? dockerMonitoringEndpoints : kubernetesEndpoints,
+        applications: [{
+            name: applicationName,
+            targets: local ? onNetwork(`${applicationName}:${appPort}`) : ec2(appPort),
+            metricsPath,
+            scrapeIntervalSeconds: monitoring.applicationScrapeIntervalSeconds,
+            // Guides: warn above 5 % 5xx; production pages above 1 %.
+            errorRatio: { warning: 0.05, ...(environment === "production" ? { critical: 0.01 } : {}) },
+        }],
+        exporters: {
+            node: local ? onNetwork(dockerNodeExporter) : ec2(9100),
+            postgres: local ? onNetwork("postgres-exporter:9187") : inCluster("postgres-exporter", 9187),
+            redis: local ? onNetwork("redis-exporter:9121") : inCluster("redis-exporter", 9121),
+        },
+        probes: { urls: [probeUrl] },
+        thresholds: {
+            latencyP95Seconds: 2,
+            cpuPercent: 80,
+            memoryPercent: 85,
+            diskPercent: 90,
+            databaseConnectionsPercent: 80,
+            // ReplicaLag fires above the recovery point objective (production 5 min).
+            replicaLagSeconds: config.database.rpoSeconds,
+            certificateExpiryDays: 30,
+        },
+        slos,
+        // A month where retention allows; never more than Prometheus keeps.
+        sloPeriodDays: Math.min(30, retentionDays),
+        ...(config.backup.enabled ? { backups: { names: ["database-dumps"], maxAgeHours: databaseDumpMaxAgeHours(config) } } : {}),
+        runbookBaseUrl,
+        ...(full ? { alerting: environment === "production" ? productionAlerting(config) : {} } : {}),
+        ...(standard
+            ? {
+                grafana: {
+                    autoscaling: {
+                        cpuTargetPercent: compute.cpuTargetPercent,
+                        memoryTargetPercent: compute.memoryTargetPercent,
+                        minInstances: compute.minSize,
+                        maxInstances: compute.maxSize,
+                    },
+                },
+                logs: {
+                    retentionDays: monitoring.logRetentionDays,
+                    securityRetentionDays: monitoring.securityLogRetentionDays,
+                    debugRetentionDays: monitoring.debugLogRetentionDays,
+                    storage: local ? { kind: "filesystem" } : { kind: "s3", bucket: `${config.tags.service}-${environment}-loki`, region: regions.primary },
+                    collector: local ? "docker" : "kubernetes",
+                },
+            }
+            : {}),
+        ...(full ? { traces: { samplingRate: monitoring.traceSamplingRate, retentionDays: monitoring.traceRetentionDays } } : {}),
+    };
+}
+
+/**
+ * Writes the environment's rendered monitoring configuration under `<outDir>/monitoring/`
+ * (for `npm run plan -- <env> --out DIR`) and returns the files written.
+ */
+export function writeMonitoringFiles(config: KeelConfig, outDir: string): string[] {
+    return renderMonitoring(monitoringSpec(config)).map((file) => {
+        const path = join(outDir, "monitoring", file.path);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, file.content);
+        return path;
+    });
+}
+
+/** The local stack's monitoring: every component as a container on the stack's Docker network. */
+export function localMonitoring(config: KeelConfig, networkName: pulumi.Input<string>) {
+    const monitoring = new DockerMonitoring("monitoring", { spec: monitoringSpec(config), networkName, labels: standardTags(config) }, statefulOptions(config));
+    return {
+        grafanaUrl: monitoring.grafanaUrl,
+        grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        prometheusUrl: monitoring.prometheusUrl,
+        alertmanagerUrl: monitoring.alertmanagerUrl,
+        lokiUrl: monitoring.lokiUrl,
+        jaegerUrl: monitoring.jaegerUrl,
+    };
+}
