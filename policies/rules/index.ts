@@ -5,8 +5,10 @@ import { databasePolicies } from "./database";
 import { edgePolicies } from "./edge";
 import { identityPolicies } from "./identity";
 import { kubernetesPolicies } from "./kubernetes";
+import { monitoringPolicies } from "./monitoring";
 import { protectStatefulResources } from "./protection";
 import { allowedRegions } from "./regions";
+import { secretPolicies } from "./secrets";
 import { storagePolicies } from "./storage";
 import { requiredTags } from "./tagging";
 
@@ -20,7 +22,9 @@ export const keelPolicies: Policies = [
     ...computePolicies,
     ...edgePolicies,
     ...kubernetesPolicies,
+    ...monitoringPolicies,
     ...identityPolicies,
+    ...secretPolicies,
     changeFreeze,
     changeFreezeOverride,
 ];

@@ -13,7 +13,8 @@ const containersOf = (props: Record<string, unknown>) => [...list(podSpec(props)
 
 /** An image pinned to a version tag or a digest, never `:latest` or untagged. */
 export function isPinnedImage(image: string): boolean {
-    if (image.includes("@sha256:")) return true;
+    // A digest, or a bare image id (`sha256:<hex>`, what a docker container records from its RemoteImage).
+    if (image.includes("@sha256:") || /^sha256:[0-9a-f]{64}$/.test(image)) return true;
     const tag = image.slice(image.lastIndexOf("/") + 1).split(":")[1];
     return tag !== undefined && tag !== "" && tag !== "latest";
 }
@@ -46,7 +47,8 @@ export const pinnedImages: ResourceValidationPolicy = {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
         const images = workloadTypes.includes(args.type)
             ? containersOf(args.props).map((c) => String(c.image ?? ""))
-            : args.type === "docker:index/container:Container" ? [String(args.props.image ?? "")] : [];
+            : args.type === "docker:index/container:Container" ? [String(args.props.image ?? "")]
+            : args.type === "docker:index/remoteImage:RemoteImage" ? [String(args.props.name ?? "")] : [];
         for (const image of images) if (!isPinnedImage(image)) reportViolation(`${args.name} runs the unpinned image "${image}"`);
     },
 };
