@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
 import { buildAuroraGlobalCluster } from "./aurora";
@@ -334,16 +335,7 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
     ): pulumi.Output<string> {
         const role = new aws.iam.Role(`${name}-monitoring`, {
             description: `RDS enhanced monitoring of ${name}`,
-            assumeRolePolicy: accountId.apply((account) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Principal: { Service: "monitoring.rds.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    // Confused-deputy guard: only this account's databases may use the role.
-                    Condition: { StringEquals: { "aws:SourceAccount": account } },
-                }],
-            })),
+            assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", accountId),
             tags: tags(`${name}-monitoring`),
         }, options);
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-monitoring`, {

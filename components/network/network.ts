@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "../iam";
 import { natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 export interface NetworkArgs {
@@ -145,16 +146,7 @@ export class Network extends pulumi.ComponentResource {
             tags: named("flow-logs"),
         }, defaults);
         const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
-            assumeRolePolicy: accountId.apply((account) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    // Confused-deputy guard: only flow logs of this account may assume the role.
-                    Condition: { StringEquals: { "aws:SourceAccount": account } },
-                }],
-            })),
+            assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", accountId),
             tags: named("flow-logs"),
         }, defaults);
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
