@@ -143,6 +143,19 @@ const trafficSchema = z.strictObject({
     rootVolumeGb: integer(8, 16384),
 });
 
+const kubernetesSchema = z.strictObject({
+    /** Run the monitoring stack on an EKS cluster in the primary region (staging, production). */
+    enabled: flag(),
+    /** EKS Kubernetes version. */
+    version: z.string().regex(/^1\.\d{2}$/, { error: "expected an EKS version such as 1.33" }),
+    /** A public API endpoint (then only from publicAccessCidrs); default private only. */
+    endpointPublicAccess: flag(),
+    publicAccessCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" })),
+    nodeInstanceTypes: z.array(instanceType).min(1),
+    nodeMinSize: integer(0, 100),
+    nodeMaxSize: integer(1, 100),
+});
+
 const dnsSchema = z.strictObject({
     mode: z.enum(["none", "simple", "failover"]),
     domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { error: "expected a DNS name such as app.example.com" }),
@@ -188,6 +201,7 @@ export const keelConfigSchema = z.strictObject({
     backup: backupSchema,
     compute: computeSchema,
     traffic: trafficSchema,
+    kubernetes: kubernetesSchema,
     dns: dnsSchema,
     monitoring: monitoringSchema,
     dr: drSchema,
@@ -215,7 +229,7 @@ interface Problem {
 function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     const problems: Problem[] = [];
     const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
-    const { environment, regions, database, compute, traffic, monitoring, network, backup, dns, dr } = c;
+    const { environment, regions, database, compute, traffic, kubernetes, monitoring, network, backup, dns, dr } = c;
     if (environment === undefined) return problems;
     const minimums = environmentMinimums[environment];
     if (c.protect === false && minimums.protect) problem(["protect"], `expected true in ${environment}: stateful resources must be protected`);
@@ -281,6 +295,12 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (!traffic.accessLogs) problem(["traffic", "accessLogs"], `expected true in ${environment}`);
         if (!traffic.deletionProtection) problem(["traffic", "deletionProtection"], `expected true in ${environment}`);
         if (traffic.spot !== undefined) problem(["traffic", "spot"], `expected none in ${environment}: production capacity is on-demand`);
+    }
+    if (kubernetes !== undefined) {
+        if (kubernetes.nodeMinSize > kubernetes.nodeMaxSize) problem(["kubernetes", "nodeMinSize"], `expected at most nodeMaxSize (${kubernetes.nodeMaxSize})`);
+        if (kubernetes.endpointPublicAccess && kubernetes.publicAccessCidrs.length === 0) {
+            problem(["kubernetes", "publicAccessCidrs"], "expected the CIDRs allowed to reach a public API endpoint (0.0.0.0/0 is not a default)");
+        }
     }
     if (monitoring !== undefined && monitoring.logRetentionDays < minimums.logRetentionDays) {
         problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);

@@ -88,6 +88,15 @@ const shared = {
         amiParameter: "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
         rootVolumeGb: 100,
     } as { appPort: number; healthCheckPath: string; requestsPerTarget?: number; accessLogs: boolean; deletionProtection: boolean; spot?: { alternativeInstanceTypes: string[]; onDemandBaseCapacity: number }; amiParameter: string; rootVolumeGb: number },
+    kubernetes: {
+        enabled: false,
+        version: "1.33",
+        endpointPublicAccess: false,
+        publicAccessCidrs: [] as string[],
+        nodeInstanceTypes: ["t3.large"],
+        nodeMinSize: 2,
+        nodeMaxSize: 3,
+    },
     dns: {
         mode: "simple",
         domain: "app.example.com",
@@ -137,6 +146,7 @@ const overrides: Record<Environment, Overrides> = {
         compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
         // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
         traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
+        kubernetes: { enabled: true },
         monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
     },
     production: {
@@ -164,6 +174,8 @@ const overrides: Record<Environment, Overrides> = {
         backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
         compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
         traffic: { accessLogs: true, deletionProtection: true },
+        // Three nodes minimum: two Prometheus replicas and Loki's write path on distinct nodes.
+        kubernetes: { enabled: true, nodeInstanceTypes: ["m6i.xlarge", "m5.xlarge"], nodeMinSize: 3, nodeMaxSize: 6 },
         dns: { mode: "failover" },
         monitoring: { level: "full", logRetentionDays: 90 },
     },

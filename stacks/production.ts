@@ -1,6 +1,7 @@
 import { backups, productionBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
+import { kubernetesMonitoring } from "./kubernetes";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
@@ -27,5 +28,6 @@ export default function production(config: KeelConfig) {
             databases: database.access,
             ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
         }),
+        monitoring: kubernetesMonitoring(config, providers, networks, backup?.accessLogBucketNames),
     };
 }

@@ -1,6 +1,7 @@
 import { backups, stagingBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
+import { kubernetesMonitoring } from "./kubernetes";
 import { networkOutputs, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
@@ -20,5 +21,6 @@ export default function staging(config: KeelConfig) {
             databases: database.access,
             ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
         }),
+        monitoring: kubernetesMonitoring(config, providers, networks, backup?.accessLogBucketNames),
     };
 }

@@ -36,9 +36,10 @@ describe("keel-critical-alerts-page", () => {
         assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [container(noCritical)], required)), ["Alertmanager configuration of alertmanager routes critical alerts to warning, which pages nobody"]);
     });
 
-    test("refuses a stack without any Alertmanager configuration, when paging is required", async () => {
-        assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [resource("aws:sns/topic:Topic")], required)), ["no Alertmanager configuration found: critical alerts page nobody"]);
-        assert.deepEqual(await runPolicy(criticalAlertsPage, [resource("aws:sns/topic:Topic")]), [], "off by default (local and staging route nowhere)");
+    test("is off by default (local and staging route nowhere), and has nothing to judge without Alertmanager", async () => {
+        const silent = { ...paging, route: { receiver: "warning" } };
+        assert.deepEqual(await runPolicy(criticalAlertsPage, [container(silent)]), []);
+        assert.deepEqual(await runPolicy(criticalAlertsPage, [resource("aws:sns/topic:Topic")], required), []);
     });
 
     test("reads matchers, the older match form and inherited receivers", () => {

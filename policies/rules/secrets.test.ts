@@ -33,6 +33,7 @@ describe("keel-no-plaintext-secrets", () => {
 
     test("reads names, not references: ARNs, ids, files and flags are not credentials", () => {
         assert.deepEqual(plaintextCredentials({ secretArn: "arn:...", passwordFile: "/run/p", kmsKeyId: "k", manageMasterUserPassword: true, tokenTtl: "1h" }), []);
+        assert.deepEqual(plaintextCredentials({ grafana: { admin: { existingSecret: "grafana-admin" } }, tls: { secretName: "tls" } }), []);
         assert.deepEqual(plaintextCredentials({ nested: [{ apiKey: "k" }] }), ["nested.0.apiKey"]);
     });
 });

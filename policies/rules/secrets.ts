@@ -10,6 +10,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 /** Input names (the last path segment) that hold credentials. References (…Arn, …Id, …File) do not match. */
 export const credentialName = /(password|passwd|passphrase|secret|secretstring|token|apikey|api_key|privatekey|private_key|routingkey|routing_key|webhookurl|webhook_url)$/i;
+/** Names that point at a credential kept elsewhere (a Kubernetes Secret's name): `existingSecret`, `secretName`. */
+const referenceName = /^(existing[A-Z_]|secretName$|secretRef$)/;
 /** Environment variables (`NAME=value`) that hold credentials; `*_FILE` variables name files instead. */
 const credentialVariable = /^[A-Z0-9_]*(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)$/;
 const masked = new Set(["[secret]", "[unknown]"]);
@@ -29,7 +31,7 @@ export function plaintextCredentials(value: unknown, path: string[] = []): strin
     }
     if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => plaintextCredentials(v, [...path, k]));
     const key = path[path.length - 1] ?? "";
-    return typeof value === "string" && value !== "" && !masked.has(value) && credentialName.test(key) ? [path.join(".")] : [];
+    return typeof value === "string" && value !== "" && !masked.has(value) && credentialName.test(key) && !referenceName.test(key) ? [path.join(".")] : [];
 }
 
 export const noPlaintextSecrets: ResourceValidationPolicy = {

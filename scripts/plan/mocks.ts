@@ -57,6 +57,13 @@ function kubernetesObject({ inputs, physicalName }: { inputs: Record<string, unk
     return { id: `${namespace}/${name}`, state: { metadata: { ...metadata, name, namespace } } };
 }
 
+/** A cluster-scoped Kubernetes object: the name it was given, or Pulumi's auto-name. */
+function clusterObject({ inputs, physicalName }: { inputs: Record<string, unknown>; physicalName: string }) {
+    const metadata = typeof inputs.metadata === "object" && inputs.metadata !== null ? (inputs.metadata as Record<string, unknown>) : {};
+    const name = str(metadata.name) ?? physicalName;
+    return { id: name, state: { metadata: { ...metadata, name } } };
+}
+
 /** The Elastic Load Balancing account that writes access logs in a region opened before August 2022 (Elastic Load Balancing guide). */
 const elbLogDeliveryAccounts: Record<string, string> = {
     "us-east-1": "127311923021",
@@ -201,10 +208,35 @@ const computedByType: Record<string, Computed> = {
             identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${hex(32).toUpperCase()}` }] }],
         },
     }),
+    "aws:eks/nodeGroup:NodeGroup": ({ inputs, physicalName, region, hex }) => ({
+        id: `${str(inputs.clusterName) ?? "cluster"}:${physicalName}`,
+        state: { nodeGroupName: physicalName, arn: arn("eks", region, `nodegroup/${str(inputs.clusterName) ?? "cluster"}/${physicalName}/${stableUuid(hex(8))}`), status: "ACTIVE" },
+    }),
+    "aws:eks/addon:Addon": ({ inputs, region, hex }) => ({
+        id: `${str(inputs.clusterName) ?? "cluster"}:${str(inputs.addonName) ?? "addon"}`,
+        state: { arn: arn("eks", region, `addon/${str(inputs.clusterName) ?? "cluster"}/${str(inputs.addonName) ?? "addon"}/${stableUuid(hex(8))}`), addonVersion: "v1.45.0-eksbuild.1" },
+    }),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ({ inputs }) => {
+        const host = (str(inputs.url) ?? "oidc.example").replace(/^https:\/\//, "");
+        const oidcArn = `arn:aws:iam::${mockAccountId}:oidc-provider/${host}`;
+        return { id: oidcArn, state: { arn: oidcArn } };
+    },
     "kubernetes:apps/v1:Deployment": kubernetesObject,
     "kubernetes:core/v1:Service": kubernetesObject,
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": kubernetesObject,
     "kubernetes:policy/v1:PodDisruptionBudget": kubernetesObject,
+    // Namespaces and storage classes are cluster-scoped: their id is their name.
+    "kubernetes:core/v1:Namespace": clusterObject,
+    "kubernetes:storage.k8s.io/v1:StorageClass": clusterObject,
+    "kubernetes:core/v1:Secret": kubernetesObject,
+    "kubernetes:core/v1:ConfigMap": kubernetesObject,
+    "kubernetes:core/v1:PersistentVolumeClaim": kubernetesObject,
+    "kubernetes:monitoring.coreos.com/v1:PrometheusRule": kubernetesObject,
+    "kubernetes:helm.sh/v3:Release": ({ inputs, physicalName }) => {
+        const name = str(inputs.name) ?? physicalName;
+        const namespace = str(inputs.namespace) ?? "default";
+        return { id: `${namespace}/${name}`, state: { name, namespace, status: { name, namespace, chart: inputs.chart, version: inputs.version, status: "deployed", revision: 1 } } };
+    },
     "docker:index/network:Network": ({ physicalName, hex }) => ({ id: hex(64), state: { name: physicalName } }),
     "docker:index/volume:Volume": ({ physicalName }) => ({ id: physicalName, state: { name: physicalName } }),
     "docker:index/container:Container": ({ physicalName, hex }) => ({ id: hex(64), state: { name: physicalName } }),

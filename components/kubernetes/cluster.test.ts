@@ -1,0 +1,112 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { parse } from "yaml";
+import type { PlanRecord } from "../../scripts/plan/engine";
+import { arnOf, childrenOf, object, ofType, only, planComponents, text } from "../../tests/plans";
+import { Cluster, clusterProblems, eksKubeconfig, type ManagedClusterArgs } from "./cluster";
+
+const managed: ManagedClusterArgs = {
+    subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+    version: "1.33",
+    nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, maxSize: 6 }],
+};
+
+describe("Cluster (managed EKS)", () => {
+    let record: PlanRecord;
+    let kubeconfig: unknown;
+    before(async () => {
+        record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1" });
+            const cluster = new Cluster("main", { managed, tags: { environment: "test" } }, { provider, protect: true, retainOnDelete: true });
+            return { kubeconfig: cluster.kubeconfig, issuer: cluster.oidc?.issuer };
+        });
+        kubeconfig = record.outputs.kubeconfig;
+    });
+
+    test("creates the cluster, its roles, key, log group, node group, OIDC provider, CSI add-on and the Kubernetes provider", () => {
+        const component = only(record, "keel:kubernetes:Cluster");
+        assert.deepEqual([...new Set(childrenOf(record, component).map((r) => r.type))].sort(), [
+            "aws:cloudwatch/logGroup:LogGroup",
+            "aws:eks/addon:Addon",
+            "aws:eks/cluster:Cluster",
+            "aws:eks/nodeGroup:NodeGroup",
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+            "aws:iam/role:Role",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "aws:kms/key:Key",
+            "pulumi:providers:kubernetes",
+        ]);
+    });
+
+    test("secrets are encrypted with a rotating, retained key; every control-plane log type is on; the endpoint is private", () => {
+        const cluster = only(record, "aws:eks/cluster:Cluster");
+        const key = only(record, "aws:kms/key:Key", "main-secrets");
+        assert.deepEqual([key.inputs.enableKeyRotation, key.protect, key.retainOnDelete], [true, true, true]);
+        assert.deepEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: arnOf(key) }, resources: ["secrets"] });
+        assert.deepEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        assert.deepEqual(cluster.inputs.vpcConfig, { subnetIds: ["subnet-a", "subnet-b", "subnet-c"], endpointPrivateAccess: true, endpointPublicAccess: false });
+        assert.equal(cluster.inputs.version, "1.33");
+        assert.equal(only(record, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/main/cluster");
+    });
+
+    test("the node group spans the subnets with the given bounds", () => {
+        const group = only(record, "aws:eks/nodeGroup:NodeGroup");
+        assert.deepEqual(group.inputs.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+        assert.deepEqual(group.inputs.scalingConfig, { minSize: 3, maxSize: 6, desiredSize: 3 });
+        assert.deepEqual(group.inputs.instanceTypes, ["m6i.xlarge"]);
+    });
+
+    test("the OIDC provider trusts sts.amazonaws.com at the cluster's issuer; the CSI driver's role is scoped to its service account", () => {
+        const oidc = only(record, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+        assert.deepEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
+        const issuer = text(oidc.inputs.url, "url");
+        assert.match(issuer, /^https:\/\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/[0-9A-F]{32}$/);
+        assert.equal(record.outputs.issuer, issuer.replace("https://", ""));
+        const trust = JSON.parse(text(only(record, "aws:iam/role:Role", "main-ebs-csi").inputs.assumeRolePolicy, "trust")) as { Statement: { Condition: { StringEquals: Record<string, unknown> } }[] };
+        assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
+            [`${issuer.replace("https://", "")}:aud`]: "sts.amazonaws.com",
+            [`${issuer.replace("https://", "")}:sub`]: ["system:serviceaccount:kube-system:ebs-csi-controller-sa"],
+        });
+    });
+
+    test("the kubeconfig is a secret, authenticating with aws eks get-token", () => {
+        assert.equal(kubeconfig, "[secret]");
+        const provider = only(record, "pulumi:providers:kubernetes");
+        assert.equal(provider.inputs.kubeconfig, "[secret]");
+    });
+});
+
+describe("Cluster (existing)", () => {
+    let record: PlanRecord;
+    before(async () => {
+        record = await planComponents(() => {
+            new Cluster("existing", { existing: { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") } });
+        });
+    });
+
+    test("creates only the Kubernetes provider", () => {
+        assert.deepEqual(record.resources.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack").sort(), ["keel:kubernetes:Cluster", "pulumi:providers:kubernetes"]);
+        assert.equal(ofType(record, "aws:eks/cluster:Cluster").length, 0);
+    });
+});
+
+describe("cluster validation", () => {
+    test("refuses bad arguments before registering anything", () => {
+        assert.deepEqual(clusterProblems({}), ["give exactly one of `managed` and `existing`"]);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, nodeGroups: [{ name: "g", instanceTypes: [], minSize: 4, maxSize: 2 }] } }), [
+            "node group g: need 0 <= minSize <= maxSize and maxSize >= 1, got 4..2",
+            "node group g: at least one instance type is required",
+        ]);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, endpointPublicAccess: true } }), ["a public endpoint needs publicAccessCidrs (0.0.0.0/0 is EKS's default and not Keel's)"]);
+        assert.throws(() => new Cluster("bad", {}), /Cluster bad: give exactly one/);
+    });
+
+    test("the generated kubeconfig execs aws eks get-token for the cluster and region", () => {
+        const config = object(parse(eksKubeconfig({ name: "c", endpoint: "https://e", certificateAuthority: "Q0E=", region: "us-west-2" })), "kubeconfig");
+        const users = config.users as { user: { exec: { command: string; args: string[] } } }[];
+        assert.deepEqual(users[0].user.exec.command, "aws");
+        assert.deepEqual(users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "c", "--region", "us-west-2", "--output", "json"]);
+    });
+});

@@ -1,0 +1,235 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { customerManagedKey } from "../kms";
+
+/** A managed node group, spread over every subnet the cluster is given. */
+export interface NodeGroupSpec {
+    /** Suffix of the node group's name. */
+    readonly name: string;
+    /** EC2 instance types, cheapest acceptable first (EKS tries them in order for ON_DEMAND). */
+    readonly instanceTypes: readonly string[];
+    readonly minSize: number;
+    readonly maxSize: number;
+    /** Default `minSize`; the cluster autoscaler (not Pulumi) moves it afterwards. */
+    readonly desiredSize?: number;
+    /** Root volume in GiB. Default 50. */
+    readonly diskSizeGb?: number;
+}
+
+/** An EKS cluster Keel creates. */
+export interface ManagedClusterArgs {
+    /** Private subnets (at least two, in different AZs: EKS requires two AZs) for the control plane's ENIs and the nodes. */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Kubernetes minor version, e.g. "1.33". Default: EKS's default version at creation. */
+    readonly version?: string;
+    /** Public API endpoint. Default false (private only: reached from inside the VPC). */
+    readonly endpointPublicAccess?: boolean;
+    /** CIDRs allowed to the public endpoint when it is on. Default: none (public access is refused without them). */
+    readonly publicAccessCidrs?: readonly string[];
+    readonly nodeGroups: readonly NodeGroupSpec[];
+    /** Control-plane log types. Default all five: api, audit, authenticator, controllerManager, scheduler. */
+    readonly logTypes?: readonly ControlPlaneLogType[];
+    /** Days the control-plane log group keeps them. Default 90. */
+    readonly logRetentionDays?: number;
+}
+
+export type ControlPlaneLogType = "api" | "audit" | "authenticator" | "controllerManager" | "scheduler";
+export const controlPlaneLogTypes: readonly ControlPlaneLogType[] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** A cluster Keel does not manage: its kubeconfig (a secret) and, for IAM roles for service accounts, its OIDC provider. */
+export interface ExistingClusterArgs {
+    readonly kubeconfig: pulumi.Input<string>;
+    readonly oidc?: OidcProvider;
+}
+
+export interface ClusterArgs {
+    /** Exactly one of `managed` and `existing`. */
+    readonly managed?: ManagedClusterArgs;
+    readonly existing?: ExistingClusterArgs;
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The IAM OIDC provider of a cluster: what IRSA trust policies name. */
+export interface OidcProvider {
+    readonly arn: pulumi.Input<string>;
+    /** The issuer URL without `https://`, e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC`. */
+    readonly issuer: pulumi.Input<string>;
+}
+
+/** Findings on cluster arguments, before anything is registered. */
+export function clusterProblems(args: ClusterArgs): string[] {
+    if ((args.managed === undefined) === (args.existing === undefined)) return ["give exactly one of `managed` and `existing`"];
+    const managed = args.managed;
+    if (managed === undefined) return [];
+    const problems: string[] = [];
+    if (managed.nodeGroups.length === 0) problems.push("at least one node group is required");
+    for (const group of managed.nodeGroups) {
+        const desired = group.desiredSize ?? group.minSize;
+        if (!(Number.isInteger(group.minSize) && group.minSize >= 0 && group.maxSize >= 1 && group.minSize <= group.maxSize)) {
+            problems.push(`node group ${group.name}: need 0 <= minSize <= maxSize and maxSize >= 1, got ${group.minSize}..${group.maxSize}`);
+        } else if (desired < group.minSize || desired > group.maxSize) {
+            problems.push(`node group ${group.name}: desiredSize ${desired} is outside ${group.minSize}..${group.maxSize}`);
+        }
+        if (group.instanceTypes.length === 0) problems.push(`node group ${group.name}: at least one instance type is required`);
+    }
+    if (managed.endpointPublicAccess === true && (managed.publicAccessCidrs ?? []).length === 0) {
+        problems.push("a public endpoint needs publicAccessCidrs (0.0.0.0/0 is EKS's default and not Keel's)");
+    }
+    return problems;
+}
+
+/**
+ * A kubeconfig for an EKS cluster that authenticates with `aws eks get-token` (exec
+ * credential plugin, client.authentication.k8s.io/v1beta1), so no token is stored.
+ */
+export function eksKubeconfig(cluster: { name: string; endpoint: string; certificateAuthority: string; region: string }): string {
+    return stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: cluster.name, cluster: { server: cluster.endpoint, "certificate-authority-data": cluster.certificateAuthority } }],
+        contexts: [{ name: cluster.name, context: { cluster: cluster.name, user: cluster.name } }],
+        "current-context": cluster.name,
+        users: [{
+            name: cluster.name,
+            user: {
+                exec: {
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: "aws",
+                    args: ["eks", "get-token", "--cluster-name", cluster.name, "--region", cluster.region, "--output", "json"],
+                    interactiveMode: "Never",
+                },
+            },
+        }],
+    });
+}
+
+/** The trust policy of an IAM role assumed by one Kubernetes service account through the cluster's OIDC provider (IRSA). */
+export function serviceAccountTrustPolicy(oidc: OidcProvider, namespace: string, serviceAccounts: readonly string[]): pulumi.Output<string> {
+    return pulumi.all([oidc.arn, oidc.issuer]).apply(([arn, issuer]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Federated: arn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                    [`${issuer}:sub`]: serviceAccounts.map((sa) => `system:serviceaccount:${namespace}:${sa}`),
+                },
+            },
+        }],
+    }));
+}
+
+const assumedBy = (service: string) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+const managedPolicy = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
+/**
+ * A Kubernetes cluster for Keel's workloads and the `k8s.Provider` that deploys to it: either
+ * an EKS cluster created here — secrets envelope-encrypted with a customer-managed KMS key,
+ * every control-plane log type to CloudWatch, the endpoint private unless asked, managed node
+ * groups across the private subnets, the IAM OIDC provider for IAM roles for service accounts
+ * and the EBS CSI driver (persistent volumes) — or an existing cluster from its kubeconfig.
+ *
+ * The KMS key takes `retainOnDelete` from this component's options.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    /** Deploys to the cluster. */
+    public readonly provider: k8s.Provider;
+    /** The kubeconfig, a secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Undefined for an existing cluster given without its OIDC provider. */
+    public readonly oidc?: OidcProvider;
+    public readonly clusterName: pulumi.Output<string | undefined>;
+    public readonly endpoint: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = clusterProblems(args);
+        if (problems.length > 0) throw new Error(`Cluster ${name}: ${problems.join("; ")}`);
+        super("keel:kubernetes:Cluster", name, {}, opts);
+
+        const created = args.managed && this.create(name, args.managed, args.tags, opts?.retainOnDelete);
+        this.kubeconfig = pulumi.secret(created?.kubeconfig ?? pulumi.output(args.existing?.kubeconfig ?? ""));
+        this.oidc = created?.oidc ?? args.existing?.oidc;
+        this.clusterName = pulumi.output(created?.cluster.name);
+        this.endpoint = pulumi.output(created?.cluster.endpoint);
+        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
+            parent: this,
+            // Workloads wait for nodes and the CSI driver: without them pods and volumes stay pending.
+            dependsOn: created?.ready ?? [],
+        });
+        this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+
+    private create(name: string, args: ManagedClusterArgs, tags: ClusterArgs["tags"], retainOnDelete: boolean | undefined) {
+        const parent = { parent: this };
+        const role = (roleName: string, assumeRolePolicy: pulumi.Input<string>, policies: readonly string[]) => {
+            const created = new aws.iam.Role(roleName, { assumeRolePolicy, tags }, parent);
+            const attachments = policies.map((policy) =>
+                new aws.iam.RolePolicyAttachment(`${roleName}-${policy.split("/").pop()}`, { role: created.name, policyArn: managedPolicy(policy) }, parent));
+            return { role: created, attachments };
+        };
+
+        const clusterRole = role(`${name}-cluster`, assumedBy("eks.amazonaws.com"), ["AmazonEKSClusterPolicy"]);
+        const key = customerManagedKey(`${name}-secrets`, { description: `Keel EKS cluster ${name}: Kubernetes secrets`, tags }, { ...parent, retainOnDelete });
+        // EKS writes control-plane logs to /aws/eks/<cluster>/cluster; creating it first sets its retention.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+            name: `/aws/eks/${name}/cluster`,
+            retentionInDays: args.logRetentionDays ?? 90,
+            tags,
+        }, parent);
+        const cluster = new aws.eks.Cluster(name, {
+            name,
+            roleArn: clusterRole.role.arn,
+            ...(args.version !== undefined ? { version: args.version } : {}),
+            vpcConfig: {
+                subnetIds: args.subnetIds,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: args.endpointPublicAccess ?? false,
+                ...(args.endpointPublicAccess === true ? { publicAccessCidrs: [...(args.publicAccessCidrs ?? [])] } : {}),
+            },
+            encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
+            enabledClusterLogTypes: [...(args.logTypes ?? controlPlaneLogTypes)],
+            // Access entries only (no aws-auth ConfigMap); the deployer becomes cluster admin.
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            tags,
+        }, { ...parent, dependsOn: [logGroup, ...clusterRole.attachments] });
+
+        const nodeRole = role(`${name}-nodes`, assumedBy("ec2.amazonaws.com"), ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]);
+        const nodeGroups = args.nodeGroups.map((group) => new aws.eks.NodeGroup(`${name}-${group.name}`, {
+            clusterName: cluster.name,
+            nodeRoleArn: nodeRole.role.arn,
+            subnetIds: args.subnetIds,
+            instanceTypes: [...group.instanceTypes],
+            capacityType: "ON_DEMAND",
+            amiType: "AL2023_x86_64_STANDARD",
+            diskSize: group.diskSizeGb ?? 50,
+            scalingConfig: { minSize: group.minSize, maxSize: group.maxSize, desiredSize: group.desiredSize ?? group.minSize },
+            updateConfig: { maxUnavailable: 1 },
+            tags,
+        }, { ...parent, dependsOn: nodeRole.attachments, ignoreChanges: ["scalingConfig.desiredSize"] }));
+
+        const issuerUrl = cluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
+        // IAM trusts the EKS issuer's certificate authority itself: no thumbprint is needed (IAM guide, "Create an OpenID Connect identity provider").
+        const oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"], tags }, parent);
+        const oidc: OidcProvider = { arn: oidcProvider.arn, issuer: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")) };
+
+        // Persistent volumes on EBS need the CSI driver (EKS >= 1.23), with its IRSA role.
+        const csiRole = role(`${name}-ebs-csi`, serviceAccountTrustPolicy(oidc, "kube-system", ["ebs-csi-controller-sa"]), ["service-role/AmazonEBSCSIDriverPolicy"]);
+        const csi = new aws.eks.Addon(`${name}-ebs-csi`, {
+            clusterName: cluster.name,
+            addonName: "aws-ebs-csi-driver",
+            serviceAccountRoleArn: csiRole.role.arn,
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags,
+        }, { ...parent, dependsOn: [...nodeGroups, ...csiRole.attachments] });
+
+        const region = aws.getRegionOutput({}, parent).region;
+        const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority, region]).apply(([clusterName, endpoint, ca, r]) =>
+            eksKubeconfig({ name: clusterName, endpoint, certificateAuthority: ca.data ?? "", region: r }));
+        return { cluster, kubeconfig, oidc, ready: [...nodeGroups, csi] };
+    }
+}

@@ -1,0 +1,382 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { parse } from "yaml";
+import { BackupBucket, type BackupBucketArgs } from "../backup";
+import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
+import type { ContainerResources } from "../kubernetes/service";
+import { lokiDataPath, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
+
+/**
+ * The charts, pinned to exact versions (looked up in each chart repository's Chart.yaml).
+ * Grafana and Loki moved to the grafana-community repository (kube-prometheus-stack's own
+ * grafana dependency now comes from there); Alloy stays in grafana's; Promtail and
+ * loki-stack are deprecated and not used.
+ */
+export const charts = {
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+    loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts" },
+    alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts" },
+    jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
+} as const;
+
+/** Where Loki's chart mounts its data volume (the rendered config uses `lokiDataPath`). */
+export const lokiChartDataPath = "/var/loki";
+
+export interface KubernetesMonitoringArgs {
+    readonly spec: MonitoringSpec;
+    /** Default "monitoring" (stacks/monitoring.ts's endpoints are `<service>.monitoring.svc`). */
+    readonly namespace?: string;
+    /** Prometheus and Alertmanager with two replicas on different nodes (hard anti-affinity). Default false. */
+    readonly highAvailability?: boolean;
+    /** Loki: "monolithic" (one pod, filesystem or S3) or "simple-scalable" (read/write/backend, S3 only). Default "monolithic". */
+    readonly lokiMode?: "monolithic" | "simple-scalable";
+    /** The cluster's OIDC provider: required for S3 log storage (Loki's IRSA role). */
+    readonly oidc?: OidcProvider;
+    /** Alertmanager's credential files by mount path (all in one directory), each a secret. */
+    readonly alertmanagerSecretFiles?: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Persistent volume sizes in GiB. Defaults: Prometheus spec.retention.sizeGb + 20 %, Alertmanager 5, Grafana 10, Loki 50, Jaeger 50. */
+    readonly volumesGb?: { readonly prometheus?: number; readonly alertmanager?: number; readonly grafana?: number; readonly loki?: number; readonly jaeger?: number };
+    /** Loki's S3 bucket: server access logs and a replica in the DR region (BackupBucket's). Default: neither. */
+    readonly lokiBucket?: Pick<BackupBucketArgs, "accessLogs" | "replication">;
+    /** Helm timeout in seconds for each release. Default 900. */
+    readonly timeoutSeconds?: number;
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Requests and limits per workload: sized for one environment's metrics, logs and traces. */
+export const monitoringResources = {
+    prometheus: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+    alertmanager: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    operator: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+    alloy: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+    jaeger: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+} as const satisfies Record<string, ContainerResources>;
+
+/** The rendered files of one service, refusing a spec without them. */
+function filesOf(files: readonly RenderedFile[], service: RenderedFile["service"]): RenderedFile[] {
+    return files.filter((f) => f.service === service);
+}
+function fileAt(files: readonly RenderedFile[], path: string): RenderedFile {
+    const file = files.find((f) => f.path === path);
+    if (file === undefined) throw new Error(`renderMonitoring produced no ${path}`);
+    return file;
+}
+const yamlOf = (file: RenderedFile): Record<string, unknown> => parse(file.content) as Record<string, unknown>;
+
+/** Moves every path under the rendered `lokiDataPath` to the chart's data volume. */
+export function relocateLokiPaths(value: unknown): unknown {
+    if (typeof value === "string") return value === lokiDataPath || value.startsWith(`${lokiDataPath}/`) ? `${lokiChartDataPath}${value.slice(lokiDataPath.length)}` : value;
+    if (Array.isArray(value)) return value.map(relocateLokiPaths);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, relocateLokiPaths(v)]));
+    return value;
+}
+
+/** Required pod anti-affinity over nodes for pods with these labels: two replicas never share a node. */
+const spreadOverNodes = (labels: Record<string, string>) => ({
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } }] },
+});
+
+/** The directory every Alertmanager credential file lives in, and their names in it. */
+export function secretFileLayout(paths: readonly string[]): { directory: string; names: string[] } {
+    const directories = [...new Set(paths.map((p) => p.slice(0, p.lastIndexOf("/"))))];
+    if (directories.length > 1) throw new Error(`Alertmanager credential files must share one directory, got ${directories.join(", ")}`);
+    return { directory: directories[0] ?? "", names: paths.map((p) => p.slice(p.lastIndexOf("/") + 1)) };
+}
+
+/**
+ * The monitoring stack on Kubernetes, carrying the very files `renderMonitoring` produces for
+ * the spec: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, Grafana)
+ * with Keel's scrape jobs and its rules as PrometheusRule resources; Loki (monolithic, or
+ * simple scalable on S3 through an IRSA role); Alloy as a DaemonSet shipping pod logs;
+ * Jaeger v2 with Badger on a persistent volume. Secrets (Grafana's admin password,
+ * Alertmanager's credentials) are Kubernetes Secrets the charts reference, never Helm values.
+ *
+ * Jaeger storage: Badger on a gp3 volume keeps spans for the spec's retention through its TTL.
+ * Limits: one replica (Badger is a single-writer embedded store) and no archive; an
+ * OpenSearch backend is the step up when trace volume or availability outgrow it.
+ *
+ * Give it the AWS and Kubernetes providers through `providers`.
+ */
+export class KubernetesMonitoring extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    public readonly lokiBucketName: pulumi.Output<string | undefined>;
+    public readonly lokiRoleArn: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: KubernetesMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        const files = renderMonitoring(args.spec);
+        const { spec } = args;
+        const lokiMode = args.lokiMode ?? "monolithic";
+        const s3 = spec.logs?.storage.kind === "s3" ? spec.logs.storage : undefined;
+        if (lokiMode === "simple-scalable" && s3 === undefined) throw new Error(`KubernetesMonitoring ${name}: simple scalable Loki needs S3 log storage`);
+        if (s3 !== undefined && args.oidc === undefined) throw new Error(`KubernetesMonitoring ${name}: S3 log storage needs the cluster's OIDC provider for Loki's IAM role`);
+        const secretPaths = Object.keys(args.alertmanagerSecretFiles ?? {});
+        const layout = secretFileLayout(secretPaths);
+        super("keel:monitoring:KubernetesMonitoring", name, {}, opts);
+
+        const parent = { parent: this };
+        const ns = args.namespace ?? "monitoring";
+        const ha = args.highAvailability ?? false;
+        const replicas = ha ? 2 : 1;
+        const retainOnDelete = opts?.retainOnDelete;
+        const timeout = args.timeoutSeconds ?? 900;
+        const volumes = {
+            prometheus: Math.ceil(spec.retention.sizeGb * 1.2),
+            alertmanager: 5,
+            grafana: 10,
+            loki: 50,
+            jaeger: 50,
+            ...args.volumesGb,
+        };
+
+        const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, parent);
+        const inNamespace = { dependsOn: [namespace], parent: this };
+        // gp3: encrypted EBS volumes through the CSI driver (the in-tree gp2 class is unencrypted).
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+            metadata: { name: "keel-gp3" },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true" },
+            reclaimPolicy: "Retain",
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+        }, parent);
+        const claim = (gb: number) => ({ storageClassName: storageClass.metadata.name, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gb}Gi` } } });
+        const release = (releaseName: string, chart: (typeof charts)[keyof typeof charts], values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[] = []) =>
+            new k8s.helm.v3.Release(`${name}-${releaseName}`, {
+                name: releaseName,
+                namespace: ns,
+                chart: chart.chart,
+                version: chart.version,
+                repositoryOpts: { repo: chart.repo },
+                values,
+                timeout,
+                atomic: true,
+                cleanupOnFail: true,
+                maxHistory: 10,
+            }, { ...inNamespace, dependsOn: [namespace, storageClass, ...dependsOn] });
+
+        // ---- secrets, never in Helm values ----
+        const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
+        const grafanaSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+            metadata: { name: "grafana-admin", namespace: ns },
+            stringData: { "admin-user": "admin", "admin-password": password.result },
+        }, inNamespace);
+        const alertmanagerSecret = secretPaths.length > 0
+            ? new k8s.core.v1.Secret(`${name}-alertmanager-credentials`, {
+                metadata: { name: "alertmanager-credentials", namespace: ns },
+                stringData: Object.fromEntries(secretPaths.map((path, i) => [layout.names[i], pulumi.secret(args.alertmanagerSecretFiles?.[path] ?? "")])),
+            }, inNamespace)
+            : undefined;
+
+        // ---- kube-prometheus-stack ----
+        const prometheusYaml = yamlOf(fileAt(files, "prometheus.yml"));
+        const alertmanagerFile = files.find((f) => f.path === "alertmanager.yml");
+        const grafanaFiles = filesOf(files, "grafana");
+        const datasources = grafanaFiles.find((f) => f.path.includes("/datasources/"));
+        const dashboards = grafanaFiles.filter((f) => f.path.startsWith("grafana/dashboards/"));
+        const keelLabel = { "app.kubernetes.io/part-of": "keel" };
+        const prometheusLabels = { "app.kubernetes.io/name": "prometheus" };
+        const alertmanagerLabels = { "app.kubernetes.io/name": "alertmanager" };
+        const stack = release("kube-prometheus-stack", charts.kubePrometheusStack, {
+            fullnameOverride: "kube-prometheus-stack",
+            prometheusOperator: { resources: monitoringResources.operator },
+            prometheus: {
+                prometheusSpec: {
+                    replicas,
+                    ...(ha ? { affinity: spreadOverNodes(prometheusLabels) } : {}),
+                    retention: `${spec.retention.days}d`,
+                    retentionSize: `${spec.retention.sizeGb}GB`,
+                    externalLabels: { environment: spec.environment },
+                    scrapeInterval: `${spec.scrapeIntervalSeconds}s`,
+                    evaluationInterval: `${spec.scrapeIntervalSeconds}s`,
+                    // Keel's own PrometheusRules and monitors are picked up, not only the chart's.
+                    ruleSelectorNilUsesHelmValues: false,
+                    serviceMonitorSelectorNilUsesHelmValues: false,
+                    podMonitorSelectorNilUsesHelmValues: false,
+                    probeSelectorNilUsesHelmValues: false,
+                    additionalScrapeConfigs: prometheusYaml.scrape_configs,
+                    resources: monitoringResources.prometheus,
+                    storageSpec: { volumeClaimTemplate: { spec: claim(volumes.prometheus) } },
+                },
+            },
+            alertmanager: {
+                enabled: alertmanagerFile !== undefined,
+                ...(alertmanagerFile ? { config: yamlOf(alertmanagerFile) } : {}),
+                podDisruptionBudget: { enabled: ha, minAvailable: 1 },
+                alertmanagerSpec: {
+                    replicas,
+                    ...(ha ? { affinity: spreadOverNodes(alertmanagerLabels) } : {}),
+                    resources: monitoringResources.alertmanager,
+                    storage: { volumeClaimTemplate: { spec: claim(volumes.alertmanager) } },
+                    ...(alertmanagerSecret
+                        ? {
+                            volumes: [{ name: "credentials", secret: { secretName: "alertmanager-credentials" } }],
+                            volumeMounts: [{ name: "credentials", mountPath: layout.directory, readOnly: true }],
+                        }
+                        : {}),
+                },
+            },
+            grafana: {
+                enabled: spec.grafana !== undefined,
+                fullnameOverride: "grafana",
+                service: { port: 3000 },
+                admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+                resources: monitoringResources.grafana,
+                persistence: { enabled: true, storageClassName: "keel-gp3", size: `${volumes.grafana}Gi` },
+                // Keel's datasources replace the chart's generated Prometheus one (a second default would be refused).
+                sidecar: { datasources: { defaultDatasourceEnabled: false }, dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1" } },
+                ...(datasources ? { datasources: { "keel.yml": yamlOf(datasources) } } : {}),
+            },
+        }, [...(alertmanagerSecret ? [alertmanagerSecret] : []), grafanaSecret]);
+
+        // Stable service names for stacks/monitoring.ts's endpoints.
+        const service = (serviceName: string, labels: Record<string, string>, port: number) =>
+            new k8s.core.v1.Service(`${name}-${serviceName}`, {
+                metadata: { name: serviceName, namespace: ns },
+                spec: { selector: labels, ports: [{ name: "http", port, targetPort: port }] },
+            }, inNamespace);
+        service("prometheus", prometheusLabels, 9090);
+        if (alertmanagerFile) service("alertmanager", alertmanagerLabels, 9093);
+
+        // Keel's rule files as PrometheusRules: the CRD comes with the stack's release.
+        for (const path of Object.values(ruleFiles)) {
+            const file = files.find((f) => f.path === path);
+            if (!file) continue;
+            const ruleName = `keel-${path.replace(/^rules\//, "").replace(/\.yml$/, "")}`;
+            new k8s.apiextensions.CustomResource(`${name}-${ruleName}`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: ruleName, namespace: ns, labels: keelLabel },
+                spec: yamlOf(file),
+            }, { parent: this, dependsOn: [stack] });
+        }
+        for (const dashboard of dashboards) {
+            const file = dashboard.path.split("/").pop() ?? dashboard.path;
+            new k8s.core.v1.ConfigMap(`${name}-dashboard-${file.replace(/\.json$/, "")}`, {
+                metadata: { name: `keel-dashboard-${file.replace(/\.json$/, "")}`, namespace: ns, labels: { ...keelLabel, grafana_dashboard: "1" } },
+                data: { [file]: dashboard.content },
+            }, inNamespace);
+        }
+
+        // ---- Loki ----
+        let lokiBucket: BackupBucket | undefined;
+        let lokiRole: aws.iam.Role | undefined;
+        const lokiFile = files.find((f) => f.service === "loki");
+        const lokiRelease = lokiFile && spec.logs && (() => {
+            const logs = spec.logs;
+            const rendered = relocateLokiPaths(yamlOf(lokiFile)) as Record<string, unknown>;
+            const serviceAccount = "loki";
+            if (s3 !== undefined && args.oidc !== undefined) {
+                // Loki's compactor applies retention; the lifecycle rule is a backstop a day after the longest stream retention.
+                lokiBucket = new BackupBucket(`${name}-loki`, {
+                    tiers: [{ name: "loki", prefix: "", expireAfterDays: Math.max(logs.retentionDays, logs.securityRetentionDays) + 1 }],
+                    ...args.lokiBucket,
+                    tags: args.tags,
+                }, { parent: this, retainOnDelete });
+                const bucket = lokiBucket;
+                lokiRole = new aws.iam.Role(`${name}-loki`, { assumeRolePolicy: serviceAccountTrustPolicy(args.oidc, ns, [serviceAccount]), tags: args.tags }, parent);
+                new aws.iam.RolePolicy(`${name}-loki`, {
+                    role: lokiRole.id,
+                    policy: pulumi.all([bucket.bucketArn, bucket.kmsKeyArn]).apply(([arn, key]) => JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
+                            { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${arn}/*` },
+                            { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+                        ],
+                    })),
+                }, parent);
+            }
+            const bucketName = lokiBucket?.bucketName;
+            const common = rendered.common as Record<string, unknown>;
+            const structuredConfig = {
+                ...rendered,
+                common: {
+                    ...common,
+                    // The created bucket's name replaces the spec's; the scalable targets find each other over memberlist.
+                    ...(bucketName ? { storage: { s3: { ...(common.storage as { s3: object }).s3, bucketnames: bucketName } } } : {}),
+                    ...(lokiMode === "simple-scalable" ? { instance_addr: undefined, ring: { kvstore: { store: "memberlist" } }, replication_factor: 3 } : {}),
+                },
+            };
+            const scalable = lokiMode === "simple-scalable";
+            const component = (count: number) => ({ replicas: count, resources: monitoringResources.loki, persistence: { enabled: true, storageClass: "keel-gp3", size: `${volumes.loki}Gi` } });
+            return release("loki", charts.loki, {
+                deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
+                fullnameOverride: "loki",
+                serviceAccount: { name: serviceAccount, ...(lokiRole ? { annotations: { "eks.amazonaws.com/role-arn": lokiRole.arn } } : {}) },
+                loki: {
+                    auth_enabled: false,
+                    ...(bucketName ? { storage: { type: "s3", bucketNames: { chunks: bucketName, ruler: bucketName, admin: bucketName }, s3: { region: s3?.region } } } : {}),
+                    structuredConfig,
+                },
+                singleBinary: scalable ? { replicas: 0 } : component(1),
+                write: scalable ? component(3) : { replicas: 0 },
+                read: scalable ? component(2) : { replicas: 0 },
+                backend: scalable ? component(2) : { replicas: 0 },
+                gateway: { enabled: false },
+                chunksCache: { enabled: false },
+                resultsCache: { enabled: false },
+                lokiCanary: { enabled: false },
+                test: { enabled: false },
+                podDisruptionBudget: { enabled: scalable },
+            });
+        })();
+
+        // ---- Alloy: a DaemonSet shipping every pod's logs ----
+        const alloyFile = files.find((f) => f.service === "alloy");
+        if (alloyFile) {
+            release("alloy", charts.alloy, {
+                fullnameOverride: "alloy",
+                controller: { type: "daemonset" },
+                alloy: {
+                    configMap: { create: true, content: alloyFile.content },
+                    resources: monitoringResources.alloy,
+                    mounts: { varlog: true },
+                },
+            }, lokiRelease ? [lokiRelease] : []);
+        }
+
+        // ---- Jaeger v2 ----
+        const jaegerConfig = files.find((f) => f.path === "jaeger.yml");
+        const sampling = files.find((f) => f.path === "jaeger-sampling.json");
+        if (jaegerConfig && sampling) {
+            const samplingMap = new k8s.core.v1.ConfigMap(`${name}-jaeger-sampling`, {
+                metadata: { name: "jaeger-sampling", namespace: ns },
+                data: { "sampling-strategies.json": sampling.content },
+            }, inNamespace);
+            const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-data`, {
+                metadata: { name: "jaeger-badger", namespace: ns },
+                spec: claim(volumes.jaeger),
+            }, { ...inNamespace, retainOnDelete });
+            const dataPath = String((((yamlOf(jaegerConfig).extensions as Record<string, Record<string, unknown>>).jaeger_storage.backends as Record<string, { badger: { directories: { keys: string } } }>).traces.badger.directories.keys)).replace(/\/keys$/, "");
+            release("jaeger", charts.jaeger, {
+                fullnameOverride: "jaeger",
+                userconfig: yamlOf(jaegerConfig),
+                jaeger: {
+                    replicas: 1,
+                    // Badger holds a lock on its directory: the old pod stops before the new one starts.
+                    strategy: { type: "Recreate" },
+                    resources: monitoringResources.jaeger,
+                    extraVolumes: [
+                        { name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } },
+                        { name: "sampling", configMap: { name: "jaeger-sampling" } },
+                    ],
+                    extraVolumeMounts: [
+                        { name: "badger", mountPath: dataPath },
+                        { name: "sampling", mountPath: sampling.mountPath, subPath: "sampling-strategies.json", readOnly: true },
+                    ],
+                },
+            }, [samplingMap, data]);
+        }
+
+        this.namespace = namespace.metadata.name;
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        this.lokiBucketName = pulumi.output(lokiBucket?.bucketName);
+        this.lokiRoleArn = pulumi.output(lokiRole?.arn);
+        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword, lokiBucketName: this.lokiBucketName, lokiRoleArn: this.lokiRoleArn });
+    }
+}

@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { parse } from "yaml";
+import { charts, relocateLokiPaths } from "../components/monitoring/kubernetes";
+import { renderMonitoring } from "../components/monitoring";
+import { evaluatePolicies } from "../policies/offline";
+import { keelPolicies } from "../policies/rules";
+import type { PlanRecord } from "../scripts/plan/engine";
+import type { PlanResource } from "../scripts/plan/record";
+import { loadStackConfig } from "../scripts/plan/stack-config";
+import { object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
+import { resolveKeelConfig, type KeelConfig } from "./config";
+import type { Environment } from "./environments";
+import { kubernetesMonitoring } from "./kubernetes";
+import { alertmanagerSecretFiles, monitoringSpec } from "./monitoring";
+import { backups } from "./backup";
+import { regionalNetworks } from "./network";
+import { regionalProviders } from "./providers";
+
+const secretValues = { pagerduty: "pd-routing-key-do-not-leak", slack: "https://hooks.slack.com/services/T0/B0/do-not-leak", smtp: "smtp-password-do-not-leak" };
+
+function planEnvironment(environment: Environment): { config: KeelConfig; plan: Promise<PlanRecord> } {
+    const stack = loadStackConfig(projectRoot, environment, []);
+    const config = resolveKeelConfig(stack.config, environment);
+    const plan = planComponents(() => {
+        const providers = regionalProviders(config);
+        const networks = regionalNetworks(config, providers);
+        const secrets: Record<string, pulumi.Output<string>> = config.environment === "production"
+            ? {
+                [alertmanagerSecretFiles.pagerdutyRoutingKey]: pulumi.secret(secretValues.pagerduty),
+                [alertmanagerSecretFiles.slackWebhookUrl]: pulumi.secret(secretValues.slack),
+                [alertmanagerSecretFiles.smtpPassword]: pulumi.secret(secretValues.smtp),
+            }
+            : {};
+        const logs = backups(config, providers, [])?.accessLogBucketNames;
+        return kubernetesMonitoring(config, providers, networks, logs, secrets);
+    }, stack.config, environment);
+    return { config, plan };
+}
+
+const releases = (record: PlanRecord) => ofType(record, "kubernetes:helm.sh/v3:Release");
+const release = (record: PlanRecord, name: string): PlanResource => {
+    const found = releases(record).find((r) => r.inputs.name === name);
+    assert.ok(found, `no release ${name}`);
+    return found;
+};
+const values = (r: PlanResource) => object(r.inputs.values, `${r.name}.values`);
+/** The value at a path of keys (or list indexes); undefined past a missing key. */
+const at = (value: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((v, key) => (Array.isArray(v) ? v[Number(key)] : v === undefined ? undefined : object(v, path.join("."))[key]), value);
+
+describe("production: EKS and the monitoring releases", () => {
+    let record: PlanRecord;
+    let config: KeelConfig;
+    before(async () => {
+        const planned = planEnvironment("production");
+        config = planned.config;
+        record = await planned.plan;
+    });
+
+    test("one EKS cluster in the primary region with secrets encrypted and every control-plane log", () => {
+        const cluster = only(record, "aws:eks/cluster:Cluster");
+        assert.equal(cluster.region, "us-east-1");
+        assert.deepEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        assert.deepEqual(at(cluster.inputs, "encryptionConfig", "resources"), ["secrets"]);
+        assert.equal(at(cluster.inputs, "vpcConfig", "endpointPublicAccess"), false);
+        const group = only(record, "aws:eks/nodeGroup:NodeGroup");
+        assert.deepEqual(group.inputs.scalingConfig, { minSize: 3, maxSize: 6, desiredSize: 3 });
+        assert.equal((group.inputs.subnetIds as unknown[]).length, 3);
+    });
+
+    test("four releases, each pinned to its chart's exact version and repository", () => {
+        assert.deepEqual(
+            releases(record).map((r) => [r.inputs.name, r.inputs.chart, r.inputs.version, at(r.inputs, "repositoryOpts", "repo"), r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).sort(),
+            [
+                ["alloy", "alloy", "1.11.1", "https://grafana.github.io/helm-charts", true, true, 900],
+                ["jaeger", "jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts", true, true, 900],
+                ["kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", true, true, 900],
+                ["loki", "loki", "18.11.0", "https://grafana-community.github.io/helm-charts", true, true, 900],
+            ],
+        );
+        assert.equal(charts.loki.repo, "https://grafana-community.github.io/helm-charts");
+    });
+
+    test("Prometheus: 2 replicas on distinct nodes, 15 d / 100 GB, persistent, external labels, Keel's selectors", () => {
+        const spec = at(values(release(record, "kube-prometheus-stack")), "prometheus", "prometheusSpec");
+        assert.equal(at(spec, "replicas"), 2);
+        assert.equal(at(spec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey"), "kubernetes.io/hostname");
+        assert.deepEqual([at(spec, "retention"), at(spec, "retentionSize")], ["15d", "100GB"]);
+        assert.equal(at(spec, "storageSpec", "volumeClaimTemplate", "spec", "resources", "requests", "storage"), "120Gi");
+        assert.deepEqual(at(spec, "externalLabels"), { environment: "production" });
+        for (const key of ["ruleSelectorNilUsesHelmValues", "serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues"]) assert.equal(at(spec, key), false, key);
+    });
+
+    test("the values carry exactly the rendered files", () => {
+        const files = renderMonitoring(monitoringSpec(config));
+        const content = (path: string) => parse(text(files.find((f) => f.path === path)?.content, path)) as Record<string, unknown>;
+        const stack = values(release(record, "kube-prometheus-stack"));
+        assert.deepEqual(at(stack, "prometheus", "prometheusSpec", "additionalScrapeConfigs"), content("prometheus.yml").scrape_configs);
+        assert.deepEqual(at(stack, "alertmanager", "config"), content("alertmanager.yml"));
+        assert.deepEqual(at(stack, "grafana", "datasources", "keel.yml"), content("grafana/provisioning/datasources/keel.yml"));
+        const rules = ofType(record, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        assert.deepEqual(rules.map((r) => [at(r.inputs, "metadata", "name"), r.inputs.spec]).sort(), [["keel-alerts", content("rules/alerts.yml")], ["keel-slo", content("rules/slo.yml")]]);
+        const dashboards = ofType(record, "kubernetes:core/v1:ConfigMap").filter((c) => at(c.inputs, "metadata", "labels", "grafana_dashboard") === "1");
+        assert.deepEqual(
+            dashboards.map((d) => Object.values(object(d.inputs.data, "data"))[0]).sort(),
+            files.filter((f) => f.path.startsWith("grafana/dashboards/")).map((f) => f.content).sort(),
+        );
+        assert.equal(at(values(release(record, "alloy")), "alloy", "configMap", "content"), files.find((f) => f.path === "config.alloy")?.content);
+        assert.deepEqual(at(values(release(record, "jaeger")), "userconfig"), content("jaeger.yml"));
+        const sampling = only(record, "kubernetes:core/v1:ConfigMap", "monitoring-jaeger-sampling");
+        assert.equal(at(sampling.inputs, "data", "sampling-strategies.json"), files.find((f) => f.path === "jaeger-sampling.json")?.content);
+        const loki = at(values(release(record, "loki")), "loki", "structuredConfig");
+        assert.deepEqual(at(loki, "limits_config"), at(relocateLokiPaths(content("loki.yml")), "limits_config"));
+        assert.deepEqual(at(loki, "schema_config"), content("loki.yml").schema_config);
+    });
+
+    test("Loki: simple scalable on an S3 bucket with a 90-day retention, through an IRSA role scoped to it", () => {
+        const loki = values(release(record, "loki"));
+        assert.equal(loki.deploymentMode, "SimpleScalable");
+        assert.equal(at(loki, "loki", "structuredConfig", "limits_config", "retention_period"), "2160h");
+        const bucket = text(at(loki, "loki", "storage", "bucketNames", "chunks"), "chunks");
+        assert.equal(at(loki, "loki", "structuredConfig", "common", "storage", "s3", "bucketnames"), bucket);
+        assert.equal(only(record, "aws:s3/bucket:Bucket", "monitoring-loki").protect, true);
+        const policy = JSON.parse(text(only(record, "aws:iam/rolePolicy:RolePolicy", "monitoring-loki").inputs.policy, "policy")) as { Statement: { Resource: string }[] };
+        assert.deepEqual(policy.Statement.slice(0, 2).map((s) => s.Resource), [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]);
+        const trust = JSON.parse(text(only(record, "aws:iam/role:Role", "monitoring-loki").inputs.assumeRolePolicy, "trust")) as { Statement: { Condition: { StringEquals: Record<string, unknown> } }[] };
+        assert.ok(Object.entries(trust.Statement[0].Condition.StringEquals).some(([k, v]) => k.endsWith(":sub") && JSON.stringify(v) === JSON.stringify(["system:serviceaccount:monitoring:loki"])));
+    });
+
+    test("no secret in Helm values: Grafana's admin and Alertmanager's credentials are Secrets", () => {
+        const all = JSON.stringify(releases(record).map((r) => r.inputs));
+        for (const secret of Object.values(secretValues)) assert.ok(!all.includes(secret), "a secret leaked into Helm values");
+        assert.ok(!all.includes("offline-"), "the Grafana password leaked into Helm values");
+        assert.deepEqual(at(values(release(record, "kube-prometheus-stack")), "grafana", "admin", "existingSecret"), "grafana-admin");
+        const credentials = only(record, "kubernetes:core/v1:Secret", "monitoring-alertmanager-credentials");
+        assert.deepEqual(credentials.inputs.stringData, "[secret]");
+        const mounts = at(values(release(record, "kube-prometheus-stack")), "alertmanager", "alertmanagerSpec", "volumeMounts");
+        assert.deepEqual(mounts, [{ name: "credentials", mountPath: "/etc/alertmanager/secrets", readOnly: true }]);
+    });
+
+    test("PrometheusRules wait for kube-prometheus-stack (its CRDs)", () => {
+        const stack = release(record, "kube-prometheus-stack");
+        for (const rule of ofType(record, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")) {
+            assert.ok(rule.dependencies.includes(stack.urn), rule.name);
+        }
+    });
+
+    test("the policy pack passes", async () => {
+        const violations = await evaluatePolicies(record, keelPolicies, { ...packConfigFor("production"), "keel-critical-alerts-page": { requirePaging: true } });
+        assert.deepEqual(violations.map((v) => `${v.policyName}: ${v.message}`), []);
+    });
+});
+
+describe("staging: single replicas and monolithic Loki", () => {
+    let record: PlanRecord;
+    before(async () => {
+        record = await planEnvironment("staging").plan;
+    });
+
+    test("Prometheus 1 replica without anti-affinity; Loki monolithic; no Alertmanager or Jaeger", () => {
+        const spec = at(values(release(record, "kube-prometheus-stack")), "prometheus", "prometheusSpec");
+        assert.equal(at(spec, "replicas"), 1);
+        assert.equal(object(spec, "spec").affinity, undefined);
+        assert.equal(values(release(record, "loki")).deploymentMode, "Monolithic");
+        assert.deepEqual(releases(record).map((r) => r.inputs.name).sort(), ["alloy", "kube-prometheus-stack", "loki"]);
+    });
+});
