@@ -55,7 +55,7 @@ describe("npm run plan", () => {
                 if (reference !== null) assert.ok(urns.has(reference), `${resource.urn} refers to ${reference}, which is not in the plan`);
             }
         }
-        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "database", "drActive", "environment", "network", "traffic"]);
+        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "database", "drActive", "environment", "monitoring", "network", "traffic"]);
     });
 
     test("--out writes the artifacts", () => {
@@ -66,6 +66,11 @@ describe("npm run plan", () => {
         assert.match(diagram, /subgraph region_us_east_1\["us-east-1"\]/);
         assert.match(diagram, /subgraph region_us_west_2\["us-west-2"\]/);
         assert.match(diagram, /keel_backup_BackupBucket_database_dumps_us_west_2 --> keel_backup_BackupBucket_database_dumps_us_east_1/);
+        // The diagram docs/architecture.md and the README show is the one the plan writes.
+        for (const document of ["docs/architecture.md", "README.md"]) {
+            const blocks = [...readFileSync(join(projectRoot, document), "utf8").matchAll(/^```mermaid\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+            assert.deepEqual(blocks, [diagram], `${document}: the embedded diagram is stale; paste ${join(outDir, "architecture.mmd")} into it`);
+        }
     });
 
     test("bad config is refused before any resource is registered", () => {

@@ -1,0 +1,94 @@
+import type { BackupClient } from "@aws-sdk/client-backup";
+import { GetMetricStatisticsCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
+import { defaultVerifyOptions, verifyBackups, type Check } from "../backups/verify";
+
+/**
+ * The AWS checks of the DR plan (ops guides: verify readiness, promote, switch, verify):
+ * replica lag against the RPO, an endpoint's `/health`, the newest recovery point of the DR
+ * vault, and whether a database is an available writer. Clients are injected.
+ */
+
+export type { Check };
+
+export interface Clients {
+    cloudwatch(region: string): CloudWatchClient;
+    rds(region: string): RDSClient;
+    backup(region: string): BackupClient;
+    /**
+     * HTTPS GET of `https://<host><path>` presenting `serverName` (TLS SNI and `Host`): the
+     * load balancer's certificate names the service, not the load balancer. Resolves the status.
+     */
+    httpsGet(host: string, serverName: string, path: string): Promise<number>;
+}
+
+/** `arn:aws:rds:us-west-2:123456789012:db:database-dr-1` → its region and instance identifier. */
+export function rdsInstanceOf(arn: string): { region: string; identifier: string } {
+    const match = /^arn:aws[\w-]*:rds:([a-z0-9-]+):\d+:db:(.+)$/.exec(arn);
+    if (!match) {
+        // Aurora exports cluster ARNs (`:cluster:`): its lag metric and promotion differ (docs/runbooks/database-failover.md, "Aurora").
+        throw new Error(`not an RDS DB instance ARN: ${arn} (Aurora clusters fail over by the database runbook, not this script)`);
+    }
+    return { region: match[1], identifier: match[2] };
+}
+
+/** How far back the lag is read: the guides' RPO is measured over the last 5 minutes. */
+export const lagWindowMinutes = 5;
+
+/**
+ * `ReplicaLag` (AWS/RDS, seconds) of a read replica: the maximum of the one-minute maxima
+ * over the last five minutes. For PostgreSQL it is `now() - pg_last_xact_replay_timestamp()`;
+ * -1 means replication is not active (RDS user guide, "Monitoring read replication").
+ */
+export async function checkReplicaLag(label: string, replicaArn: string, rpoSeconds: number, clients: Clients, now: Date): Promise<Check> {
+    const { region, identifier } = rdsInstanceOf(replicaArn);
+    const name = `${label} ${identifier}: ReplicaLag (max over ${lagWindowMinutes} min)`;
+    const answer = await clients.cloudwatch(region).send(new GetMetricStatisticsCommand({
+        Namespace: "AWS/RDS",
+        MetricName: "ReplicaLag",
+        Dimensions: [{ Name: "DBInstanceIdentifier", Value: identifier }],
+        StartTime: new Date(now.getTime() - lagWindowMinutes * 60_000),
+        EndTime: now,
+        Period: 60,
+        Statistics: ["Maximum"],
+    }));
+    const maxima = (answer.Datapoints ?? []).flatMap((point) => (point.Maximum === undefined ? [] : [point.Maximum]));
+    if (maxima.length === 0) return { name, ok: false, detail: `no data in the last ${lagWindowMinutes} min` };
+    if (maxima.some((value) => value < 0)) return { name, ok: false, detail: "-1: replication is not active" };
+    const lag = Math.max(...maxima);
+    return { name, ok: lag < rpoSeconds, detail: `${lag} s (RPO ${rpoSeconds} s)` };
+}
+
+/** `GET /health` on a region's load balancer, expecting 200 (the target group's and Route 53's check). */
+export async function checkEndpoint(label: string, loadBalancerDnsName: string, serviceUrl: string, clients: Clients): Promise<Check> {
+    const serverName = new URL(serviceUrl).hostname;
+    const name = `${label} endpoint https://${loadBalancerDnsName}/health (as ${serverName})`;
+    try {
+        const status = await clients.httpsGet(loadBalancerDnsName, serverName, "/health");
+        return { name, ok: status === 200, detail: `HTTP ${status}` };
+    } catch (error) {
+        return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+}
+
+/** The DR vault's newest completed recovery point is younger than 26 h (the backup verification's rule). */
+export async function checkDrRecoveryPoint(drVaultArn: string, clients: Clients, now: Date): Promise<Check> {
+    const [vault] = await verifyBackups({ vaultArn: drVaultArn, buckets: {} }, { backup: clients.backup, s3: () => { throw new Error("no bucket is read"); } }, defaultVerifyOptions(now));
+    return { ...vault, name: vault.name.replace(/^primary vault/, "DR vault") };
+}
+
+/**
+ * A database's role as RDS reports it: a writer is `available` and replicates from nothing
+ * (promoted); a replica names its source in `ReadReplicaSourceDBInstanceIdentifier`.
+ */
+export async function checkDatabaseRole(label: string, arn: string, role: "writer" | "replica", clients: Clients): Promise<Check> {
+    const { region, identifier } = rdsInstanceOf(arn);
+    const name = `${label} ${identifier}: available ${role}`;
+    const answer = await clients.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    const instance = answer.DBInstances?.[0];
+    if (instance === undefined) return { name, ok: false, detail: "not found" };
+    const source = instance.ReadReplicaSourceDBInstanceIdentifier;
+    const status = instance.DBInstanceStatus ?? "unknown";
+    const detail = `${status}, ${source === undefined ? "no replication source" : `replica of ${source}`}`;
+    return { name, ok: status === "available" && (role === "writer") === (source === undefined), detail };
+}

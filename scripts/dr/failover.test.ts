@@ -1,0 +1,341 @@
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from "@aws-sdk/client-backup";
+import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { mockClient } from "aws-sdk-client-mock";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { beforeEach, describe, test } from "node:test";
+import { projectRoot } from "../../tests/plans";
+import type { Clients } from "./checks";
+import { databaseUrn, dryRunPhase, phases, RefusedError, runPhase, type DeployOptions, type DrStack, type RunOptions } from "./failover";
+
+const start = new Date("2026-11-22T03:00:00Z");
+const hoursAgo = (hours: number) => new Date(start.getTime() - hours * 3_600_000);
+
+const primaryArn = "arn:aws:rds:us-east-1:123456789012:db:database-primary-a30d83e";
+const drArn = "arn:aws:rds:us-west-2:123456789012:db:database-dr-58436c8";
+const drVaultArn = "arn:aws:backup:us-west-2:123456789012:backup-vault:backup-dr-vault-9016521";
+const primaryAlb = "app-primary-1.us-east-1.elb.amazonaws.com";
+const drAlb = "app-dr-1.us-west-2.elb.amazonaws.com";
+
+/** The production stack's outputs (the names stacks/production.ts exports), in a given mode. */
+const outputs = (writerSite: "primary" | "dr", drActive: boolean) => ({
+    environment: "production",
+    drActive,
+    database: { engine: "postgres", primaryArn, drArn, writerSite, writerEndpoint: "writer.db.production.internal" },
+    backup: { vaultArn: "arn:aws:backup:us-east-1:123456789012:backup-vault:backup-vault-7f66e06", drVaultArn },
+    traffic: {
+        url: "https://app.example.com",
+        loadBalancerDnsNames: { primary: primaryAlb, dr: drAlb },
+        failoverSwitch: { region: "us-west-2", namespace: "Keel/Failover", metricName: "PrimaryOutOfService", dimensions: { Record: "app.example.com" }, alarmName: "switch" },
+    },
+});
+
+/** A stack that records what the script does to it; `up` moves it to `after`. */
+class FakeStack implements DrStack {
+    readonly name = "production";
+    readonly project = "keel";
+    readonly calls: string[] = [];
+    readonly deploys: DeployOptions[] = [];
+    upResult = "succeeded";
+    private current: Record<string, unknown>;
+
+    constructor(
+        readonly config: Map<string, string>,
+        before: Record<string, unknown>,
+        private readonly after: Record<string, unknown>,
+    ) {
+        this.current = before;
+    }
+
+    async outputs() {
+        return this.current;
+    }
+    async getConfig(path: string) {
+        return this.config.get(path);
+    }
+    async setConfig(path: string, value: string) {
+        this.calls.push(`config ${path}=${value}`);
+        this.config.set(path, value);
+    }
+    async unprotect(urn: string) {
+        this.calls.push(`unprotect ${urn}`);
+    }
+    async preview(options: DeployOptions) {
+        this.calls.push("preview");
+        this.deploys.push(options);
+        return { changeSummary: { same: 180, update: 5, replace: 1 } };
+    }
+    async up(options: DeployOptions) {
+        this.calls.push("up");
+        this.deploys.push(options);
+        options.onOutput("Updating (production)\n");
+        if (this.upResult === "succeeded") this.current = this.after;
+        return { result: this.upResult };
+    }
+}
+
+const cloudwatchEast = new CloudWatchClient({ region: "us-east-1" });
+const cloudwatchWest = new CloudWatchClient({ region: "us-west-2" });
+const rdsEast = new RDSClient({ region: "us-east-1" });
+const rdsWest = new RDSClient({ region: "us-west-2" });
+const backupWest = new BackupClient({ region: "us-west-2" });
+const mocks = {
+    cloudwatchEast: mockClient(cloudwatchEast),
+    cloudwatchWest: mockClient(cloudwatchWest),
+    rdsEast: mockClient(rdsEast),
+    rdsWest: mockClient(rdsWest),
+    backupWest: mockClient(backupWest),
+};
+let health: Record<string, number | Error>;
+const healthRequests: string[] = [];
+const clients: Clients = {
+    cloudwatch: (region) => (region === "us-west-2" ? cloudwatchWest : cloudwatchEast),
+    rds: (region) => (region === "us-west-2" ? rdsWest : rdsEast),
+    backup: (region) => {
+        assert.equal(region, "us-west-2", "only the DR vault is read");
+        return backupWest;
+    },
+    httpsGet: async (host, serverName, path) => {
+        healthRequests.push(`${host} ${serverName} ${path}`);
+        const answer = health[host];
+        if (answer instanceof Error) throw answer;
+        return answer;
+    },
+};
+
+const lag = (mock: typeof mocks.cloudwatchWest, identifier: string, maxima: number[]) =>
+    mock.on(GetMetricStatisticsCommand, { MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: identifier }] })
+        .resolves({ Datapoints: maxima.map((Maximum, i) => ({ Maximum, Timestamp: new Date(start.getTime() - i * 60_000) })) });
+
+/** A DR region ready to take over: lag 12 s, DR ALB healthy, a DR recovery point 3 h old; promotion works. */
+function ready() {
+    for (const mock of Object.values(mocks)) mock.reset();
+    healthRequests.length = 0;
+    health = { [drAlb]: 200, [primaryAlb]: 200 };
+    lag(mocks.cloudwatchWest, "database-dr-58436c8", [4, 12, 7]);
+    mocks.backupWest.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: "backup-dr-vault-9016521" }).resolves({ RecoveryPoints: [{ Status: "COMPLETED", CreationDate: hoursAgo(3) }] });
+    mocks.rdsWest.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "database-dr-58436c8" }).resolves({ DBInstances: [{ DBInstanceStatus: "available" }] });
+}
+
+/** Each reading of the clock is one minute after the last. */
+function minuteClock() {
+    let tick = 0;
+    return () => new Date(start.getTime() + tick++ * 60_000);
+}
+
+function run(stack: FakeStack, extra: Partial<RunOptions> = {}, phase = phases.failover) {
+    const log: string[] = [];
+    const result = runPhase(phase, {
+        stack, clients, rpoSeconds: 300, force: false, yes: false,
+        policyPack: "policies", policyPackConfig: "policies/config/production.json",
+        clock: minuteClock(), log: (line) => log.push(line), ...extra,
+    });
+    return result.then((r) => ({ ...r, log: log.join("\n") }));
+}
+
+const failoverStack = () => new FakeStack(new Map(), outputs("primary", false), outputs("dr", true));
+
+describe("dr-failover", () => {
+    beforeEach(ready);
+
+    test("fails over: preflight, switch, config, up with the policy pack, verify, timeline with the RTO", async () => {
+        const stack = failoverStack();
+        const result = await run(stack);
+        assert.equal(result.ok, true);
+        assert.deepEqual(stack.calls, ["config keel:dr.active=true", "up"]);
+        const [up] = stack.deploys;
+        assert.deepEqual([up.policyPacks, up.policyPackConfigs, up.replace], [["policies"], ["policies/config/production.json"], []]);
+        assert.match(result.log, /Updating \(production\)/, "pulumi's output is streamed");
+        assert.match(result.log, /PASS {2}DR replica database-dr-58436c8: ReplicaLag \(max over 5 min\): 12 s \(RPO 300 s\)/);
+        assert.match(result.log, /PASS {2}DR endpoint https:\/\/app-dr-1\.us-west-2\.elb\.amazonaws\.com\/health \(as app\.example\.com\): HTTP 200/);
+        assert.match(result.log, /PASS {2}DR vault backup-dr-vault-9016521: newest recovery point: 3\.0 h old \(limit 26 h\)/);
+        assert.match(result.log, /PASS {2}DR database database-dr-58436c8: available writer: available, no replication source/);
+        assert.deepEqual(healthRequests, [`${drAlb} app.example.com /health`, `${drAlb} app.example.com /health`]);
+
+        const lagQuery = mocks.cloudwatchWest.commandCalls(GetMetricStatisticsCommand)[0].args[0].input;
+        assert.deepEqual(lagQuery, {
+            Namespace: "AWS/RDS", MetricName: "ReplicaLag", Dimensions: [{ Name: "DBInstanceIdentifier", Value: "database-dr-58436c8" }],
+            StartTime: new Date(start.getTime() + 60_000 - 300_000), EndTime: new Date(start.getTime() + 60_000), Period: 60, Statistics: ["Maximum"],
+        });
+        const switchCall = mocks.cloudwatchWest.commandCalls(PutMetricDataCommand);
+        assert.deepEqual(switchCall.map((c) => c.args[0].input), [{
+            Namespace: "Keel/Failover", MetricData: [{ MetricName: "PrimaryOutOfService", Dimensions: [{ Name: "Record", Value: "app.example.com" }], Value: 1 }],
+        }]);
+        assert.deepEqual(result.timeline.split("\n"), [
+            "timeline",
+            "  2026-11-22T03:00:00.000Z  +0m00s  start: fail over to the DR region (stack production)",
+            "  2026-11-22T03:02:00.000Z  +2m00s  preflight passed",
+            "  2026-11-22T03:03:00.000Z  +3m00s  traffic switch PrimaryOutOfService=1 published",
+            "  2026-11-22T03:04:00.000Z  +4m00s  config set: keel:dr.active=true",
+            "  2026-11-22T03:05:00.000Z  +5m00s  pulumi up: succeeded",
+            "  2026-11-22T03:07:00.000Z  +7m00s  verified",
+            "  measured RTO 7m00s against the 15-minute objective: met",
+        ]);
+    });
+
+    const refusals: [string, () => void, RegExp][] = [
+        ["replica lag above the RPO", () => lag(mocks.cloudwatchWest, "database-dr-58436c8", [12, 301]), /FAIL {2}DR replica database-dr-58436c8: ReplicaLag \(max over 5 min\): 301 s \(RPO 300 s\)/],
+        ["replication not active", () => lag(mocks.cloudwatchWest, "database-dr-58436c8", [-1]), /FAIL {2}DR replica .*: -1: replication is not active/],
+        ["no lag data", () => lag(mocks.cloudwatchWest, "database-dr-58436c8", []), /FAIL {2}DR replica .*: no data in the last 5 min/],
+        ["the DR endpoint unhealthy", () => (health[drAlb] = 503), /FAIL {2}DR endpoint .*: HTTP 503/],
+        ["the DR endpoint unreachable", () => (health[drAlb] = new Error("connect ETIMEDOUT")), /FAIL {2}DR endpoint .*: connect ETIMEDOUT/],
+        ["a stale DR recovery point", () => mocks.backupWest.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [{ Status: "COMPLETED", CreationDate: hoursAgo(27) }] }), /FAIL {2}DR vault backup-dr-vault-9016521: newest recovery point: 27\.0 h old \(limit 26 h\)/],
+        ["DR mode already on", () => undefined, /FAIL {2}config keel:dr\.active: true/],
+    ];
+    for (const [what, breakIt, message] of refusals) {
+        test(`refuses on ${what}, touching nothing`, async () => {
+            breakIt();
+            const stack = failoverStack();
+            if (what === "DR mode already on") stack.config.set("keel:dr.active", "true");
+            const result = await run(stack);
+            assert.equal(result.ok, false);
+            assert.match(result.log, message);
+            assert.match(result.log, /Refused: .*re-run with --force --reason/);
+            assert.deepEqual(stack.calls, []);
+            assert.equal(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).length, 0);
+            assert.match(result.timeline, /refused: 1 preflight check\(s\) failed\n {2}not verified after 2m00s/);
+        });
+    }
+
+    test("--force with a reason proceeds past a failed preflight and records the reason", async () => {
+        lag(mocks.cloudwatchWest, "database-dr-58436c8", [900]);
+        const stack = failoverStack();
+        const result = await run(stack, { force: true, reason: "INC-42: us-east-1 down, lag accepted by the IC" });
+        assert.equal(result.ok, true);
+        assert.deepEqual(stack.calls, ["config keel:dr.active=true", "up"]);
+        assert.match(result.timeline, /preflight overridden \(--force\): INC-42: us-east-1 down, lag accepted by the IC/);
+    });
+
+    test("--force without --reason is refused before anything is read", async () => {
+        const stack = failoverStack();
+        await assert.rejects(run(stack, { force: true }), (error: unknown) => error instanceof RefusedError && /--force needs --reason/.test(error.message));
+        await assert.rejects(run(stack, { force: true, reason: "  " }), RefusedError);
+        assert.equal(mocks.cloudwatchWest.calls().length, 0);
+        assert.deepEqual(stack.calls, []);
+    });
+
+    test("fails when the promoted database is still a replica, without an RTO", async () => {
+        mocks.rdsWest.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: "modifying", ReadReplicaSourceDBInstanceIdentifier: primaryArn }] });
+        const result = await run(failoverStack());
+        assert.equal(result.ok, false);
+        assert.match(result.log, /FAIL {2}DR database database-dr-58436c8: available writer: modifying, replica of arn:aws:rds:us-east-1/);
+        assert.match(result.timeline, /verification failed: DR database database-dr-58436c8: available writer\n {2}not verified after 7m00s/);
+    });
+
+    test("fails when the DR endpoint is unhealthy after the up, or the writer did not move", async () => {
+        const stack = new FakeStack(new Map(), outputs("primary", false), outputs("primary", true));
+        let calls = 0;
+        const flaky: Clients = { ...clients, httpsGet: async () => (++calls === 1 ? 200 : 502) };
+        const result = await run(stack, { clients: flaky });
+        assert.equal(result.ok, false);
+        assert.match(result.log, /FAIL {2}stack output database\.writerSite: primary/);
+        assert.match(result.log, /FAIL {2}DR endpoint .*: HTTP 502/);
+    });
+
+    test("reports a missed RTO", async () => {
+        let tick = 0;
+        const result = await run(failoverStack(), { clock: () => new Date(start.getTime() + tick++ * 180_000) });
+        assert.equal(result.ok, true);
+        assert.equal(result.timeline.split("\n").at(-1), "  measured RTO 21m00s against the 15-minute objective: MISSED");
+    });
+
+    test("a failed up stops before verification", async () => {
+        const stack = failoverStack();
+        stack.upResult = "failed";
+        const result = await run(stack);
+        assert.equal(result.ok, false);
+        assert.equal(mocks.rdsWest.commandCalls(DescribeDBInstancesCommand).length, 0);
+        assert.match(result.timeline, /pulumi up: failed\n {2}not verified/);
+    });
+
+    test("--dry-run runs the preflight and prints the plan difference, changing nothing", async () => {
+        const stack = failoverStack();
+        const log: string[] = [];
+        const asked: string[][] = [];
+        const ok = await dryRunPhase(phases.failover, { stack, clients, rpoSeconds: 300, clock: minuteClock(), log: (line) => log.push(line) }, async (before, after) => {
+            asked.push(before, after);
+            return "  ~ aws:rds:Instance database-dr";
+        });
+        assert.equal(ok, true);
+        assert.deepEqual(asked, [[], ["keel:dr.active=true"]]);
+        assert.match(log.join("\n"), /offline plan: current configuration → keel:dr\.active=true\n {2}~ aws:rds:Instance database-dr/);
+        assert.deepEqual(stack.calls, []);
+        assert.equal(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).length, 0);
+    });
+});
+
+describe("dr-failover failback", () => {
+    beforeEach(ready);
+
+    const rebuildStack = () => new FakeStack(new Map([["keel:dr.active", "true"], ["keel:dr.primaryDatabase", "original"]]), outputs("dr", true), outputs("dr", true));
+
+    test("rebuild: previews the replacement of the primary database and stops without --yes", async () => {
+        const stack = rebuildStack();
+        const result = await run(stack, {}, phases.rebuild);
+        assert.equal(result.ok, true);
+        assert.deepEqual(stack.calls, ["preview"]);
+        assert.deepEqual(stack.deploys[0].replace, [databaseUrn(stack, "primary")]);
+        assert.match(result.log, /Preview only \(same 180, update 5, replace 1\)\. Review it, then re-run with --yes/);
+    });
+
+    test("rebuild --yes: config, unprotect, up with --replace, then the new primary is a replica", async () => {
+        mocks.rdsEast.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "database-primary-a30d83e" }).resolves({ DBInstances: [{ DBInstanceStatus: "available", ReadReplicaSourceDBInstanceIdentifier: drArn }] });
+        const stack = rebuildStack();
+        const result = await run(stack, { yes: true }, phases.rebuild);
+        assert.equal(result.ok, true, result.log);
+        const urn = "urn:pulumi:production::keel::keel:database:ReplicatedDatabase$aws:rds/instance:Instance::database-primary";
+        assert.deepEqual(stack.calls, ["preview", "config keel:dr.primaryDatabase=rebuilding", `unprotect ${urn}`, "up"]);
+        assert.deepEqual(stack.deploys[1].replace, [urn]);
+        assert.match(result.log, /PASS {2}rebuilt primary database database-primary-a30d83e: available replica: available, replica of arn:aws:rds:us-west-2/);
+    });
+
+    test("rebuild refuses outside DR mode", async () => {
+        const stack = new FakeStack(new Map(), outputs("primary", false), outputs("primary", false));
+        mocks.rdsWest.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: "available", ReadReplicaSourceDBInstanceIdentifier: primaryArn }] });
+        const result = await run(stack, { yes: true }, phases.rebuild);
+        assert.equal(result.ok, false);
+        assert.match(result.log, /FAIL {2}config keel:dr\.active: \(unset\)/);
+        assert.match(result.log, /FAIL {2}DR database database-dr-58436c8: available writer: available, replica of/);
+        assert.deepEqual(stack.calls, []);
+    });
+
+    const switchBackStack = () => new FakeStack(new Map([["keel:dr.active", "true"], ["keel:dr.primaryDatabase", "rebuilding"]]), outputs("dr", true), outputs("primary", false));
+
+    test("switch-back --yes: checks the rebuilt replica's lag, replaces the DR database, hands traffic back", async () => {
+        lag(mocks.cloudwatchEast, "database-primary-a30d83e", [0, 1]);
+        mocks.rdsEast.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "database-primary-a30d83e" }).resolves({ DBInstances: [{ DBInstanceStatus: "available" }] });
+        const stack = switchBackStack();
+        const result = await run(stack, { yes: true }, phases["switch-back"]);
+        assert.equal(result.ok, true, result.log);
+        assert.match(result.log, /PASS {2}rebuilt primary replica database-primary-a30d83e: ReplicaLag \(max over 5 min\): 1 s \(RPO 300 s\)/);
+        assert.deepEqual(stack.calls, ["preview", "config keel:dr.active=false", "config keel:dr.primaryDatabase=rebuilt", `unprotect ${databaseUrn(stack, "dr")}`, "up"]);
+        assert.deepEqual(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.[0].Value), [0]);
+        assert.match(result.timeline, /pulumi up: succeeded\n.*traffic switch PrimaryOutOfService=0 published\n.*verified\n {2}measured RTO/);
+    });
+
+    test("switch-back refuses while the rebuilt replica lags, and before the rebuild", async () => {
+        lag(mocks.cloudwatchEast, "database-primary-a30d83e", [420]);
+        const lagging = await run(switchBackStack(), { yes: true }, phases["switch-back"]);
+        assert.equal(lagging.ok, false);
+        assert.match(lagging.log, /FAIL {2}rebuilt primary replica database-primary-a30d83e: ReplicaLag \(max over 5 min\): 420 s \(RPO 300 s\)/);
+        lag(mocks.cloudwatchEast, "database-primary-a30d83e", [0]);
+        const early = await run(rebuildStack(), { yes: true }, phases["switch-back"]);
+        assert.equal(early.ok, false);
+        assert.match(early.log, /FAIL {2}config keel:dr\.primaryDatabase: original/);
+    });
+});
+
+describe("npm run dr-failover", () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "dr-failover.ts"), ...args], { encoding: "utf8" });
+
+    test("refuses --force without --reason, and an unknown phase, before touching the stack", () => {
+        const force = cli("--force");
+        assert.equal(force.status, 2);
+        assert.match(force.stderr, /--force needs --reason/);
+        const phase = cli("failback", "--phase", "sideways");
+        assert.equal(phase.status, 2);
+        assert.match(phase.stderr, /usage: npm run dr-failover -- \[--stack ORG\/keel\/production\]/);
+    });
+});
