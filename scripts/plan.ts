@@ -44,6 +44,10 @@ async function main(): Promise<number> {
     // Refuse bad configuration before the runtime starts or any resource is registered.
     const config = resolveKeelConfig(stackConfig.config, stack);
 
+    // The Pulumi SDK captures a stack trace for every resource and promise; mapping each one
+    // through tsx's source maps costs more than the plan itself (about a third of a
+    // production plan). Error stacks then point into the transpiled code.
+    process.setSourceMapsEnabled(false);
     const { composeStack } = await import("../stacks");
     const record = await planProgram(composeStack, stackConfig);
     const violations = await evaluatePolicies(record, keelPolicies, freezeAsOf(loadPolicyPackConfig(stack), values["as-of"]));
