@@ -9,7 +9,7 @@ import { keelPolicies } from "../policies/rules";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { loadStackConfig } from "../scripts/plan/stack-config";
-import { object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
+import { arnOf, object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
 import { resolveKeelConfig, type KeelConfig } from "./config";
 import type { Environment } from "./environments";
 import { kubernetesMonitoring } from "./kubernetes";
@@ -70,11 +70,54 @@ describe("production: EKS and the monitoring releases", () => {
         assert.equal((group.inputs.subnetIds as unknown[]).length, 3);
     });
 
-    test("four releases, each pinned to its chart's exact version and repository", () => {
+    test("Prometheus EC2 discovery: an IRSA role only its service account assumes, allowed only the two Describe actions", () => {
+        const stack = values(release(record, "kube-prometheus-stack"));
+        const role = only(record, "aws:iam/role:Role", "monitoring-prometheus");
+        assert.equal(at(stack, "prometheus", "serviceAccount", "name"), "prometheus");
+        assert.equal(at(stack, "prometheus", "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"), arnOf(role));
+        const trust = JSON.parse(text(role.inputs.assumeRolePolicy, "trust")) as { Statement: { Action: string; Principal: { Federated: string }; Condition: { StringEquals: Record<string, unknown> } }[] };
+        assert.equal(trust.Statement.length, 1);
+        assert.equal(trust.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
+        const conditions = Object.entries(trust.Statement[0].Condition.StringEquals).map(([k, v]) => [k.slice(k.lastIndexOf(":")), v]).sort();
+        assert.deepEqual(conditions, [[":aud", "sts.amazonaws.com"], [":sub", ["system:serviceaccount:monitoring:prometheus"]]]);
+        const policy = JSON.parse(text(only(record, "aws:iam/rolePolicy:RolePolicy", "monitoring-prometheus-ec2-discovery").inputs.policy, "policy")) as { Statement: unknown[] };
+        assert.deepEqual(policy.Statement, [{ Sid: "Ec2Discovery", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"], Resource: "*" }]);
+        assert.deepEqual(at(stack, "prometheus", "podDisruptionBudget"), { enabled: true, minAvailable: 1 });
+    });
+
+    test("blackbox exporter: pinned chart, Service blackbox-exporter on 9115, the rendered modules, requests and limits", () => {
+        const blackbox = release(record, "blackbox-exporter");
+        assert.deepEqual([blackbox.inputs.chart, blackbox.inputs.version, at(blackbox.inputs, "repositoryOpts", "repo"), blackbox.inputs.namespace], ["prometheus-blackbox-exporter", "11.17.2", "https://prometheus-community.github.io/helm-charts", "monitoring"]);
+        const v = values(blackbox);
+        assert.equal(v.fullnameOverride, "blackbox-exporter");
+        assert.equal(at(v, "service", "port"), 9115);
+        assert.equal(monitoringSpec(config).endpoints.blackbox, "blackbox-exporter.monitoring.svc:9115");
+        const file = renderMonitoring(monitoringSpec(config)).find((f) => f.path === "blackbox.yml");
+        assert.deepEqual(v.config, parse(text(file?.content, "blackbox.yml")));
+        assert.deepEqual(at(v, "resources"), { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } });
+    });
+
+    test("Loki's endpoint is real in simple scalable mode: a loki Service on 3100 in front of the gateway", () => {
+        const loki = values(release(record, "loki"));
+        assert.equal(at(loki, "gateway", "enabled"), true);
+        assert.equal(at(loki, "gateway", "replicas"), 2);
+        assert.ok(at(loki, "gateway", "resources", "limits", "memory"));
+        const endpoint = monitoringSpec(config).endpoints.loki;
+        assert.equal(endpoint, "loki.monitoring.svc:3100");
+        const svc = only(record, "kubernetes:core/v1:Service", "monitoring-loki");
+        assert.deepEqual(svc.inputs.metadata, { name: "loki", namespace: "monitoring" });
+        assert.deepEqual(at(svc.inputs, "spec", "ports"), [{ name: "http", port: 3100, targetPort: "http" }]);
+        assert.deepEqual(at(svc.inputs, "spec", "selector"), { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" });
+        const files = renderMonitoring(monitoringSpec(config));
+        assert.match(text(files.find((f) => f.path === "config.alloy")?.content, "alloy"), /url = "http:\/\/loki\.monitoring\.svc:3100\/loki\/api\/v1\/push"/);
+    });
+
+    test("five releases, each pinned to its chart's exact version and repository", () => {
         assert.deepEqual(
             releases(record).map((r) => [r.inputs.name, r.inputs.chart, r.inputs.version, at(r.inputs, "repositoryOpts", "repo"), r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).sort(),
             [
                 ["alloy", "alloy", "1.11.1", "https://grafana.github.io/helm-charts", true, true, 900],
+                ["blackbox-exporter", "prometheus-blackbox-exporter", "11.17.2", "https://prometheus-community.github.io/helm-charts", true, true, 900],
                 ["jaeger", "jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts", true, true, 900],
                 ["kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", true, true, 900],
                 ["loki", "loki", "18.11.0", "https://grafana-community.github.io/helm-charts", true, true, 900],
@@ -164,6 +207,10 @@ describe("staging: single replicas and monolithic Loki", () => {
         assert.equal(at(spec, "replicas"), 1);
         assert.equal(object(spec, "spec").affinity, undefined);
         assert.equal(values(release(record, "loki")).deploymentMode, "Monolithic");
-        assert.deepEqual(releases(record).map((r) => r.inputs.name).sort(), ["alloy", "kube-prometheus-stack", "loki"]);
+        // Monolithic Loki's own Service is `loki` on 3100: no gateway, no Keel Service in front of it.
+        assert.deepEqual(at(values(release(record, "loki")), "gateway"), { enabled: false });
+        assert.equal(ofType(record, "kubernetes:core/v1:Service").filter((s) => s.name === "monitoring-loki").length, 0);
+        assert.deepEqual(at(values(release(record, "kube-prometheus-stack")), "prometheus", "podDisruptionBudget"), { enabled: false, minAvailable: 1 });
+        assert.deepEqual(releases(record).map((r) => r.inputs.name).sort(), ["alloy", "blackbox-exporter", "kube-prometheus-stack", "loki"]);
     });
 });

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { BackupBucket, type BackupBucketArgs } from "../backup";
 import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
 import type { ContainerResources } from "../kubernetes/service";
-import { lokiDataPath, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
+import { lokiDataPath, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
 
 /**
  * The charts, pinned to exact versions (looked up in each chart repository's Chart.yaml).
@@ -19,7 +19,11 @@ export const charts = {
     loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts" },
     alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts" },
     jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
+    blackboxExporter: { chart: "prometheus-blackbox-exporter", version: "11.17.2", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
+
+/** Prometheus's service account: named explicitly so its IRSA role's trust condition matches it. */
+export const prometheusServiceAccount = "prometheus";
 
 /** Where Loki's chart mounts its data volume (the rendered config uses `lokiDataPath`). */
 export const lokiChartDataPath = "/var/loki";
@@ -32,7 +36,7 @@ export interface KubernetesMonitoringArgs {
     readonly highAvailability?: boolean;
     /** Loki: "monolithic" (one pod, filesystem or S3) or "simple-scalable" (read/write/backend, S3 only). Default "monolithic". */
     readonly lokiMode?: "monolithic" | "simple-scalable";
-    /** The cluster's OIDC provider: required for S3 log storage (Loki's IRSA role). */
+    /** The cluster's OIDC provider: required for S3 log storage (Loki's IRSA role); with it, Prometheus's EC2 service discovery gets its own IRSA role. */
     readonly oidc?: OidcProvider;
     /** Alertmanager's credential files by mount path (all in one directory), each a secret. */
     readonly alertmanagerSecretFiles?: Readonly<Record<string, pulumi.Output<string>>>;
@@ -54,6 +58,8 @@ export const monitoringResources = {
     loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
     alloy: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
     jaeger: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+    blackbox: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    lokiGateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
 } as const satisfies Record<string, ContainerResources>;
 
 /** The rendered files of one service, refusing a spec without them. */
@@ -181,10 +187,33 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
         const keelLabel = { "app.kubernetes.io/part-of": "keel" };
         const prometheusLabels = { "app.kubernetes.io/name": "prometheus" };
         const alertmanagerLabels = { "app.kubernetes.io/name": "alertmanager" };
+        // EC2 service discovery (ec2_sd_configs) through an IRSA role only Prometheus's service account
+        // assumes. The Describe actions support no resource-level permissions, so their Resource is "*"
+        // (Service Authorization Reference, Amazon EC2: "Resource types" column empty).
+        const scrapeConfigs = (prometheusYaml.scrape_configs ?? []) as Record<string, unknown>[];
+        const prometheusRole = args.oidc !== undefined && scrapeConfigs.some((c) => c.ec2_sd_configs !== undefined)
+            ? new aws.iam.Role(`${name}-prometheus`, { assumeRolePolicy: serviceAccountTrustPolicy(args.oidc, ns, [prometheusServiceAccount]), tags: args.tags }, parent)
+            : undefined;
+        if (prometheusRole) {
+            new aws.iam.RolePolicy(`${name}-prometheus-ec2-discovery`, {
+                role: prometheusRole.id,
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Sid: "Ec2Discovery", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"], Resource: "*" }],
+                }),
+            }, parent);
+        }
         const stack = release("kube-prometheus-stack", charts.kubePrometheusStack, {
             fullnameOverride: "kube-prometheus-stack",
             prometheusOperator: { resources: monitoringResources.operator },
             prometheus: {
+                serviceAccount: {
+                    create: true,
+                    name: prometheusServiceAccount,
+                    ...(prometheusRole ? { annotations: { "eks.amazonaws.com/role-arn": prometheusRole.arn } } : {}),
+                },
+                // With two replicas a node drain keeps one scraping; one replica has nothing to keep.
+                podDisruptionBudget: { enabled: ha, minAvailable: 1 },
                 prometheusSpec: {
                     replicas,
                     ...(ha ? { affinity: spreadOverNodes(prometheusLabels) } : {}),
@@ -234,13 +263,24 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
         }, [...(alertmanagerSecret ? [alertmanagerSecret] : []), grafanaSecret]);
 
         // Stable service names for stacks/monitoring.ts's endpoints.
-        const service = (serviceName: string, labels: Record<string, string>, port: number) =>
+        const service = (serviceName: string, labels: Record<string, string>, port: number, targetPort: number | string = port) =>
             new k8s.core.v1.Service(`${name}-${serviceName}`, {
                 metadata: { name: serviceName, namespace: ns },
-                spec: { selector: labels, ports: [{ name: "http", port, targetPort: port }] },
+                spec: { selector: labels, ports: [{ name: "http", port, targetPort }] },
             }, inNamespace);
         service("prometheus", prometheusLabels, 9090);
         if (alertmanagerFile) service("alertmanager", alertmanagerLabels, 9093);
+
+        // ---- Blackbox exporter: the chart's Service is `blackbox-exporter` on 9115 (spec.endpoints.blackbox) ----
+        const blackboxFile = files.find((f) => f.service === "blackbox");
+        if (blackboxFile) {
+            release("blackbox-exporter", charts.blackboxExporter, {
+                fullnameOverride: "blackbox-exporter",
+                service: { port: portOf(spec.endpoints.blackbox) },
+                config: yamlOf(blackboxFile),
+                resources: monitoringResources.blackbox,
+            });
+        }
 
         // Keel's rule files as PrometheusRules: the CRD comes with the stack's release.
         for (const path of Object.values(ruleFiles)) {
@@ -303,6 +343,11 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 },
             };
             const scalable = lokiMode === "simple-scalable";
+            if (scalable) {
+                // Simple scalable Loki has no `loki` Service (only loki-read/-write/-backend): spec.endpoints.loki is
+                // the chart's nginx gateway, which routes pushes to the write and queries to the read targets.
+                service("loki", { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" }, portOf(spec.endpoints.loki), "http");
+            }
             const component = (count: number) => ({ replicas: count, resources: monitoringResources.loki, persistence: { enabled: true, storageClass: "keel-gp3", size: `${volumes.loki}Gi` } });
             return release("loki", charts.loki, {
                 deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
@@ -317,7 +362,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 write: scalable ? component(3) : { replicas: 0 },
                 read: scalable ? component(2) : { replicas: 0 },
                 backend: scalable ? component(2) : { replicas: 0 },
-                gateway: { enabled: false },
+                gateway: scalable ? { enabled: true, replicas: 2, resources: monitoringResources.lokiGateway } : { enabled: false },
                 chunksCache: { enabled: false },
                 resultsCache: { enabled: false },
                 lokiCanary: { enabled: false },
