@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
-import { freezeAsOf } from "../policies/rules/change-freeze";
+import { freezeAsOf, freezeForPreview } from "../policies/rules/change-freeze";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
 import { writeMonitoringFiles } from "../stacks/monitoring";
 import { renderArchitecture } from "./plan/diagram";
@@ -16,7 +16,7 @@ import { renderPlan, renderTree } from "./plan/report";
 import { loadStackConfig } from "./plan/stack-config";
 
 const projectRoot = resolve(__dirname, "..");
-const usage = "usage: npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--as-of DATE] [--quiet]";
+const usage = "usage: npm run plan -- <stack> [--json FILE] [--out DIR] [--config namespace:path=value ...] [--as-of DATE] [--enforce-freeze] [--quiet]";
 
 function writeFile(file: string, content: string): void {
     mkdirSync(dirname(file), { recursive: true });
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
             config: { type: "string", multiple: true, short: "c" },
             quiet: { type: "boolean", short: "q" },
             "as-of": { type: "string" },
+            "enforce-freeze": { type: "boolean" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
     process.setSourceMapsEnabled(false);
     const { composeStack } = await import("../stacks");
     const record = await planProgram(composeStack, stackConfig);
-    const violations = await evaluatePolicies(record, keelPolicies, freezeAsOf(loadPolicyPackConfig(stack), values["as-of"]));
+    const violations = await evaluatePolicies(record, keelPolicies, freezeForPreview(freezeAsOf(loadPolicyPackConfig(stack), values["as-of"]), values["enforce-freeze"] === true));
     const document: PlanDocument = { project: stackConfig.project, stack, ...record, policy: { violations } };
 
     console.log(values.quiet ? renderPlan(document).split("\n").slice(renderTree(record.resources).split("\n").length + 2).join("\n") : renderPlan(document));

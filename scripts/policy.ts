@@ -4,15 +4,15 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
-import { freezeAsOf } from "../policies/rules/change-freeze";
+import { freezeAsOf, freezeForPreview } from "../policies/rules/change-freeze";
 import type { PlanDocument } from "./plan/record";
 import { renderViolations } from "./plan/report";
 
 async function main(): Promise<number> {
-    const { values, positionals } = parseArgs({ allowPositionals: true, options: { "as-of": { type: "string" } } });
+    const { values, positionals } = parseArgs({ allowPositionals: true, options: { "as-of": { type: "string" }, "enforce-freeze": { type: "boolean" } } });
     const [file] = positionals;
     if (file === undefined || positionals.length !== 1) {
-        console.error("usage: npm run policy -- PLAN.json [--as-of DATE]");
+        console.error("usage: npm run policy -- PLAN.json [--as-of DATE] [--enforce-freeze]");
         return 2;
     }
     const document = JSON.parse(readFileSync(file, "utf8")) as Partial<PlanDocument>;
@@ -20,7 +20,7 @@ async function main(): Promise<number> {
         console.error(`${file} is not a Keel plan document (expected "stack" and "resources")`);
         return 2;
     }
-    const violations = await evaluatePolicies({ resources: document.resources }, keelPolicies, freezeAsOf(loadPolicyPackConfig(document.stack), values["as-of"]));
+    const violations = await evaluatePolicies({ resources: document.resources }, keelPolicies, freezeForPreview(freezeAsOf(loadPolicyPackConfig(document.stack), values["as-of"]), values["enforce-freeze"] === true));
     console.log(`Policy pack keel on ${file} (stack ${document.stack}, ${document.resources.length} resources)\n`);
     console.log(renderViolations(violations));
     const blocking = mandatoryViolations(violations);

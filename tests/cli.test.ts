@@ -122,10 +122,14 @@ describe("npm run policy", () => {
         assert.match(result.stdout, /\[mandatory\] {2}keel-required-tags {2}aws:ec2\/vpc:Vpc "primary-vpc" is missing the tags environment, owner, managed-by/);
     });
 
-    test("refuses production changes inside a change freeze", () => {
-        const frozen = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "policy.ts"), planFile, "--as-of", "2026-12-24T09:00:00Z"], { encoding: "utf8", cwd: projectRoot });
-        assert.equal(frozen.status, 1);
-        assert.match(frozen.stdout, /\[mandatory\] {2}keel-change-freeze {2}change freeze "year end" \(2026-12-20 to 2026-12-31\): no override/);
+    test("reports a change freeze as a preview does, and refuses the change with --enforce-freeze as up does", () => {
+        const policyAt = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "policy.ts"), planFile, "--as-of", "2026-12-24T09:00:00Z", ...args], { encoding: "utf8", cwd: projectRoot });
+        const preview = policyAt();
+        assert.equal(preview.status, 0);
+        assert.match(preview.stdout, /\[advisory\] {2}keel-change-freeze {2}change freeze "year end" \(2026-12-20 to 2026-12-31\): no override/);
+        const enforced = policyAt("--enforce-freeze");
+        assert.equal(enforced.status, 1);
+        assert.match(enforced.stdout, /\[mandatory\] {2}keel-change-freeze {2}change freeze "year end"/);
     });
 
     test("refuses a file that is not a plan", () => {

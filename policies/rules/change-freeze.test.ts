@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { planOf, resource, runPolicy } from "../testing";
-import { activeWindow, blackFridayWeek, changeFreeze, changeFreezeOverride, defaultFreezeWindows, overrideProblem, type ChangeFreezeConfig } from "./change-freeze";
+import { activeWindow, blackFridayWeek, changeFreeze, changeFreezeOverride, defaultFreezeWindows, freezeForPreview, overrideProblem, type ChangeFreezeConfig } from "./change-freeze";
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const plan = planOf([resource("aws:sns/topic:Topic", {}, { provider: { region: "us-east-1" } })]);
@@ -91,5 +91,15 @@ describe("pack config", () => {
             assert.deepEqual(config["keel-change-freeze-override"], config["keel-change-freeze"], file);
             assert.equal(config["keel-change-freeze"]?.enabled === true, file === "production.json", file);
         }
+    });
+});
+
+describe("offline previews", () => {
+    test("report a freeze as advisory unless it is enforced, keeping the settings", async () => {
+        const config = { "keel-change-freeze": { enabled: true, asOf: "2026-12-24T10:00:00Z" } };
+        const previewed = await runPolicy(changeFreeze, plan, freezeForPreview(config, false));
+        assert.deepEqual(previewed.map((v) => v.enforcementLevel), ["advisory"]);
+        const enforced = await runPolicy(changeFreeze, plan, freezeForPreview(config, true));
+        assert.deepEqual(enforced.map((v) => v.enforcementLevel), ["mandatory"]);
     });
 });

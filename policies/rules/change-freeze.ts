@@ -132,3 +132,16 @@ export function freezeAsOf(packConfig: PolicyPackConfig, asOf: string | undefine
     };
     return { ...packConfig, [changeFreeze.name]: at(changeFreeze.name), [changeFreezeOverride.name]: at(changeFreezeOverride.name) };
 }
+
+/**
+ * The offline plan is a preview: by default it reports a freeze (advisory) instead of
+ * refusing, so plans and reviews go on during a freeze; `--enforce-freeze` judges it as
+ * `pulumi up` does (the deploy workflow's offline step passes it). Under the Pulumi engine
+ * the pack config's level (mandatory in production) applies to previews and updates alike.
+ */
+export function freezeForPreview(packConfig: PolicyPackConfig, enforce: boolean): PolicyPackConfig {
+    if (enforce) return packConfig;
+    const given = packConfig[changeFreeze.name];
+    const settings = typeof given === "string" ? {} : given ?? {};
+    return { ...packConfig, [changeFreeze.name]: { ...settings, enforcementLevel: "advisory" } };
+}
