@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
 import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
 import type { KeelConfig } from "./config";
-import { monitoringSpec } from "./monitoring";
+import { lokiMode, monitoringSpec } from "./monitoring";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
@@ -63,7 +63,7 @@ export function kubernetesMonitoring(
     const monitoring = new KubernetesMonitoring("monitoring", {
         spec: monitoringSpec(config),
         highAvailability: production,
-        lokiMode: production ? "simple-scalable" : "monolithic",
+        lokiMode: lokiMode(config),
         ...(cluster.oidc ? { oidc: cluster.oidc } : {}),
         alertmanagerSecretFiles: secrets,
         ...(serverAccessLogBuckets

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { checkWithPrometheusTools, monitoringImages, runTool, type ToolRun } from "../components/monitoring";
+import { checkWithPrometheusTools, monitoringImages, renderMonitoring, runTool, type ToolRun } from "../components/monitoring";
 import type { PlanRecord } from "../scripts/plan/engine";
 import { loadStackConfig } from "../scripts/plan/stack-config";
 import { ofType, planComponents, projectRoot, text } from "../tests/plans";
@@ -73,6 +73,21 @@ describe("monitoring spec per environment", () => {
         assert.equal(alerting?.slack?.apiUrlFile, "/etc/alertmanager/secrets/slack-webhook-url");
         assert.equal(alerting?.email?.passwordFile, "/etc/alertmanager/secrets/smtp-password");
         assert.equal(alerting?.email?.smarthost, "email-smtp.us-east-1.amazonaws.com:587");
+    });
+});
+
+describe("Prometheus watches Loki where it serves /metrics", () => {
+    const monitoringTargets = (environment: Environment) => {
+        const files = renderMonitoring(monitoringSpec(configOf(environment)));
+        const prometheus = parse(files.find((f) => f.path === "prometheus.yml")?.content ?? "") as { scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[] };
+        return prometheus.scrape_configs.find((job) => job.job_name === "monitoring")?.static_configs?.[0]?.targets ?? [];
+    };
+    test("production (simple scalable, the API behind the gateway) scrapes the read path", () => {
+        assert.ok(monitoringTargets("production").includes("loki-read.monitoring.svc:3100"));
+        assert.ok(!monitoringTargets("production").includes("loki.monitoring.svc:3100"));
+    });
+    test("staging (monolithic) scrapes Loki itself", () => {
+        assert.ok(monitoringTargets("staging").includes("loki.monitoring.svc:3100"));
     });
 });
 

@@ -44,14 +44,24 @@ const slos: MonitoringSpec["slos"] = [
  * Where Prometheus reaches the monitoring components in the cloud: Kubernetes services in the
  * `monitoring` namespace (the Kubernetes backend names its releases to match).
  */
-const kubernetesEndpoints: MonitoringEndpoints = {
-    prometheus: "prometheus.monitoring.svc:9090",
-    alertmanager: "alertmanager.monitoring.svc:9093",
-    grafana: "grafana.monitoring.svc:3000",
-    loki: "loki.monitoring.svc:3100",
-    jaeger: "jaeger.monitoring.svc:16686",
-    blackbox: "blackbox-exporter.monitoring.svc:9115",
-};
+function kubernetesEndpoints(config: KeelConfig): MonitoringEndpoints {
+    return {
+        prometheus: "prometheus.monitoring.svc:9090",
+        alertmanager: "alertmanager.monitoring.svc:9093",
+        grafana: "grafana.monitoring.svc:3000",
+        loki: "loki.monitoring.svc:3100",
+        // In simple scalable mode `loki` is the gateway, which serves the API but not /metrics;
+        // the read path's Service does.
+        ...(lokiMode(config) === "simple-scalable" ? { lokiMetrics: "loki-read.monitoring.svc:3100" } : {}),
+        jaeger: "jaeger.monitoring.svc:16686",
+        blackbox: "blackbox-exporter.monitoring.svc:9115",
+    };
+}
+
+/** Loki runs simple scalable (read, write and backend on S3) in production, monolithic elsewhere. */
+export function lokiMode(config: KeelConfig): "simple-scalable" | "monolithic" {
+    return config.environment === "production" ? "simple-scalable" : "monolithic";
+}
 
 /** Alertmanager's credentials: files mounted from secrets, never values in the rendered file. */
 export const alertmanagerSecretFiles = {
@@ -108,7 +118,7 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         environment,
         scrapeIntervalSeconds: monitoring.scrapeIntervalSeconds,
         retention: { days: retentionDays, sizeGb: monitoring.retentionSizeGb },
-        endpoints: local ? dockerMonitoringEndpoints : kubernetesEndpoints,
+        endpoints: local ? dockerMonitoringEndpoints : kubernetesEndpoints(config),
         applications: [{
             name: applicationName,
             targets: local ? onNetwork(`${applicationName}:${appPort}`) : ec2(appPort),

@@ -47,7 +47,7 @@ function selfMonitoringTargets(spec: MonitoringSpec): string[] {
     return [
         ...(spec.alerting ? [endpoints.alertmanager] : []),
         ...(spec.grafana ? [endpoints.grafana] : []),
-        ...(spec.logs ? [endpoints.loki] : []),
+        ...(spec.logs ? [endpoints.lokiMetrics ?? endpoints.loki] : []),
         ...(spec.probes ? [endpoints.blackbox] : []),
     ];
 }

@@ -68,6 +68,8 @@ export interface MonitoringEndpoints {
     readonly alertmanager: string;
     readonly grafana: string;
     readonly loki: string;
+    /** Where Prometheus scrapes Loki's /metrics when the API endpoint is a gateway that does not serve them. Default: `loki`. */
+    readonly lokiMetrics?: string;
     readonly jaeger: string;
     readonly blackbox: string;
 }
