@@ -122,10 +122,10 @@ describe("compileLifecycleRules", () => {
         ]);
     });
 
-    test("a tier's own noncurrent expiry wins, and a tier without expiry has no expiration block", () => {
+    test("a tier's own noncurrent expiry wins, and a tier without an age limit only expires orphaned delete markers", () => {
         const [rule] = compileLifecycleRules([tiers.configurationHistory], defaults);
         assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 365 });
-        assert.equal("expiration" in rule, false);
+        assert.deepEqual(rule.expiration, { expiredObjectDeleteMarker: true });
         assert.equal("transitions" in rule, false);
     });
 });

@@ -147,7 +147,8 @@ export function compileLifecycleRules(tiers: readonly LifecycleTier[], defaults:
         ...(tier.transitions && tier.transitions.length > 0
             ? { transitions: tier.transitions.map(({ days, storageClass }) => ({ days, storageClass })) }
             : {}),
-        ...(tier.expireAfterDays !== undefined ? { expiration: { days: tier.expireAfterDays } } : {}),
+        // Without an age limit, current versions stay; delete markers left with no versions behind them are removed.
+        expiration: tier.expireAfterDays !== undefined ? { days: tier.expireAfterDays } : { expiredObjectDeleteMarker: true },
         noncurrentVersionExpiration: { noncurrentDays: tier.noncurrentVersionExpireAfterDays ?? defaults.noncurrentVersionExpireAfterDays },
         abortIncompleteMultipartUpload: { daysAfterInitiation: defaults.abortIncompleteMultipartUploadDays },
     }));
