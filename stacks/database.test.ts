@@ -128,9 +128,9 @@ describe("staging and dev", () => {
         dev = await planDatabase(configFor("dev"));
     });
 
-    test("staging: one single-AZ database in us-east-1 keeping 7 days of backups, no replica", () => {
-        assert.deepEqual(instances(staging).map((r) => [r.name, r.region, r.inputs.multiAz, r.inputs.backupRetentionPeriod, r.inputs.instanceClass]), [
-            ["database-primary", "us-east-1", false, 7, "db.m6g.large"],
+    test("staging: one single-AZ, deletion-protected database in us-east-1 keeping 7 days of backups, no replica", () => {
+        assert.deepEqual(instances(staging).map((r) => [r.name, r.region, r.inputs.multiAz, r.inputs.backupRetentionPeriod, r.inputs.instanceClass, r.inputs.deletionProtection]), [
+            ["database-primary", "us-east-1", false, 7, "db.m6g.large", true],
         ]);
         assert.ok(Number(instance(staging, "primary").inputs.backupRetentionPeriod) >= 7);
         assert.deepEqual(only(staging, "aws:route53/record:Record", "database-reader").inputs.records, [text(mockOf(instance(staging, "primary")).state.address, "address")]);

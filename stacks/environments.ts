@@ -141,7 +141,7 @@ const overrides: Record<Environment, Overrides> = {
     },
     staging: {
         network: { flowLogRetentionDays: 30 },
-        database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7 },
+        database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7, deletionProtection: true },
         backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
         compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
         // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
