@@ -1,4 +1,5 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { isTrue, list, object, regionOf } from "./props";
 
 /** EC2, launch template and Auto Scaling rules (AWS FSBP EC2.8, EC2.9, AutoScaling.1/3, CIS 5.6). */
 
@@ -7,10 +8,6 @@ const instanceType = "aws:ec2/instance:Instance";
 const groupType = "aws:autoscaling/group:Group";
 const scalingPolicyType = "aws:autoscaling/policy:Policy";
 
-/** The launch template provider takes booleans as strings ("true"). */
-const isTrue = (v: unknown) => v === true || v === "true";
-const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
-const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
 
 export const imdsV2: ResourceValidationPolicy = {
     name: "keel-ec2-imdsv2",
@@ -58,13 +55,6 @@ export const noPublicIp: ResourceValidationPolicy = {
             : args.type === instanceType && isTrue(args.props.associatePublicIpAddress);
         if (publicIp) reportViolation(`${args.type.split(":").pop()} "${args.name}" associates a public IP address`);
     },
-};
-
-const regionOf = (r: PolicyResource | { props: Record<string, unknown>; provider?: { props: Record<string, unknown> } }): string | undefined => {
-    const own = r.props.region;
-    if (typeof own === "string") return own;
-    const region = r.provider?.props.region;
-    return typeof region === "string" ? region : undefined;
 };
 
 export const groupCapacity: ResourceValidationPolicy = {

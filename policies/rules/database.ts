@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { regionOf } from "./props";
 
 /** RDS and Aurora rules (AWS Foundational Security Best Practices RDS.2–RDS.11, CIS 2.3). */
 
@@ -8,14 +9,6 @@ const clusterInstanceType = "aws:rds/clusterInstance:ClusterInstance";
 
 /** An RDS read replica (`replicateSourceDb`) takes its engine, master user and backups from its source. */
 const isReplica = (props: Record<string, unknown>) => typeof props.replicateSourceDb === "string" && props.replicateSourceDb !== "";
-
-/** The resource's own `region`, else its provider's. */
-const regionOf = (r: { props: Record<string, unknown>; provider?: { props: Record<string, unknown> } }): string | undefined => {
-    const own = r.props.region;
-    if (typeof own === "string") return own;
-    const region = r.provider?.props.region;
-    return typeof region === "string" ? region : undefined;
-};
 
 /** The region a KMS key ARN names; undefined for a key id or alias, which name a key of the caller's region. */
 const keyRegion = (kmsKeyId: string) => /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];

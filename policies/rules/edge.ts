@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { list, object } from "./props";
 
 /** Load balancer and Route53 rules (AWS FSBP ELB.1/4/5/6, Checkov CKV_AWS_2/103/131). */
 
@@ -15,8 +16,6 @@ export const modernTlsPolicies = [
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 ];
 
-const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
-const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
 
 export const listenerTls: ResourceValidationPolicy = {
     name: "keel-alb-https-only",

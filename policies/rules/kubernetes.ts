@@ -1,4 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { list, object } from "./props";
 
 /** Kubernetes and Helm rules (Checkov CKV_K8S_11/13/14/43, kube-score, Trivy KSV011/015/016/018). */
 
@@ -6,8 +7,6 @@ const workloadTypes = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:Stat
 const hpaType = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const pdbType = "kubernetes:policy/v1:PodDisruptionBudget";
 
-const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
 const podSpec = (props: Record<string, unknown>) => object(object(object(props.spec).template).spec);
 const containersOf = (props: Record<string, unknown>) => [...list(podSpec(props).initContainers), ...list(podSpec(props).containers)];
 

@@ -1,13 +1,12 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
+import { list, object } from "./props";
 
 /**
  * Monitoring rules: critical alerts page someone (ops guides: critical → PagerDuty + Slack +
  * email), and Grafana's admin password only ever comes from a secret.
  */
 
-const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Alertmanager configurations in a plan: uploaded files, Kubernetes secrets and Helm values. */
 export function alertmanagerConfigs(resources: readonly PolicyResource[]): { resource: PolicyResource; config: Record<string, unknown> }[] {

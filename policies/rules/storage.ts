@@ -1,4 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { regionOf } from "./props";
 
 /**
  * S3 rules. With `@pulumi/aws` v7 a bucket's settings live in separate resources
@@ -25,13 +26,6 @@ export interface BucketView {
     readonly bucket: PolicyResource;
     readonly settings: Partial<Record<Setting, PolicyResource>>;
 }
-
-const regionOf = (r: PolicyResource): string | undefined => {
-    const own = r.props.region;
-    if (typeof own === "string") return own;
-    const region = r.provider?.props.region;
-    return typeof region === "string" ? region : undefined;
-};
 
 /**
  * The bucket a setting resource configures. Besides its own bucket, a replication

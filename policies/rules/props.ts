@@ -1,0 +1,14 @@
+/** Readers over the untyped `props` policies receive (from the engine or a plan record). */
+
+export const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+export const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
+/** Some AWS provider inputs take booleans as strings ("true"): launch templates. */
+export const isTrue = (v: unknown) => v === true || v === "true";
+
+/** A resource's own `region` (AWS provider v7), else its provider's. */
+export function regionOf(r: { readonly props: Record<string, unknown>; readonly provider?: { readonly props: Record<string, unknown> } }): string | undefined {
+    const own = r.props.region;
+    if (typeof own === "string") return own;
+    const region = r.provider?.props.region;
+    return typeof region === "string" ? region : undefined;
+}
