@@ -1,21 +1,37 @@
 import { backups, type BackupBucketSpec } from "./backup";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
-import { kubernetesMonitoring } from "./kubernetes";
-import { networkOutputs, regionalNetworks } from "./network";
+import { kubernetesMonitoring, monitoringCluster, monitoringSources } from "./kubernetes";
+import { drRegionWatch } from "./monitoring";
+import { networkOutputs, peerRegions, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
 
 /**
  * An AWS environment: networks, the database, backups (where `keel:backup.enabled`), the
  * autoscaled service and its DNS, and monitoring on Kubernetes (where `keel:kubernetes.enabled`).
- * What differs between environments is configuration, plus the backup buckets each keeps.
+ * The monitoring cluster comes first: the database and the instances admit its scrapes (in the
+ * DR region over the peering of the two VPCs). The DR region also watches itself (CloudWatch
+ * alarms that page without the primary region). What differs between environments is
+ * configuration, plus the backup buckets each keeps.
  */
 export function awsEnvironment(config: KeelConfig, backupBuckets: readonly BackupBucketSpec[]) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
-    const database = databases(config, providers, networks);
+    const cluster = monitoringCluster(config, providers, networks);
+    peerRegions(config, providers, networks);
+    const scrapers = monitoringSources(config, cluster, networks);
+    const database = databases(config, providers, networks, {
+        clientSecurityGroupIds: { primary: scrapers?.primary.securityGroupIds ?? [] },
+        clientCidrBlocks: { dr: scrapers?.dr?.cidrBlocks ?? [] },
+    });
     const backup = backups(config, providers, backupBuckets);
+    const served = traffic(config, providers, networks, {
+        databases: database.access,
+        ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
+        ...(scrapers ? { metricsScrapers: scrapers } : {}),
+    });
+    const drWatch = drRegionWatch(config, providers, served.services.dr, database.monitoring);
     return {
         environment: config.environment,
         drActive: config.dr.active,
@@ -25,10 +41,15 @@ export function awsEnvironment(config: KeelConfig, backupBuckets: readonly Backu
         },
         database: database.exports,
         ...(backup ? { backup: backup.exports } : {}),
-        traffic: traffic(config, providers, networks, {
-            databases: database.access,
-            ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
-        }),
-        ...(config.kubernetes.enabled ? { monitoring: kubernetesMonitoring(config, providers, networks, backup?.accessLogBucketNames) } : {}),
+        traffic: served.exports,
+        ...(drWatch ? { drWatch: { topicArn: drWatch.topicArn, alarmNames: drWatch.alarmNames } } : {}),
+        ...(cluster
+            ? {
+                monitoring: kubernetesMonitoring(config, providers, cluster, {
+                    database: database.monitoring,
+                    ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
+                }),
+            }
+            : {}),
     };
 }

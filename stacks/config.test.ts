@@ -115,12 +115,21 @@ describe("refusals name the key, what is expected and what was given", () => {
         { name: "production without a DR region", values: { regions: { primary: "us-east-1", dr: null } }, expected: /^keel:regions\.dr: / },
         { name: "DR mode without a DR region", stack: "staging", values: { dr: { active: true } }, expected: /^keel:dr\.active: requires keel:regions\.dr: DR mode serves from the DR region, got true$/ },
         { name: "replica without backups on the source", stack: "dev", values: { regions: { dr: "us-west-2" }, database: { replicaInDr: true, backupRetentionDays: 0 } }, expected: /^keel:database\.backupRetentionDays: / },
-        { name: "same CIDR in both regions", values: { network: { drCidr: "10.0.0.0/16" } }, expected: /^keel:network\.drCidr: expected a CIDR other than keel:network\.primaryCidr/ },
+        { name: "same CIDR in both regions", values: { network: { drCidr: "10.0.0.0/16" } }, expected: /^keel:network\.drCidr: expected a CIDR that does not overlap keel:network\.primaryCidr 10\.0\.0\.0\/16/ },
+        { name: "overlapping CIDRs in the two regions", values: { network: { drCidr: "10.0.16.0/20" } }, expected: /^keel:network\.drCidr: expected a CIDR that does not overlap .*AWS refuses overlapping peers.*got "10\.0\.16\.0\/20"$/ },
+        { name: "a heartbeat without Alertmanager", stack: "staging", values: { monitoring: { heartbeat: true } }, expected: /^keel:monitoring\.heartbeat: expected level "full": Alertmanager pings the heartbeat, and level standard runs none, got true$/ },
+        { name: "an alarm email that is not one", values: { monitoring: { alarmEmails: ["oncall"] } }, expected: /^keel:monitoring\.alarmEmails\.0: expected an email address/ },
         { name: "unknown environment", stack: "qa", values: {}, expected: /^keel:environment: expected one of local, dev, staging, production .*got "qa"$/ },
         { name: "production backups without a compliance vault lock", values: { backup: { vaultLock: "governance" } }, expected: /^keel:backup\.vaultLock: expected at least a compliance vault lock in production .*got "governance"$/ },
         { name: "staging backups without a vault lock", stack: "staging", values: { backup: { vaultLock: "none" } }, expected: /^keel:backup\.vaultLock: expected at least a governance vault lock in staging/ },
         { name: "copying backups without a DR region", stack: "staging", values: { backup: { copyToDr: true } }, expected: /^keel:backup\.copyToDr: requires keel:regions\.dr: backups are copied into the DR region, got true$/ },
         { name: "negative Object Lock days", values: { backup: { objectLockDays: -1 } }, expected: /^keel:backup\.objectLockDays: expected an integer from 0 to 3650, got -1$/ },
+        { name: "an EKS version out of standard support", values: { kubernetes: { version: "1.33" } }, expected: /^keel:kubernetes\.version: EKS version 1\.33 left standard support on 2026-07-29 .*got "1\.33"$/ },
+        { name: "a public Kubernetes endpoint without the deployer's CIDRs", values: { kubernetes: { deployerAccess: "public" } }, expected: /^keel:kubernetes\.deployerCidrs: expected the egress CIDRs of the deploy runners: a public endpoint is never opened to 0\.0\.0\.0\/0, got \[\]$/ },
+        { name: "the Kubernetes API open to the world", values: { kubernetes: { deployerAccess: "public", deployerCidrs: ["0.0.0.0/0"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected the deployer's own addresses, got 0\.0\.0\.0\/0 .*got "0\.0\.0\.0\/0"$/ },
+        { name: "a public endpoint opened to a private range", values: { kubernetes: { deployerAccess: "public", deployerCidrs: ["10.8.0.0/16"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected public addresses for a public endpoint, got the private range 10\.8\.0\.0\/16/ },
+        { name: "a private endpoint for a runner outside the VPC", values: { kubernetes: { deployerCidrs: ["203.0.113.7/32"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected private \(RFC 1918\) addresses of a runner inside the VPC, got 203\.0\.113\.7\/32/ },
+        { name: "a deployer CIDR with a bad prefix", values: { kubernetes: { deployerCidrs: ["10.0.0.0/33"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected octets from 0 to 255 and a prefix from \/0 to \/32/ },
     ];
     for (const { name, values, stack, expected } of cases) {
         test(name, () => {

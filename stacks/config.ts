@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { productionBackupRules, stagingBackupRules } from "../components/backup/schedule";
 import { validateDatabaseSettings } from "../components/database/settings";
+import { eksVersionProblem } from "../components/kubernetes/versions";
+import { cidrsOverlap } from "../components/network/peering";
 import { maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
 
@@ -143,14 +145,27 @@ const trafficSchema = z.strictObject({
     rootVolumeGb: integer(8, 16384),
 });
 
+/** Any IPv4 CIDR (/0 to /32), e.g. a runner's egress address as 203.0.113.7/32. */
+const anyIpv4Cidr = z
+    .string()
+    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { error: "expected an IPv4 CIDR such as 203.0.113.0/24" })
+    .refine((c) => c.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255) && Number(c.split("/")[1]) <= 32, { error: "expected octets from 0 to 255 and a prefix from /0 to /32" });
+
 const kubernetesSchema = z.strictObject({
     /** Run the monitoring stack on an EKS cluster in the primary region (staging, production). */
     enabled: flag(),
-    /** EKS Kubernetes version. */
-    version: z.string().regex(/^1\.\d{2}$/, { error: "expected an EKS version such as 1.33" }),
-    /** A public API endpoint (then only from publicAccessCidrs); default private only. */
-    endpointPublicAccess: flag(),
-    publicAccessCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: "expected an IPv4 CIDR" })),
+    /** EKS Kubernetes version: one in standard support on the day of the plan (components/kubernetes/versions.ts). */
+    version: z.string().regex(/^1\.\d{2}$/, { error: "expected an EKS version such as 1.35" }),
+    /**
+     * How the deployer (`pulumi up`, previews, drift checks) reaches the Kubernetes API
+     * (docs/kubernetes.md): `private` keeps the endpoint inside the VPC and admits
+     * `deployerCidrs` on 443 (a self-hosted runner in the VPC; the workflows select it by the
+     * labels `self-hosted, keel-<environment>`); `public` also opens a public endpoint, to
+     * `deployerCidrs` only (the runners' egress addresses).
+     */
+    deployerAccess: z.enum(["private", "public"]),
+    /** Source CIDRs of the deployer. Private access with none: the primary VPC's CIDR (a runner inside it). Never /0. */
+    deployerCidrs: z.array(anyIpv4Cidr),
     nodeInstanceTypes: z.array(instanceType).min(1),
     nodeMinSize: integer(0, 100),
     nodeMaxSize: integer(1, 100),
@@ -181,6 +196,14 @@ const monitoringSchema = z.strictObject({
     debugLogRetentionDays: integer(1, 3650),
     traceSamplingRate: numeric(z.number().min(0).max(1)),
     traceRetentionDays: integer(1, 365),
+    /**
+     * Alertmanager pings a dead man's switch while the always-firing Watchdog alert arrives; the
+     * heartbeat check pages when the pings stop (Alertmanager, Prometheus or the whole primary
+     * region gone). Its URL is secret config `alertmanager:heartbeatUrl`. Needs level full.
+     */
+    heartbeat: flag(),
+    /** Team addresses that receive the DR region's CloudWatch alarms besides PagerDuty (stacks/monitoring.ts, RegionWatch). */
+    alarmEmails: z.array(z.email({ error: "expected an email address" })),
 });
 
 const drSchema = z.strictObject({
@@ -247,8 +270,8 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         for (const [needed, path, why] of needsDr) {
             if (needed === true && regions.dr === undefined) problem(path, `requires keel:regions.dr: ${why}`);
         }
-        if (network !== undefined && regions.dr !== undefined && network.drCidr === network.primaryCidr) {
-            problem(["network", "drCidr"], "expected a CIDR other than keel:network.primaryCidr (the VPCs may be peered)");
+        if (network !== undefined && regions.dr !== undefined && cidrsOverlap(network.drCidr, network.primaryCidr)) {
+            problem(["network", "drCidr"], `expected a CIDR that does not overlap keel:network.primaryCidr ${network.primaryCidr} (the VPCs are peered; AWS refuses overlapping peers)`);
         }
     }
     const lockStrength = ["none", "governance", "compliance"];
@@ -298,12 +321,39 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     }
     if (kubernetes !== undefined) {
         if (kubernetes.nodeMinSize > kubernetes.nodeMaxSize) problem(["kubernetes", "nodeMinSize"], `expected at most nodeMaxSize (${kubernetes.nodeMaxSize})`);
-        if (kubernetes.endpointPublicAccess && kubernetes.publicAccessCidrs.length === 0) {
-            problem(["kubernetes", "publicAccessCidrs"], "expected the CIDRs allowed to reach a public API endpoint (0.0.0.0/0 is not a default)");
-        }
+        problems.push(...deployerProblems(kubernetes));
+        // Judged on the day of the plan: a version leaving standard support fails the next plan, not a later upgrade.
+        const version = eksVersionProblem(kubernetes.version);
+        if (kubernetes.enabled && version !== undefined) problem(["kubernetes", "version"], version);
+    }
+    if (monitoring?.heartbeat === true && monitoring.level !== "full") {
+        problem(["monitoring", "heartbeat"], `expected level "full": Alertmanager pings the heartbeat, and level ${monitoring.level} runs none`);
     }
     if (monitoring !== undefined && monitoring.logRetentionDays < minimums.logRetentionDays) {
         problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);
+    }
+    return problems;
+}
+
+/** RFC 1918 ranges: where a runner inside a VPC has its address, and what a public endpoint cannot be opened to. */
+const privateRanges = [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16]] as const;
+const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+function isPrivateCidr(cidr: string): boolean {
+    const [ip, prefix] = cidr.split("/");
+    return privateRanges.some(([base, bits]) => Number(prefix) >= bits && Math.floor(ipNumber(ip) / 2 ** (32 - bits)) === Math.floor(ipNumber(base) / 2 ** (32 - bits)));
+}
+
+/** The deployer's path to the Kubernetes API: explicit, and never open to the world. */
+function deployerProblems(kubernetes: KeelConfig["kubernetes"]): Problem[] {
+    const problems: Problem[] = [];
+    const at = (i: number): (string | number)[] => ["kubernetes", "deployerCidrs", i];
+    kubernetes.deployerCidrs.forEach((cidr, i) => {
+        if (cidr.endsWith("/0")) problems.push({ path: at(i), message: `expected the deployer's own addresses, got ${cidr} (the Kubernetes API open to every address)` });
+        else if (kubernetes.deployerAccess === "public" && isPrivateCidr(cidr)) problems.push({ path: at(i), message: `expected public addresses for a public endpoint, got the private range ${cidr} (EKS refuses it; a runner inside the VPC uses deployerAccess "private")` });
+        else if (kubernetes.deployerAccess === "private" && !isPrivateCidr(cidr)) problems.push({ path: at(i), message: `expected private (RFC 1918) addresses of a runner inside the VPC, got ${cidr} (a private endpoint is unreachable from it; use deployerAccess "public")` });
+    });
+    if (kubernetes.enabled && kubernetes.deployerAccess === "public" && kubernetes.deployerCidrs.length === 0) {
+        problems.push({ path: ["kubernetes", "deployerCidrs"], message: "expected the egress CIDRs of the deploy runners: a public endpoint is never opened to 0.0.0.0/0" });
     }
     return problems;
 }

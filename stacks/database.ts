@@ -5,6 +5,7 @@ import {
     ReplicatedDatabase,
     postgresImage,
     postgresPort,
+    type DatabaseCredentials,
 } from "../components/database";
 import type { Network } from "../components/network";
 import type { KeelConfig } from "./config";
@@ -15,6 +16,18 @@ import { standardTags } from "./tags";
 export interface DatabaseOptions {
     /** Security groups of application tiers admitted to PostgreSQL, besides the stack's database-clients groups. */
     readonly clientSecurityGroupIds?: { readonly primary?: readonly pulumi.Input<string>[]; readonly dr?: readonly pulumi.Input<string>[] };
+    /** Networks admitted to PostgreSQL per region (a peered VPC's subnets: security groups do not cross regions). */
+    readonly clientCidrBlocks?: { readonly primary?: readonly string[]; readonly dr?: readonly string[] };
+}
+
+/** Where in-cluster exporters connect, with the credentials secret's contents (a Pulumi secret). */
+export interface DatabaseMonitoringTargets {
+    readonly credentials: pulumi.Output<DatabaseCredentials>;
+    readonly databaseName: pulumi.Output<string>;
+    readonly writerEndpoint: pulumi.Output<string>;
+    readonly replicaEndpoint?: pulumi.Output<string>;
+    /** The DR replica's RDS identifier while it replicates (not in DR mode, not Aurora): CloudWatch's ReplicaLag dimension. */
+    readonly drReplicaIdentifier?: pulumi.Output<string>;
 }
 
 /**
@@ -38,7 +51,13 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
         const group = clients(role, provider, network);
         return {
             group,
-            site: { provider, vpcId: network.vpcId, subnetIds: network.databaseSubnetIds, clientSecurityGroupIds: [group.id, ...(opts.clientSecurityGroupIds?.[role] ?? [])] },
+            site: {
+                provider,
+                vpcId: network.vpcId,
+                subnetIds: network.databaseSubnetIds,
+                clientSecurityGroupIds: [group.id, ...(opts.clientSecurityGroupIds?.[role] ?? [])],
+                clientCidrBlocks: opts.clientCidrBlocks?.[role] ?? [],
+            },
         };
     };
     const primary = site("primary", providers.primary, networks.primary);
@@ -92,7 +111,19 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
         clientSecurityGroupIds: { primary: primary.group.id, ...(dr ? { dr: dr.group.id } : {}) },
         securityGroupIds: db.securityGroupIds,
     };
-    return { exports, access };
+    /** What an in-cluster exporter connects to: the stable writer name and, with a DR replica, the reader name (the replica). */
+    const monitoring: DatabaseMonitoringTargets = {
+        credentials: db.credentials,
+        databaseName: db.databaseName,
+        writerEndpoint: db.writerEndpoint,
+        // RDS: the reader name is the DR replica. Aurora's is the writer cluster's own readers; its
+        // secondary's lag is CloudWatch's AuroraGlobalDBReplicationLag, not a PostgreSQL metric.
+        ...(dr && database.engine === "postgres" ? { replicaEndpoint: db.readerEndpoint } : {}),
+        ...(dr && database.engine === "postgres" && !config.dr.active
+            ? { drReplicaIdentifier: db.drArn.apply((arn) => (arn ?? "").slice((arn ?? "").lastIndexOf(":") + 1)) }
+            : {}),
+    };
+    return { exports, access, monitoring };
 }
 
 /** The local stack's database: writer and streaming replica containers on the stack's Docker network. */

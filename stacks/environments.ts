@@ -2,6 +2,7 @@
  * Every environment decision Keel makes by default, from the operations guides
  * (../shared/ops-guides, summarised in DESIGN.md). `Pulumi.<stack>.yaml` holds only what differs.
  */
+import { defaultEksVersion } from "../components/kubernetes/versions";
 
 export const environments = ["local", "dev", "staging", "production"] as const;
 export type Environment = (typeof environments)[number];
@@ -90,9 +91,10 @@ const shared = {
     } as { appPort: number; healthCheckPath: string; requestsPerTarget?: number; accessLogs: boolean; deletionProtection: boolean; spot?: { alternativeInstanceTypes: string[]; onDemandBaseCapacity: number }; amiParameter: string; rootVolumeGb: number },
     kubernetes: {
         enabled: false,
-        version: "1.33",
-        endpointPublicAccess: false,
-        publicAccessCidrs: [] as string[],
+        version: defaultEksVersion,
+        // The API endpoint stays private; a self-hosted runner inside the VPC deploys (docs/kubernetes.md).
+        deployerAccess: "private",
+        deployerCidrs: [] as string[],
         nodeInstanceTypes: ["t3.large"],
         nodeMinSize: 2,
         nodeMaxSize: 3,
@@ -118,6 +120,8 @@ const shared = {
         debugLogRetentionDays: 14,
         traceSamplingRate: 0.001,
         traceRetentionDays: 7,
+        heartbeat: false,
+        alarmEmails: [] as string[],
     },
     dr: { active: false, primaryDatabase: "original" },
 };
@@ -177,7 +181,8 @@ const overrides: Record<Environment, Overrides> = {
         // Three nodes minimum: two Prometheus replicas and Loki's write path on distinct nodes.
         kubernetes: { enabled: true, nodeInstanceTypes: ["m6i.xlarge", "m5.xlarge"], nodeMinSize: 3, nodeMaxSize: 6 },
         dns: { mode: "failover" },
-        monitoring: { level: "full", logRetentionDays: 90 },
+        // Production pages: a dead man's switch watches Alertmanager itself (docs/monitoring.md).
+        monitoring: { level: "full", logRetentionDays: 90, heartbeat: true },
     },
 };
 

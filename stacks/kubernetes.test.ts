@@ -12,13 +12,13 @@ import { loadStackConfig } from "../scripts/plan/stack-config";
 import { arnOf, object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
 import { resolveKeelConfig, type KeelConfig } from "./config";
 import type { Environment } from "./environments";
-import { kubernetesMonitoring } from "./kubernetes";
+import { kubernetesMonitoring, monitoringCluster } from "./kubernetes";
 import { alertmanagerSecretFiles, monitoringSpec } from "./monitoring";
 import { backups } from "./backup";
 import { regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 
-const secretValues = { pagerduty: "pd-routing-key-do-not-leak", slack: "https://hooks.slack.com/services/T0/B0/do-not-leak", smtp: "smtp-password-do-not-leak" };
+const secretValues = { pagerduty: "pd-routing-key-do-not-leak", slack: "https://hooks.slack.com/services/T0/B0/do-not-leak", smtp: "smtp-password-do-not-leak", heartbeat: "https://hc-ping.com/do-not-leak" };
 
 function planEnvironment(environment: Environment): { config: KeelConfig; plan: Promise<PlanRecord> } {
     const stack = loadStackConfig(projectRoot, environment, []);
@@ -31,10 +31,13 @@ function planEnvironment(environment: Environment): { config: KeelConfig; plan: 
                 [alertmanagerSecretFiles.pagerdutyRoutingKey]: pulumi.secret(secretValues.pagerduty),
                 [alertmanagerSecretFiles.slackWebhookUrl]: pulumi.secret(secretValues.slack),
                 [alertmanagerSecretFiles.smtpPassword]: pulumi.secret(secretValues.smtp),
+                [alertmanagerSecretFiles.heartbeatUrl]: pulumi.secret(secretValues.heartbeat),
             }
             : {};
         const logs = backups(config, providers, [])?.accessLogBucketNames;
-        return kubernetesMonitoring(config, providers, networks, logs, secrets);
+        const cluster = monitoringCluster(config, providers, networks);
+        assert.ok(cluster);
+        return kubernetesMonitoring(config, providers, cluster, { ...(logs ? { serverAccessLogBuckets: logs } : {}), secrets });
     }, stack.config, environment);
     return { config, plan };
 }
@@ -46,6 +49,7 @@ const release = (record: PlanRecord, name: string): PlanResource => {
     return found;
 };
 const values = (r: PlanResource) => object(r.inputs.values, `${r.name}.values`);
+const content = (files: readonly { path: string; content: string }[], path: string) => parse(text(files.find((f) => f.path === path)?.content, path)) as Record<string, unknown>;
 /** The value at a path of keys (or list indexes); undefined past a missing key. */
 const at = (value: unknown, ...path: string[]): unknown =>
     path.reduce<unknown>((v, key) => (Array.isArray(v) ? v[Number(key)] : v === undefined ? undefined : object(v, path.join("."))[key]), value);
@@ -129,11 +133,46 @@ describe("production: EKS and the monitoring releases", () => {
     test("Prometheus: 2 replicas on distinct nodes, 15 d / 100 GB, persistent, external labels, Keel's selectors", () => {
         const spec = at(values(release(record, "kube-prometheus-stack")), "prometheus", "prometheusSpec");
         assert.equal(at(spec, "replicas"), 2);
-        assert.equal(at(spec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey"), "kubernetes.io/hostname");
+        // The chart's own switch: an `affinity` of ours would be printed beside its default "soft" rule, which wins.
+        assert.deepEqual([at(spec, "podAntiAffinity"), at(spec, "podAntiAffinityTopologyKey"), object(spec, "spec").affinity], ["hard", "kubernetes.io/hostname", undefined]);
         assert.deepEqual([at(spec, "retention"), at(spec, "retentionSize")], ["15d", "100GB"]);
         assert.equal(at(spec, "storageSpec", "volumeClaimTemplate", "spec", "resources", "requests", "storage"), "120Gi");
         assert.deepEqual(at(spec, "externalLabels"), { environment: "production" });
         for (const key of ["ruleSelectorNilUsesHelmValues", "serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues"]) assert.equal(at(spec, key), false, key);
+    });
+
+    test("Alertmanager: 2 replicas kept apart by the chart's required anti-affinity", () => {
+        const spec = at(values(release(record, "kube-prometheus-stack")), "alertmanager", "alertmanagerSpec");
+        assert.deepEqual([at(spec, "replicas"), at(spec, "podAntiAffinity"), at(spec, "podAntiAffinityTopologyKey"), object(spec, "spec").affinity], [2, "hard", "kubernetes.io/hostname", undefined]);
+    });
+
+    test("Loki's read path has no persistent volume (the chart runs it as a Deployment of 2); write and backend keep theirs", () => {
+        const loki = values(release(record, "loki"));
+        assert.equal(at(loki, "read", "replicas"), 2);
+        assert.equal(object(at(loki, "read"), "read").persistence, undefined);
+        for (const target of ["write", "backend"]) assert.deepEqual(at(loki, target, "persistence"), { enabled: true, storageClass: "keel-gp3", size: "50Gi" }, target);
+    });
+
+    test("Loki's listen ports are the chart's loki.server, which builds its container ports, Services and gRPC client addresses", () => {
+        const loki = values(release(record, "loki"));
+        const rendered = content(renderMonitoring(monitoringSpec(config)), "loki.yml");
+        assert.deepEqual(at(loki, "loki", "server"), { http_listen_port: 3100, grpc_listen_port: 9096 });
+        assert.deepEqual(at(loki, "loki", "server"), { http_listen_port: at(rendered, "server", "http_listen_port"), grpc_listen_port: at(rendered, "server", "grpc_listen_port") });
+    });
+
+    test("Alloy reads the node's journal, under the /var/log the chart mounts from the node", () => {
+        const alloy = values(release(record, "alloy"));
+        assert.equal(at(alloy, "alloy", "mounts", "varlog"), true);
+        const config = text(at(alloy, "alloy", "configMap", "content"), "config.alloy");
+        assert.match(config, /loki\.source\.journal "host" \{\n\s+path = "\/var\/log\/journal"/);
+        assert.doesNotMatch(config, /\/var\/log\/host/);
+    });
+
+    test("Watchdog pings the heartbeat, whose URL is a mounted secret file; critical alerts still page, Slack and mail", () => {
+        const alertmanager = at(values(release(record, "kube-prometheus-stack")), "alertmanager", "config") as { route: { routes: { receiver: string; matchers: string[] }[] }; receivers: Record<string, unknown>[] };
+        assert.deepEqual(alertmanager.route.routes[0], { receiver: "heartbeat", matchers: ['alertname="Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "5m" });
+        assert.deepEqual(alertmanager.receivers.find((r) => r.name === "heartbeat"), { name: "heartbeat", webhook_configs: [{ url_file: alertmanagerSecretFiles.heartbeatUrl, send_resolved: false }] });
+        assert.deepEqual(Object.keys(alertmanager.receivers.find((r) => r.name === "critical") ?? {}).sort(), ["email_configs", "name", "pagerduty_configs", "slack_configs"]);
     });
 
     test("the values carry exactly the rendered files", () => {
@@ -205,7 +244,7 @@ describe("staging: single replicas and monolithic Loki", () => {
     test("Prometheus 1 replica without anti-affinity; Loki monolithic; no Alertmanager or Jaeger", () => {
         const spec = at(values(release(record, "kube-prometheus-stack")), "prometheus", "prometheusSpec");
         assert.equal(at(spec, "replicas"), 1);
-        assert.equal(object(spec, "spec").affinity, undefined);
+        assert.deepEqual([at(spec, "podAntiAffinity"), object(spec, "spec").affinity], ["", undefined]);
         assert.equal(values(release(record, "loki")).deploymentMode, "Monolithic");
         // Monolithic Loki's own Service is `loki` on 3100: no gateway, no Keel Service in front of it.
         assert.deepEqual(at(values(release(record, "loki")), "gateway"), { enabled: false });

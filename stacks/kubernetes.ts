@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
-import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
+import { postgresPort } from "../components/database";
+import { KubernetesMonitoring, type PostgresExporterTarget } from "../components/monitoring/kubernetes";
+import type { DatabaseMonitoringTargets } from "./database";
 import type { KeelConfig } from "./config";
-import { lokiMode, monitoringSpec } from "./monitoring";
+import { lokiMode, monitoringSpec, postgresExporterNames } from "./monitoring";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
@@ -20,36 +22,31 @@ export function alertmanagerSecrets(config: KeelConfig): Record<string, pulumi.O
         [alerting?.pagerduty?.routingKeyFile, "pagerdutyRoutingKey"],
         [alerting?.slack?.apiUrlFile, "slackWebhookUrl"],
         [alerting?.email?.passwordFile, "smtpPassword"],
+        [alerting?.heartbeat?.urlFile, "heartbeatUrl"],
     ];
     return Object.fromEntries(wanted.filter(([path]) => path !== undefined).map(([path, key]) => [path, secrets.requireSecret(key)]));
 }
 
 /**
- * Staging and production's monitoring on Kubernetes: an EKS cluster in the primary region
- * (or an existing one), and the monitoring stack on it — highly available, simple scalable
- * Loki on S3 in production; single replicas and monolithic Loki in staging.
+ * The EKS cluster of an environment with monitoring on Kubernetes, in the primary region's
+ * private subnets (or an existing cluster from `kubernetes:existingKubeconfig`).
  */
-export function kubernetesMonitoring(
-    config: KeelConfig,
-    providers: RegionalProviders,
-    networks: RegionalNetworks,
-    /** stacks/backup.ts's access-log buckets per region: Loki's bucket logs there and, with a DR region, replicates to it. */
-    serverAccessLogBuckets?: { readonly primary: pulumi.Input<string>; readonly dr?: pulumi.Input<string> },
-    secrets: Record<string, pulumi.Output<string>> = alertmanagerSecrets(config),
-) {
+export function monitoringCluster(config: KeelConfig, providers: RegionalProviders, networks: RegionalNetworks): Cluster | undefined {
     if (!config.kubernetes.enabled) return undefined;
-    const settings = { ...config.kubernetes, existingKubeconfig: existingKubeconfig() };
+    const settings = config.kubernetes;
+    const kubeconfig = existingKubeconfig();
     const tags = standardTags(config);
-    const stateful = statefulOptions(config);
-    const production = config.environment === "production";
-    const cluster = new Cluster("monitoring", settings.existingKubeconfig !== undefined
-        ? { existing: { kubeconfig: settings.existingKubeconfig }, tags }
+    return new Cluster("monitoring", kubeconfig !== undefined
+        ? { existing: { kubeconfig }, tags }
         : {
             managed: {
                 subnetIds: networks.primary.privateSubnetIds,
                 version: settings.version,
-                endpointPublicAccess: settings.endpointPublicAccess,
-                publicAccessCidrs: settings.publicAccessCidrs,
+                // A private endpoint with no deployer CIDRs admits a runner anywhere in the primary VPC.
+                deployerAccess: {
+                    endpoint: settings.deployerAccess,
+                    cidrs: settings.deployerCidrs.length > 0 || settings.deployerAccess === "public" ? settings.deployerCidrs : [config.network.primaryCidr],
+                },
                 nodeGroups: [{
                     name: "general",
                     instanceTypes: settings.nodeInstanceTypes,
@@ -59,25 +56,71 @@ export function kubernetesMonitoring(
                 logRetentionDays: config.monitoring.logRetentionDays,
             },
             tags,
-        }, { provider: providers.primary, ...stateful });
+        }, { provider: providers.primary, ...statefulOptions(config) });
+}
+
+/**
+ * Where Prometheus's scrapes come from, as each region's security groups see them: the
+ * cluster's security group in its own region, its nodes' subnets (over the peering) in the
+ * DR region. Undefined for a cluster Keel did not create (admit its nodes yourself).
+ */
+export function monitoringSources(config: KeelConfig, cluster: Cluster | undefined, networks: RegionalNetworks) {
+    if (cluster === undefined || existingKubeconfig() !== undefined) return undefined;
+    const group = cluster.securityGroupId.apply((id) => {
+        if (id === undefined) throw new Error("the monitoring cluster has no security group");
+        return id;
+    });
+    return {
+        primary: { securityGroupIds: [group] },
+        ...(networks.dr !== undefined && config.regions.dr !== undefined ? { dr: { cidrBlocks: networks.primary.privateSubnetCidrBlocks } } : {}),
+    };
+}
+
+/** The exporters of the environment's database: the writer's stable name and, with a DR replica, the replica's. */
+export function postgresExporters(targets: DatabaseMonitoringTargets): PostgresExporterTarget[] {
+    const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({ name, host, port: postgresPort, database: targets.databaseName, credentials: targets.credentials });
+    return [
+        exporter(postgresExporterNames.writer, targets.writerEndpoint),
+        ...(targets.replicaEndpoint !== undefined ? [exporter(postgresExporterNames.replica, targets.replicaEndpoint)] : []),
+    ];
+}
+
+export interface KubernetesMonitoringOptions {
+    /** stacks/backup.ts's access-log buckets per region: Loki's bucket logs there and, with a DR region, replicates to it. */
+    readonly serverAccessLogBuckets?: { readonly primary: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
+    /** The database's exporter targets (stacks/database.ts). */
+    readonly database?: DatabaseMonitoringTargets;
+    /** Alertmanager's credential files; default: secret config `alertmanager:<key>`. */
+    readonly secrets?: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * Staging and production's monitoring stack on the cluster: highly available, simple scalable
+ * Loki on S3 in production; single replicas and monolithic Loki in staging.
+ */
+export function kubernetesMonitoring(config: KeelConfig, providers: RegionalProviders, cluster: Cluster, options: KubernetesMonitoringOptions = {}) {
+    const tags = standardTags(config);
+    const production = config.environment === "production";
+    const logs = options.serverAccessLogBuckets;
     const monitoring = new KubernetesMonitoring("monitoring", {
         spec: monitoringSpec(config),
         highAvailability: production,
         lokiMode: lokiMode(config),
         ...(cluster.oidc ? { oidc: cluster.oidc } : {}),
-        alertmanagerSecretFiles: secrets,
-        ...(serverAccessLogBuckets
+        alertmanagerSecretFiles: options.secrets ?? alertmanagerSecrets(config),
+        ...(options.database ? { postgresExporters: postgresExporters(options.database) } : {}),
+        ...(logs
             ? {
                 lokiBucket: {
-                    accessLogs: { bucket: serverAccessLogBuckets.primary },
-                    ...(providers.dr && serverAccessLogBuckets.dr !== undefined
-                        ? { replication: { provider: providers.dr, accessLogs: { bucket: serverAccessLogBuckets.dr } } }
+                    accessLogs: { bucket: logs.primary },
+                    ...(providers.dr && logs.dr !== undefined
+                        ? { replication: { provider: providers.dr, accessLogs: { bucket: logs.dr } } }
                         : {}),
                 },
             }
             : {}),
         tags,
-    }, { providers: [providers.primary, cluster.provider], ...stateful });
+    }, { providers: [providers.primary, cluster.provider], ...statefulOptions(config) });
     return {
         clusterName: cluster.clusterName,
         clusterEndpoint: cluster.endpoint,

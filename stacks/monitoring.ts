@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
@@ -10,7 +10,13 @@ import {
     type MonitoringEndpoints,
     type MonitoringSpec,
     type Targets,
+    RegionWatch,
 } from "../components/monitoring";
+import type { AutoscaledService } from "../components/traffic/autoscaled-service";
+import type { DatabaseMonitoringTargets } from "./database";
+import type { RegionalProviders } from "./providers";
+import { regionCapacity } from "./traffic";
+import { postgresExporterPort } from "../components/monitoring/kubernetes";
 import { productionBackupBuckets, stagingBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { statefulOptions } from "./providers";
@@ -63,11 +69,21 @@ export function lokiMode(config: KeelConfig): "simple-scalable" | "monolithic" {
     return config.environment === "production" ? "simple-scalable" : "monolithic";
 }
 
+/** The PostgreSQL exporters on Kubernetes (stacks/kubernetes.ts deploys them under these names). */
+export const postgresExporterNames = { writer: "postgres-exporter", replica: "postgres-exporter-replica" } as const;
+
+/** The exporters' Services: the writer's always, the DR replica's where RDS replicates across regions (its lag is measured there). */
+function postgresExporterServices(config: KeelConfig): string[] {
+    const replica = config.database.replicaInDr && config.database.engine === "postgres";
+    return [postgresExporterNames.writer, ...(replica ? [postgresExporterNames.replica] : [])];
+}
+
 /** Alertmanager's credentials: files mounted from secrets, never values in the rendered file. */
 export const alertmanagerSecretFiles = {
     pagerdutyRoutingKey: "/etc/alertmanager/secrets/pagerduty-routing-key",
     slackWebhookUrl: "/etc/alertmanager/secrets/slack-webhook-url",
     smtpPassword: "/etc/alertmanager/secrets/smtp-password",
+    heartbeatUrl: "/etc/alertmanager/secrets/heartbeat-url",
 } as const;
 
 /** Production's receivers (guides): PagerDuty for critical, Slack channels per severity, email through SES. */
@@ -109,7 +125,7 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         port,
         tags: { environment, service: config.tags.service },
     });
-    const inCluster = (name: string, port: number): Targets => ({ kind: "static", addresses: [`${name}.monitoring.svc:${port}`] });
+    const inCluster = (names: readonly string[], port: number): Targets => ({ kind: "static", addresses: names.map((name) => `${name}.monitoring.svc:${port}`) });
     const onNetwork = (address: string): Targets => ({ kind: "static", addresses: [address] });
     const { appPort, healthCheckPath } = config.traffic;
     const probeUrl = local ? `http://${applicationName}:${appPort}${healthCheckPath}` : `https://${config.dns.domain}${healthCheckPath}`;
@@ -129,8 +145,8 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         }],
         exporters: {
             node: local ? onNetwork(dockerNodeExporter) : ec2(9100),
-            postgres: local ? onNetwork("postgres-exporter:9187") : inCluster("postgres-exporter", 9187),
-            redis: local ? onNetwork("redis-exporter:9121") : inCluster("redis-exporter", 9121),
+            postgres: local ? onNetwork("postgres-exporter:9187") : inCluster(postgresExporterServices(config), postgresExporterPort),
+            // No environment runs a cache yet: a Redis job would scrape nothing (and alert on nothing).
         },
         probes: { urls: [probeUrl] },
         thresholds: {
@@ -148,7 +164,14 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         sloPeriodDays: Math.min(30, retentionDays),
         ...(config.backup.enabled ? { backups: { names: ["database-dumps"], maxAgeHours: databaseDumpMaxAgeHours(config) } } : {}),
         runbookBaseUrl,
-        ...(full ? { alerting: environment === "production" ? productionAlerting(config) : {} } : {}),
+        ...(full
+            ? {
+                alerting: {
+                    ...(environment === "production" ? productionAlerting(config) : {}),
+                    ...(monitoring.heartbeat ? { heartbeat: { urlFile: alertmanagerSecretFiles.heartbeatUrl } } : {}),
+                },
+            }
+            : {}),
         ...(standard
             ? {
                 grafana: {
@@ -196,4 +219,32 @@ export function localMonitoring(config: KeelConfig, networkName: pulumi.Input<st
         lokiUrl: monitoring.lokiUrl,
         jaegerUrl: monitoring.jaegerUrl,
     };
+}
+
+/** The DR region's own watch (RegionWatch) exists where a paging environment serves from a DR region. */
+export function watchesDrRegion(config: KeelConfig): boolean {
+    return config.regions.dr !== undefined && config.monitoring.level === "full" && config.compute.drMaxSize > 0;
+}
+
+/**
+ * CloudWatch alarms in the DR region that page through PagerDuty with no help from the primary
+ * region or the monitoring cluster in it: the DR load balancer's healthy targets (the pilot
+ * light, or production capacity in DR mode) and, while it replicates, the DR replica's lag.
+ * PagerDuty's CloudWatch integration URL is secret config `alerting:pagerdutyCloudwatchUrl`.
+ */
+export function drRegionWatch(
+    config: KeelConfig,
+    providers: RegionalProviders,
+    drService: AutoscaledService | undefined,
+    database: DatabaseMonitoringTargets,
+    pagerDutyUrl?: pulumi.Output<string>,
+): RegionWatch | undefined {
+    if (!watchesDrRegion(config) || providers.dr === undefined || drService === undefined) return undefined;
+    return new RegionWatch("dr-watch", {
+        pagerDutyUrl: pagerDutyUrl ?? new pulumi.Config("alerting").requireSecret("pagerdutyCloudwatchUrl"),
+        emails: config.monitoring.alarmEmails,
+        loadBalancer: { dimensions: drService.metricDimensions, minHealthyTargets: Math.max(1, regionCapacity(config).dr.minSize) },
+        ...(database.drReplicaIdentifier ? { replica: { instanceIdentifier: database.drReplicaIdentifier, maxLagSeconds: config.database.rpoSeconds } } : {}),
+        tags: standardTags(config),
+    }, { provider: providers.dr, ...statefulOptions(config) });
 }

@@ -1,4 +1,4 @@
-import { Network } from "../components/network";
+import { Network, VpcPeering } from "../components/network";
 import type { KeelConfig } from "./config";
 import type { RegionalProviders } from "./providers";
 
@@ -33,4 +33,24 @@ export function networkOutputs(network: Network) {
         privateSubnetIds: network.privateSubnetIds,
         databaseSubnetIds: network.databaseSubnetIds,
     };
+}
+
+/**
+ * Inter-region peering where the monitoring cluster (primary region) watches the DR region:
+ * its nodes' private subnets reach the DR region's instances (private tier) and database
+ * replica (database tier), and those tiers route their answers back.
+ */
+export function peerRegions(config: KeelConfig, providers: RegionalProviders, networks: RegionalNetworks): VpcPeering | undefined {
+    const { dr } = networks;
+    if (!config.kubernetes.enabled || dr === undefined || providers.dr === undefined || config.regions.dr === undefined) return undefined;
+    return new VpcPeering("primary-to-dr", {
+        requester: { vpcId: networks.primary.vpcId, cidrBlock: config.network.primaryCidr, routeTableIds: networks.primary.routeTableIds.private },
+        accepter: {
+            vpcId: dr.vpcId,
+            cidrBlock: config.network.drCidr,
+            routeTableIds: [...dr.routeTableIds.private, dr.routeTableIds.database],
+            region: config.regions.dr,
+            provider: providers.dr,
+        },
+    }, { provider: providers.primary });
 }

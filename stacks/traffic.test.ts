@@ -24,7 +24,7 @@ function planTraffic(config: KeelConfig): Promise<PlanRecord> {
         const dr = config.backup.copyToDr ? logs("access-logs-dr", providers.dr) : undefined;
         return traffic(config, providers, regionalNetworks(config, providers), {
             ...(primary ? { serverAccessLogBuckets: { primary, ...(dr ? { dr } : {}) } } : {}),
-        });
+        }).exports;
     });
 }
 

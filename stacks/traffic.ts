@@ -19,6 +19,8 @@ export interface TrafficOptions {
      * buckets log their own access (`keel-s3-access-logging` requires it of every bucket).
      */
     readonly serverAccessLogBuckets?: { readonly primary?: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
+    /** Who scrapes the instances' metrics in each region (stacks/kubernetes.ts's monitoring sources). */
+    readonly metricsScrapers?: { readonly primary?: AutoscaledServiceArgs["metricsScrapers"]; readonly dr?: AutoscaledServiceArgs["metricsScrapers"] };
 }
 
 /**
@@ -93,6 +95,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
     const primary = service("app", providers.primary, networks.primary, capacity.primary, {
         ...(primaryLogs ? { accessLogs: primaryLogs } : {}),
         ...(options.databases?.primary ? { database: options.databases.primary } : {}),
+        ...(options.metricsScrapers?.primary ? { metricsScrapers: options.metricsScrapers.primary } : {}),
     });
     const drLogs = drRegion && logBucket(albLogBucketNames.dr, drRegion.provider, options.serverAccessLogBuckets?.dr);
     const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, {
@@ -100,6 +103,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         certificate: { domainName: dns.domain, zoneId: zone.zoneId, validationRecordFqdns: primary.certificateValidationFqdns },
         ...(drLogs ? { accessLogs: drLogs } : {}),
         ...(options.databases?.dr ? { database: options.databases.dr } : {}),
+        ...(options.metricsScrapers?.dr ? { metricsScrapers: options.metricsScrapers.dr } : {}),
     });
 
     const records = new FailoverDns("app", {
@@ -114,7 +118,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
             : {}),
     }, { provider: providers.primary });
 
-    return {
+    const exports = {
         url: records.url,
         zoneId: zone.zoneId,
         nameServers: zone.nameServers,
@@ -123,4 +127,5 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         failoverSeconds: records.failoverSeconds,
         failoverSwitch: records.failoverSwitch,
     };
+    return { exports, services: { primary, ...(dr ? { dr } : {}) }, capacity };
 }

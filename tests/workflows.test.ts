@@ -3,17 +3,20 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
+import { loadStackConfig } from "../scripts/plan/stack-config";
+import { type KeelConfig, resolveKeelConfig } from "../stacks/config";
 import { projectRoot } from "./plans";
 
 interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string }
 interface Job {
+    "runs-on"?: unknown;
     needs?: string | string[];
     if?: string;
     uses?: string;
     with?: Record<string, unknown>;
     environment?: string;
     permissions?: Record<string, string>;
-    strategy?: { matrix: Record<string, unknown[]> };
+    strategy?: { matrix: { environment?: unknown[]; include?: Record<string, unknown>[] } };
     steps?: Step[];
     concurrency?: { group: string; "cancel-in-progress": boolean };
 }
@@ -25,6 +28,21 @@ const workflows = Object.fromEntries(
 );
 const scripts = (JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 const steps = (job: Job) => job.steps ?? [];
+/** The environments of a matrix written as `include:` entries. */
+const included = (job: Job) => (job.strategy?.matrix.include ?? []).map((entry) => entry.environment);
+/** The runner of one environment's `include:` entry, parsed from its JSON. */
+const includedRunner = (job: Job, environment: string): unknown => {
+    const entries = (job.strategy?.matrix.include ?? []).filter((entry) => entry.environment === environment);
+    assert.equal(entries.length, 1, `one matrix entry for ${environment}`);
+    assert.equal(typeof entries[0].runner, "string", `${environment}: the runner is a JSON string`);
+    return JSON.parse(entries[0].runner as string);
+};
+/**
+ * Where a job that talks to an environment's cluster must run: a private EKS API endpoint is
+ * reachable only from the self-hosted runner inside the VPC; anything else from GitHub's runners.
+ */
+const expectedRunner = (config: KeelConfig, environment: string): unknown =>
+    config.kubernetes.enabled && config.kubernetes.deployerAccess === "private" ? ["self-hosted", `keel-${environment}`] : "ubuntu-24.04";
 const action = (job: Job, name: string) => {
     const found = steps(job).find((s) => s.uses?.startsWith(`${name}@`));
     assert.ok(found, `no ${name} step`);
@@ -61,7 +79,7 @@ describe("workflows", () => {
         const preview = jobs.preview;
         assert.equal(preview.needs, "test");
         assert.match(preview.if ?? "", /head\.repo\.full_name == github\.repository/, "forks get no secrets: skip the cloud preview");
-        assert.deepEqual(preview.strategy?.matrix.environment, ["dev", "staging", "production"]);
+        assert.deepEqual(included(preview), ["dev", "staging", "production"]);
         assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
         assert.match(String(action(preview, "aws-actions/configure-aws-credentials").with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/);
         const pulumi = action(preview, "pulumi/actions");
@@ -70,6 +88,25 @@ describe("workflows", () => {
         assert.equal(pulumi.with?.policyPacks, "policies");
         assert.equal(pulumi.with?.policyPackConfigs, "policies/config/${{ matrix.environment }}.json");
         assert.equal(pulumi.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    });
+
+    test("pull requests: helm template of every Kubernetes environment's releases against the pinned charts, without cloud secrets", () => {
+        const job = workflows["pull-request"].jobs["helm-template"];
+        assert.ok(job, "no helm-template job");
+        assert.equal(job.permissions, undefined, "no extra permissions");
+        assert.doesNotMatch(JSON.stringify(job), /secrets\.|vars\.AWS_/, "works for forks: no cloud secrets");
+        assert.match(String(action(job, "azure/setup-helm").with?.version), /^v3\.\d+\.\d+$/, "a pinned Helm version");
+        const environments = job.strategy?.matrix.environment;
+        assert.deepEqual(environments, ["staging", "production"]);
+        const runs = steps(job).map((s) => s.run ?? "");
+        const plan = runs.findIndex((r) => r === "npm run -s plan -- ${{ matrix.environment }} --json out/${{ matrix.environment }}.json --quiet");
+        const render = runs.findIndex((r) => r === "npm run -s helm-template -- out/${{ matrix.environment }}.json --out out/helm");
+        assert.ok(plan >= 0, "plans each environment offline into a plan document");
+        assert.ok(render > plan, "renders the plan document after planning");
+        assert.ok(steps(job).findIndex((s) => s.uses?.startsWith("azure/setup-helm@")) < render, "helm is installed before rendering");
+        const upload = action(job, "actions/upload-artifact");
+        assert.equal(upload.if, "always()");
+        assert.match(String(upload.with?.path), /^out\/helm\/?$/);
     });
 
     test("merges deploy dev, then staging, then production, each with pulumi up and the policy pack", () => {
@@ -93,10 +130,34 @@ describe("workflows", () => {
     test("drift is detected nightly per environment and fails loudly; backups are verified", () => {
         const { on, jobs } = workflows.drift;
         assert.ok(Array.isArray(on.schedule) && on.schedule.length === 1);
-        assert.deepEqual(jobs.drift.strategy?.matrix.environment, ["dev", "staging", "production"]);
+        assert.deepEqual(included(jobs.drift), ["dev", "staging", "production"]);
         const preview = action(jobs.drift, "pulumi/actions");
         assert.deepEqual([preview.with?.command, preview.with?.refresh, preview.with?.["expect-no-changes"]], ["preview", true, true]);
         assert.ok(steps(jobs.drift).some((s) => s.if === "failure()" && s.run?.includes("gh issue create")));
         assert.ok(steps(jobs["verify-backups"]).some((s) => s.run?.startsWith("npm run verify-backups -- --stack")));
+    });
+    test("jobs that reach a cluster run where its API endpoint is reachable", () => {
+        const up = workflows["pulumi-up"].jobs.up;
+        const preview = workflows["pull-request"].jobs.preview;
+        const drift = workflows.drift.jobs.drift;
+        assert.equal(up["runs-on"], "${{ fromJSON(inputs.runner) }}");
+        assert.equal(preview["runs-on"], "${{ fromJSON(matrix.runner) }}");
+        assert.equal(drift["runs-on"], "${{ fromJSON(matrix.runner) }}");
+        for (const environment of ["dev", "staging", "production"]) {
+            const stack = loadStackConfig(projectRoot, environment, []);
+            const config = resolveKeelConfig(stack.config, environment);
+            const expected = expectedRunner(config, environment);
+            const deploy = workflows.deploy.jobs[environment];
+            assert.equal(typeof deploy.with?.runner, "string", `deploy.${environment}: the runner is a JSON string`);
+            assert.deepEqual(JSON.parse(deploy.with?.runner as string), expected, `deploy.${environment} runs pulumi up on ${JSON.stringify(expected)}`);
+            assert.deepEqual(includedRunner(preview, environment), expected, `the ${environment} preview runs on ${JSON.stringify(expected)}`);
+            assert.deepEqual(includedRunner(drift, environment), expected, `the ${environment} drift check runs on ${JSON.stringify(expected)}`);
+            // A public endpoint (open to deployerCidrs) is reached from GitHub's runners: the check tells them apart.
+            const publicEndpoint: KeelConfig = { ...config, kubernetes: { ...config.kubernetes, deployerAccess: "public" } };
+            assert.equal(expectedRunner(publicEndpoint, environment), "ubuntu-24.04");
+            if (config.kubernetes.enabled && config.kubernetes.deployerAccess === "private") {
+                assert.notDeepEqual(expectedRunner(publicEndpoint, environment), expected, `${environment}: a GitHub-hosted runner would be caught`);
+            }
+        }
     });
 });

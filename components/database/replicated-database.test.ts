@@ -5,13 +5,13 @@ import type { PlanRecord } from "../../scripts/plan/engine";
 import type { PlanResource } from "../../scripts/plan/record";
 import { arnOf, childrenOf, json, mockOf, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { unregioned } from "./testing";
-import { ReplicatedDatabase, type ReplicatedDatabaseArgs } from "./replicated-database";
+import { ReplicatedDatabase, type DatabaseSite, type ReplicatedDatabaseArgs } from "./replicated-database";
 import type { PrimaryDatabaseState } from "./settings";
 
 const gib = 1024 ** 3;
 
 /** Production-like settings over two regions; the providers are made inside the program. */
-function build(overrides: Partial<ReplicatedDatabaseArgs> = {}) {
+function build(overrides: Partial<ReplicatedDatabaseArgs> = {}, sites: { primary?: Partial<DatabaseSite>; dr?: Partial<DatabaseSite> } = {}) {
     const primary = new aws.Provider("primary", { region: "us-east-1" });
     const dr = new aws.Provider("dr", { region: "us-west-2" });
     const db = new ReplicatedDatabase("db", {
@@ -24,8 +24,8 @@ function build(overrides: Partial<ReplicatedDatabaseArgs> = {}) {
         monitoringIntervalSeconds: 15,
         rpoSeconds: 300,
         privateZoneName: "db.test.internal",
-        primary: { provider: primary, vpcId: "vpc-0aaa", subnetIds: ["subnet-0a1", "subnet-0a2", "subnet-0a3"], clientSecurityGroupIds: ["sg-0app0east"] },
-        dr: { provider: dr, vpcId: "vpc-0bbb", subnetIds: ["subnet-0b1", "subnet-0b2", "subnet-0b3"], clientSecurityGroupIds: ["sg-0app0west"] },
+        primary: { provider: primary, vpcId: "vpc-0aaa", subnetIds: ["subnet-0a1", "subnet-0a2", "subnet-0a3"], clientSecurityGroupIds: ["sg-0app0east"], ...sites.primary },
+        dr: { provider: dr, vpcId: "vpc-0bbb", subnetIds: ["subnet-0b1", "subnet-0b2", "subnet-0b3"], clientSecurityGroupIds: ["sg-0app0west"], ...sites.dr },
         ...overrides,
     }, { protect: true, retainOnDelete: true });
     return {
@@ -38,6 +38,8 @@ function build(overrides: Partial<ReplicatedDatabaseArgs> = {}) {
         readerAddress: db.readerAddress,
         writerSite: db.writerSite,
         alarmTopicArns: db.alarmTopicArns,
+        databaseName: db.databaseName,
+        credentials: db.credentials,
     };
 }
 
@@ -346,6 +348,40 @@ test("the component's outputs are what a stack exports", () => {
         primary: arnOf(only(normal(), "aws:sns/topic:Topic", "db-primary-alarms")),
         dr: arnOf(only(normal(), "aws:sns/topic:Topic", "db-dr-alarms")),
     });
+});
+
+describe("ReplicatedDatabase admits client networks by CIDR", () => {
+    const cidrs = { primary: ["10.1.0.0/19", "10.1.32.0/19"], dr: ["10.0.0.0/19"] };
+    let record: PlanRecord;
+    before(async () => {
+        record = await planComponents(() => build({}, { primary: { clientCidrBlocks: cidrs.primary }, dr: { clientCidrBlocks: cidrs.dr } }));
+    });
+
+    test("each CIDR gives one PostgreSQL rule on its site's database security group, in its region, beside the client groups", () => {
+        for (const [site, region, client] of [["primary", "us-east-1", "sg-0app0east"], ["dr", "us-west-2", "sg-0app0west"]] as const) {
+            const group = only(record, "aws:ec2/securityGroup:SecurityGroup", `db-${site}`);
+            const rules = ofType(record, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === mockOf(group).id);
+            assert.deepEqual(
+                rules.map((r) => [r.name, r.region, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? null, r.inputs.referencedSecurityGroupId ?? null]).sort(),
+                [
+                    [`db-${site}-client-0`, region, "tcp", 5432, 5432, null, client],
+                    ...cidrs[site].map((cidr, i) => [`db-${site}-network-${i}`, region, "tcp", 5432, 5432, cidr, null]),
+                ].sort(),
+                site,
+            );
+        }
+    });
+
+    test("without clientCidrBlocks no site admits a network", () => {
+        assert.deepEqual(ofType(normal(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.cidrIpv4 !== undefined), []);
+    });
+});
+
+test("the credentials output is kept secret; the database name is app", () => {
+    assert.equal(normal().outputs.credentials, "[secret]");
+    assert.equal(normal().outputs.databaseName, "app");
+    const password = text(unregioned(only(normal(), "random:index/randomPassword:RandomPassword")).state.result, "password");
+    assert.ok(!JSON.stringify(normal().outputs).includes(password), "the password appears in the outputs");
 });
 
 test("storage autoscaling is off without a ceiling above the allocation", async () => {

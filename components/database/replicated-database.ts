@@ -28,6 +28,23 @@ export interface DatabaseSite {
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** Security groups whose members may connect to PostgreSQL; nothing else is admitted. Default: none. */
     readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
+    /**
+     * Networks whose addresses may connect, such as a peered VPC's subnets in another region
+     * (security groups cannot be referenced across regions). Default: none.
+     */
+    readonly clientCidrBlocks?: readonly string[];
+}
+
+/** The JSON document of the credentials secret. */
+export interface DatabaseCredentials {
+    readonly engine: "postgres";
+    /** The stable writer name. */
+    readonly host: string;
+    readonly readerHost: string;
+    readonly port: number;
+    readonly dbname: string;
+    readonly username: string;
+    readonly password: string;
 }
 
 export interface ReplicatedDatabaseArgs {
@@ -148,6 +165,10 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
     public readonly port: pulumi.Output<number>;
     /** The credentials secret's ARN in the primary region (JSON: engine, host, port, dbname, username, password). */
     public readonly secret: pulumi.Output<string>;
+    /** The database applications use (created with the instance). */
+    public readonly databaseName: pulumi.Output<string>;
+    /** What the credentials secret holds (a Pulumi secret): for in-cluster clients such as the exporter. */
+    public readonly credentials: pulumi.Output<DatabaseCredentials>;
     /** The same secret's replica in the DR region; undefined without a DR site. */
     public readonly secretReplicaArn: pulumi.Output<string | undefined>;
     /** The endpoint the writer name currently resolves to. */
@@ -183,19 +204,21 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             }, options);
             const securityGroup = new aws.ec2.SecurityGroup(prefix, {
                 vpcId: spec.vpcId,
-                description: `PostgreSQL of ${name} (${siteName}): admits the client security groups only`,
+                description: `PostgreSQL of ${name} (${siteName}): admits the client security groups and networks only`,
                 tags: tags(prefix),
             }, options);
-            (spec.clientSecurityGroupIds ?? []).forEach((client, index) =>
-                new aws.vpc.SecurityGroupIngressRule(`${prefix}-client-${index}`, {
+            const admit = (suffix: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, description: string) =>
+                new aws.vpc.SecurityGroupIngressRule(`${prefix}-${suffix}`, {
                     securityGroupId: securityGroup.id,
-                    referencedSecurityGroupId: client,
+                    ...source,
                     ipProtocol: "tcp",
                     fromPort: postgresPort,
                     toPort: postgresPort,
-                    description: "PostgreSQL from an application tier",
-                    tags: tags(`${prefix}-client-${index}`),
-                }, options));
+                    description,
+                    tags: tags(`${prefix}-${suffix}`),
+                }, options);
+            (spec.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, "PostgreSQL from an application tier"));
+            (spec.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, "PostgreSQL from a peered network"));
             // CloudWatch alarms publish to an encrypted topic only if the key's policy lets the
             // CloudWatch service use it (the AWS-managed alias/aws/sns key cannot be granted).
             const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
@@ -287,23 +310,23 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             recoveryWindowInDays: 30,
             tags: tags(`${name}-credentials`),
         }, primary.stateful);
-        new aws.secretsmanager.SecretVersion(`${name}-credentials`, {
-            secretId: credentials.id,
-            // The host is the stable writer name: the secret never changes on failover.
-            secretString: pulumi.secret(pulumi.jsonStringify({
-                engine: "postgres",
-                host: writerRecord.fqdn,
-                readerHost: readerRecord.fqdn,
-                port: postgresPort,
-                dbname: settings.databaseName,
-                username: settings.masterUsername,
-                password: password.result,
-            })),
-        }, primary.options);
+        // The host is the stable writer name: the secret never changes on failover.
+        const document = pulumi.output({
+            engine: "postgres" as const,
+            host: writerRecord.fqdn,
+            readerHost: readerRecord.fqdn,
+            port: postgresPort,
+            dbname: settings.databaseName,
+            username: settings.masterUsername,
+            password: password.result,
+        });
+        new aws.secretsmanager.SecretVersion(`${name}-credentials`, { secretId: credentials.id, secretString: pulumi.secret(pulumi.jsonStringify(document)) }, primary.options);
 
         this.writerEndpoint = writerRecord.fqdn;
         this.readerEndpoint = readerRecord.fqdn;
         this.port = pulumi.output(postgresPort);
+        this.databaseName = pulumi.output(settings.databaseName);
+        this.credentials = pulumi.secret(document);
         this.secret = credentials.arn;
         this.secretReplicaArn = dr
             ? pulumi.all([credentials.arn, primary.region, dr.region]).apply(([arn, from, to]) => arn.replace(`:${from}:`, `:${to}:`))
@@ -321,6 +344,7 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             writerEndpoint: this.writerEndpoint,
             readerEndpoint: this.readerEndpoint,
             port: this.port,
+            credentials: this.credentials,
             secret: this.secret,
             writerSite: this.writerSite,
         });

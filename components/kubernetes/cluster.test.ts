@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { parse } from "yaml";
 import type { PlanRecord } from "../../scripts/plan/engine";
-import { arnOf, childrenOf, object, ofType, only, planComponents, text } from "../../tests/plans";
+import { arnOf, childrenOf, mockOf, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { Cluster, clusterProblems, eksKubeconfig, type ManagedClusterArgs } from "./cluster";
 
 const managed: ManagedClusterArgs = {
     subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
-    version: "1.33",
+    version: "1.35",
     nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, maxSize: 6 }],
 };
 
@@ -19,8 +19,8 @@ describe("Cluster (managed EKS)", () => {
     before(async () => {
         record = await planComponents(() => {
             const provider = new aws.Provider("primary", { region: "us-east-1" });
-            const cluster = new Cluster("main", { managed, tags: { environment: "test" } }, { provider, protect: true, retainOnDelete: true });
-            return { kubeconfig: cluster.kubeconfig, issuer: cluster.oidc?.issuer };
+            const cluster = new Cluster("main", { managed: { ...managed, deployerAccess: { endpoint: "private", cidrs: ["10.20.0.0/16"] } }, tags: { environment: "test" } }, { provider, protect: true, retainOnDelete: true });
+            return { kubeconfig: cluster.kubeconfig, issuer: cluster.oidc?.issuer, securityGroupId: cluster.securityGroupId };
         });
         kubeconfig = record.outputs.kubeconfig;
     });
@@ -36,6 +36,7 @@ describe("Cluster (managed EKS)", () => {
             "aws:iam/role:Role",
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             "aws:kms/key:Key",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
             "pulumi:providers:kubernetes",
         ]);
     });
@@ -47,8 +48,17 @@ describe("Cluster (managed EKS)", () => {
         assert.deepEqual(cluster.inputs.encryptionConfig, { provider: { keyArn: arnOf(key) }, resources: ["secrets"] });
         assert.deepEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
         assert.deepEqual(cluster.inputs.vpcConfig, { subnetIds: ["subnet-a", "subnet-b", "subnet-c"], endpointPrivateAccess: true, endpointPublicAccess: false });
-        assert.equal(cluster.inputs.version, "1.33");
+        assert.equal(cluster.inputs.version, "1.35");
         assert.equal(only(record, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/main/cluster");
+    });
+
+    test("a private endpoint admits the deployer's runners on 443 through the cluster security group, before the Kubernetes provider deploys", () => {
+        const cluster = only(record, "aws:eks/cluster:Cluster");
+        const rule = only(record, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "main-deployer-0");
+        const clusterGroup = object(mockOf(cluster).state.vpcConfig, "vpcConfig").clusterSecurityGroupId;
+        assert.deepEqual([rule.inputs.securityGroupId, rule.inputs.cidrIpv4, rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.ipProtocol], [clusterGroup, "10.20.0.0/16", 443, 443, "tcp"]);
+        assert.ok(only(record, "pulumi:providers:kubernetes").dependencies.includes(rule.urn));
+        assert.equal(record.outputs.securityGroupId, clusterGroup);
     });
 
     test("the node group spans the subnets with the given bounds", () => {
@@ -99,8 +109,10 @@ describe("cluster validation", () => {
             "node group g: need 0 <= minSize <= maxSize and maxSize >= 1, got 4..2",
             "node group g: at least one instance type is required",
         ]);
-        assert.deepEqual(clusterProblems({ managed: { ...managed, endpointPublicAccess: true } }), ["a public endpoint needs publicAccessCidrs (0.0.0.0/0 is EKS's default and not Keel's)"]);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: [] } } }), ["a public endpoint needs deployerAccess.cidrs (0.0.0.0/0 is EKS's default and not Keel's)"]);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: ["0.0.0.0/0"] } } }), ["deployerAccess.cidrs: 0.0.0.0/0 opens the Kubernetes API to every address; name the deployer's own CIDRs"]);
         assert.throws(() => new Cluster("bad", {}), /Cluster bad: give exactly one/);
+        assert.match(clusterProblems({ managed: { ...managed, version: "1.33" } }, new Date("2026-11-27T00:00:00Z")).join(), /EKS version 1\.33 left standard support on 2026-07-29/);
     });
 
     test("the generated kubeconfig execs aws eks get-token for the cluster and region", () => {

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { customerManagedKey } from "../kms";
+import { defaultEksVersion, eksVersionProblem } from "./versions";
 
 /** A managed node group, spread over every subnet the cluster is given. */
 export interface NodeGroupSpec {
@@ -22,17 +23,30 @@ export interface NodeGroupSpec {
 export interface ManagedClusterArgs {
     /** Private subnets (at least two, in different AZs: EKS requires two AZs) for the control plane's ENIs and the nodes. */
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Kubernetes minor version, e.g. "1.33". Default: EKS's default version at creation. */
+    /**
+     * Kubernetes minor version, e.g. "1.35": one in standard support on the day of the plan
+     * (components/kubernetes/versions.ts). Default `defaultEksVersion`.
+     */
     readonly version?: string;
-    /** Public API endpoint. Default false (private only: reached from inside the VPC). */
-    readonly endpointPublicAccess?: boolean;
-    /** CIDRs allowed to the public endpoint when it is on. Default: none (public access is refused without them). */
-    readonly publicAccessCidrs?: readonly string[];
+    /**
+     * How the deployer (`pulumi up`) reaches the API server. `public`: the endpoint is also
+     * public, open only to `cidrs` (the deploy runners' egress addresses). `private`: the
+     * endpoint stays inside the VPC and `cidrs` (a self-hosted runner's subnets, in the VPC or
+     * a network routed to it) are admitted on 443 to the cluster security group. Never
+     * 0.0.0.0/0: EKS's default for a public endpoint, and not Keel's.
+     * Default `{ endpoint: "private", cidrs: [] }` (only from inside the cluster's own security group).
+     */
+    readonly deployerAccess?: DeployerAccess;
     readonly nodeGroups: readonly NodeGroupSpec[];
     /** Control-plane log types. Default all five: api, audit, authenticator, controllerManager, scheduler. */
     readonly logTypes?: readonly ControlPlaneLogType[];
     /** Days the control-plane log group keeps them. Default 90. */
     readonly logRetentionDays?: number;
+}
+
+export interface DeployerAccess {
+    readonly endpoint: "public" | "private";
+    readonly cidrs: readonly string[];
 }
 
 export type ControlPlaneLogType = "api" | "audit" | "authenticator" | "controllerManager" | "scheduler";
@@ -42,6 +56,8 @@ export const controlPlaneLogTypes: readonly ControlPlaneLogType[] = ["api", "aud
 export interface ExistingClusterArgs {
     readonly kubeconfig: pulumi.Input<string>;
     readonly oidc?: OidcProvider;
+    /** The security group its nodes (and so its pods) use, for rules that admit them elsewhere. */
+    readonly securityGroupId?: pulumi.Input<string>;
 }
 
 export interface ClusterArgs {
@@ -58,8 +74,8 @@ export interface OidcProvider {
     readonly issuer: pulumi.Input<string>;
 }
 
-/** Findings on cluster arguments, before anything is registered. */
-export function clusterProblems(args: ClusterArgs): string[] {
+/** Findings on cluster arguments, before anything is registered; `on` is the plan's date (EKS version support). */
+export function clusterProblems(args: ClusterArgs, on: Date = new Date()): string[] {
     if ((args.managed === undefined) === (args.existing === undefined)) return ["give exactly one of `managed` and `existing`"];
     const managed = args.managed;
     if (managed === undefined) return [];
@@ -74,9 +90,15 @@ export function clusterProblems(args: ClusterArgs): string[] {
         }
         if (group.instanceTypes.length === 0) problems.push(`node group ${group.name}: at least one instance type is required`);
     }
-    if (managed.endpointPublicAccess === true && (managed.publicAccessCidrs ?? []).length === 0) {
-        problems.push("a public endpoint needs publicAccessCidrs (0.0.0.0/0 is EKS's default and not Keel's)");
+    const deployer = managed.deployerAccess;
+    if (deployer?.endpoint === "public" && deployer.cidrs.length === 0) {
+        problems.push("a public endpoint needs deployerAccess.cidrs (0.0.0.0/0 is EKS's default and not Keel's)");
     }
+    for (const cidr of deployer?.cidrs ?? []) {
+        if (/\/0$/.test(cidr)) problems.push(`deployerAccess.cidrs: ${cidr} opens the Kubernetes API to every address; name the deployer's own CIDRs`);
+    }
+    const versionProblem = eksVersionProblem(managed.version ?? defaultEksVersion, on);
+    if (versionProblem !== undefined) problems.push(versionProblem);
     return problems;
 }
 
@@ -145,6 +167,12 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly oidc?: OidcProvider;
     public readonly clusterName: pulumi.Output<string | undefined>;
     public readonly endpoint: pulumi.Output<string | undefined>;
+    /**
+     * The cluster security group EKS creates: managed node groups without a launch template
+     * use it, and pods on the VPC CNI use their node's, so rules that admit this group admit
+     * the cluster's workloads (same region only; across regions admit the node subnets' CIDRs).
+     */
+    public readonly securityGroupId: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = clusterProblems(args);
@@ -156,16 +184,18 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidc = created?.oidc ?? args.existing?.oidc;
         this.clusterName = pulumi.output(created?.cluster.name);
         this.endpoint = pulumi.output(created?.cluster.endpoint);
+        this.securityGroupId = pulumi.output(created?.securityGroupId ?? args.existing?.securityGroupId);
         this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
             parent: this,
             // Workloads wait for nodes and the CSI driver: without them pods and volumes stay pending.
             dependsOn: created?.ready ?? [],
         });
-        this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, endpoint: this.endpoint });
+        this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, endpoint: this.endpoint, securityGroupId: this.securityGroupId });
     }
 
     private create(name: string, args: ManagedClusterArgs, tags: ClusterArgs["tags"], retainOnDelete: boolean | undefined) {
         const parent = { parent: this };
+        const deployer = args.deployerAccess ?? { endpoint: "private", cidrs: [] };
         const role = (roleName: string, assumeRolePolicy: pulumi.Input<string>, policies: readonly string[]) => {
             const created = new aws.iam.Role(roleName, { assumeRolePolicy, tags }, parent);
             const attachments = policies.map((policy) =>
@@ -184,12 +214,12 @@ export class Cluster extends pulumi.ComponentResource {
         const cluster = new aws.eks.Cluster(name, {
             name,
             roleArn: clusterRole.role.arn,
-            ...(args.version !== undefined ? { version: args.version } : {}),
+            version: args.version ?? defaultEksVersion,
             vpcConfig: {
                 subnetIds: args.subnetIds,
                 endpointPrivateAccess: true,
-                endpointPublicAccess: args.endpointPublicAccess ?? false,
-                ...(args.endpointPublicAccess === true ? { publicAccessCidrs: [...(args.publicAccessCidrs ?? [])] } : {}),
+                endpointPublicAccess: deployer.endpoint === "public",
+                ...(deployer.endpoint === "public" ? { publicAccessCidrs: [...deployer.cidrs] } : {}),
             },
             encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
             enabledClusterLogTypes: [...(args.logTypes ?? controlPlaneLogTypes)],
@@ -230,6 +260,19 @@ export class Cluster extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, parent).region;
         const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority, region]).apply(([clusterName, endpoint, ca, r]) =>
             eksKubeconfig({ name: clusterName, endpoint, certificateAuthority: ca.data ?? "", region: r }));
-        return { cluster, kubeconfig, oidc, ready: [...nodeGroups, csi] };
+        const securityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+        // A private endpoint is reached through the cluster security group: admit the deployer's runners on 443.
+        const deployerRules = deployer.endpoint === "private"
+            ? deployer.cidrs.map((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${name}-deployer-${i}`, {
+                securityGroupId,
+                description: "Deployer (pulumi up) to the private Kubernetes API endpoint",
+                cidrIpv4: cidr,
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                tags,
+            }, parent))
+            : [];
+        return { cluster, kubeconfig, oidc, securityGroupId, ready: [...nodeGroups, csi, ...deployerRules] };
     }
 }

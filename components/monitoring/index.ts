@@ -1,2 +1,3 @@
 export * from "./docker";
 export * from "./render";
+export * from "./region-watch";

@@ -20,7 +20,22 @@ export const charts = {
     alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts" },
     jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
     blackboxExporter: { chart: "prometheus-blackbox-exporter", version: "11.17.2", repo: "https://prometheus-community.github.io/helm-charts" },
+    postgresExporter: { chart: "prometheus-postgres-exporter", version: "8.2.0", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
+
+/** postgres_exporter's port: its Service listens there too, so targets read `<name>.<namespace>.svc:9187`. */
+export const postgresExporterPort = 9187;
+
+/** A PostgreSQL server an exporter watches. */
+export interface PostgresExporterTarget {
+    /** The release, Deployment and Service name, e.g. `postgres-exporter`. */
+    readonly name: string;
+    readonly host: pulumi.Input<string>;
+    readonly port: number;
+    readonly database: pulumi.Input<string>;
+    /** The login, from the database's credentials secret: it reaches the pod through a Kubernetes Secret, never a Helm value. */
+    readonly credentials: pulumi.Output<{ readonly username: string; readonly password: string }>;
+}
 
 /** Prometheus's service account: named explicitly so its IRSA role's trust condition matches it. */
 export const prometheusServiceAccount = "prometheus";
@@ -44,6 +59,11 @@ export interface KubernetesMonitoringArgs {
     readonly volumesGb?: { readonly prometheus?: number; readonly alertmanager?: number; readonly grafana?: number; readonly loki?: number; readonly jaeger?: number };
     /** Loki's S3 bucket: server access logs and a replica in the DR region (BackupBucket's). Default: neither. */
     readonly lokiBucket?: Pick<BackupBucketArgs, "accessLogs" | "replication">;
+    /**
+     * PostgreSQL servers to export metrics of (the writer, a replica), one prometheus-postgres-exporter
+     * release each; the spec's `exporters.postgres` targets name their Services. Default: none.
+     */
+    readonly postgresExporters?: readonly PostgresExporterTarget[];
     /** Helm timeout in seconds for each release. Default 900. */
     readonly timeoutSeconds?: number;
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -59,6 +79,7 @@ export const monitoringResources = {
     alloy: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
     jaeger: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
     blackbox: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    postgresExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     lokiGateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
 } as const satisfies Record<string, ContainerResources>;
 
@@ -81,10 +102,20 @@ export function relocateLokiPaths(value: unknown): unknown {
     return value;
 }
 
-/** Required pod anti-affinity over nodes for pods with these labels: two replicas never share a node. */
-const spreadOverNodes = (labels: Record<string, string>) => ({
-    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } }] },
-});
+/** The HTTP and gRPC ports of a rendered Loki configuration. */
+export function lokiServerPorts(config: Record<string, unknown>): { http_listen_port: number; grpc_listen_port: number } {
+    const server = config.server as { http_listen_port?: unknown; grpc_listen_port?: unknown } | undefined;
+    const { http_listen_port, grpc_listen_port } = server ?? {};
+    if (typeof http_listen_port !== "number" || typeof grpc_listen_port !== "number") throw new Error("the rendered Loki configuration names no server ports");
+    return { http_listen_port, grpc_listen_port };
+}
+
+/**
+ * kube-prometheus-stack's own switch for Prometheus and Alertmanager replicas: "hard" renders a
+ * required pod anti-affinity over nodes (two replicas never share one). An `affinity` of our own
+ * would be printed beside the chart's default "soft" rule, and the later key wins.
+ */
+const spreadOverNodes = (ha: boolean) => ({ podAntiAffinity: ha ? "hard" : "", podAntiAffinityTopologyKey: "kubernetes.io/hostname" });
 
 /** The directory every Alertmanager credential file lives in, and their names in it. */
 export function secretFileLayout(paths: readonly string[]): { directory: string; names: string[] } {
@@ -216,7 +247,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 podDisruptionBudget: { enabled: ha, minAvailable: 1 },
                 prometheusSpec: {
                     replicas,
-                    ...(ha ? { affinity: spreadOverNodes(prometheusLabels) } : {}),
+                    ...spreadOverNodes(ha),
                     retention: `${spec.retention.days}d`,
                     retentionSize: `${spec.retention.sizeGb}GB`,
                     externalLabels: { environment: spec.environment },
@@ -238,7 +269,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 podDisruptionBudget: { enabled: ha, minAvailable: 1 },
                 alertmanagerSpec: {
                     replicas,
-                    ...(ha ? { affinity: spreadOverNodes(alertmanagerLabels) } : {}),
+                    ...spreadOverNodes(ha),
                     resources: monitoringResources.alertmanager,
                     storage: { volumeClaimTemplate: { spec: claim(volumes.alertmanager) } },
                     ...(alertmanagerSecret
@@ -280,6 +311,29 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 config: yamlOf(blackboxFile),
                 resources: monitoringResources.blackbox,
             });
+        }
+
+        // ---- PostgreSQL exporters: credentials from a Secret; TLS to RDS (sslmode require) ----
+        for (const target of args.postgresExporters ?? []) {
+            const credentials = new k8s.core.v1.Secret(`${name}-${target.name}-credentials`, {
+                metadata: { name: `${target.name}-credentials`, namespace: ns },
+                stringData: { username: target.credentials.apply((c) => c.username), password: pulumi.secret(target.credentials.apply((c) => c.password)) },
+            }, inNamespace);
+            release(target.name, charts.postgresExporter, {
+                fullnameOverride: target.name,
+                service: { port: postgresExporterPort, targetPort: postgresExporterPort },
+                resources: monitoringResources.postgresExporter,
+                config: {
+                    datasource: {
+                        host: target.host,
+                        port: String(target.port),
+                        database: target.database,
+                        userSecret: { name: `${target.name}-credentials`, key: "username" },
+                        passwordSecret: { name: `${target.name}-credentials`, key: "password" },
+                        sslmode: "require",
+                    },
+                },
+            }, [credentials]);
         }
 
         // Keel's rule files as PrometheusRules: the CRD comes with the stack's release.
@@ -348,19 +402,28 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 // the chart's nginx gateway, which routes pushes to the write and queries to the read targets.
                 service("loki", { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" }, portOf(spec.endpoints.loki), "http");
             }
-            const component = (count: number) => ({ replicas: count, resources: monitoringResources.loki, persistence: { enabled: true, storageClass: "keel-gp3", size: `${volumes.loki}Gi` } });
+            // The read path is a stateless Deployment in the chart (queriers cache on emptyDir): a
+            // persistent volume there is refused for more than one replica.
+            const component = (count: number, persistent = true) => ({
+                replicas: count,
+                resources: monitoringResources.loki,
+                ...(persistent ? { persistence: { enabled: true, storageClass: "keel-gp3", size: `${volumes.loki}Gi` } } : {}),
+            });
             return release("loki", charts.loki, {
                 deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
                 fullnameOverride: "loki",
                 serviceAccount: { name: serviceAccount, ...(lokiRole ? { annotations: { "eks.amazonaws.com/role-arn": lokiRole.arn } } : {}) },
                 loki: {
                     auth_enabled: false,
+                    // The chart builds container ports, Services and every gRPC client address from
+                    // loki.server; the same ports in structuredConfig alone would move only the listeners.
+                    server: lokiServerPorts(rendered),
                     ...(bucketName ? { storage: { type: "s3", bucketNames: { chunks: bucketName, ruler: bucketName, admin: bucketName }, s3: { region: s3?.region } } } : {}),
                     structuredConfig,
                 },
                 singleBinary: scalable ? { replicas: 0 } : component(1),
                 write: scalable ? component(3) : { replicas: 0 },
-                read: scalable ? component(2) : { replicas: 0 },
+                read: scalable ? component(2, false) : { replicas: 0 },
                 backend: scalable ? component(2) : { replicas: 0 },
                 gateway: scalable ? { enabled: true, replicas: 2, resources: monitoringResources.lokiGateway } : { enabled: false },
                 chunksCache: { enabled: false },

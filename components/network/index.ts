@@ -1,2 +1,3 @@
 export * from "./network";
+export * from "./peering";
 export * from "./subnets";

@@ -24,6 +24,7 @@ const types = {
     eip: "aws:ec2/eip:Eip",
     natGateway: "aws:ec2/natGateway:NatGateway",
     routeTable: "aws:ec2/routeTable:RouteTable",
+    route: "aws:ec2/route:Route",
     association: "aws:ec2/routeTableAssociation:RouteTableAssociation",
     endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
@@ -150,7 +151,8 @@ function expectedInventory(nats: number): Record<string, number> {
         [types.rolePolicy]: 1,
         [types.flowLog]: 1,
     };
-    if (nats > 0) Object.assign(inventory, { [types.eip]: nats, [types.natGateway]: nats });
+    // One internet route per private route table, through its NAT gateway.
+    if (nats > 0) Object.assign(inventory, { [types.eip]: nats, [types.natGateway]: nats, [types.route]: 3 });
     return inventory;
 }
 
@@ -328,11 +330,13 @@ function checkRouting(view: () => NetworkView): void {
         assert.match(idOf(igw), /^igw-/);
     });
 
-    it("gives the database route table an explicitly empty route list (no route anywhere, drift removed)", () => {
+    it("gives the database route table no route of its own (no internet either way); route tables take routes only as Route resources", () => {
         const v = view();
         const table = v.one(types.routeTable, "database");
         assert.equal(table.inputs.vpcId, idOf(v.vpc));
-        assert.deepEqual(table.inputs.routes, []);
+        assert.equal(v.all(types.route).filter((r) => r.inputs.routeTableId === idOf(table)).length, 0);
+        // Inline routes would overwrite (and be overwritten by) the Route resources peering adds.
+        for (const privateTable of v.all(types.routeTable).filter((t) => t.name.includes("-private-"))) assert.equal(privateTable.inputs.routes, undefined, privateTable.name);
     });
 
     it("attaches an S3 gateway endpoint to every private route table and the database route table, not the public one", () => {
@@ -381,7 +385,8 @@ function checkNat(view: () => NetworkView, nats: number): void {
         v.outputs.privateRouteTableIds.forEach((tableId, zone) => {
             const table = v.byId(types.routeTable, tableId);
             const natId = v.outputs.natGatewayIds[nats === 1 ? 0 : zone];
-            assert.deepEqual(table.inputs.routes, [{ cidrBlock: "0.0.0.0/0", natGatewayId: natId }], table.name);
+            const routes = v.all(types.route).filter((r) => r.inputs.routeTableId === tableId).map((r) => ({ destinationCidrBlock: r.inputs.destinationCidrBlock, natGatewayId: r.inputs.natGatewayId }));
+            assert.deepEqual(routes, [{ destinationCidrBlock: "0.0.0.0/0", natGatewayId: natId }], table.name);
             // Follow the wiring: the table's subnet and its NAT gateway's subnet share a zone
             // (with one NAT gateway per zone), or every table uses zone a's (with a single one).
             const association = v.all(types.association).find((a) => a.inputs.routeTableId === tableId);
@@ -444,7 +449,7 @@ function checkTags(view: () => NetworkView, extraTags: Record<string, string>): 
     it("names and tags every taggable child, adding the caller's tags", () => {
         const v = view();
         const untagged = v.children.filter((r) => r.inputs.tags === undefined).map((r) => r.type);
-        assert.deepEqual(sorted([...new Set(untagged)]), [types.rolePolicy, types.association].sort());
+        assert.deepEqual(sorted([...new Set(untagged)]), [types.rolePolicy, types.association, types.route].sort());
         for (const child of v.children.filter((r) => r.inputs.tags !== undefined)) {
             const tags = object(child.inputs.tags, `${child.name}.tags`);
             assert.ok(text(tags.Name, `${child.name}.tags.Name`).startsWith(`${v.name}-`), `${child.type} ${child.name}`);
@@ -475,8 +480,8 @@ describe("Network primary: us-east-1, defaults (10.0.0.0/16, 3 zones, one NAT ga
 
     it("gives each zone a NAT gateway of its own (no two private route tables share one)", () => {
         const natIds = view.outputs.privateRouteTableIds.map((id) => {
-            const routes = list(view.byId(types.routeTable, id).inputs.routes, "routes").map((r) => object(r, "route"));
-            return text(routes[0].natGatewayId, "natGatewayId");
+            const route = view.all(types.route).find((r) => r.inputs.routeTableId === id);
+            return text(route?.inputs.natGatewayId, "natGatewayId");
         });
         assert.equal(new Set(natIds).size, 3);
         assert.deepEqual(natIds, view.outputs.natGatewayIds);
@@ -503,7 +508,8 @@ describe("Network dr: us-west-2 provider, 10.1.0.0/16, a single NAT gateway, def
     it("shares the one NAT gateway between all private route tables", () => {
         assert.equal(view.outputs.natGatewayIds.length, 1);
         for (const id of view.outputs.privateRouteTableIds) {
-            assert.deepEqual(view.byId(types.routeTable, id).inputs.routes, [{ cidrBlock: "0.0.0.0/0", natGatewayId: view.outputs.natGatewayIds[0] }]);
+            const routes = view.all(types.route).filter((r) => r.inputs.routeTableId === id);
+            assert.deepEqual(routes.map((r) => [r.inputs.destinationCidrBlock, r.inputs.natGatewayId]), [["0.0.0.0/0", view.outputs.natGatewayIds[0]]]);
         }
     });
 
@@ -541,9 +547,9 @@ describe("Network isolated: a /20 without NAT gateways", () => {
         assert.deepEqual(view.outputs.natGatewayIds, []);
     });
 
-    it("leaves the private route tables with an explicitly empty route list", () => {
+    it("leaves the private route tables without a route", () => {
         assert.equal(view.outputs.privateRouteTableIds.length, 3);
-        for (const id of view.outputs.privateRouteTableIds) assert.deepEqual(view.byId(types.routeTable, id).inputs.routes, []);
+        for (const id of view.outputs.privateRouteTableIds) assert.deepEqual(view.all(types.route).filter((r) => r.inputs.routeTableId === id), []);
     });
 
     it("has no default route anywhere but in the public route table", () => {
@@ -551,6 +557,7 @@ describe("Network isolated: a /20 without NAT gateways", () => {
             .filter((t) => (Array.isArray(t.inputs.routes) ? t.inputs.routes : []).some((r) => object(r, "route").cidrBlock === "0.0.0.0/0"))
             .map((t) => t.name);
         assert.deepEqual(withDefault, ["isolated-public"]);
+        assert.deepEqual(view.all(types.route).filter((r) => r.inputs.destinationCidrBlock === "0.0.0.0/0"), []);
     });
 });
 

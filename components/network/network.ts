@@ -38,6 +38,10 @@ export class Network extends pulumi.ComponentResource {
     public readonly databaseSubnetIds: pulumi.Output<string[]>;
     public readonly privateRouteTableIds: pulumi.Output<string[]>;
     public readonly databaseRouteTableId: pulumi.Output<string>;
+    /** The private (one per zone) and database route tables, one Output each: where routes to a peered VPC go. */
+    public readonly routeTableIds: { readonly private: pulumi.Output<string>[]; readonly database: pulumi.Output<string> };
+    /** CIDRs of the private subnets (where instances and Kubernetes nodes run), by zone. */
+    public readonly privateSubnetCidrBlocks: string[];
     public readonly natGatewayIds: pulumi.Output<string[]>;
     public readonly flowLogGroupName: pulumi.Output<string>;
 
@@ -113,21 +117,22 @@ export class Network extends pulumi.ComponentResource {
             }, { ...defaults, dependsOn: [internetGateway] });
         });
 
+        // Routes of the private and database tables are `aws.ec2.Route` resources, not inline
+        // `routes`: a table takes one or the other (the provider overwrites one with the other),
+        // and peering (VpcPeering) adds its routes to these tables from outside the component.
         const privateRouteTables = privateSubnets.map((subnet, zone) => {
             const nat = natGatewayForZone(natMode, zone);
-            const routeTable = new aws.ec2.RouteTable(`${name}-private-${zone}`, {
-                vpcId: vpc.id,
-                routes: nat === undefined ? [] : [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateways[nat].id }],
-                tags: named(`private-${zone}`),
-            }, defaults);
+            const routeTable = new aws.ec2.RouteTable(`${name}-private-${zone}`, { vpcId: vpc.id, tags: named(`private-${zone}`) }, defaults);
+            if (nat !== undefined) {
+                new aws.ec2.Route(`${name}-private-${zone}-internet`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[nat].id }, defaults);
+            }
             new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: routeTable.id }, defaults);
             return routeTable;
         });
 
-        // The database tier has no route to the internet in either direction. `routes: []`, not
-        // an omitted list: the provider ignores routes it was not told about, an empty list
-        // removes any route added outside Pulumi (and shows it as drift).
-        const databaseRouteTable = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, routes: [], tags: named("database") }, defaults);
+        // The database tier has no route to the internet in either direction: Keel adds none
+        // here, only a peered VPC's (VpcPeering), so replicas and exporters across regions connect.
+        const databaseRouteTable = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, tags: named("database") }, defaults);
         databaseSubnets.forEach((subnet, zone) =>
             new aws.ec2.RouteTableAssociation(`${name}-database-${zone}`, { subnetId: subnet.id, routeTableId: databaseRouteTable.id }, defaults));
 
@@ -180,6 +185,8 @@ export class Network extends pulumi.ComponentResource {
         this.databaseSubnetIds = ids(databaseSubnets);
         this.privateRouteTableIds = ids(privateRouteTables);
         this.databaseRouteTableId = databaseRouteTable.id;
+        this.routeTableIds = { private: privateRouteTables.map((table) => table.id), database: databaseRouteTable.id };
+        this.privateSubnetCidrBlocks = [...layout.private];
         this.natGatewayIds = ids(natGateways);
         this.flowLogGroupName = flowLogGroup.name;
         this.registerOutputs({

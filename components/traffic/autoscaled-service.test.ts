@@ -4,10 +4,11 @@ import { before, describe, test } from "node:test";
 import { parse } from "yaml";
 import type { PlanRecord } from "../../scripts/plan/engine";
 import type { PlanResource } from "../../scripts/plan/record";
-import { arnOf, childrenOf, idOf, json, list, object, ofType, only, planComponents, text, texts } from "../../tests/plans";
+import { arnOf, childrenOf, idOf, json, list, mockOf, object, ofType, only, planComponents, text, texts } from "../../tests/plans";
 import { AlbLogBucket } from "./alb-log-bucket";
 import { AutoscaledService, modernTlsPolicy, ubuntu2204AmiParameter, type AutoscaledServiceArgs } from "./autoscaled-service";
 import { TrafficConfigurationError } from "./settings";
+import { nodeExporterPort } from "./user-data";
 
 const types = {
     group: "aws:autoscaling/group:Group",
@@ -282,6 +283,60 @@ describe("AutoscaledService in a second region with the guides' defaults", () =>
         const statements = list(json(only(record, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy, "policy").Statement, "s");
         assert.deepEqual(object(statements.at(-1), "elb").Principal, { AWS: "arn:aws:iam::797873946194:root" });
         assert.deepEqual(object(list(only(record, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules, "r")[0], "rule").expiration, { days: 90 });
+    });
+});
+
+describe("AutoscaledService metrics scrapers and metric dimensions", () => {
+    let record: PlanRecord;
+    before(async () => {
+        record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags } });
+            const scraped = new AutoscaledService("scraped", baseArgs({ metricsScrapers: { securityGroupIds: ["sg-0scraper"], cidrBlocks: ["10.0.0.0/19"] } }), { provider });
+            const plain = new AutoscaledService("plain", baseArgs(), { provider });
+            return {
+                scrapedSg: scraped.instanceSecurityGroupId,
+                plainSg: plain.instanceSecurityGroupId,
+                scrapedDimensions: scraped.metricDimensions,
+                plainDimensions: plain.metricDimensions,
+            };
+        });
+    });
+    const ingressTo = (group: unknown) => ofType(record, types.ingress).filter((r) => r.inputs.securityGroupId === text(group, "security group id"));
+
+    test("each scraper may reach the application port (3000 by default) and node exporter's 9100 on the instances, and nothing else", () => {
+        assert.equal(nodeExporterPort, 9100);
+        const rules = ingressTo(record.outputs.scrapedSg).map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId ?? null, r.inputs.cidrIpv4 ?? null]);
+        const fromAlb = ["tcp", 3000, 3000, text(mockOf(childOf(record, "scraped", types.securityGroup, "scraped-alb")).id, "alb sg"), null];
+        assert.deepEqual(rules.map((r) => JSON.stringify(r)).sort(), [
+            fromAlb,
+            ["tcp", 3000, 3000, "sg-0scraper", null],
+            ["tcp", 9100, 9100, "sg-0scraper", null],
+            ["tcp", 3000, 3000, null, "10.0.0.0/19"],
+            ["tcp", 9100, 9100, null, "10.0.0.0/19"],
+        ].map((r) => JSON.stringify(r)).sort());
+        const scrapeRules = childrenOf(record, only(record, "keel:traffic:AutoscaledService", "scraped")).filter((r) => r.type === types.ingress && r.name.startsWith("scraped-scrape-"));
+        assert.deepEqual(scrapeRules.map((r) => r.name).sort(), ["scraped-scrape-app-cidr-0", "scraped-scrape-app-group-0", "scraped-scrape-node-cidr-0", "scraped-scrape-node-group-0"]);
+        for (const rule of scrapeRules) {
+            assert.equal(rule.region, "us-east-1", rule.name);
+            assert.ok(!("referencedSecurityGroupId" in rule.inputs && "cidrIpv4" in rule.inputs), `${rule.name} names two sources`);
+        }
+    });
+
+    test("without metricsScrapers the instances admit only the load balancer", () => {
+        const rules = ingressTo(record.outputs.plainSg);
+        assert.deepEqual(rules.map((r) => r.name), ["plain-instances-from-alb"]);
+        assert.deepEqual(ofType(record, types.ingress).filter((r) => r.name.startsWith("plain-scrape-")), []);
+    });
+
+    test("metricDimensions are the load balancer's and the target group's ARN suffixes", () => {
+        for (const service of ["scraped", "plain"]) {
+            const lb = mockOf(childOf(record, service, types.loadBalancer, `${service}-alb`));
+            const tg = mockOf(childOf(record, service, types.targetGroup, `${service}-tg`));
+            const dimensions = object(record.outputs[`${service}Dimensions`], `${service}Dimensions`);
+            assert.deepEqual(dimensions, { LoadBalancer: text(lb.state.arnSuffix, "lb arnSuffix"), TargetGroup: text(tg.state.arnSuffix, "tg arnSuffix") }, service);
+            assert.match(text(dimensions.LoadBalancer, "LoadBalancer"), /^app\/[^/]+\/[0-9a-f]{16}$/);
+            assert.match(text(dimensions.TargetGroup, "TargetGroup"), /^targetgroup\/[^/]+\/[0-9a-f]{16}$/);
+        }
     });
 });
 

@@ -14,7 +14,7 @@ import {
     type ScalingSettings,
     type SpotCapacity,
 } from "./settings";
-import { agentNamespace, memoryMetricName, renderUserData } from "./user-data";
+import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData } from "./user-data";
 
 /** Canonical's parameter for the current Ubuntu 22.04 LTS amd64 AMI (the guides run Ubuntu 22.04). */
 export const ubuntu2204AmiParameter = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
@@ -64,6 +64,12 @@ export interface AutoscaledServiceArgs {
     readonly healthCheckGracePeriodSeconds?: number;
     /** ALB deletion protection. Default false. */
     readonly deletionProtection?: boolean;
+    /**
+     * Who scrapes the instances' metrics — the application's on `appPort`, node exporter's on
+     * `nodeExporterPort` — as security groups of this region, or CIDRs (a peered VPC in another
+     * region: security groups cannot be referenced across regions). Default: nobody.
+     */
+    readonly metricsScrapers?: { readonly securityGroupIds?: readonly pulumi.Input<string>[]; readonly cidrBlocks?: readonly string[] };
     /** ALB access logs, to an SSE-S3 bucket in the same region (an AlbLogBucket). Default: off. */
     readonly accessLogs?: { readonly bucketName: pulumi.Input<string>; readonly prefix: string };
     /** Spot capacity above an on-demand floor (mixed instances). Default: on-demand only. */
@@ -103,6 +109,8 @@ export class AutoscaledService extends pulumi.ComponentResource {
     /** The load balancer's canonical hosted zone, for alias records. */
     public readonly loadBalancerZoneId: pulumi.Output<string>;
     public readonly targetGroupArn: pulumi.Output<string>;
+    /** The `LoadBalancer` and `TargetGroup` dimensions of their CloudWatch metrics (AWS/ApplicationELB). */
+    public readonly metricDimensions: pulumi.Output<{ LoadBalancer: string; TargetGroup: string }>;
     public readonly autoScalingGroupName: pulumi.Output<string>;
     public readonly launchTemplateId: pulumi.Output<string>;
     public readonly albSecurityGroupId: pulumi.Output<string>;
@@ -180,6 +188,23 @@ export class AutoscaledService extends pulumi.ComponentResource {
                 cidrIpv4: "0.0.0.0/0",
                 tags: named(`instances-${what}`),
             }, defaults);
+        }
+        const scrapers = [
+            ...(args.metricsScrapers?.securityGroupIds ?? []).map((id, i) => ({ key: `group-${i}`, source: { referencedSecurityGroupId: id } })),
+            ...(args.metricsScrapers?.cidrBlocks ?? []).map((cidr, i) => ({ key: `cidr-${i}`, source: { cidrIpv4: cidr } })),
+        ];
+        for (const [port, what] of [[appPort, "app"], [nodeExporterPort, "node"]] as const) {
+            for (const { key, source } of scrapers) {
+                new aws.vpc.SecurityGroupIngressRule(`${name}-scrape-${what}-${key}`, {
+                    securityGroupId: instanceGroup.id,
+                    description: `Prometheus scrapes ${what === "app" ? "the application's metrics" : "node exporter"}`,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    ...source,
+                    tags: named(`scrape-${what}-${key}`),
+                }, defaults);
+            }
         }
         if (args.database) {
             const { securityGroupId, port } = args.database;
@@ -355,6 +380,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
         this.loadBalancerDnsName = loadBalancer.dnsName;
         this.loadBalancerZoneId = loadBalancer.zoneId;
         this.targetGroupArn = targetGroup.arn;
+        this.metricDimensions = pulumi.all([loadBalancer.arnSuffix, targetGroup.arnSuffix]).apply(([LoadBalancer, TargetGroup]) => ({ LoadBalancer, TargetGroup }));
         this.autoScalingGroupName = group.name;
         this.launchTemplateId = launchTemplate.id;
         this.albSecurityGroupId = albGroup.id;
@@ -364,6 +390,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
         this.certificateValidationFqdns = pulumi.output(validationRecordFqdns);
         this.registerOutputs({
             loadBalancerArn: this.loadBalancerArn,
+            metricDimensions: this.metricDimensions,
             loadBalancerDnsName: this.loadBalancerDnsName,
             autoScalingGroupName: this.autoScalingGroupName,
             certificateArn: this.certificateArn,

@@ -29,6 +29,9 @@ export const cloudWatchAgentConfig = {
     },
 };
 
+/** Where Ubuntu's prometheus-node-exporter listens (its default `--web.listen-address`). */
+export const nodeExporterPort = 9100;
+
 /**
  * `#cloud-config` for Ubuntu on amd64 in `region`. The agent package comes from the region's
  * own download bucket, which private subnets reach through the VPC's S3 gateway endpoint.
@@ -37,7 +40,7 @@ export function renderUserData(region: string): string {
     const agentPackage = `https://amazoncloudwatch-agent-${region}.s3.${region}.amazonaws.com/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb`;
     const config = {
         package_update: true,
-        // Ubuntu's package runs node-exporter as a service on :9100.
+        // Ubuntu's package runs node-exporter as a service on :9100 (nodeExporterPort).
         packages: ["prometheus-node-exporter"],
         write_files: [{ path: agentConfigPath, permissions: "0644", content: JSON.stringify(cloudWatchAgentConfig, null, 2) }],
         runcmd: [

@@ -19,11 +19,13 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         [normal, dr] = await Promise.all([planStack("production", from), planStack("production", to)]);
     });
 
-    test("promotes the DR database, moves the writer name, scales the DR service and nothing else", () => {
+    test("promotes the DR database, moves the writer name, scales the DR service and its watch, and nothing else", () => {
         assert.deepEqual(summary(diffPlans(normal, dr)), {
             added: [],
-            removed: ["database-dr-replication-lag"],
+            // A promoted database has no replica lag; the DR region's watch expects production capacity.
+            removed: ["database-dr-replication-lag", "dr-watch-replica-lag"],
             changed: {
+                "aws:cloudwatch/metricAlarm:MetricAlarm dr-watch-healthy-targets": ["alarmDescription", "threshold"],
                 "keel:database:ReplicatedDatabase database": ["drActive"],
                 "aws:rds/instance:Instance database-dr": ["applyImmediately", "backupRetentionPeriod", "backupWindow", "deleteAutomatedBackups", "finalSnapshotIdentifier", "replicateSourceDb", "skipFinalSnapshot", "tags"],
                 "aws:route53/record:Record database-writer": ["records"],
@@ -37,7 +39,7 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         const lines = renderDiff(diffPlans(normal, dr)).split("\n");
         assert.equal(lines[0], "  - aws:cloudwatch:MetricAlarm database-dr-replication-lag (us-west-2)");
         assert.ok(lines.includes("  ~ aws:route53:Record database-writer (us-east-1): records"), lines.join("\n"));
-        assert.equal(lines.at(-1), "  0 to add, 5 to change, 1 to remove");
+        assert.equal(lines.at(-1), "  0 to add, 6 to change, 2 to remove");
         assert.equal(renderDiff(diffPlans(normal, normal)), "  no differences");
     });
 

@@ -98,6 +98,12 @@ const computedByType: Record<string, Computed> = {
         return { id, state: { arn: arn("ec2", region, `vpc-endpoint/${id}`), prefixListId: `pl-${hex(8)}` } };
     },
     "aws:ec2/flowLog:FlowLog": ec2Id("fl", "vpc-flow-log"),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ({ hex }) => ({ id: `pcx-${hex(17)}`, state: { acceptStatus: "pending-acceptance" } }),
+    // The accepter's id is the connection's.
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": ({ inputs }) => {
+        const id = str(inputs.vpcPeeringConnectionId) ?? "pcx-unknown";
+        return { id, state: { vpcPeeringConnectionId: id, acceptStatus: "active" } };
+    },
     "aws:ec2/launchTemplate:LaunchTemplate": ({ hex, region }) => {
         const id = `lt-${hex(17)}`;
         return { id, state: { arn: arn("ec2", region, `launch-template/${id}`), latestVersion: 1, defaultVersion: 1 } };
@@ -198,10 +204,11 @@ const computedByType: Record<string, Computed> = {
         return { id: certArn, state: { arn: certArn, domainValidationOptions: [{ domainName: domain, resourceRecordName: `_${stableHex(domain, 32)}.${domain}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${stableHex(name, 32)}.acm-validations.aws.` }] } };
     },
     "aws:autoscaling/group:Group": ({ physicalName, region, name }) => ({ id: physicalName, state: { name: physicalName, arn: arn("autoscaling", region, `autoScalingGroup:${stableUuid(name)}:autoScalingGroupName/${physicalName}`) } }),
-    "aws:eks/cluster:Cluster": ({ physicalName, region, hex }) => ({
+    "aws:eks/cluster:Cluster": ({ inputs, physicalName, region, hex }) => ({
         id: physicalName,
         state: {
             name: physicalName,
+            vpcConfig: { ...(typeof inputs.vpcConfig === "object" ? inputs.vpcConfig : {}), clusterSecurityGroupId: `sg-${hex(17)}`, vpcId: `vpc-${stableHex(`${physicalName}-vpc`, 17)}` },
             arn: arn("eks", region, `cluster/${physicalName}`),
             endpoint: `https://${hex(32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
             certificateAuthority: { data: Buffer.from("offline-plan-ca").toString("base64") },

@@ -3,13 +3,28 @@ import type { AlertingSpec } from "./spec";
 /**
  * alertmanager.yml (guides): group by alert name, repeat every hour; critical alerts to
  * PagerDuty, Slack and email, warnings to Slack and email; a warning is muted while the same
- * alert fires as critical. Credentials appear only as file paths — PagerDuty
- * `routing_key_file`, Slack `api_url_file` (Alertmanager 0.22+), SMTP `smtp_auth_password_file`
- * (0.25+) — so the rendered file holds no secret and can be committed, diffed and reviewed.
+ * alert fires as critical. Watchdog pings a heartbeat check (or nothing), never people.
+ * Credentials appear only as file paths — PagerDuty `routing_key_file`, Slack `api_url_file`
+ * (Alertmanager 0.22+), SMTP `smtp_auth_password_file` (0.25+), the heartbeat's webhook
+ * `url_file` (0.26+) — so the rendered file holds no secret and can be committed, diffed and reviewed.
  * Matchers use the `matchers` syntax (0.22+); `match`/`match_re` are deprecated.
  */
 
-export const receivers = { critical: "critical", warning: "warning" } as const;
+export const receivers = { critical: "critical", warning: "warning", heartbeat: "heartbeat", none: "null" } as const;
+
+/**
+ * Alerts that are signals, not problems (kube-prometheus-stack's `general.rules`): Watchdog
+ * always fires, as a dead man's switch; InfoInhibitor fires while info alerts have no warning or
+ * critical company in their namespace, so they can be muted.
+ */
+export const signalAlerts = { watchdog: "Watchdog", infoInhibitor: "InfoInhibitor" } as const;
+
+/**
+ * How often the heartbeat is pinged while Watchdog fires: the period to give the heartbeat
+ * check (with a grace period of at least one more), so that a silent Alertmanager, Prometheus
+ * or cluster pages within about 10 minutes.
+ */
+export const heartbeatIntervalMinutes = 5;
 
 /** The labels that make two alerts "the same alert" for inhibition: a critical HighErrorRate of one job does not mute another job's warning. */
 export const inhibitionEqual = ["alertname", "job", "instance", "slo"] as const;
@@ -62,11 +77,30 @@ export function alertmanagerConfig(alerting: AlertingSpec): Record<string, unkno
             group_interval: "5m",
             repeat_interval: "1h",
             routes: [
+                // The dead man's switch reaches a heartbeat check, never a person: the check pages when the pings stop.
+                {
+                    receiver: alerting.heartbeat ? receivers.heartbeat : receivers.none,
+                    matchers: [`alertname="${signalAlerts.watchdog}"`],
+                    group_wait: "0s",
+                    group_interval: "1m",
+                    repeat_interval: `${heartbeatIntervalMinutes}m`,
+                },
+                { receiver: receivers.none, matchers: [`alertname="${signalAlerts.infoInhibitor}"`] },
                 { receiver: receivers.critical, matchers: ['severity="critical"'] },
                 { receiver: receivers.warning, matchers: ['severity="warning"'] },
             ],
         },
-        inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [...inhibitionEqual] }],
-        receivers: [receiver(receivers.critical, alerting, "criticalChannel"), receiver(receivers.warning, alerting, "warningChannel")],
+        inhibit_rules: [
+            { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [...inhibitionEqual] },
+            // The chart's info rules: an info alert speaks only beside a warning or critical one of its namespace.
+            { source_matchers: ['severity=~"critical|warning"'], target_matchers: ['severity="info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: [`alertname="${signalAlerts.infoInhibitor}"`], target_matchers: ['severity="info"'], equal: ["namespace"] },
+        ],
+        receivers: [
+            receiver(receivers.critical, alerting, "criticalChannel"),
+            receiver(receivers.warning, alerting, "warningChannel"),
+            ...(alerting.heartbeat ? [{ name: receivers.heartbeat, webhook_configs: [{ url_file: alerting.heartbeat.urlFile, send_resolved: false }] }] : []),
+            { name: receivers.none },
+        ],
     };
 }

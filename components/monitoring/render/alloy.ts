@@ -5,7 +5,8 @@ import type { LogsSpec, MonitoringSpec } from "./spec";
  * Grafana Alloy (Promtail's successor; Promtail reached end of life) shipping container logs
  * (from the Docker socket, or from the Kubernetes API) and the host's /var/log to Loki. JSON log
  * lines give their `level` as a label, which the debug retention selects on; security sources
- * get `log_type="security"`: the host's auth logs, and containers labelled
+ * get `log_type="security"`: the host's auth logs (files on a Docker host, the journal's
+ * authentication facilities on a Kubernetes node), and containers labelled
  * `keel.log-type=security` (Docker) or annotated `keel.io/log-type: security` (Kubernetes).
  * Argument names follow the Alloy reference of each component.
  */
@@ -13,10 +14,20 @@ import type { LogsSpec, MonitoringSpec } from "./spec";
 export const alloyPaths = {
     config: "/etc/alloy/config.alloy",
     data: "/var/lib/alloy/data",
-    /** The host's /var/log, mounted read-only. */
+    /** The Docker host's /var/log, mounted read-only (DockerMonitoring). */
     hostLogs: "/var/log/host",
     dockerSocket: "/var/run/docker.sock",
+    /**
+     * The node's persistent systemd journal. EKS nodes run Amazon Linux 2023, which ships no
+     * rsyslog: there is no /var/log/secure or auth.log, every host log is in the journal (AL2023
+     * user guide, "Comparing AL2 and AL2023": journald replaces rsyslog). The Alloy chart mounts
+     * the node's /var/log at /var/log (`alloy.mounts.varlog`), so the path is the node's own.
+     */
+    nodeJournal: "/var/log/journal",
 } as const;
+
+/** Syslog facilities of authentication messages (sshd: auth = 4; sudo, PAM: authpriv = 10; RFC 5424 §6.2.1). */
+export const securityFacilities = [4, 10] as const;
 
 /** An expression River evaluates, such as a reference to another component's export. */
 export class RiverExpression {
@@ -111,8 +122,8 @@ function containerSources(logs: LogsSpec): RiverBlock[] {
     ];
 }
 
-/** The Alloy pipeline as blocks (what the structural tests read) … */
-export function alloyBlocks(spec: MonitoringSpec, logs: LogsSpec): RiverBlock[] {
+/** The Docker host's syslog files, mounted at `alloyPaths.hostLogs`: auth.log / secure are security logs. */
+function hostFileSources(): RiverBlock[] {
     const hostLog = (path: string, type: string, exclude?: string) => ({
         __path__: `${alloyPaths.hostLogs}/${path}`,
         ...(exclude !== undefined ? { __path_exclude__: `${alloyPaths.hostLogs}/${exclude}` } : {}),
@@ -120,13 +131,45 @@ export function alloyBlocks(spec: MonitoringSpec, logs: LogsSpec): RiverBlock[] 
         [logLabels.type]: type,
     });
     return [
-        ...containerSources(logs),
         {
             name: "local.file_match",
             label: "host",
             attributes: { path_targets: [hostLog("{*.log,syslog,messages}", "system", "auth.log"), hostLog("{auth.log,secure}", "security")] },
         },
         { name: "loki.source.file", label: "host", attributes: { targets: ref("local.file_match.host.targets"), forward_to: [processor] } },
+    ];
+}
+
+/**
+ * A Kubernetes node's journal: every entry is a system log, and those of the authentication
+ * facilities are security logs (relabel rules apply in order: the second overrides the first).
+ */
+function nodeJournalSources(): RiverBlock[] {
+    return [
+        {
+            name: "loki.relabel",
+            label: "journal",
+            attributes: { forward_to: [] },
+            blocks: [
+                { name: "rule", attributes: { target_label: logLabels.type, replacement: "system" } },
+                { name: "rule", attributes: { source_labels: ["__journal_syslog_facility"], regex: securityFacilities.join("|"), target_label: logLabels.type, replacement: "security" } },
+                rule("__journal__systemd_unit", "unit"),
+                rule("__journal__hostname", "node"),
+            ],
+        },
+        {
+            name: "loki.source.journal",
+            label: "host",
+            attributes: { path: alloyPaths.nodeJournal, relabel_rules: ref("loki.relabel.journal.rules"), labels: { job: "host" }, forward_to: [processor] },
+        },
+    ];
+}
+
+/** The Alloy pipeline as blocks (what the structural tests read) … */
+export function alloyBlocks(spec: MonitoringSpec, logs: LogsSpec): RiverBlock[] {
+    return [
+        ...containerSources(logs),
+        ...(logs.collector === "docker" ? hostFileSources() : nodeJournalSources()),
         {
             name: "loki.process",
             label: "logs",

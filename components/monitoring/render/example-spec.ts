@@ -41,6 +41,7 @@ export function exampleSpec(): MonitoringSpec {
             pagerduty: { routingKeyFile: "/etc/alertmanager/secrets/pagerduty-routing-key" },
             slack: { apiUrlFile: "/etc/alertmanager/secrets/slack-webhook-url", criticalChannel: "#alerts-critical", warningChannel: "#alerts-warning" },
             email: { to: "oncall@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", username: "alertmanager", passwordFile: "/etc/alertmanager/secrets/smtp-password" },
+            heartbeat: { urlFile: "/etc/alertmanager/secrets/heartbeat-url" },
         },
         grafana: { autoscaling: { cpuTargetPercent: 70, memoryTargetPercent: 80, minInstances: 2, maxInstances: 10 } },
         logs: { retentionDays: 90, securityRetentionDays: 365, debugRetentionDays: 14, storage: { kind: "s3", bucket: "shop-example-loki", region: "us-east-1" }, collector: "kubernetes" },

@@ -110,6 +110,8 @@ describe("config.alloy (Grafana Alloy)", () => {
         "loki.source.kubernetes": { required: ["targets", "forward_to"], exports: [] },
         "local.file_match": { required: ["path_targets"], optional: ["sync_period", "ignore_older_than"], exports: ["targets"] },
         "loki.source.file": { required: ["targets", "forward_to"], optional: ["encoding", "tail_from_end"], exports: [] },
+        "loki.relabel": { required: ["forward_to"], optional: ["max_cache_size"], blocks: { rule: { required: [], optional: ["source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action"] } }, exports: ["receiver", "rules"] },
+        "loki.source.journal": { required: ["forward_to"], optional: ["format_as_json", "max_age", "path", "relabel_rules", "matches", "labels"], exports: [] },
         "loki.process": { required: ["forward_to"], blocks: { "stage.json": stage, "stage.labels": stage }, exports: ["receiver"] },
         "loki.write": { required: [], optional: ["external_labels", "max_streams"], blocks: { endpoint: { required: ["url"], optional: ["name", "batch_wait", "batch_size"] } }, exports: ["receiver"] },
     };
@@ -157,7 +159,7 @@ describe("config.alloy (Grafana Alloy)", () => {
 
     const cases: [string, MonitoringSpec, string[]][] = [
         ["Docker", local, ["discovery.docker", "discovery.relabel", "loki.source.docker", "local.file_match", "loki.source.file", "loki.process", "loki.write"]],
-        ["Kubernetes", cloud, ["discovery.kubernetes", "discovery.relabel", "loki.source.kubernetes", "local.file_match", "loki.source.file", "loki.process", "loki.write"]],
+        ["Kubernetes", cloud, ["discovery.kubernetes", "discovery.relabel", "loki.source.kubernetes", "loki.relabel", "loki.source.journal", "loki.process", "loki.write"]],
     ];
     for (const [name, spec, expected] of cases) {
         test(`${name}: documented components, arguments and exports only; every reference resolves`, () => {
@@ -179,6 +181,14 @@ describe("config.alloy (Grafana Alloy)", () => {
             'loki.source.file "host": local.file_match.host.targets names no component',
             'loki.source.file "host": loki.process.logs.receiver names no component',
         ]);
+    });
+
+    test("Kubernetes: host logs come from the node's journal (AL2023 has no syslog files), authentication facilities as security", () => {
+        const text = fileOf(cloud, "config.alloy");
+        assert.doesNotMatch(text, /__path__|\/var\/log\/host/, "EKS nodes have no /var/log/host, auth.log or secure");
+        assert.match(text, /loki\.source\.journal "host" \{\n\s+path = "\/var\/log\/journal"/);
+        // The catch-all comes first: relabel rules apply in order, so authentication entries end up "security".
+        assert.match(text, /rule \{\n\s+target_label = "log_type"\n\s+replacement = "system"\n\s+\}\n\s+rule \{\n\s+source_labels = \["__journal_syslog_facility"\]\n\s+regex = "4\|10"\n\s+target_label = "log_type"\n\s+replacement = "security"/);
     });
 
     test("the text: balanced braces, quoted labels, pushes to Loki with the environment label", () => {

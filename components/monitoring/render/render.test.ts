@@ -267,8 +267,18 @@ describe("alertmanager.yml", () => {
             group_wait: "30s",
             group_interval: "5m",
             repeat_interval: "1h",
-            routes: [{ receiver: "critical", matchers: ['severity="critical"'] }, { receiver: "warning", matchers: ['severity="warning"'] }],
+            routes: [
+                { receiver: "heartbeat", matchers: ['alertname="Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "5m" },
+                { receiver: "null", matchers: ['alertname="InfoInhibitor"'] },
+                { receiver: "critical", matchers: ['severity="critical"'] },
+                { receiver: "warning", matchers: ['severity="warning"'] },
+            ],
         });
+    });
+
+    test("Watchdog pings the heartbeat (a webhook whose URL is a file), never a person", () => {
+        assert.deepEqual(receiver("heartbeat"), { name: "heartbeat", webhook_configs: [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }] });
+        assert.deepEqual(receiver("null"), { name: "null" });
     });
 
     test("critical → PagerDuty + Slack + email; warning → Slack + email", () => {
@@ -279,20 +289,29 @@ describe("alertmanager.yml", () => {
     });
 
     test("a warning is muted while the same alert (name, job, instance, SLO) is critical", () => {
-        assert.deepEqual(config.inhibit_rules, [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "job", "instance", "slo"] }]);
+        assert.deepEqual(config.inhibit_rules[0], { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "job", "instance", "slo"] });
+    });
+
+    test("info alerts are inhibited as kube-prometheus-stack's InfoInhibitor rule expects", () => {
+        assert.deepEqual(config.inhibit_rules.slice(1), [
+            { source_matchers: ['severity=~"critical|warning"'], target_matchers: ['severity="info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ["namespace"] },
+        ]);
     });
 
     test("credentials only as files: no key, URL or password value in the file", () => {
         assert.equal(config.global.smtp_auth_password_file, "/etc/alertmanager/secrets/smtp-password");
         const content = file("alertmanager.yml").content;
         assert.doesNotMatch(content, /routing_key:|service_key:|api_url:|auth_password:|hooks\.slack\.com/);
-        assert.deepEqual(content.match(/\w+_file:/g)?.sort(), ["api_url_file:", "api_url_file:", "routing_key_file:", "smtp_auth_password_file:"]);
+        assert.deepEqual(content.match(/\w+_file:/g)?.sort(), ["api_url_file:", "api_url_file:", "routing_key_file:", "smtp_auth_password_file:", "url_file:"]);
     });
 
-    test("without receivers the routing tree is the same and the receivers are empty", () => {
+    test("without receivers the routing tree is the same, the receivers are empty and Watchdog goes nowhere", () => {
         const local = parse(file("alertmanager.yml", renderMonitoring({ ...spec, alerting: {} })).content) as typeof config;
-        assert.deepEqual(local.receivers, [{ name: "critical" }, { name: "warning" }]);
-        assert.deepEqual(local.route, config.route);
+        assert.deepEqual(local.receivers, [{ name: "critical" }, { name: "warning" }, { name: "null" }]);
+        const watchdog = (route: Record<string, unknown>) => (route.routes as Record<string, unknown>[])[0];
+        assert.equal(watchdog(local.route).receiver, "null");
+        assert.deepEqual({ ...local.route, routes: (local.route.routes as unknown[]).slice(1) }, { ...config.route, routes: (config.route.routes as unknown[]).slice(1) });
         assert.deepEqual(local.global, { resolve_timeout: "5m" });
     });
 });

@@ -86,6 +86,12 @@ export interface AlertingSpec {
         readonly username: string;
         readonly passwordFile: string;
     };
+    /**
+     * A dead man's switch (a heartbeat check in PagerDuty, Opsgenie, healthchecks.io, …) that
+     * Alertmanager pings every few minutes while the always-firing Watchdog alert arrives; the
+     * check pages when the pings stop. Its URL carries the check's token, so it is a file.
+     */
+    readonly heartbeat?: { readonly urlFile: string };
 }
 
 export interface GrafanaSpec {
@@ -232,7 +238,7 @@ export function monitoringSpecProblems(spec: MonitoringSpec): string[] {
     if (spec.alerting?.slack) {
         for (const channel of [spec.alerting.slack.criticalChannel, spec.alerting.slack.warningChannel]) check(/^#\S+$/.test(channel), `alerting.slack: expected channels such as #alerts, got ${JSON.stringify(channel)}`);
     }
-    const files = [spec.alerting?.pagerduty?.routingKeyFile, spec.alerting?.slack?.apiUrlFile, spec.alerting?.email?.passwordFile];
+    const files = [spec.alerting?.pagerduty?.routingKeyFile, spec.alerting?.slack?.apiUrlFile, spec.alerting?.email?.passwordFile, spec.alerting?.heartbeat?.urlFile];
     for (const file of files.filter((f) => f !== undefined)) check(file.startsWith("/"), `alerting: credential files must be absolute paths, got ${JSON.stringify(file)}`);
     if (spec.logs) {
         for (const key of ["retentionDays", "securityRetentionDays", "debugRetentionDays"] as const) {

@@ -30,7 +30,7 @@ describe("promtool and amtool accept the rendered files", () => {
         ["promtool check config prometheus.yml", /SUCCESS: prometheus\.yml is valid prometheus config file syntax/],
         ["promtool check rules --lint-fatal rules/alerts.yml rules/slo.yml", /SUCCESS: 14 rules found[\s\S]*SUCCESS: 22 rules found/],
         ["promtool test rules tests/alerts.yml tests/slo.yml", /tests\/alerts\.yml\s+SUCCESS[\s\S]*tests\/slo\.yml\s+SUCCESS/],
-        ["amtool check-config alertmanager.yml", /SUCCESS[\s\S]*1 inhibit rules[\s\S]*2 receivers/],
+        ["amtool check-config alertmanager.yml", /SUCCESS[\s\S]*3 inhibit rules[\s\S]*4 receivers/],
     ];
     for (const [command, output] of expected) {
         test(command, () => {
@@ -41,10 +41,18 @@ describe("promtool and amtool accept the rendered files", () => {
         });
     }
 
-    const routes: [string, string][] = [["severity=critical", "critical"], ["severity=warning", "warning"], ["severity=info", "warning"]];
+    // kube-prometheus-stack labels Watchdog and InfoInhibitor severity "none".
+    const routes: [string[], string][] = [
+        [["alertname=Test", "severity=critical"], "critical"],
+        [["alertname=Test", "severity=warning"], "warning"],
+        [["alertname=Test", "severity=info"], "warning"],
+        [["alertname=Watchdog", "severity=none"], "heartbeat"],
+        [["alertname=Watchdog", "severity=critical"], "heartbeat"],
+        [["alertname=InfoInhibitor", "severity=none"], "null"],
+    ];
     for (const [labels, receiver] of routes) {
-        test(`amtool routes ${labels} alerts to ${receiver}`, () => {
-            const run = runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yml", "alertname=Test", labels], dir);
+        test(`amtool routes ${labels.join(",")} alerts to ${receiver}`, () => {
+            const run = runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yml", ...labels], dir);
             assert.equal(run.output.split("\n")[0].trim(), receiver);
         });
     }

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { PlanRecord } from "../scripts/plan/engine";
+import type { PlanResource } from "../scripts/plan/record";
+import { list, mockOf, object, ofType, only, planStack, text } from "./plans";
+import { Reachability, type Endpoint } from "./reachability";
+
+/**
+ * Prometheus runs on the monitoring cluster's nodes: every target it is configured to scrape
+ * must be something the plan deploys, and the network must carry the scrape there and back —
+ * security groups, routes and (for the DR region) the peering, followed resource by resource.
+ */
+
+interface ScrapeJob {
+    readonly job_name: string;
+    readonly static_configs?: { targets: string[] }[];
+    readonly ec2_sd_configs?: { region: string; port: number; filters: { name: string; values: string[] }[] }[];
+}
+
+const releaseOf = (plan: PlanRecord, name: string): PlanResource => {
+    const found = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === name);
+    assert.ok(found, `no release ${name}`);
+    return found;
+};
+const at = (value: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, key) => object(v, path.join("."))[key], value);
+
+function scrapeJobs(plan: PlanRecord): ScrapeJob[] {
+    return list(at(releaseOf(plan, "kube-prometheus-stack").inputs.values, "prometheus", "prometheusSpec", "additionalScrapeConfigs"), "scrape configs") as ScrapeJob[];
+}
+
+/** Where the Prometheus pods' packets come from: the node group's subnets, with the cluster security group. */
+function prometheusPods(plan: PlanRecord): Endpoint {
+    const cluster = only(plan, "aws:eks/cluster:Cluster");
+    const group = text(object(mockOf(cluster).state.vpcConfig, "vpcConfig").clusterSecurityGroupId, "clusterSecurityGroupId");
+    return { subnetIds: list(only(plan, "aws:eks/nodeGroup:NodeGroup").inputs.subnetIds, "node subnets") as string[], securityGroupIds: [group] };
+}
+
+/** Auto Scaling groups in a region whose launched instances carry every tag the discovery filters on. */
+function discoveredGroups(plan: PlanRecord, region: string, filters: { name: string; values: string[] }[]): PlanResource[] {
+    const wanted = filters.filter((f) => f.name.startsWith("tag:")).map((f) => [f.name.slice(4), f.values] as const);
+    return ofType(plan, "aws:autoscaling/group:Group").filter((group) => {
+        if (group.region !== region) return false;
+        const tags = (list(group.inputs.tags, "tags") as { key: string; value: string; propagateAtLaunch: boolean }[]).filter((t) => t.propagateAtLaunch);
+        return wanted.every(([key, values]) => tags.some((t) => t.key === key && values.includes(t.value)));
+    });
+}
+
+function instancesOf(plan: PlanRecord, group: PlanResource): Endpoint {
+    // On-demand groups name their template; mixed (spot) groups name it in their instances policy.
+    const mixed = group.inputs.mixedInstancesPolicy as { launchTemplate?: { launchTemplateSpecification?: { launchTemplateId?: unknown } } } | undefined;
+    const templateId = text((group.inputs.launchTemplate as { id?: unknown } | undefined)?.id ?? mixed?.launchTemplate?.launchTemplateSpecification?.launchTemplateId, `${group.name}: launch template id`);
+    const template = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate").find((t) => mockOf(t).id === templateId);
+    assert.ok(template, `${group.name}: no launch template ${templateId}`);
+    const interfaces = list(template.inputs.networkInterfaces, "networkInterfaces").map((n) => object(n, "interface"));
+    return { subnetIds: list(group.inputs.vpcZoneIdentifiers, "vpcZoneIdentifiers") as string[], securityGroupIds: interfaces.flatMap((n) => list(n.securityGroups, "securityGroups") as string[]) };
+}
+
+/** The RDS instance a private DNS name (writer./reader.) resolves to, as its subnets and security groups. */
+function databaseBehind(plan: PlanRecord, host: string): Endpoint {
+    const cname = ofType(plan, "aws:route53/record:Record").find((r) => r.inputs.name === host);
+    assert.ok(cname, `no record ${host}`);
+    const address = text(list(cname.inputs.records, "records")[0], "record");
+    const instance = ofType(plan, "aws:rds/instance:Instance").find((i) => mockOf(i).state.address === address);
+    assert.ok(instance, `${host}: no RDS instance at ${address}`);
+    const subnetGroup = ofType(plan, "aws:rds/subnetGroup:SubnetGroup").find((g) => mockOf(g).id === instance.inputs.dbSubnetGroupName);
+    assert.ok(subnetGroup, `${instance.name}: no subnet group`);
+    return { subnetIds: list(subnetGroup.inputs.subnetIds, "subnetIds") as string[], securityGroupIds: list(instance.inputs.vpcSecurityGroupIds, "vpcSecurityGroupIds") as string[] };
+}
+
+/**
+ * The Services the plan deploys in the cluster: Keel's own, and what each chart names after its
+ * values — `<fullnameOverride>` on `service.port` (exporters, and Grafana's subchart of
+ * kube-prometheus-stack), Loki's read path `<fullnameOverride>-read` on its HTTP port. The
+ * helm-template job (scripts/helm/checks.ts) checks the same against the charts' real output.
+ */
+function deployedServices(plan: PlanRecord): Set<string> {
+    const services = new Set<string>();
+    for (const service of ofType(plan, "kubernetes:core/v1:Service")) {
+        const metadata = object(service.inputs.metadata, "metadata");
+        for (const port of list(at(service.inputs, "spec", "ports"), "ports")) services.add(`${text(metadata.name, "name")}.${text(metadata.namespace, "namespace")}.svc:${String(object(port, "port").port)}`);
+    }
+    for (const release of ofType(plan, "kubernetes:helm.sh/v3:Release")) {
+        const namespace = text(release.inputs.namespace, "namespace");
+        const values = object(release.inputs.values, "values");
+        for (const chartValues of [values, values.grafana as Record<string, unknown> | undefined]) {
+            const port = (chartValues?.service as { port?: unknown } | undefined)?.port;
+            if (typeof chartValues?.fullnameOverride === "string" && typeof port === "number") services.add(`${chartValues.fullnameOverride}.${namespace}.svc:${port}`);
+        }
+        const loki = values.loki as { server?: { http_listen_port?: number } } | undefined;
+        if (release.inputs.chart === "loki" && values.deploymentMode === "SimpleScalable") services.add(`${String(values.fullnameOverride)}-read.${namespace}.svc:${String(loki?.server?.http_listen_port)}`);
+        if (release.inputs.chart === "loki" && values.deploymentMode === "Monolithic") services.add(`${String(values.fullnameOverride)}.${namespace}.svc:${String(loki?.server?.http_listen_port)}`);
+    }
+    return services;
+}
+
+const scenarios: [string, string, readonly string[]][] = [
+    ["production", "production", []],
+    ["production in DR mode", "production", ["keel:dr.active=true"]],
+    ["staging", "staging", []],
+];
+
+for (const [label, stack, overrides] of scenarios) {
+    describe(`${label}: Prometheus reaches every target it scrapes`, () => {
+        let plan: PlanRecord;
+        let network: Reachability;
+        before(async () => {
+            plan = await planStack(stack, overrides);
+            network = new Reachability(plan);
+        });
+
+        test("every static target in the cluster is a Service the plan deploys", () => {
+            const services = deployedServices(plan);
+            const targets = scrapeJobs(plan).flatMap((job) => (job.static_configs ?? []).flatMap((c) => c.targets.map((target) => [job.job_name, target] as const)));
+            const missing = targets.filter(([, target]) => target.includes(".svc:") && !services.has(target)).map(([job, target]) => `${job}: ${target}`);
+            assert.deepEqual(missing, []);
+            assert.ok(targets.some(([job]) => job === "postgres"), "no postgres job");
+            assert.ok(!scrapeJobs(plan).some((job) => job.job_name === "redis"), "a redis job, with no cache in the plan");
+        });
+
+        test("every EC2 discovery finds instances the plan launches, in each region it searches", () => {
+            for (const job of scrapeJobs(plan).filter((j) => j.ec2_sd_configs !== undefined)) {
+                for (const sd of job.ec2_sd_configs ?? []) {
+                    assert.ok(discoveredGroups(plan, sd.region, sd.filters).length > 0, `${job.job_name}: nothing to discover in ${sd.region}`);
+                }
+            }
+        });
+
+        test("security groups, routes and peering carry every EC2 scrape from the Prometheus pods and back", () => {
+            const problems = scrapeJobs(plan).flatMap((job) => (job.ec2_sd_configs ?? []).flatMap((sd) =>
+                discoveredGroups(plan, sd.region, sd.filters).flatMap((group) =>
+                    network.problems(prometheusPods(plan), instancesOf(plan, group), sd.port).map((p) => `${job.job_name} → ${group.name} :${sd.port}: ${p}`))));
+            assert.deepEqual(problems, []);
+        });
+
+        test("each PostgreSQL exporter reaches the database it watches, in whichever region it runs", () => {
+            const exporters = ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "prometheus-postgres-exporter");
+            assert.ok(exporters.length > 0, "no exporter");
+            const problems = exporters.flatMap((release) => {
+                const datasource = object(at(release.inputs.values, "config", "datasource"), "datasource");
+                const host = text(datasource.host, "host");
+                return network.problems(prometheusPods(plan), databaseBehind(plan, host), Number(datasource.port)).map((p) => `${text(release.inputs.name, "name")} → ${host}: ${p}`);
+            });
+            assert.deepEqual(problems, []);
+        });
+    });
+}
+
+describe("the reachability check can fail", () => {
+    let plan: PlanRecord;
+    before(async () => {
+        plan = await planStack("production");
+    });
+
+    test("without the peering routes the DR region is unreachable; without the rule the port is refused", () => {
+        const withoutPeering: PlanRecord = { ...plan, resources: plan.resources.filter((r) => !r.name.startsWith("primary-to-dr-accepter")) };
+        const group = discoveredGroups(plan, "us-west-2", [{ name: "tag:environment", values: ["production"] }])[0];
+        const problems = new Reachability(withoutPeering).problems(prometheusPods(plan), instancesOf(plan, group), 9100);
+        assert.ok(problems.some((p) => /no return route from 10\.1\.\d+\.0\/\d+ \(us-west-2\)/.test(p)), problems.join("\n"));
+        const withoutRules: PlanRecord = { ...plan, resources: plan.resources.filter((r) => !r.name.includes("-scrape-node-")) };
+        assert.match(new Reachability(withoutRules).problems(prometheusPods(plan), instancesOf(plan, group), 9100).join("\n"), /no security group of the destination admits tcp\/9100 from 10\.0\.\d+\.0\/\d+ \(us-east-1\)/);
+    });
+});
