@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
 import { postgresPort } from "../components/database";
-import { KubernetesMonitoring, type PostgresExporterTarget } from "../components/monitoring/kubernetes";
+import type { PostgresExporterTarget } from "../components/monitoring";
+import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { KeelConfig } from "./config";
 import { lokiMode, monitoringSpec, postgresExporterNames } from "./monitoring";
@@ -78,7 +79,8 @@ export function monitoringSources(config: KeelConfig, cluster: Cluster | undefin
 
 /** The exporters of the environment's database: the writer's stable name and, with a DR replica, the replica's. */
 export function postgresExporters(targets: DatabaseMonitoringTargets): PostgresExporterTarget[] {
-    const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({ name, host, port: postgresPort, database: targets.databaseName, credentials: targets.credentials });
+    // RDS enforces TLS (rds.force_ssl).
+    const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({ name, host, port: postgresPort, database: targets.databaseName, sslmode: "require", credentials: targets.credentials });
     return [
         exporter(postgresExporterNames.writer, targets.writerEndpoint),
         ...(targets.replicaEndpoint !== undefined ? [exporter(postgresExporterNames.replica, targets.replicaEndpoint)] : []),

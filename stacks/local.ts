@@ -11,10 +11,11 @@ export default function local(config: KeelConfig) {
         driver: "bridge",
         labels: Object.entries(standardTags(config)).map(([label, value]) => ({ label, value })),
     });
+    const database = localDatabases(config, network.name);
     return {
         environment: config.environment,
         dockerNetwork: network.name,
-        database: localDatabases(config, network.name),
-        monitoring: localMonitoring(config, network.name),
+        database,
+        monitoring: localMonitoring(config, network.name, database),
     };
 }

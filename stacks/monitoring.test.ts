@@ -73,6 +73,7 @@ describe("monitoring spec per environment", () => {
         assert.equal(alerting?.slack?.apiUrlFile, "/etc/alertmanager/secrets/slack-webhook-url");
         assert.equal(alerting?.email?.passwordFile, "/etc/alertmanager/secrets/smtp-password");
         assert.equal(alerting?.email?.smarthost, "email-smtp.us-east-1.amazonaws.com:587");
+        assert.equal(alerting?.heartbeat?.urlFile, "/etc/alertmanager/secrets/heartbeat-url");
     });
 });
 
@@ -137,6 +138,20 @@ describe("`--out`: production's files pass promtool and amtool", () => {
         assert.equal(routed.output.split("\n")[0].trim(), "critical");
         const config = parse(readFileSync(join(dir, "alertmanager.yml"), "utf8")) as { receivers: { name: string; pagerduty_configs?: { routing_key_file: string }[] }[] };
         assert.deepEqual(config.receivers.find((r) => r.name === "critical")?.pagerduty_configs?.map((p) => p.routing_key_file), ["/etc/alertmanager/secrets/pagerduty-routing-key"]);
+    });
+
+    test("amtool: Watchdog reaches only the heartbeat (no person); critical reaches PagerDuty, Slack and email; warning never pages", () => {
+        const dir = join(out, "monitoring");
+        const receiverOf = (...labels: string[]) => runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yml", ...labels], dir).output.split("\n")[0].trim();
+        assert.equal(receiverOf("alertname=Watchdog", "severity=none"), "heartbeat");
+        assert.equal(receiverOf("alertname=InfoInhibitor", "severity=none"), "null");
+        assert.equal(receiverOf("alertname=ServiceDown", "severity=critical"), "critical");
+        assert.equal(receiverOf("alertname=HighCPU", "severity=warning"), "warning");
+        const config = parse(readFileSync(join(dir, "alertmanager.yml"), "utf8")) as { receivers: Record<string, unknown>[] };
+        const kinds = (name: string) => Object.keys(config.receivers.find((r) => r.name === name) ?? {}).filter((k) => k.endsWith("_configs")).sort();
+        assert.deepEqual(kinds("heartbeat"), ["webhook_configs"]);
+        assert.deepEqual(kinds("critical"), ["email_configs", "pagerduty_configs", "slack_configs"]);
+        assert.deepEqual(kinds("warning"), ["email_configs", "slack_configs"]);
     });
 });
 

@@ -11,12 +11,14 @@ import {
     type MonitoringSpec,
     type Targets,
     RegionWatch,
+    postgresExporterPort,
+    type PostgresExporterTarget,
 } from "../components/monitoring";
+import { postgresPort } from "../components/database";
 import type { AutoscaledService } from "../components/traffic/autoscaled-service";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { RegionalProviders } from "./providers";
 import { regionCapacity } from "./traffic";
-import { postgresExporterPort } from "../components/monitoring/kubernetes";
 import { productionBackupBuckets, stagingBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 import { statefulOptions } from "./providers";
@@ -72,9 +74,12 @@ export function lokiMode(config: KeelConfig): "simple-scalable" | "monolithic" {
 /** The PostgreSQL exporters on Kubernetes (stacks/kubernetes.ts deploys them under these names). */
 export const postgresExporterNames = { writer: "postgres-exporter", replica: "postgres-exporter-replica" } as const;
 
-/** The exporters' Services: the writer's always, the DR replica's where RDS replicates across regions (its lag is measured there). */
+/**
+ * The exporters: the writer's always, the replica's where one streams (its lag is measured
+ * there): the local standby container, or RDS's DR replica (Aurora's lag is CloudWatch's).
+ */
 function postgresExporterServices(config: KeelConfig): string[] {
-    const replica = config.database.replicaInDr && config.database.engine === "postgres";
+    const replica = config.environment === "local" || (config.database.replicaInDr && config.database.engine === "postgres");
     return [postgresExporterNames.writer, ...(replica ? [postgresExporterNames.replica] : [])];
 }
 
@@ -145,7 +150,9 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         }],
         exporters: {
             node: local ? onNetwork(dockerNodeExporter) : ec2(9100),
-            postgres: local ? onNetwork("postgres-exporter:9187") : inCluster(postgresExporterServices(config), postgresExporterPort),
+            postgres: local
+                ? { kind: "static", addresses: postgresExporterServices(config).map((name) => `${name}:${postgresExporterPort}`) }
+                : inCluster(postgresExporterServices(config), postgresExporterPort),
             // No environment runs a cache yet: a Redis job would scrape nothing (and alert on nothing).
         },
         probes: { urls: [probeUrl] },
@@ -208,9 +215,36 @@ export function writeMonitoringFiles(config: KeelConfig, outDir: string): string
     });
 }
 
+/** What the local database containers publish: their names on the network and the credentials document (a secret JSON). */
+export interface LocalDatabaseConnection {
+    readonly writerEndpoint: pulumi.Output<string>;
+    readonly readerEndpoint: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly secret: pulumi.Output<string>;
+}
+
+/** Exporters of the local writer and its streaming replica (plain connections: the containers run no TLS). */
+function localPostgresExporters(database: LocalDatabaseConnection): PostgresExporterTarget[] {
+    const document = database.secret.apply((text) => JSON.parse(text) as { dbname: string; username: string; password: string });
+    const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({
+        name,
+        host,
+        port: postgresPort,
+        database: document.apply((d) => d.dbname),
+        sslmode: "disable",
+        credentials: pulumi.secret(document.apply(({ username, password }) => ({ username, password }))),
+    });
+    return [exporter(postgresExporterNames.writer, database.writerEndpoint), exporter(postgresExporterNames.replica, database.readerEndpoint)];
+}
+
 /** The local stack's monitoring: every component as a container on the stack's Docker network. */
-export function localMonitoring(config: KeelConfig, networkName: pulumi.Input<string>) {
-    const monitoring = new DockerMonitoring("monitoring", { spec: monitoringSpec(config), networkName, labels: standardTags(config) }, statefulOptions(config));
+export function localMonitoring(config: KeelConfig, networkName: pulumi.Input<string>, database?: LocalDatabaseConnection) {
+    const monitoring = new DockerMonitoring("monitoring", {
+        spec: monitoringSpec(config),
+        networkName,
+        labels: standardTags(config),
+        ...(database ? { postgresExporters: localPostgresExporters(database) } : {}),
+    }, statefulOptions(config));
     return {
         grafanaUrl: monitoring.grafanaUrl,
         grafanaAdminPassword: monitoring.grafanaAdminPassword,

@@ -3,6 +3,7 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { list, mockOf, object, ofType, only, planStack, text } from "./plans";
+import { parse } from "yaml";
 import { Reachability, type Endpoint } from "./reachability";
 
 /**
@@ -158,5 +159,26 @@ describe("the reachability check can fail", () => {
         assert.ok(problems.some((p) => /no return route from 10\.1\.\d+\.0\/\d+ \(us-west-2\)/.test(p)), problems.join("\n"));
         const withoutRules: PlanRecord = { ...plan, resources: plan.resources.filter((r) => !r.name.includes("-scrape-node-")) };
         assert.match(new Reachability(withoutRules).problems(prometheusPods(plan), instancesOf(plan, group), 9100).join("\n"), /no security group of the destination admits tcp\/9100 from 10\.0\.\d+\.0\/\d+ \(us-east-1\)/);
+    });
+});
+
+describe("local: Prometheus scrapes only containers the plan runs", () => {
+    let plan: PlanRecord;
+    before(async () => {
+        plan = await planStack("local");
+    });
+
+    test("every static target (but the application, which the team runs, and probed URLs) is a container alias on the stack's network", () => {
+        const aliases = new Set(ofType(plan, "docker:index/container:Container").flatMap((c) => list(c.inputs.networksAdvanced, "networks").flatMap((n) => list(object(n, "network").aliases ?? [], "aliases") as string[])));
+        const prometheus = ofType(plan, "docker:index/container:Container").find((c) => c.name === "monitoring-prometheus");
+        assert.ok(prometheus);
+        const upload = (list(prometheus.inputs.uploads, "uploads").map((u) => object(u, "upload")).find((u) => String(u.file).endsWith("prometheus.yml")));
+        const jobs = (parse(text(upload?.content, "prometheus.yml")) as { scrape_configs: ScrapeJob[] }).scrape_configs;
+        const missing = jobs.filter((job) => job.job_name !== "app").flatMap((job) => (job.static_configs ?? []).flatMap((c) => c.targets))
+            .filter((target) => !target.includes("://"))
+            .map((target) => target.split(":")[0])
+            .filter((host) => host !== "localhost" && !aliases.has(host));
+        assert.deepEqual(missing, []);
+        assert.ok(aliases.has("postgres-exporter") && aliases.has("postgres-exporter-replica"), "no PostgreSQL exporters");
     });
 });

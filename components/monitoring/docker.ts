@@ -16,6 +16,7 @@ import {
     type MonitoringSpec,
     type RenderedFile,
 } from "./render";
+import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 
 /**
  * Pinned upstream images: exact release tags, never `latest`, so `pulumi up` on two laptops
@@ -74,6 +75,12 @@ export interface DockerMonitoringArgs {
     readonly bindAddress?: string;
     /** Labels on containers and volumes (e.g. the standard tags). */
     readonly labels?: Readonly<Record<string, string>>;
+    /**
+     * PostgreSQL servers to export metrics of (the writer, the replica): one exporter container
+     * each, named and aliased `target.name`; the spec's `exporters.postgres` addresses name them.
+     * Default: none.
+     */
+    readonly postgresExporters?: readonly PostgresExporterTarget[];
 }
 
 /** Ports published on the host: each UI on its guides' port (the endpoint's), and Jaeger's OTLP receivers for apps run outside Docker. */
@@ -228,6 +235,26 @@ export class DockerMonitoring extends pulumi.ComponentResource {
             }, defaults);
         });
 
+        // The exporters log in with the database's credentials, the password as a secret environment variable.
+        const exporterImage = (args.postgresExporters ?? []).length > 0
+            ? new docker.RemoteImage(`${name}-postgres-exporter-image`, { name: postgresExporterImage, keepLocally: true }, defaults)
+            : undefined;
+        const exporters = (args.postgresExporters ?? []).map((target) => new docker.Container(`${name}-${target.name}`, {
+            name: `${name}-${target.name}`,
+            image: exporterImage?.imageId ?? postgresExporterImage,
+            envs: [
+                pulumi.interpolate`DATA_SOURCE_URI=${target.host}:${target.port}/${target.database}?sslmode=${target.sslmode}`,
+                pulumi.interpolate`DATA_SOURCE_USER=${target.credentials.apply((c) => c.username)}`,
+                pulumi.secret(pulumi.interpolate`DATA_SOURCE_PASS=${target.credentials.apply((c) => c.password)}`),
+            ],
+            networksAdvanced: [{ name: args.networkName, aliases: [target.name] }],
+            healthcheck: { tests: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${postgresExporterPort}/metrics`], interval: "15s", timeout: "5s", retries: 5, startPeriod: "30s" },
+            wait: true,
+            waitTimeout: 180,
+            restart: "unless-stopped",
+            labels: labelList,
+        }, defaults));
+
         // URLs resolve once their container exists (and, with `wait`, is healthy).
         const host = bindAddress === "0.0.0.0" ? "localhost" : bindAddress;
         const urlOf = (container: Container, endpoint: string) => {
@@ -241,7 +268,7 @@ export class DockerMonitoring extends pulumi.ComponentResource {
         this.alertmanagerUrl = urlOf("alertmanager", endpoints.alertmanager);
         this.lokiUrl = urlOf("loki", endpoints.loki);
         this.jaegerUrl = urlOf("jaeger", endpoints.jaeger);
-        this.containerNames = pulumi.all(created.map((c) => c.name));
+        this.containerNames = pulumi.all([...created, ...exporters].map((c) => c.name));
         this.registerOutputs({
             grafanaUrl: this.grafanaUrl,
             prometheusUrl: this.prometheusUrl,

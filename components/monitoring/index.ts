@@ -1,3 +1,4 @@
 export * from "./docker";
 export * from "./render";
 export * from "./region-watch";
+export * from "./postgres-exporter";

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { BackupBucket, type BackupBucketArgs } from "../backup";
 import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
 import type { ContainerResources } from "../kubernetes/service";
+import { postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 import { lokiDataPath, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
 
 /**
@@ -23,19 +24,6 @@ export const charts = {
     postgresExporter: { chart: "prometheus-postgres-exporter", version: "8.2.0", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
 
-/** postgres_exporter's port: its Service listens there too, so targets read `<name>.<namespace>.svc:9187`. */
-export const postgresExporterPort = 9187;
-
-/** A PostgreSQL server an exporter watches. */
-export interface PostgresExporterTarget {
-    /** The release, Deployment and Service name, e.g. `postgres-exporter`. */
-    readonly name: string;
-    readonly host: pulumi.Input<string>;
-    readonly port: number;
-    readonly database: pulumi.Input<string>;
-    /** The login, from the database's credentials secret: it reaches the pod through a Kubernetes Secret, never a Helm value. */
-    readonly credentials: pulumi.Output<{ readonly username: string; readonly password: string }>;
-}
 
 /** Prometheus's service account: named explicitly so its IRSA role's trust condition matches it. */
 export const prometheusServiceAccount = "prometheus";
@@ -313,7 +301,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             });
         }
 
-        // ---- PostgreSQL exporters: credentials from a Secret; TLS to RDS (sslmode require) ----
+        // ---- PostgreSQL exporters: credentials through a Kubernetes Secret, never a Helm value ----
         for (const target of args.postgresExporters ?? []) {
             const credentials = new k8s.core.v1.Secret(`${name}-${target.name}-credentials`, {
                 metadata: { name: `${target.name}-credentials`, namespace: ns },
@@ -330,7 +318,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                         database: target.database,
                         userSecret: { name: `${target.name}-credentials`, key: "username" },
                         passwordSecret: { name: `${target.name}-credentials`, key: "password" },
-                        sslmode: "require",
+                        sslmode: target.sslmode,
                     },
                 },
             }, [credentials]);
