@@ -24,7 +24,6 @@ export const charts = {
     postgresExporter: { chart: "prometheus-postgres-exporter", version: "8.2.0", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
 
-
 /** Prometheus's service account: named explicitly so its IRSA role's trust condition matches it. */
 export const prometheusServiceAccount = "prometheus";
 
