@@ -8,9 +8,11 @@ import {
     stagingBackupRules,
     tiers,
     vaultLockFor,
+    type BackupResourceType,
     type LifecycleTier,
 } from "../components/backup";
 import type { KeelConfig } from "./config";
+import { alarmNotifications } from "./alerting";
 import { statefulOptions, type RegionalProviders } from "./providers";
 
 /** A backup bucket a stack asks for: its name and the guides' tiers it carries. */
@@ -27,9 +29,19 @@ export interface BackupBucketSpec {
 const dumpFreshness = { daily: 26, weekly: 8 * 24 + 2, monthly: 32 * 24 };
 
 /**
+ * The AWS Backup resource type of the environment's database: what the plans select (with the
+ * `backup=true` tag the writer carries) and what the restore tests restore.
+ */
+export function databaseBackupType(config: KeelConfig): BackupResourceType {
+    return config.database.engine === "aurora-postgresql" ? "Aurora" : "RDS";
+}
+
+/**
  * The backup half of an environment: an access-log bucket per region, the backup buckets
- * (replicated to the DR region when `keel:backup.copyToDr`), and an AWS Backup plan for
- * everything tagged `backup=true` (RDS, EBS) with its vault lock and DR copy.
+ * (replicated to the DR region when `keel:backup.copyToDr`), and AWS Backup for the database
+ * writer (its type, tagged `backup=true`) with its vault lock: a plan in the primary region
+ * copying into the DR region and, with a DR copy, one in the DR region copying back, which
+ * selects the promoted writer after a failover (the replica carries no `backup` tag until then).
  */
 export function backups(config: KeelConfig, providers: RegionalProviders, buckets: readonly BackupBucketSpec[]) {
     const { backup } = config;
@@ -43,20 +55,28 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
     const backupBuckets = buckets.map((spec) => {
         const bucket = new BackupBucket(spec.name, {
             tiers: spec.tiers,
-            accessLogs: { bucket: accessLogs.bucketName },
+            // Logging starts after the log bucket's policy and key admit S3 log delivery.
+            accessLogs: accessLogs.target(),
             ...(spec.writeOnce && backup.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE", days: backup.objectLockDays } } : {}),
-            ...(dr && drAccessLogs ? { replication: { provider: dr, accessLogs: { bucket: drAccessLogs.bucketName } } } : {}),
+            ...(dr && drAccessLogs ? { replication: { provider: dr, accessLogs: drAccessLogs.target() } } : {}),
         }, { provider: providers.primary, ...stateful });
         return { spec, bucket };
     });
 
     const rules = backup.schedule === "daily" ? productionBackupRules : stagingBackupRules;
+    const databaseType = databaseBackupType(config);
     const plan = new BackupPlan("backup", {
         rules: dr ? rules : rules.map((rule) => ({ ...rule, copyToDr: false })),
-        selection: { tags: { backup: "true" } },
+        // The database's type only, so cold storage is left out where it cannot apply; among
+        // those, whichever member is the writer (components/database tags it backup=true).
+        selection: { resourceTypes: [databaseType], tags: { backup: "true" } },
         ...(backup.vaultLock !== "none" ? { vaultLock: vaultLockFor(backup.vaultLock, rules) } : {}),
+        // With a DR copy, a plan in the DR region too (drRegionPlan's default): it selects the DR
+        // member once it is promoted and copies back into the primary region.
         ...(dr ? { drProvider: dr } : {}),
-        ...(backup.restoreTesting ? { restoreTesting: productionRestoreTesting } : {}),
+        ...(backup.restoreTesting ? { restoreTesting: { ...productionRestoreTesting, protectedResourceType: databaseType } } : {}),
+        // Failed backup, copy and restore-test jobs page (docs/alerting.md).
+        notifications: alarmNotifications(config),
     }, { provider: providers.primary, ...stateful });
 
     const exports = {
@@ -71,6 +91,7 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
         vaultArn: plan.vaultArn,
         drVaultArn: plan.drVaultArn,
         planArn: plan.planArn,
+        drPlanArn: plan.drPlanArn,
         roleArn: plan.roleArn,
         notificationTopicArn: plan.notificationTopicArn,
         drNotificationTopicArn: plan.drNotificationTopicArn,

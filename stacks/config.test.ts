@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ConfigError, deepMerge, resolveKeelConfig } from "./config";
+import { loadStackConfig } from "../scripts/plan/stack-config";
+import { object as asObject, projectRoot } from "../tests/plans";
+import { ConfigError, deepMerge, resolveKeelConfig, servingRegions } from "./config";
 import { environmentDefaults, environmentMinimums, environments } from "./environments";
 
 /** Pulumi's flat config map from structured values, as the CLI hands it to a program. */
@@ -8,9 +12,29 @@ function raw(values: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [`keel:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-function problemsOf(values: Record<string, unknown>, stack = "production"): string[] {
+/** The `keel:*` values of `Pulumi.<stack>.yaml` (the application and the zone every serving stack names), if the stack exists. */
+function stackValues(stack: string): Record<string, unknown> {
+    if (!existsSync(join(projectRoot, `Pulumi.${stack}.yaml`))) return {};
+    const { config } = loadStackConfig(projectRoot, stack);
+    return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("keel:")).map(([k, v]) => [k.slice("keel:".length), JSON.parse(v) as unknown]));
+}
+
+/** `values` over the stack file's, as `pulumi config set` changes a stack. */
+function onStack(values: Record<string, unknown>, stack: string): Record<string, string> {
+    return raw(deepMerge(stackValues(stack) as never, values as never) as Record<string, unknown>);
+}
+
+const keyOf = (problem: string) => /^(\S+?):\s/.exec(problem)?.[1];
+
+/** The stack file without its application (`keel:compute`) and zone (`keel:dns`), `values` instead. */
+function withoutApplicationAndZone(values: Record<string, unknown>, stack: string): Record<string, string> {
+    const rest = Object.fromEntries(Object.entries(stackValues(stack)).filter(([key]) => key !== "compute" && key !== "dns"));
+    return raw({ ...rest, ...values });
+}
+
+function problemsOf(values: Record<string, unknown>, stack = "production", base: "stack file" | "no application or zone" = "stack file"): string[] {
     try {
-        resolveKeelConfig(raw(values), stack);
+        resolveKeelConfig(base === "stack file" ? onStack(values, stack) : withoutApplicationAndZone(values, stack), stack);
     } catch (error) {
         assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
         return [...error.problems];
@@ -20,15 +44,31 @@ function problemsOf(values: Record<string, unknown>, stack = "production"): stri
 
 describe("environment defaults", () => {
     for (const environment of environments) {
-        test(`${environment} defaults are valid on their own`, () => {
-            const config = resolveKeelConfig({}, environment);
+        test(`${environment}: the defaults with its stack file are valid`, () => {
+            const config = resolveKeelConfig(onStack({}, environment), environment);
             assert.equal(config.environment, environment);
             assert.ok(config.database.backupRetentionDays >= environmentMinimums[environment].backupRetentionDays);
         });
     }
 
+    test("the defaults name no application and no zone: a serving environment needs both from its stack", () => {
+        for (const environment of ["dev", "staging", "production"] as const) {
+            const problems = problemsOf({}, environment, "no application or zone");
+            assert.deepEqual(problems.map(keyOf), ["keel:dns.zoneId", "keel:compute.image"], `${environment}:\n${problems.join("\n")}`);
+        }
+        assert.doesNotThrow(() => resolveKeelConfig(onStack({}, "local"), "local"), "local serves nothing (keel:dns.mode none)");
+    });
+
+    test("the stack files name a pinned example image and a placeholder zone", () => {
+        assert.equal(asObject(stackValues("production").dns, "dns").parentZoneId, "Z0123456789ABCDEFGHIJ");
+        for (const stack of ["dev", "staging", "production"]) {
+            assert.equal(asObject(stackValues(stack).compute, "compute").image, "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2");
+        }
+        for (const stack of ["dev", "staging"]) assert.match(String(asObject(stackValues(stack).dns, "dns").zoneId), /^Z0[0-9A-Z]{19}$/);
+    });
+
     test("production follows the ops guides", () => {
-        const config = resolveKeelConfig({}, "production");
+        const config = resolveKeelConfig(onStack({}, "production"), "production");
         assert.deepEqual(config.regions, { primary: "us-east-1", dr: "us-west-2" });
         assert.equal(config.protect, true);
         assert.equal(config.database.backupRetentionDays, 35);
@@ -44,14 +84,14 @@ describe("environment defaults", () => {
     });
 
     test("staging keeps 7 days of backups, weekly, single region", () => {
-        const config = resolveKeelConfig({}, "staging");
+        const config = resolveKeelConfig(onStack({}, "staging"), "staging");
         assert.equal(config.database.backupRetentionDays, 7);
         assert.equal(config.backup.schedule, "weekly");
         assert.equal(config.regions.dr, undefined);
     });
 
     test("dev and local have no backups", () => {
-        assert.equal(resolveKeelConfig({}, "dev").backup.enabled, false);
+        assert.equal(resolveKeelConfig(onStack({}, "dev"), "dev").backup.enabled, false);
         assert.equal(resolveKeelConfig({}, "local").backup.enabled, false);
     });
 
@@ -64,30 +104,119 @@ describe("environment defaults", () => {
 
 describe("stack values merge over the defaults", () => {
     test("a nested key changes only itself", () => {
-        const config = resolveKeelConfig(raw({ database: { rpoSeconds: 120 } }), "production");
+        const config = resolveKeelConfig(onStack({ database: { rpoSeconds: 120 } }, "production"), "production");
         assert.equal(config.database.rpoSeconds, 120);
         assert.equal(config.database.instanceClass, "db.m6g.2xlarge");
     });
 
     test("keel:environment picks the defaults for a differently named stack", () => {
-        const config = resolveKeelConfig(raw({ environment: "staging" }), "acme-staging");
+        const config = resolveKeelConfig(onStack({ environment: "staging" }, "staging"), "acme-staging");
         assert.equal(config.environment, "staging");
         assert.equal(config.database.backupRetentionDays, 7);
     });
 
     test("numbers and booleans given as strings (pulumi config set) are accepted", () => {
-        const config = resolveKeelConfig(raw({ dr: { active: "true" }, database: { rpoSeconds: "240" } }), "production");
+        const config = resolveKeelConfig(onStack({ dr: { active: "true" }, database: { rpoSeconds: "240" } }, "production"), "production");
         assert.equal(config.dr.active, true);
         assert.equal(config.database.rpoSeconds, 240);
     });
 
     test("extra tags are kept", () => {
-        const config = resolveKeelConfig(raw({ tags: { "cost-center": "cc-42" } }), "dev");
+        const config = resolveKeelConfig(onStack({ tags: { "cost-center": "cc-42" } }, "dev"), "dev");
         assert.deepEqual(config.tags, { service: "keel-app", owner: "platform-team", "cost-center": "cc-42" });
     });
 
     test("deepMerge merges objects and replaces everything else", () => {
         assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });
+    });
+});
+
+describe("a serving environment names its application and a zone it can validate in", () => {
+    const ecr = (region: string, tag = "1.4.2") => `123456789012.dkr.ecr.${region}.amazonaws.com/keel-app:${tag}`;
+    const only = (values: Record<string, unknown>, stack = "production") => problemsOf(values, stack, "no application or zone");
+    const accepted = (values: Record<string, unknown>, stack = "production") => resolveKeelConfig(withoutApplicationAndZone(values, stack), stack);
+    const zone = { parentZoneId: "Z0123456789ABCDEFGHIJ" };
+
+    test("no application: keel:compute.image is named, with keel:compute.amiId as the alternative", () => {
+        for (const stack of ["production", "staging", "dev"]) {
+            assert.deepEqual(only({ dns: zone }, stack), [
+                `keel:compute.image: expected the application: a container image pinned by tag or digest (keel:compute.image, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2) or a baked AMI (keel:compute.amiId): ${stack} serves the application behind its load balancers (keel:dns.mode ${stack === "production" ? "failover" : "simple"}), and instances without it fail the health checks, got nothing`,
+            ]);
+        }
+    });
+
+    test("both an image and an AMI", () => {
+        assert.deepEqual(only({ dns: zone, compute: { image: ecr("us-east-1"), amiId: "ami-0123456789abcdef0" } }, "staging"), [
+            'keel:compute.amiId: expected either keel:compute.image or keel:compute.amiId, not both, got "ami-0123456789abcdef0"',
+        ]);
+    });
+
+    test("images that are not pinned, in a single value or a region's entry", () => {
+        assert.deepEqual(only({ dns: zone, compute: { image: ecr("us-east-1", "latest") } }, "staging"), [
+            `keel:compute.image: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "${ecr("us-east-1", "latest")}"`,
+        ]);
+        assert.deepEqual(only({ dns: zone, compute: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app" } }, "dev"), [
+            'keel:compute.image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is when an instance boots), got "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app"',
+        ]);
+        assert.deepEqual(only({ dns: zone, compute: { image: { "us-east-1": ecr("us-east-1"), "us-west-2": ecr("us-west-2", "latest") } } }), [
+            `keel:compute.image.us-west-2: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "${ecr("us-west-2", "latest")}"`,
+        ]);
+        assert.match(only({ dns: zone, compute: { image: "Keel App" } }, "dev")[0], /^keel:compute\.image: expected a container image reference such as /);
+    });
+
+    test("one image serves every region; a region map needs exactly the serving regions", () => {
+        assert.deepEqual(servingRegions(resolveKeelConfig(onStack({}, "production"), "production")), ["us-east-1", "us-west-2"]);
+        assert.deepEqual(servingRegions(resolveKeelConfig(onStack({}, "staging"), "staging")), ["us-east-1"]);
+        assert.doesNotThrow(() => accepted({ dns: zone, compute: { image: ecr("us-east-1") } }));
+        assert.deepEqual(only({ dns: zone, compute: { image: { "us-east-1": ecr("us-east-1"), "eu-west-1": ecr("eu-west-1") } } }), [
+            `keel:compute.image: expected an entry for us-west-2, where production serves, got {"us-east-1":"${ecr("us-east-1")}","eu-west-1":"${ecr("eu-west-1")}"}`,
+            `keel:compute.image.eu-west-1: expected only serving regions (us-east-1, us-west-2), got "${ecr("eu-west-1")}"`,
+        ]);
+    });
+
+    test("AMI ids are regional: one id where two regions serve is refused", () => {
+        assert.doesNotThrow(() => accepted({ dns: { zoneId: "Z0223456789ABCDEFGHIJ" }, compute: { amiId: "ami-0123456789abcdef0" } }, "staging"));
+        assert.deepEqual(only({ dns: zone, compute: { amiId: "ami-0123456789abcdef0" } }), [
+            'keel:compute.amiId: expected a map of region to AMI id, e.g. {"us-east-1": "ami-…", "us-west-2": "ami-…"}: AMI ids are regional and production serves from us-east-1 and us-west-2, got "ami-0123456789abcdef0"',
+        ]);
+        assert.deepEqual(only({ dns: zone, compute: { amiId: { "us-east-1": "ami-0123456789abcdef0" } } }), [
+            'keel:compute.amiId: expected an entry for us-west-2, where production serves, got {"us-east-1":"ami-0123456789abcdef0"}',
+        ]);
+        assert.doesNotThrow(() => accepted({ dns: zone, compute: { amiId: { "us-east-1": "ami-0123456789abcdef0", "us-west-2": "ami-0fedcba9876543210" } } }));
+        assert.deepEqual(only({ dns: zone, compute: { amiId: { "us-east-1": "ami-123" } } }, "staging")[0], 'keel:compute.amiId.us-east-1: expected an AMI id such as ami-0123456789abcdef0, got "ami-123"');
+    });
+
+    test("environment variables Keel sets itself, or that cannot be written, are refused", () => {
+        assert.deepEqual(only({ dns: zone, compute: { image: ecr("us-east-1"), environment: { NODE_ENV: "production", WORKERS: 4, DATABASE_URL: "postgres://x", "BAD-NAME": "x" } } }, "staging"), [
+            'keel:compute.environment.DATABASE_URL: expected a variable Keel does not set itself (APP_PORT, PORT, DATABASE_URL, DATABASE_READER_URL, PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE), got "postgres://x"',
+            'keel:compute.environment.BAD-NAME: expected a variable name of letters, digits and underscores, not starting with a digit, got "x"',
+        ]);
+        assert.deepEqual(accepted({ dns: zone, compute: { image: ecr("us-east-1"), environment: { WORKERS: 4, DEBUG: false } } }, "staging").compute.environment, { WORKERS: "4", DEBUG: "false" });
+    });
+
+    test("no zone to validate the certificate in: keel:dns.zoneId is named, with keel:dns.parentZoneId as the alternative", () => {
+        for (const stack of ["production", "staging", "dev"]) {
+            assert.deepEqual(only({ compute: { image: ecr("us-east-1") } }, stack), [
+                `keel:dns.zoneId: expected the id of an existing public hosted zone for app.example.com (or of its parent domain), or keel:dns.parentZoneId to create the zone and delegate it from its parent: ACM validates the certificate by DNS, and a zone nothing delegates to never answers, got nothing`,
+            ]);
+        }
+        assert.deepEqual(only({ compute: { image: ecr("us-east-1") }, dns: { zoneId: "Z0223456789ABCDEFGHIJ", parentZoneId: "Z0123456789ABCDEFGHIJ" } }, "staging"), [
+            'keel:dns.parentZoneId: expected either keel:dns.zoneId (use that zone) or keel:dns.parentZoneId (create the zone and delegate it), not both, got "Z0123456789ABCDEFGHIJ"',
+        ]);
+    });
+
+    test("hosted zone ids are Route 53's", () => {
+        for (const id of ["/hostedzone/Z0123456789ABC", "z0123456789abc", `Z${"1".repeat(32)}`]) {
+            assert.deepEqual(only({ compute: { image: ecr("us-east-1") }, dns: { zoneId: id } }, "staging"), [
+                `keel:dns.zoneId: expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/), got ${JSON.stringify(id)}`,
+            ]);
+        }
+        assert.match(only({ compute: { image: ecr("us-east-1") }, dns: { parentZoneId: "example.com" } }, "staging")[0], /^keel:dns\.parentZoneId: expected a Route 53 hosted zone id/);
+    });
+
+    test("an environment that serves nothing needs neither", () => {
+        assert.doesNotThrow(() => resolveKeelConfig({}, "local"));
+        assert.doesNotThrow(() => accepted({ dns: { mode: "none" } }, "dev"));
     });
 });
 
@@ -119,6 +248,7 @@ describe("refusals name the key, what is expected and what was given", () => {
         { name: "overlapping CIDRs in the two regions", values: { network: { drCidr: "10.0.16.0/20" } }, expected: /^keel:network\.drCidr: expected a CIDR that does not overlap .*AWS refuses overlapping peers.*got "10\.0\.16\.0\/20"$/ },
         { name: "a heartbeat without Alertmanager", stack: "staging", values: { monitoring: { heartbeat: true } }, expected: /^keel:monitoring\.heartbeat: expected level "full": Alertmanager pings the heartbeat, and level standard runs none, got true$/ },
         { name: "an alarm email that is not one", values: { monitoring: { alarmEmails: ["oncall"] } }, expected: /^keel:monitoring\.alarmEmails\.0: expected an email address/ },
+        { name: "an AWS environment whose alarms reach nobody", stack: "dev", values: { monitoring: { alarmEmails: [] } }, expected: /^keel:monitoring\.alarmEmails: expected at least one address in dev: the database and backup alarms would reach nobody \(docs\/alerting\.md\), got \[\]$/ },
         { name: "unknown environment", stack: "qa", values: {}, expected: /^keel:environment: expected one of local, dev, staging, production .*got "qa"$/ },
         { name: "production backups without a compliance vault lock", values: { backup: { vaultLock: "governance" } }, expected: /^keel:backup\.vaultLock: expected at least a compliance vault lock in production .*got "governance"$/ },
         { name: "staging backups without a vault lock", stack: "staging", values: { backup: { vaultLock: "none" } }, expected: /^keel:backup\.vaultLock: expected at least a governance vault lock in staging/ },
@@ -153,7 +283,7 @@ describe("refusals name the key, what is expected and what was given", () => {
     });
 
     test("the error message lists every problem", () => {
-        assert.throws(() => resolveKeelConfig(raw({ database: { backupRetentionDays: -3 }, compute: { maxSize: 0 } }), "production"), (error: Error) => {
+        assert.throws(() => resolveKeelConfig(onStack({ database: { backupRetentionDays: -3 }, compute: { maxSize: 0 } }, "production"), "production"), (error: Error) => {
             assert.match(error.message, /^invalid Keel configuration \(2 problems\):/);
             assert.match(error.message, /keel:database\.backupRetentionDays/);
             assert.match(error.message, /keel:compute\.maxSize/);
@@ -162,6 +292,6 @@ describe("refusals name the key, what is expected and what was given", () => {
     });
 
     test("keys of other namespaces are not Keel's business", () => {
-        assert.doesNotThrow(() => resolveKeelConfig({ "aws:region": "us-east-1", "other:thing": "x" }, "dev"));
+        assert.doesNotThrow(() => resolveKeelConfig({ ...onStack({}, "dev"), "aws:region": "us-east-1", "other:thing": "x" }, "dev"));
     });
 });

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { productionBackupRules, stagingBackupRules } from "../components/backup/schedule";
 import { validateDatabaseSettings } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
+import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
+import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
 import { cidrsOverlap } from "../components/network/peering";
 import { maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
@@ -113,6 +115,23 @@ const backupSchema = z.strictObject({
 
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" });
 
+/** A value for every serving region, or one for all of them: `{"us-east-1": …, "us-west-2": …}`. */
+const perRegion = <T extends z.ZodType<string>>(value: T, what: string) =>
+    z.union([value, z.record(z.string(), value)], { error: `expected ${what}, or a map of AWS region code to ${what}` });
+/** A container image pinned by a version tag or a sha256 digest: every instance (and every rollback) runs the same build. */
+const containerImage = z.string().superRefine((image, ctx) => {
+    const parsed = parseImage(image);
+    const message = parsed === undefined
+        ? "expected a container image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2"
+        : parsed.digest === undefined && parsed.tag === undefined
+            ? "expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is when an instance boots)"
+            : parsed.digest === undefined && parsed.tag === "latest"
+                ? "expected an image pinned by a version tag or a sha256 digest, not the moving tag latest"
+                : undefined;
+    if (message !== undefined) ctx.addIssue({ code: "custom", message });
+});
+const amiId = z.string().refine((id) => amiIdErrors(id).length === 0, { error: "expected an AMI id such as ami-0123456789abcdef0" });
+
 const computeSchema = z.strictObject({
     instanceType,
     minSize: integer(0, 1000),
@@ -126,6 +145,17 @@ const computeSchema = z.strictObject({
     instanceWarmupSeconds: integer(0, 3600),
     /** Seconds of sustained low load before scaling in (the guides' 600 s scale-down cooldown). */
     scaleInCooldownSeconds: integer(0, 3600),
+    /**
+     * The application, a container image pinned by tag or digest (never `latest`), which Docker
+     * runs under systemd on Canonical's Ubuntu; or a map of region to image (an ECR replica per
+     * region keeps the DR region independent of the primary's registry). Exactly one of image
+     * and amiId in an environment that serves (keel:dns.mode simple or failover).
+     */
+    image: perRegion(containerImage, "a container image").optional(),
+    /** A baked AMI that starts the application itself: AMI ids are regional, so a map of region to AMI id where two regions serve. */
+    amiId: perRegion(amiId, "an AMI id").optional(),
+    /** Plain environment variables of the application (never credentials: they are written into user data). */
+    environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
 });
 
 const trafficSchema = z.strictObject({
@@ -174,8 +204,13 @@ const kubernetesSchema = z.strictObject({
 const dnsSchema = z.strictObject({
     mode: z.enum(["none", "simple", "failover"]),
     domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { error: "expected a DNS name such as app.example.com" }),
-    /** An existing hosted zone id; when unset Keel creates the zone. */
-    zoneId: z.string().regex(/^Z[A-Z0-9]+$/, { error: "expected a Route53 hosted zone id such as Z0123456789ABC" }).optional(),
+    /**
+     * An existing public hosted zone the internet resolves for the domain (its own zone, or a
+     * parent's such as example.com's): records and certificate validation go there.
+     */
+    zoneId: z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" }).optional(),
+    /** Or: Keel creates the domain's zone and delegates it with an NS record in this existing public parent zone. */
+    parentZoneId: z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" }).optional(),
     /** Route53 health checks accept 10 (fast) or 30 seconds. */
     healthCheckIntervalSeconds: numeric(z.number()).refine((s) => s === 10 || s === 30, {
         error: "expected 10 or 30 (the intervals Route53 health checks accept)",
@@ -202,8 +237,16 @@ const monitoringSchema = z.strictObject({
      * region gone). Its URL is secret config `alertmanager:heartbeatUrl`. Needs level full.
      */
     heartbeat: flag(),
-    /** Team addresses that receive the DR region's CloudWatch alarms besides PagerDuty (stacks/monitoring.ts, RegionWatch). */
+    /**
+     * Team addresses that receive the AWS-side alarms: database alarms and RDS events, failed
+     * backup jobs, the DR region's watch (docs/alerting.md). At least one in an AWS environment.
+     */
     alarmEmails: z.array(z.email({ error: "expected an email address" })),
+    /**
+     * Critical AWS-side conditions page through PagerDuty's CloudWatch integration (secret config
+     * `alerting:pagerdutyCloudwatchUrl`), and the DR region watches itself (RegionWatch).
+     */
+    paging: flag(),
 });
 
 const drSchema = z.strictObject({
@@ -305,6 +348,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     if (compute !== undefined && (compute.scaleInCooldownSeconds < 60 || compute.scaleInCooldownSeconds % 60 !== 0)) {
         problem(["compute", "scaleInCooldownSeconds"], "expected a whole number of minutes of at least 60 (the scale-in alarm evaluates one-minute periods)");
     }
+    if (dns !== undefined && dns.mode !== "none") problems.push(...servingProblems(c, dns));
     if (dns?.mode === "failover" && compute !== undefined && compute.drMaxSize < 1) {
         problem(["compute", "drMaxSize"], "expected at least 1: failover DNS needs a service in the DR region");
     }
@@ -326,11 +370,65 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         const version = eksVersionProblem(kubernetes.version);
         if (kubernetes.enabled && version !== undefined) problem(["kubernetes", "version"], version);
     }
+    if (monitoring !== undefined && environment !== "local" && monitoring.alarmEmails.length === 0) {
+        problem(["monitoring", "alarmEmails"], `expected at least one address in ${environment}: the database and backup alarms would reach nobody (docs/alerting.md)`);
+    }
     if (monitoring?.heartbeat === true && monitoring.level !== "full") {
         problem(["monitoring", "heartbeat"], `expected level "full": Alertmanager pings the heartbeat, and level ${monitoring.level} runs none`);
     }
     if (monitoring !== undefined && monitoring.logRetentionDays < minimums.logRetentionDays) {
         problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);
+    }
+    return problems;
+}
+
+/**
+ * The regions an environment serves from: the primary, and the DR region while it has capacity
+ * (the pilot light, or DR mode). The same rule as stacks/traffic.ts's regionCapacity.
+ */
+export function servingRegions(c: Pick<KeelConfig, "regions" | "compute" | "dr">): string[] {
+    const drCapacity = c.dr.active ? Math.max(c.compute.maxSize, c.compute.drMaxSize) : c.compute.drMaxSize;
+    return [c.regions.primary, ...(c.regions.dr !== undefined && drCapacity > 0 ? [c.regions.dr] : [])];
+}
+
+/**
+ * What an environment that serves (an AutoscaledService behind an HTTPS listener) needs: an
+ * application to run, and a zone the internet resolves, where ACM can validate the certificate.
+ */
+function servingProblems(c: Partial<KeelConfig>, dns: KeelConfig["dns"]): Problem[] {
+    const problems: Problem[] = [];
+    const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
+    const serves = `${c.environment} serves the application behind its load balancers (keel:dns.mode ${dns.mode})`;
+    if (dns.zoneId === undefined && dns.parentZoneId === undefined) {
+        problem(["dns", "zoneId"], `expected the id of an existing public hosted zone for ${dns.domain} (or of its parent domain), or keel:dns.parentZoneId to create the zone and delegate it from its parent: ACM validates the certificate by DNS, and a zone nothing delegates to never answers`);
+    }
+    if (dns.zoneId !== undefined && dns.parentZoneId !== undefined) {
+        problem(["dns", "parentZoneId"], "expected either keel:dns.zoneId (use that zone) or keel:dns.parentZoneId (create the zone and delegate it), not both");
+    }
+    const { compute, regions, dr } = c;
+    if (compute === undefined) return problems;
+    if (compute.image === undefined && compute.amiId === undefined) {
+        problem(["compute", "image"], `expected the application: a container image pinned by tag or digest (keel:compute.image, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2) or a baked AMI (keel:compute.amiId): ${serves}, and instances without it fail the health checks`);
+    }
+    if (compute.image !== undefined && compute.amiId !== undefined) {
+        problem(["compute", "amiId"], "expected either keel:compute.image or keel:compute.amiId, not both");
+    }
+    // Credential-looking names are left to AutoscaledService, whose refusal does not echo the value.
+    for (const p of environmentProblems(compute.environment ?? {}).filter((p) => !p.credential)) problem(["compute", "environment", p.name], p.message);
+    // A DR region equal to the primary is reported on its own; per-region values wait for a real one.
+    if (regions === undefined || dr === undefined || regions.dr === regions.primary) return problems;
+    const serving = servingRegions({ regions, compute, dr });
+    for (const key of ["image", "amiId"] as const) {
+        const value = compute[key];
+        if (value === undefined) continue;
+        if (typeof value === "string") {
+            if (key === "amiId" && serving.length > 1) {
+                problem(["compute", "amiId"], `expected a map of region to AMI id, e.g. {"${serving[0]}": "ami-…", "${serving[1]}": "ami-…"}: AMI ids are regional and ${c.environment} serves from ${serving.join(" and ")}`);
+            }
+            continue;
+        }
+        for (const region of serving.filter((r) => value[r] === undefined)) problem(["compute", key], `expected an entry for ${region}, where ${c.environment} serves`);
+        for (const region of Object.keys(value).filter((r) => !serving.includes(r))) problem(["compute", key, region], `expected only serving regions (${serving.join(", ")})`);
     }
     return problems;
 }

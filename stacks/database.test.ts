@@ -3,7 +3,8 @@ import { before, describe, test } from "node:test";
 import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import type { PlanRecord } from "../scripts/plan/engine";
-import { arnOf, mockOf, object, ofType, only, packConfigFor, planComponents, text } from "../tests/plans";
+import { loadStackConfig } from "../scripts/plan/stack-config";
+import { arnOf, mockOf, object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
 import { backups, productionBackupBuckets } from "./backup";
 import { ConfigError, resolveKeelConfig, type KeelConfig } from "./config";
 import { databases, localDatabases, type DatabaseOptions } from "./database";
@@ -11,19 +12,22 @@ import type { Environment } from "./environments";
 import { regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
 
+/** The environment's stack file (it names the application and the zone a serving environment needs), with `raw` over it. */
 function configFor(environment: Environment, raw: Record<string, unknown> = {}): KeelConfig {
-    return resolveKeelConfig(Object.fromEntries(Object.entries(raw).map(([key, value]) => [`keel:${key}`, JSON.stringify(value)])), environment);
+    const stack = loadStackConfig(projectRoot, environment).config;
+    return resolveKeelConfig({ ...stack, ...Object.fromEntries(Object.entries(raw).map(([key, value]) => [`keel:${key}`, JSON.stringify(value)])) }, environment);
 }
 
 /** The environment's network and database (with its backup plan, which selects the database by tag). */
 function planDatabase(config: KeelConfig, opts?: DatabaseOptions) {
+    // The stack file's other namespaces too: the alarms' PagerDuty URL is secret config.
     return planComponents(() => {
         const providers = regionalProviders(config);
         const networks = regionalNetworks(config, providers);
         const { exports: outputs } = databases(config, providers, networks, opts);
         backups(config, providers, productionBackupBuckets);
         return outputs;
-    });
+    }, loadStackConfig(projectRoot, config.environment).config, config.environment);
 }
 
 const instances = (record: PlanRecord) => ofType(record, "aws:rds/instance:Instance");
@@ -69,9 +73,13 @@ describe("production", () => {
         assert.deepEqual([lag.inputs.threshold, lag.inputs.period, lag.region], [300, 60, "us-west-2"]);
     });
 
-    test("the databases are selected by the AWS Backup plan's tag", () => {
-        const selection = only(normal, "aws:backup/selection:Selection");
-        assert.deepEqual(selection.inputs.selectionTags, [{ type: "STRINGEQUALS", key: "backup", value: "true" }]);
+    test("the databases are selected by the AWS Backup plans' tag, in both regions (the DR one's once promoted)", () => {
+        for (const [name, region] of [["backup-selection", "us-east-1"], ["backup-dr-selection", "us-west-2"]]) {
+            const selection = only(normal, "aws:backup/selection:Selection", name);
+            assert.equal(selection.region, region);
+            assert.deepEqual(selection.inputs.resources, ["arn:aws:rds:*:*:db:*"]);
+            assert.deepEqual(selection.inputs.conditions, [{ stringEquals: [{ key: "aws:ResourceTag/backup", value: "true" }] }]);
+        }
         assert.equal(object(instance(normal, "primary").inputs.tags, "tags").backup, "true");
     });
 
@@ -184,7 +192,7 @@ describe("bad configuration is refused", () => {
             } catch (error) {
                 message = (error as Error).message;
             }
-        });
+        }, loadStackConfig(projectRoot, "production").config, "production");
         assert.match(message, /backupRetentionDays 0: expected a whole number from 1 to 35 \(the source of a read replica must keep automated backups\)/);
         assert.deepEqual(instances(record), []);
     });

@@ -9,6 +9,7 @@ import {
 } from "../components/database";
 import type { Network } from "../components/network";
 import type { KeelConfig } from "./config";
+import { alarmNotifications } from "./alerting";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
@@ -85,6 +86,7 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
         logMinDurationMs: database.logMinDurationMs,
         alarmThresholds: database.alarms,
         privateZoneName: `db.${environment}.internal`,
+        notifications: alarmNotifications(config),
         globalClusterIdentifier: `keel-${environment}-database`,
     }, statefulOptions(config));
 
@@ -94,7 +96,11 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
         if (id === undefined) throw new Error(`the database has no ${site} security group`);
         return id;
     });
-    const access = { primary: { securityGroupId: groupIn("primary"), port: postgresPort }, ...(dr ? { dr: { securityGroupId: groupIn("dr"), port: postgresPort } } : {}) };
+    // With the credentials secret of each region (the DR region reads its replica): the application reads it at start.
+    const access = {
+        primary: { securityGroupId: groupIn("primary"), port: postgresPort, secretArn: db.secret },
+        ...(dr ? { dr: { securityGroupId: groupIn("dr"), port: postgresPort, secretArn: db.secretReplicaArn.apply((arn) => arn ?? "") } } : {}),
+    };
     const exports = {
         engine: database.engine,
         writerEndpoint: db.writerEndpoint,
@@ -108,6 +114,7 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
         primaryArn: db.primaryArn,
         drArn: db.drArn,
         alarmTopicArns: db.alarmTopicArns,
+        warningTopicArns: db.warningTopicArns,
         clientSecurityGroupIds: { primary: primary.group.id, ...(dr ? { dr: dr.group.id } : {}) },
         securityGroupIds: db.securityGroupIds,
     };

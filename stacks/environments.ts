@@ -122,6 +122,7 @@ const shared = {
         traceRetentionDays: 7,
         heartbeat: false,
         alarmEmails: [] as string[],
+        paging: false,
     },
     dr: { active: false, primaryDatabase: "original" },
 };
@@ -182,7 +183,7 @@ const overrides: Record<Environment, Overrides> = {
         kubernetes: { enabled: true, nodeInstanceTypes: ["m6i.xlarge", "m5.xlarge"], nodeMinSize: 3, nodeMaxSize: 6 },
         dns: { mode: "failover" },
         // Production pages: a dead man's switch watches Alertmanager itself (docs/monitoring.md).
-        monitoring: { level: "full", logRetentionDays: 90, heartbeat: true },
+        monitoring: { level: "full", logRetentionDays: 90, heartbeat: true, paging: true },
     },
 };
 

@@ -14,6 +14,7 @@ import {
     postgresExporterPort,
     type PostgresExporterTarget,
 } from "../components/monitoring";
+import { alarmNotifications } from "./alerting";
 import { postgresPort } from "../components/database";
 import type { AutoscaledService } from "../components/traffic/autoscaled-service";
 import type { DatabaseMonitoringTargets } from "./database";
@@ -257,7 +258,7 @@ export function localMonitoring(config: KeelConfig, networkName: pulumi.Input<st
 
 /** The DR region's own watch (RegionWatch) exists where a paging environment serves from a DR region. */
 export function watchesDrRegion(config: KeelConfig): boolean {
-    return config.regions.dr !== undefined && config.monitoring.level === "full" && config.compute.drMaxSize > 0;
+    return config.regions.dr !== undefined && config.monitoring.paging && config.compute.drMaxSize > 0;
 }
 
 /**
@@ -271,12 +272,10 @@ export function drRegionWatch(
     providers: RegionalProviders,
     drService: AutoscaledService | undefined,
     database: DatabaseMonitoringTargets,
-    pagerDutyUrl?: pulumi.Output<string>,
 ): RegionWatch | undefined {
     if (!watchesDrRegion(config) || providers.dr === undefined || drService === undefined) return undefined;
     return new RegionWatch("dr-watch", {
-        pagerDutyUrl: pagerDutyUrl ?? new pulumi.Config("alerting").requireSecret("pagerdutyCloudwatchUrl"),
-        emails: config.monitoring.alarmEmails,
+        notifications: alarmNotifications(config),
         loadBalancer: { dimensions: drService.metricDimensions, minHealthyTargets: Math.max(1, regionCapacity(config).dr.minSize) },
         ...(database.drReplicaIdentifier ? { replica: { instanceIdentifier: database.drReplicaIdentifier, maxLagSeconds: config.database.rpoSeconds } } : {}),
         tags: standardTags(config),

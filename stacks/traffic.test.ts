@@ -6,7 +6,9 @@ import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
-import { list, mockOf, object, ofType, only, packConfigFor, planComponents } from "../tests/plans";
+import { parse } from "yaml";
+import { loadStackConfig } from "../scripts/plan/stack-config";
+import { list, mockOf, object, ofType, only, packConfigFor, planComponents, planStack, projectRoot, text } from "../tests/plans";
 import { resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
@@ -34,10 +36,12 @@ const packConfig = (environment: string) => ({
     "keel-s3-kms-encryption": { exemptBuckets: Object.values(albLogBucketNames) },
 });
 
-const production = resolveKeelConfig({}, "production");
-const drActive = resolveKeelConfig({ "keel:dr": JSON.stringify({ active: true }) }, "production");
-const staging = resolveKeelConfig({}, "staging");
-const dev = resolveKeelConfig({}, "dev");
+/** An environment's configuration as its stack file sets it (the application and the zone come from there). */
+const configOf = (environment: string, overrides: readonly string[] = []) => resolveKeelConfig(loadStackConfig(projectRoot, environment, overrides).config, environment);
+const production = configOf("production");
+const drActive = configOf("production", ["keel:dr.active=true"]);
+const staging = configOf("staging");
+const dev = configOf("dev");
 
 const groups = (plan: PlanRecord, region: string) => ofType(plan, "aws:autoscaling/group:Group").filter((g) => g.region === region);
 const sizes = (group: PlanResource) => [group.inputs.minSize, group.inputs.maxSize];
@@ -51,7 +55,7 @@ describe("production traffic", () => {
     });
 
     test("one name served by a PRIMARY/SECONDARY pair, the PRIMARY health-checked", () => {
-        const records = ofType(plan, "aws:route53/record:Record").filter((r) => r.inputs.name === "app.example.com");
+        const records = ofType(plan, "aws:route53/record:Record").filter((r) => r.inputs.name === "app.example.com" && r.inputs.type === "A");
         const byRole = Object.fromEntries(records.map((r) => [object(list(r.inputs.failoverRoutingPolicies, "policies")[0], "policy").type, r]));
         assert.deepEqual(Object.keys(byRole).sort(), ["PRIMARY", "SECONDARY"]);
         assert.notEqual(byRole.PRIMARY.inputs.setIdentifier, byRole.SECONDARY.inputs.setIdentifier);
@@ -89,6 +93,25 @@ describe("production traffic", () => {
     test("target tracking at 70 % CPU in both regions", () => {
         const cpu = ofType(plan, "aws:autoscaling/policy:Policy").filter((p) => object(p.inputs.targetTrackingConfiguration ?? {}, "tt").predefinedMetricSpecification !== undefined);
         assert.deepEqual(cpu.map((p) => [p.region, object(p.inputs.targetTrackingConfiguration, "tt").targetValue]).sort(), [["us-east-1", 70], ["us-west-2", 70]]);
+    });
+
+    test("deploys launch before terminating in both regions: running capacity never drops", () => {
+        for (const p of [plan, drPlan]) {
+            for (const group of ofType(p, "aws:autoscaling/group:Group")) {
+                assert.deepEqual(group.inputs.instanceRefresh, { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true } }, `${group.name} ${group.region}`);
+            }
+        }
+    });
+
+    test("the app.example.com zone is created and delegated from the parent zone the stack names", () => {
+        const zone = only(plan, "aws:route53/zone:Zone");
+        const delegation = only(plan, "aws:route53/record:Record", "dns-delegation");
+        assert.deepEqual([delegation.inputs.zoneId, delegation.inputs.name, delegation.inputs.type, delegation.inputs.records], ["Z0123456789ABCDEFGHIJ", "app.example.com", "NS", mockOf(zone).state.nameServers]);
+        assert.deepEqual([delegation.protect, delegation.retainOnDelete], [true, true]);
+        const validation = ofType(plan, "aws:route53/record:Record").filter((r) => r.name.endsWith("-cert-validation"));
+        assert.equal(validation.length, 1, "the DR region reuses the primary's validation record");
+        assert.ok(validation[0].dependencies.includes(delegation.urn), "ACM's record is written once the zone is delegated");
+        assert.equal(plan.outputs.zoneId, mockOf(zone).id);
     });
 
     test("IMDSv2 required on every launch template", () => {
@@ -144,11 +167,19 @@ describe("single-region environments", () => {
         devPlan = await planTraffic(dev);
     });
 
+    test("staging and dev adopt the zone their stack names; nothing to delegate", () => {
+        for (const [p, zoneId] of [[stagingPlan, "Z0223456789ABCDEFGHIJ"], [devPlan, "Z0323456789ABCDEFGHIJ"]] as const) {
+            assert.deepEqual(ofType(p, "aws:route53/zone:Zone"), []);
+            assert.deepEqual(ofType(p, "aws:route53/record:Record").map((r) => r.inputs.zoneId), [zoneId, zoneId]);
+            assert.deepEqual(p.outputs.nameServers, []);
+        }
+    });
+
     test("staging: 2–4 instances, spot above one on-demand instance, a simple record", () => {
         assert.deepEqual(ofType(stagingPlan, "aws:autoscaling/group:Group").map((g) => [g.region, ...sizes(g)]), [["us-east-1", 2, 4]]);
         const distribution = object(object(only(stagingPlan, "aws:autoscaling/group:Group").inputs.mixedInstancesPolicy, "mixed").instancesDistribution, "distribution");
         assert.equal(distribution.onDemandBaseCapacity, 1);
-        assert.deepEqual(ofType(stagingPlan, "aws:route53/record:Record").filter((r) => r.inputs.name === "app.example.com").map((r) => r.inputs.failoverRoutingPolicies), [undefined]);
+        assert.deepEqual(ofType(stagingPlan, "aws:route53/record:Record").filter((r) => r.inputs.name === "staging.app.example.com").map((r) => r.inputs.failoverRoutingPolicies), [undefined]);
         assert.equal(ofType(stagingPlan, "aws:route53/healthCheck:HealthCheck").length, 0);
     });
 
@@ -180,5 +211,117 @@ describe("single-region environments", () => {
         assert.ok(refusal instanceof Error);
         assert.match(refusal.message, /keel:dns\.mode is none/);
         assert.deepEqual(plan.resources.filter((r) => r.type.startsWith("keel:traffic")), []);
+    });
+});
+
+interface CloudConfig {
+    packages: string[];
+    write_files: { path: string; permissions: string; content: string }[];
+    runcmd: string[][];
+}
+
+/** A launch template's decoded cloud-config. */
+function cloudConfigOf(template: PlanResource): CloudConfig {
+    const config = parse(Buffer.from(text(template.inputs.userData, `${template.name}.userData`), "base64").toString()) as CloudConfig;
+    assert.ok(Array.isArray(config.write_files), template.name);
+    return config;
+}
+const fileOf = (config: CloudConfig, path: string) => {
+    const file = config.write_files.find((f) => f.path === path);
+    assert.ok(file, `${path} in the user data`);
+    return file.content;
+};
+
+describe("every serving launch template starts the configured application", () => {
+    // The whole stacks, as `npm run plan` plans them: the database's secrets reach the instances.
+    const variants = [
+        { name: "production", overrides: [] as string[] },
+        { name: "production in DR mode", overrides: ["keel:dr.active=true"] },
+    ];
+    for (const { name, overrides } of variants) {
+        describe(name, () => {
+            let plan: PlanRecord;
+            before(async () => {
+                plan = await planStack("production", overrides);
+            });
+            const config = configOf("production", overrides);
+
+            test("both regions' instances run the stack's pinned image with systemd, on the app port", () => {
+                const templates = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate");
+                assert.deepEqual(templates.map((t) => t.region).sort(), ["us-east-1", "us-west-2"]);
+                const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2";
+                assert.equal(config.compute.image, image);
+                for (const template of templates) {
+                    const cloud = cloudConfigOf(template);
+                    assert.ok(cloud.packages.includes("docker.io"), template.name);
+                    const unit = fileOf(cloud, "/etc/systemd/system/keel-app.service");
+                    assert.ok(unit.split("\n").includes(`ExecStart=/usr/bin/docker run --rm --name keel-app --publish 3000:3000 --env-file /run/keel/app.env --log-driver journald ${image}`), unit);
+                    assert.ok(unit.split("\n").includes("Restart=always"), unit);
+                    assert.ok(unit.split("\n").includes(`ExecStartPre=/usr/bin/docker pull ${image}`), unit);
+                    // The registry's region, wherever the instance runs.
+                    assert.match(fileOf(cloud, "/usr/local/lib/keel/registry-login"), /--region us-east-1 \| docker login --username AWS --password-stdin 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com$/m);
+                    assert.match(fileOf(cloud, "/etc/keel/app.env"), /^APP_PORT=3000$/m);
+                    assert.deepEqual(cloud.runcmd.at(-1), ["systemctl", "enable", "--now", "--no-block", "keel-app.service"]);
+                }
+            });
+
+            test("each region's instances read that region's copy of the database secret at start, with only that permission", () => {
+                const secret = only(plan, "aws:secretsmanager/secret:Secret");
+                const primaryArn = text(mockOf(secret).state.arn, "secret arn");
+                const database = object(plan.outputs.database, "database");
+                const arnIn: Record<string, string> = { "us-east-1": primaryArn, "us-west-2": text(database.secretReplicaArn, "replica arn") };
+                assert.match(arnIn["us-west-2"], /^arn:aws:secretsmanager:us-west-2:123456789012:secret:/);
+                for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) {
+                    const region = String(template.region);
+                    const script = fileOf(cloudConfigOf(template), "/usr/local/lib/keel/app-env");
+                    assert.ok(script.includes(`aws secretsmanager get-secret-value --region ${region} --secret-id '${arnIn[region]}'`), script);
+                    assert.match(script, /"DATABASE_URL=postgresql:/);
+                    const policy = ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((p) => p.region === region && p.name.endsWith("-application"));
+                    assert.ok(policy, `the application policy in ${region}`);
+                    const statements = list(JSON.parse(text(policy.inputs.policy, "policy")).Statement, "statements").map((st) => object(st, "statement"));
+                    assert.deepEqual(statements.find((st) => st.Sid === "ReadDatabaseSecret"), { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arnIn[region] });
+                    assert.deepEqual(object(statements.find((st) => st.Sid === "DecryptDatabaseSecret")?.Condition, "condition").StringEquals, {
+                        "kms:ViaService": `secretsmanager.${region}.amazonaws.com`,
+                        "kms:EncryptionContext:SecretARN": arnIn[region],
+                    });
+                    assert.equal(statements.find((st) => st.Sid === "EcrPullApplicationImage")?.Resource, "arn:aws:ecr:us-east-1:123456789012:repository/keel-app");
+                }
+                // The credentials themselves are never in the user data.
+                for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) assert.doesNotMatch(JSON.stringify(cloudConfigOf(template)), /"password"\s*:/);
+            });
+
+            test("instance refresh never goes below running capacity", () => {
+                for (const group of ofType(plan, "aws:autoscaling/group:Group")) {
+                    const preferences = object(object(group.inputs.instanceRefresh, "instanceRefresh").preferences, "preferences");
+                    assert.deepEqual([preferences.minHealthyPercentage, preferences.maxHealthyPercentage], [100, 200], `${group.name} ${group.region}`);
+                }
+            });
+        });
+    }
+
+    test("with one image per region, each region pulls its own registry's copy", async () => {
+        const images = { "us-east-1": "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2", "us-west-2": "123456789012.dkr.ecr.us-west-2.amazonaws.com/keel-app:1.4.2" };
+        const stack = loadStackConfig(projectRoot, "production").config;
+        const plan = await planTraffic(resolveKeelConfig({ ...stack, "keel:compute": JSON.stringify({ image: images }) }, "production"));
+        for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) {
+            const region = String(template.region) as keyof typeof images;
+            assert.match(fileOf(cloudConfigOf(template), "/etc/systemd/system/keel-app.service"), new RegExp(`^ExecStart=.* ${images[region].replace(/\./g, "\\.")}$`, "m"));
+            const policy = ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((p) => p.region === region && p.name.endsWith("-application"));
+            const pull = list(JSON.parse(text(policy?.inputs.policy, "policy")).Statement, "statements").map((st) => object(st, "statement")).find((st) => st.Sid === "EcrPullApplicationImage");
+            assert.equal(pull?.Resource, `arn:aws:ecr:${region}:123456789012:repository/keel-app`);
+        }
+    });
+
+    test("a stack with a baked AMI per region launches those AMIs", async () => {
+        const amis = { "us-east-1": "ami-0123456789abcdef0", "us-west-2": "ami-0fedcba9876543210" };
+        const stack = loadStackConfig(projectRoot, "production").config;
+        const plan = await planTraffic(resolveKeelConfig({ ...stack, "keel:compute": JSON.stringify({ amiId: amis }) }, "production"));
+        const templates = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate");
+        assert.deepEqual(templates.map((t) => [t.region, t.inputs.imageId]).sort(), Object.entries(amis));
+        for (const template of templates) {
+            const cloud = cloudConfigOf(template);
+            assert.ok(cloud.write_files.some((f) => f.path === "/etc/systemd/system/keel-app-env.service"), template.name);
+            assert.ok(!cloud.packages.includes("docker.io"), template.name);
+        }
     });
 });

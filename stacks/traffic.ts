@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity } from "../components/traffic";
+import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity, type ServiceApplication } from "../components/traffic";
 import type { KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
@@ -11,9 +11,15 @@ import { standardTags } from "./tags";
  */
 export const albLogBucketNames = { primary: "alb-logs", dr: "alb-logs-dr" } as const;
 
+/** A database the instances reach in one region, and the credentials secret (or its replica) there. */
+export type TrafficDatabase = NonNullable<AutoscaledServiceArgs["database"]> & {
+    /** The credentials secret in this region: the application reads it at start (DATABASE_URL, PG*). */
+    readonly secretArn?: pulumi.Input<string>;
+};
+
 export interface TrafficOptions {
-    /** Databases the instances may reach, per region (the database's security group and port). */
-    readonly databases?: { readonly primary?: AutoscaledServiceArgs["database"]; readonly dr?: AutoscaledServiceArgs["database"] };
+    /** Databases the instances may reach, per region (the database's security group, port and credentials secret: stacks/database.ts's `access`). */
+    readonly databases?: { readonly primary?: TrafficDatabase; readonly dr?: TrafficDatabase };
     /**
      * S3 server access-log buckets (the backups' LogBuckets) per region, where the ALB log
      * buckets log their own access (`keel-s3-access-logging` requires it of every bucket).
@@ -37,6 +43,20 @@ export function regionCapacity(config: KeelConfig): { primary: Capacity; dr: Cap
     return { primary, dr };
 }
 
+/** The application of one region: `keel:compute.image` or `.amiId` (one value, or the region's entry), its environment, its database secret. */
+export function regionApplication(config: KeelConfig, region: string, database?: TrafficDatabase): ServiceApplication {
+    const { image, amiId, environment } = config.compute;
+    const pick = (value: string | Record<string, string> | undefined) => (typeof value === "string" ? value : value?.[region]);
+    const chosen = { image: pick(image), amiId: pick(amiId) };
+    return {
+        ...(chosen.image !== undefined ? { image: chosen.image } : {}),
+        ...(chosen.amiId !== undefined ? { amiId: chosen.amiId } : {}),
+        ...(environment !== undefined ? { environment } : {}),
+        // Keel's database secrets are encrypted with the database's customer-managed key.
+        ...(database?.secretArn !== undefined ? { databaseSecret: { arn: database.secretArn, customerManagedKey: true } } : {}),
+    };
+}
+
 /**
  * The traffic half of an environment: the hosted zone, an AutoscaledService in the primary
  * region and — where the environment has a DR region with capacity — one in the DR region,
@@ -50,14 +70,19 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
     const settings = config.traffic;
     const stateful = statefulOptions(config);
     const capacity = regionCapacity(config);
-    const drRegion = providers.dr !== undefined && networks.dr !== undefined && capacity.dr.maxSize > 0
-        ? { provider: providers.dr, network: networks.dr }
+    const drRegionName = config.regions.dr;
+    const drRegion = providers.dr !== undefined && networks.dr !== undefined && drRegionName !== undefined && capacity.dr.maxSize > 0
+        ? { provider: providers.dr, network: networks.dr, region: drRegionName }
         : undefined;
     if (dns.mode === "failover" && drRegion === undefined) {
         throw new Error("traffic: keel:dns.mode failover needs a service in the DR region (keel:regions.dr and keel:compute.drMaxSize > 0)");
     }
 
-    const zone = new HostedZone("dns", { domain: dns.domain, ...(dns.zoneId !== undefined ? { zoneId: dns.zoneId } : {}) }, { provider: providers.primary, ...stateful });
+    const zone = new HostedZone("dns", {
+        domain: dns.domain,
+        ...(dns.zoneId !== undefined ? { zoneId: dns.zoneId } : {}),
+        ...(dns.parentZoneId !== undefined ? { parentZoneId: dns.parentZoneId } : {}),
+    }, { provider: providers.primary, ...stateful });
     const logBucket = (name: string, provider: RegionalProviders["primary"], serverAccessLogs?: pulumi.Input<string>) =>
         settings.accessLogs
             ? new AlbLogBucket(name, {
@@ -66,7 +91,8 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
               }, { provider, ...stateful })
             : undefined;
 
-    const service = (name: string, provider: RegionalProviders["primary"], network: RegionalNetworks["primary"], regionCapacity: Capacity, extra: Partial<AutoscaledServiceArgs>) =>
+    const databaseArgs = (database?: TrafficDatabase) => (database ? { database: { securityGroupId: database.securityGroupId, port: database.port } } : {});
+    const service = (name: string, provider: RegionalProviders["primary"], network: RegionalNetworks["primary"], regionCapacity: Capacity, application: ServiceApplication, extra: Partial<AutoscaledServiceArgs>) =>
         new AutoscaledService(name, {
             vpcId: network.vpcId,
             publicSubnetIds: network.publicSubnetIds,
@@ -81,6 +107,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
                 ...(settings.requestsPerTarget !== undefined ? { requestsPerTarget: settings.requestsPerTarget } : {}),
             },
             certificate: { domainName: dns.domain, zoneId: zone.zoneId },
+            application,
             appPort: settings.appPort,
             healthCheckPath: settings.healthCheckPath,
             amiParameter: settings.amiParameter,
@@ -92,17 +119,17 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         }, { provider });
 
     const primaryLogs = logBucket(albLogBucketNames.primary, providers.primary, options.serverAccessLogBuckets?.primary);
-    const primary = service("app", providers.primary, networks.primary, capacity.primary, {
+    const primary = service("app", providers.primary, networks.primary, capacity.primary, regionApplication(config, config.regions.primary, options.databases?.primary), {
         ...(primaryLogs ? { accessLogs: primaryLogs } : {}),
-        ...(options.databases?.primary ? { database: options.databases.primary } : {}),
+        ...databaseArgs(options.databases?.primary),
         ...(options.metricsScrapers?.primary ? { metricsScrapers: options.metricsScrapers.primary } : {}),
     });
     const drLogs = drRegion && logBucket(albLogBucketNames.dr, drRegion.provider, options.serverAccessLogBuckets?.dr);
-    const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, {
+    const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, regionApplication(config, drRegion.region, options.databases?.dr), {
         // The primary region's service wrote the validation record; ACM accepts it in every region.
         certificate: { domainName: dns.domain, zoneId: zone.zoneId, validationRecordFqdns: primary.certificateValidationFqdns },
         ...(drLogs ? { accessLogs: drLogs } : {}),
-        ...(options.databases?.dr ? { database: options.databases.dr } : {}),
+        ...databaseArgs(options.databases?.dr),
         ...(options.metricsScrapers?.dr ? { metricsScrapers: options.metricsScrapers.dr } : {}),
     });
 

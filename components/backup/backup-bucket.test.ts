@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../scripts/plan/engine";
 import type { PlanResource } from "../../scripts/plan/record";
-import { childrenOf, ofType, only, planComponents } from "../../tests/plans";
+import { childrenOf, idOf, ofType, only, planComponents } from "../../tests/plans";
 import { BackupBucket, validateBackupBucket } from "./backup-bucket";
 import { BackupConfigurationError } from "./findings";
 import { LogBucket } from "./log-bucket";
@@ -36,7 +36,8 @@ describe("BackupBucket with a replica in the DR region", () => {
             const dumps = new BackupBucket("dumps", {
                 tiers: [dailyDatabaseDumps, weeklyDatabaseDumps, monthlyDatabaseArchives],
                 objectLock: { mode: "GOVERNANCE", days: 7 },
-                accessLogs: { bucket: logs.bucketName },
+                // The log bucket's target (explicit dependsOn) in the primary region; only its name in the DR region.
+                accessLogs: logs.target(),
                 replication: { provider: dr, accessLogs: { bucket: drLogs.bucketName } },
             }, { provider: primary, protect: true, retainOnDelete: true });
             return {
@@ -137,6 +138,17 @@ describe("BackupBucket with a replica in the DR region", () => {
         assert.equal(replica.region, "us-west-2");
     });
 
+    test("access logging starts after the log bucket's policy admits log delivery and its key lets it encrypt", () => {
+        for (const [logged, logBucket] of [["dumps", "logs"], ["dumps-replica", "dr-logs"]] as const) {
+            const logging = configOf(record, "aws:s3/bucketLogging:BucketLogging", bucket(logged));
+            const policy = configOf(record, "aws:s3/bucketPolicy:BucketPolicy", bucket(logBucket));
+            const key = only(record, "aws:kms/key:Key", `${logBucket}-key`);
+            assert.ok(statements(key.inputs.policy).some((st) => st.Sid === "AllowServerAccessLogDelivery"), `${key.name} admits log delivery`);
+            assert.ok(logging.dependencies.includes(policy.urn), `${logging.name} does not wait for ${policy.name}'s bucket policy`);
+            assert.ok(logging.dependencies.includes(key.urn), `${logging.name} does not wait for ${key.name}`);
+        }
+    });
+
     test("replication feeds the replica with its own key, RTC 15 min, metrics and delete markers, after both versionings", () => {
         const replication = only(record, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
         assert.equal(replication.inputs.bucket, record.outputs["dumps:name"]);
@@ -158,6 +170,13 @@ describe("BackupBucket with a replica in the DR region", () => {
         assert.match(String(record.outputs.replicaKeyArn), /^arn:aws:kms:us-west-2:/);
         const versionings = [bucket("dumps"), bucket("dumps-replica")].map((b) => configOf(record, "aws:s3/bucketVersioning:BucketVersioning", b).urn);
         for (const urn of versionings) assert.ok(replication.dependencies.includes(urn), `replication must wait for ${urn}`);
+    });
+
+    test("replication starts only once the replication role's policy is attached", () => {
+        const replication = only(record, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        const rolePolicy = only(record, "aws:iam/rolePolicy:RolePolicy", "dumps-replication");
+        assert.equal(rolePolicy.inputs.role, idOf(only(record, "aws:iam/role:Role", "dumps-replication")));
+        assert.ok(replication.dependencies.includes(rolePolicy.urn), "replication does not wait for the role's policy");
     });
 
     test("the replication role is least privilege", () => {

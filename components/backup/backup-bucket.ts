@@ -184,9 +184,12 @@ export class BackupBucket extends pulumi.ComponentResource {
                     },
                 ],
             }));
-        new aws.iam.RolePolicy(`${name}-replication`, { role: role.id, policy: permissions }, { parent: this });
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-replication`, { role: role.id, policy: permissions }, { parent: this });
 
         const timeControl = args.replicationTimeControl ?? true;
+        // Replication starts once the configuration is put: the role's permissions must already
+        // be attached (an IAM role without its policy replicates nothing), and S3 refuses the
+        // configuration unless both buckets are versioned.
         new aws.s3.BucketReplicationConfig(`${name}-replication`, {
             bucket: source.bucket.id,
             role: role.arn,
@@ -204,7 +207,7 @@ export class BackupBucket extends pulumi.ComponentResource {
                     metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
                 },
             }],
-        }, { parent: this, dependsOn: [source.versioning, replica.versioning] });
+        }, { parent: this, dependsOn: [rolePolicy, source.versioning, replica.versioning] });
 
         return { bucket: replica.bucket, key: args.replicaKey, role };
     }

@@ -21,6 +21,12 @@ export interface AccessLogTarget {
     readonly bucket: pulumi.Input<string>;
     /** Key prefix for this bucket's logs. Default: the bucket's component name. */
     readonly prefix?: string;
+    /**
+     * What must exist before S3 is told to deliver logs there: the log bucket's policy
+     * admitting log delivery and the KMS key whose policy lets it encrypt (`LogBucket.target()`).
+     * The `BucketLogging` depends on them explicitly.
+     */
+    readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 export type PolicyStatement = Record<string, unknown>;
@@ -145,7 +151,7 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs): Ha
             targetBucket: args.accessLogs.bucket,
             targetPrefix: `${args.accessLogs.prefix ?? name}/`,
             targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
-        }, options);
+        }, { ...options, dependsOn: [...(args.accessLogs.dependsOn ?? [])] });
     }
     if (args.objectLock) {
         new aws.s3.BucketObjectLockConfiguration(name, {

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { compileLifecycleRules } from "./lifecycle";
-import { createHardenedBucket } from "./hardened-bucket";
+import { createHardenedBucket, type AccessLogTarget } from "./hardened-bucket";
 
 export interface LogBucketArgs {
     /** Days access logs are kept. Default 90 (ops guides: production logs 90 days). */
@@ -19,9 +19,16 @@ export interface LogBucketArgs {
  * bucket has its own key, usable by log delivery for this account's buckets only.
  */
 export class LogBucket extends pulumi.ComponentResource {
+    /**
+     * The bucket's name, resolved once log delivery can write there: its policy admits
+     * `logging.s3.amazonaws.com` and its key's policy lets it encrypt. A `BucketLogging` given
+     * only this name still waits for both.
+     */
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly kmsKeyArn: pulumi.Output<string>;
+    /** The bucket policy and KMS key log delivery needs (what `target()` makes loggers depend on). */
+    public readonly deliveryDependencies: readonly pulumi.Resource[];
 
     constructor(name: string, args: LogBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("keel:backup:LogBucket", name, args, opts);
@@ -33,7 +40,7 @@ export class LogBucket extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, retainOnDelete: opts?.retainOnDelete });
 
-        const { bucket } = createHardenedBucket(name, {
+        const { bucket, policy } = createHardenedBucket(name, {
             parent: this,
             kmsKey: key,
             lifecycleRules: compileLifecycleRules([{ name: "access-logs", prefix: "", expireAfterDays: args.expireAfterDays ?? 90 }], {
@@ -52,9 +59,16 @@ export class LogBucket extends pulumi.ComponentResource {
                 Condition: fromThisAccount,
             }],
         });
-        this.bucketName = bucket.bucket;
+        this.deliveryDependencies = [policy, key];
+        // The policy's bucket is the bucket's name; joined with the key's ARN it carries both dependencies.
+        this.bucketName = pulumi.all([policy.bucket, key.arn]).apply(([bucketName]) => bucketName);
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key.arn;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    }
+
+    /** Where a bucket of the same region logs to: this bucket, after its policy and key (explicit `dependsOn`). */
+    target(prefix?: string): AccessLogTarget {
+        return { bucket: this.bucketName, ...(prefix !== undefined ? { prefix } : {}), dependsOn: this.deliveryDependencies };
     }
 }

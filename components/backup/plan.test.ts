@@ -10,13 +10,15 @@ import { mockAccountId } from "../../scripts/plan/mocks";
 import type { PlanResource } from "../../scripts/plan/record";
 import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, packConfigFor, planComponents } from "../../tests/plans";
 import { BackupConfigurationError } from "./findings";
-import { BackupPlan, type BackupPlanArgs } from "./plan";
+import { BackupPlan, restoreTestingTargets, selectionInputs, type BackupPlanArgs, type BackupSelectionSpec } from "./plan";
 import {
     productionBackupRules,
     productionRestoreTesting,
     productionVaultLock,
+    ruleLifecycle,
     stagingBackupRules,
     stagingVaultLock,
+    type BackupResourceType,
     type BackupRuleSpec,
 } from "./schedule";
 
@@ -63,6 +65,7 @@ function exportsOf(plan: BackupPlan): Record<string, pulumi.Output<unknown>> {
         drVaultArn: plan.drVaultArn,
         planId: plan.planId,
         planArn: plan.planArn,
+        drPlanArn: plan.drPlanArn,
         notificationTopicArn: plan.notificationTopicArn,
         drNotificationTopicArn: plan.drNotificationTopicArn,
         roleArn: plan.roleArn,
@@ -124,11 +127,13 @@ function vaultSide(region: string, locked: boolean): Record<string, number> {
     };
 }
 
-/** What the plan's rule for a spec must be: AWS Backup's PlanRule inputs. */
-function expectedRule(spec: BackupRuleSpec, vaultName: string, drVaultArn: string | undefined): Record<string, unknown> {
+/** What the plan's rule for a spec must be: AWS Backup's PlanRule inputs (copying into `drVaultArn`, the other region's vault). */
+function expectedRule(spec: BackupRuleSpec, vaultName: string, drVaultArn: string | undefined, resourceTypes?: readonly BackupResourceType[]): Record<string, unknown> {
     const lifecycle = {
         deleteAfter: spec.deleteAfterDays,
-        ...(spec.coldStorageAfterDays === undefined ? {} : { coldStorageAfter: spec.coldStorageAfterDays, optInToArchiveForSupportedResources: true }),
+        ...(spec.coldStorageAfterDays === undefined || (resourceTypes !== undefined && !resourceTypes.some((t) => ["DynamoDB", "EBS", "EFS"].includes(t)))
+            ? {}
+            : { coldStorageAfter: spec.coldStorageAfterDays, optInToArchiveForSupportedResources: true }),
     };
     return {
         ruleName: spec.name,
@@ -147,7 +152,8 @@ function expectedRule(spec: BackupRuleSpec, vaultName: string, drVaultArn: strin
 
 const productionArgs = (drProvider: aws.Provider): BackupPlanArgs => ({
     rules: productionBackupRules,
-    selection: { tags: { backup: "production" } },
+    // As the stacks select: the database's type, tagged.
+    selection: { resourceTypes: ["RDS"], tags: { backup: "production" } },
     vaultLock: productionVaultLock,
     drProvider,
     restoreTesting: { ...productionRestoreTesting, validationWindowHours: 2 },
@@ -179,7 +185,7 @@ function planStaging(): Promise<PlanRecord> {
 
 // ---- scenarios ----
 
-describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock, the guides' rules, weekly restore tests", () => {
+describe("BackupPlan production-like: us-east-1 + us-west-2 DR (a plan in each), compliance lock, the guides' rules, weekly restore tests", () => {
     let view: PlanView;
     before(async () => {
         view = new PlanView(await planProduction(), "prod-backup");
@@ -196,11 +202,15 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock,
             ...vaultSide("us-east-1", true),
             ...vaultSide("us-west-2", true),
             [`${types.plan}@us-east-1`]: 1,
+            [`${types.plan}@us-west-2`]: 1,
             [`${types.role}@us-east-1`]: 1,
             [`${types.attachment}@us-east-1`]: 2,
             [`${types.selection}@us-east-1`]: 1,
+            [`${types.selection}@us-west-2`]: 1,
             [`${types.restorePlan}@us-east-1`]: 1,
+            [`${types.restorePlan}@us-west-2`]: 1,
             [`${types.restoreSelection}@us-east-1`]: 1,
+            [`${types.restoreSelection}@us-west-2`]: 1,
         });
     });
 
@@ -241,25 +251,40 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock,
         const vaultName = nameOf(view.side("").vault);
         const drVaultArn = arnOf(view.side("dr-").vault);
         assert.match(drVaultArn, new RegExp(`^arn:aws:backup:us-west-2:${mockAccountId}:backup-vault:prod-backup-dr-vault-`));
-        assert.deepEqual(plan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, vaultName, drVaultArn)));
+        assert.deepEqual(plan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, vaultName, drVaultArn, ["RDS"])));
         // Spot checks against the guides, independent of the helper above.
         const rules = list(plan.inputs.rules, "rules").map((r, i) => object(r, `rules[${i}]`));
         assert.deepEqual(rules.map((r) => r.ruleName), ["pitr", "daily", "weekly", "monthly"]);
         assert.deepEqual(rules.map((r) => object(r.lifecycle, "lifecycle").deleteAfter), [35, 7, 28, 365]);
         assert.equal(rules[0].enableContinuousBackup, true);
-        assert.deepEqual(rules[3].lifecycle, { coldStorageAfter: 90, deleteAfter: 365, optInToArchiveForSupportedResources: true });
+        // RDS does not move to cold storage: the monthly rule keeps its year, warm, and says so.
+        assert.deepEqual(rules[3].lifecycle, { deleteAfter: 365 });
         for (const r of rules) assert.equal(object(list(r.copyActions, "copyActions")[0], "copyAction").destinationVaultArn, drVaultArn);
         assert.ok(plan.dependencies.includes(view.side("dr-").vault.urn), "the plan does not depend on the DR vault");
     });
 
-    it("selects resources by tag (STRINGEQUALS) for the plan, with the backup role, after its policies are attached", () => {
-        const selection = view.one(types.selection, "selection");
+    it("has the same rules in the DR region, into the DR vault, copying back into the primary vault", () => {
+        const drPlan = view.one(types.plan, "dr-plan");
+        assert.equal(drPlan.region, "us-west-2");
+        const primaryVaultArn = arnOf(view.side("").vault);
+        assert.match(primaryVaultArn, new RegExp(`^arn:aws:backup:us-east-1:${mockAccountId}:backup-vault:prod-backup-vault-`));
+        assert.deepEqual(drPlan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, nameOf(view.side("dr-").vault), primaryVaultArn, ["RDS"])));
+        assert.deepEqual(drPlan.inputs.tags, { "cost-center": "platform", Name: "prod-backup-dr-plan" });
+        assert.ok(drPlan.dependencies.includes(view.side("").vault.urn), "the DR plan does not depend on the primary vault");
+    });
+
+    it("selects RDS resources carrying the tag (ARN pattern + aws:ResourceTag condition) in both regions, with the backup role, after its policies are attached", () => {
         const role = view.one(types.role, "role");
-        assert.equal(selection.inputs.planId, idOf(view.one(types.plan, "plan")));
-        assert.equal(selection.inputs.iamRoleArn, arnOf(role));
-        assert.deepEqual(selection.inputs.selectionTags, [{ type: "STRINGEQUALS", key: "backup", value: "production" }]);
-        assert.equal(selection.inputs.resources, undefined);
-        for (const attachment of view.all(types.attachment)) assert.ok(selection.dependencies.includes(attachment.urn), attachment.name);
+        for (const [prefix, region] of [["", "us-east-1"], ["dr-", "us-west-2"]] as const) {
+            const selection = view.one(types.selection, `${prefix}selection`);
+            assert.equal(selection.region, region);
+            assert.equal(selection.inputs.planId, idOf(view.one(types.plan, `${prefix}plan`)), selection.name);
+            assert.equal(selection.inputs.iamRoleArn, arnOf(role));
+            assert.deepEqual(selection.inputs.resources, ["arn:aws:rds:*:*:db:*"]);
+            assert.deepEqual(selection.inputs.conditions, [{ stringEquals: [{ key: "aws:ResourceTag/backup", value: "production" }] }]);
+            assert.equal(selection.inputs.selectionTags, undefined);
+            for (const attachment of view.all(types.attachment)) assert.ok(selection.dependencies.includes(attachment.urn), `${selection.name} waits for ${attachment.name}`);
+        }
     });
 
     it("gives AWS Backup a role it alone can assume, with AWS's managed backup and restore policies", () => {
@@ -295,28 +320,31 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock,
         }
     });
 
-    it("tests restores weekly: the latest snapshot or continuous recovery point of the past week from the primary vault", () => {
-        const restorePlan = view.one(types.restorePlan, "restore-testing");
-        assert.equal(restorePlan.inputs.name, "prod_backup_restore_testing");
-        assert.equal(restorePlan.inputs.scheduleExpression, "cron(0 8 ? * MON *)");
-        assert.equal(restorePlan.inputs.scheduleExpressionTimezone, "Etc/UTC");
-        assert.deepEqual(restorePlan.inputs.recoveryPointSelection, {
-            algorithm: "LATEST_WITHIN_WINDOW",
-            includeVaults: [arnOf(view.side("").vault)],
-            recoveryPointTypes: ["SNAPSHOT", "CONTINUOUS"],
-            selectionWindowDays: 7,
-        });
-        const selection = view.one(types.restoreSelection, "restore-testing");
-        assert.deepEqual(selection.inputs, {
-            name: "prod_backup_selection",
-            restoreTestingPlanName: "prod_backup_restore_testing",
-            protectedResourceType: "RDS",
-            iamRoleArn: arnOf(view.one(types.role, "role")),
-            protectedResourceArns: ["*"],
-            protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup", value: "production" }] },
-            validationWindowHours: 2,
-        });
-        assert.ok(selection.dependencies.includes(restorePlan.urn));
+    it("tests restores weekly in each region: the latest snapshot or continuous recovery point of the past week from the region's vault", () => {
+        for (const [prefix, side, region] of [["prod_backup", "", "us-east-1"], ["prod_backup_dr", "dr-", "us-west-2"]] as const) {
+            const restorePlan = view.one(types.restorePlan, `${side}restore-testing`);
+            assert.equal(restorePlan.region, region);
+            assert.equal(restorePlan.inputs.name, `${prefix}_restore_testing`);
+            assert.equal(restorePlan.inputs.scheduleExpression, "cron(0 8 ? * MON *)");
+            assert.equal(restorePlan.inputs.scheduleExpressionTimezone, "Etc/UTC");
+            assert.deepEqual(restorePlan.inputs.recoveryPointSelection, {
+                algorithm: "LATEST_WITHIN_WINDOW",
+                includeVaults: [arnOf(view.side(side).vault)],
+                recoveryPointTypes: ["SNAPSHOT", "CONTINUOUS"],
+                selectionWindowDays: 7,
+            });
+            const selection = view.one(types.restoreSelection, `${side}restore-testing`);
+            // Conditions only: the AWS provider requires exactly one of protectedResourceArns and protectedResourceConditions.
+            assert.deepEqual(selection.inputs, {
+                name: `${prefix}_selection`,
+                restoreTestingPlanName: `${prefix}_restore_testing`,
+                protectedResourceType: "RDS",
+                iamRoleArn: arnOf(view.one(types.role, "role")),
+                protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup", value: "production" }] },
+                validationWindowHours: 2,
+            });
+            assert.ok(selection.dependencies.includes(restorePlan.urn));
+        }
     });
 
     it("protects every child (inherited) and retains exactly the keys and vaults on delete", () => {
@@ -352,11 +380,13 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR, compliance lock,
             drVaultArn: arnOf(view.side("dr-").vault),
             planId: idOf(plan),
             planArn: arnOf(plan),
+            drPlanArn: arnOf(view.one(types.plan, "dr-plan")),
             notificationTopicArn: arnOf(main.topic),
             drNotificationTopicArn: arnOf(view.side("dr-").topic),
             roleArn: arnOf(view.one(types.role, "role")),
         });
         assert.match(text(view.outputs.planArn, "planArn"), new RegExp(`^arn:aws:backup:us-east-1:${mockAccountId}:backup-plan:`));
+        assert.match(text(view.outputs.drPlanArn, "drPlanArn"), new RegExp(`^arn:aws:backup:us-west-2:${mockAccountId}:backup-plan:`));
     });
 });
 
@@ -414,8 +444,9 @@ describe("BackupPlan staging-like: one region, governance lock, weekly rule, sel
         assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, packConfigFor("staging")), []);
     });
 
-    it("exports no DR vault or DR topic", () => {
+    it("exports no DR vault, DR plan or DR topic", () => {
         assert.equal(view.outputs.drVaultArn, undefined);
+        assert.equal(view.outputs.drPlanArn, undefined);
         assert.equal(view.outputs.drNotificationTopicArn, undefined);
         assert.equal(view.outputs.vaultArn, arnOf(view.side("").vault));
         assert.equal(view.outputs.notificationTopicArn, arnOf(view.side("").topic));
@@ -450,7 +481,7 @@ describe("BackupPlan refusals and warnings", () => {
             'rule "daily": schedule "cron(0 6 * * ?)" is not an AWS Backup cron expression: expected 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), got 5',
             'rule "daily": copyToDr needs a DR vault, and this plan has none (no drProvider)',
             'rule "monthly": deleteAfterDays 60 must be at least coldStorageAfterDays 30 + 90 = 120: AWS Backup keeps recovery points in cold storage for at least 90 days',
-            "selection: give tags or resourceArns (AWS Backup would otherwise select every supported resource, or none)",
+            "selection: give tags, resourceArns or resourceTypes (AWS Backup would otherwise select every supported resource, or none)",
             'restore testing: protectedResourceType "Redshift" is not one AWS Backup restore testing supports (Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3)',
         ]);
         assert.match(refusal.message, /^BackupPlan bad: invalid backup configuration:\n {2}- vault lock/);
@@ -497,5 +528,96 @@ describe("BackupPlan refusals and warnings", () => {
         it("creates no lock without vaultLock", () => {
             assert.deepEqual(view.all(types.lock), []);
         });
+    });
+});
+
+describe("BackupPlan inputs AWS and its provider accept", () => {
+    const registeredByUs = (record: PlanRecord) => record.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("keel:"));
+    const monthly: BackupRuleSpec = { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365 };
+
+    it("restore tests name their resources by tag conditions or by ['*'], never both (the provider's ExactlyOneOf)", () => {
+        const selections: BackupSelectionSpec[] = [
+            { tags: { backup: "true" } },
+            { tags: { backup: "true", tier: "gold" } },
+            { resourceTypes: ["RDS"], tags: { backup: "true" } },
+            { resourceTypes: ["RDS"] },
+            { resourceArns: ["arn:aws:rds:us-east-1:123456789012:db:one"] },
+            { tags: { backup: "true" }, resourceArns: ["arn:aws:rds:us-east-1:123456789012:db:one"] },
+        ];
+        for (const selection of selections) {
+            const targets = restoreTestingTargets(selection);
+            const given = [targets.protectedResourceArns, targets.protectedResourceConditions].filter((t) => t !== undefined);
+            assert.equal(given.length, 1, JSON.stringify(selection));
+        }
+        assert.deepEqual(restoreTestingTargets({ resourceTypes: ["RDS"], tags: { backup: "true" } }), {
+            protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup", value: "true" }] },
+        });
+        assert.deepEqual(restoreTestingTargets({ resourceTypes: ["RDS"] }), { protectedResourceArns: ["*"] });
+    });
+
+    it("limits a selection to resource types by ARN pattern, its tags becoming AND-ed conditions", () => {
+        assert.deepEqual(selectionInputs({ resourceTypes: ["RDS", "EBS"], tags: { backup: "true", tier: "gold" } }), {
+            resources: ["arn:aws:rds:*:*:db:*", "arn:aws:ec2:*:*:volume/*"],
+            conditions: [{ stringEquals: [{ key: "aws:ResourceTag/backup", value: "true" }, { key: "aws:ResourceTag/tier", value: "gold" }] }],
+        });
+        assert.deepEqual(selectionInputs({ resourceTypes: ["Aurora"] }), { resources: ["arn:aws:rds:*:*:cluster:*"] });
+        assert.deepEqual(selectionInputs({ tags: { backup: "true" } }), { selectionTags: [{ type: "STRINGEQUALS", key: "backup", value: "true" }], resources: undefined });
+    });
+
+    it("moves recovery points to cold storage only where a selected type supports it", async () => {
+        const record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
+            for (const [name, resourceTypes] of [["rds", ["RDS"]], ["efs", ["EFS"]], ["any", undefined]] as const) {
+                new BackupPlan(name, { rules: [monthly], selection: { tags: { backup: "true" }, ...(resourceTypes ? { resourceTypes } : {}) } }, { provider });
+            }
+        });
+        const lifecycleOf = (name: string) => object(list(only(record, types.plan, `${name}-plan`).inputs.rules, "rules")[0], "rule").lifecycle;
+        assert.deepEqual(lifecycleOf("rds"), { deleteAfter: 365 });
+        assert.deepEqual(lifecycleOf("efs"), { coldStorageAfter: 90, deleteAfter: 365, optInToArchiveForSupportedResources: true });
+        assert.deepEqual(lifecycleOf("any"), ruleLifecycle(monthly, undefined));
+        assert.deepEqual(lifecycleOf("any"), { coldStorageAfter: 90, deleteAfter: 365, optInToArchiveForSupportedResources: true });
+    });
+
+    it("creates no DR-region plan with drRegionPlan false", async () => {
+        const record = await planComponents(() => {
+            const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
+            const dr = new aws.Provider("dr", { region: "us-west-2", defaultTags: { tags: defaultTags } });
+            const plan = new BackupPlan("single", { ...productionArgs(dr), drRegionPlan: false }, { provider: primary });
+            return { single: exportsOf(plan) };
+        });
+        const view = new PlanView(record, "single");
+        assert.deepEqual([types.plan, types.selection, types.restorePlan, types.restoreSelection].flatMap((t) => view.all(t)).map((r) => `${r.name}@${r.region}`), [
+            "single-plan@us-east-1",
+            "single-selection@us-east-1",
+            "single-restore-testing@us-east-1",
+            "single-restore-testing@us-east-1",
+        ]);
+        assert.equal(view.outputs.drPlanArn, undefined);
+        assert.equal(view.all(types.vault).length, 2, "the DR vault still receives the copies");
+    });
+
+    it("refuses what the provider or AWS Backup would refuse, before registering anything", async () => {
+        let refusal: unknown;
+        const record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1" });
+            try {
+                new BackupPlan("bad", {
+                    rules: [monthly],
+                    selection: { resourceTypes: ["Aurora"], resourceArns: ["arn:aws:rds:us-east-1:123456789012:cluster:one"] },
+                    drRegionPlan: true,
+                    restoreTesting: { ...productionRestoreTesting, validationWindowHours: 0 },
+                }, { provider });
+            } catch (error) {
+                refusal = error;
+            }
+        });
+        assert.ok(refusal instanceof BackupConfigurationError, String(refusal));
+        assert.deepEqual(refusal.errors, [
+            "selection: give resourceTypes or resourceArns, not both (the tags would narrow both)",
+            "restore testing: validationWindowHours 0 must be a whole number from 1 to 168 (leave it unset for no validation window)",
+            'restore testing: protectedResourceType "RDS" is not among the selection\'s resource types (Aurora): there would be nothing to restore',
+            "drRegionPlan needs a DR region (drProvider)",
+        ]);
+        assert.deepEqual(registeredByUs(record), []);
     });
 });

@@ -1,26 +1,42 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { notificationProblems, subscribeTopic, type AlarmNotifications } from "../monitoring/notifications";
 import { customerManagedKey } from "../kms";
 import { mergeFindings, requireValid, type Findings } from "./findings";
 import {
+    backupResourceTypeArnPatterns,
+    backupResourceTypes,
     defaultChangeableForDays,
     defaultCompletionWindowMinutes,
     defaultSelectionWindowDays,
     defaultStartWindowMinutes,
     restoreTestingName,
+    ruleLifecycle,
     validateBackupRules,
     validateRestoreTesting,
+    type BackupResourceType,
     type BackupRuleSpec,
     type RestoreTestingSpec,
     type VaultLockSpec,
 } from "./schedule";
 
-/** Which resources the plan backs up. AWS Backup assigns a resource that matches any one entry (tags and ARNs are ORed). */
+/**
+ * Which resources the plan backs up, in each region it backs up. Without `resourceTypes`,
+ * AWS Backup assigns a resource that matches any one entry (tags and ARNs are ORed); with
+ * `resourceTypes`, it takes the resources of those types and keeps those that carry every
+ * tag (the tags become AND-ed `aws:ResourceTag` conditions).
+ */
 export interface BackupSelectionSpec {
-    /** Resources carrying one of these tags (each an AWS Backup `STRINGEQUALS` tag condition). */
+    /** Resources carrying one of these tags (each an AWS Backup `STRINGEQUALS` tag condition); with `resourceTypes`, carrying all of them. */
     readonly tags?: Readonly<Record<string, string>>;
-    /** Resources by ARN (or AWS Backup ARN pattern such as `arn:aws:rds:*:*:db:*`). */
+    /** Resources by ARN (or AWS Backup ARN pattern such as `arn:aws:rds:*:*:db:*`). Not with `resourceTypes`. */
     readonly resourceArns?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Only resources of these types (every region, by ARN pattern), narrowed by `tags`. Also
+     * what decides where a rule's cold storage applies (`ruleLifecycle`) and which type the
+     * restore tests may restore. Default: any type.
+     */
+    readonly resourceTypes?: readonly BackupResourceType[];
 }
 
 export interface BackupPlanArgs {
@@ -36,11 +52,29 @@ export interface BackupPlanArgs {
      * (single region; no rule may set `copyToDr`).
      */
     readonly drProvider?: aws.Provider;
-    /** Weekly (or any cron) automatic restore tests from the primary vault. Default: none. */
+    /**
+     * With `drProvider`: a second plan in the DR region, with the same rules and selection, into
+     * the DR vault, copying back into the primary vault (and restore tests of the DR vault). AWS
+     * Backup selections are regional, so without it whatever the selection matches in the DR
+     * region — a promoted database after a failover — has no AWS Backup. Until then it matches
+     * nothing there when the selection is by tags only the writer carries. Default: true with
+     * `drProvider`.
+     */
+    readonly drRegionPlan?: boolean;
+    /** Weekly (or any cron) automatic restore tests from the primary vault (and the DR vault with `drRegionPlan`). Default: none. */
     readonly restoreTesting?: RestoreTestingSpec;
+    /**
+     * Who hears failed jobs of either vault (backup, copy, restore test): they page, and reach the
+     * team (`vaultFailuresOnly` filters the topics' other events out). Default: nobody — subscribe
+     * `notificationTopicArn` / `drNotificationTopicArn` yourself.
+     */
+    readonly notifications?: AlarmNotifications;
     /** Tags added to every taggable child, on top of the providers' default tags. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** The SNS filter policy that passes a vault's failed, expired or aborted jobs and nothing that completed. */
+export const vaultFailuresOnly = { State: [{ "anything-but": "COMPLETED" }] } as const;
 
 /**
  * The vault events published to the notification topics: the events AWS Backup currently
@@ -62,13 +96,54 @@ export const backupServiceRolePolicyArns: readonly string[] = [
 /** Checks that the selection names something, and says what AWS Backup does with several tags. */
 export function validateSelection(selection: BackupSelectionSpec): Findings {
     const tagCount = Object.keys(selection.tags ?? {}).length;
+    const types = selection.resourceTypes;
+    if (types !== undefined) {
+        const errors = [
+            ...(types.length === 0 ? ["selection: resourceTypes is empty; leave it out to select any type"] : []),
+            ...types.filter((t) => !backupResourceTypes.includes(t)).map((t) => `selection: resource type "${t}" is not one of ${backupResourceTypes.join(", ")}`),
+            ...(selection.resourceArns !== undefined ? ["selection: give resourceTypes or resourceArns, not both (the tags would narrow both)"] : []),
+        ];
+        return { errors, warnings: [] };
+    }
     if (tagCount === 0 && selection.resourceArns === undefined) {
-        return { errors: ["selection: give tags or resourceArns (AWS Backup would otherwise select every supported resource, or none)"], warnings: [] };
+        return { errors: ["selection: give tags, resourceArns or resourceTypes (AWS Backup would otherwise select every supported resource, or none)"], warnings: [] };
     }
     const warnings = tagCount > 1
         ? [`selection: AWS Backup assigns resources that carry ANY of the ${tagCount} tags (${Object.keys(selection.tags ?? {}).join(", ")}), not all of them`]
         : [];
     return { errors: [], warnings };
+}
+
+/** An `aws.backup.Selection`'s resource inputs for a selection spec. */
+export function selectionInputs(selection: BackupSelectionSpec): Pick<aws.backup.SelectionArgs, "selectionTags" | "resources" | "conditions"> {
+    const tags = Object.entries(selection.tags ?? {});
+    if (selection.resourceTypes !== undefined) {
+        // AWS Backup filters by the resources (the types' ARN patterns) first, then by the conditions, all of which must hold.
+        return {
+            resources: selection.resourceTypes.map((type) => backupResourceTypeArnPatterns[type]),
+            ...(tags.length > 0 ? { conditions: [{ stringEquals: tags.map(([key, value]) => ({ key: `aws:ResourceTag/${key}`, value })) }] } : {}),
+        };
+    }
+    return {
+        selectionTags: tags.length > 0 ? tags.map(([key, value]) => ({ type: "STRINGEQUALS", key, value })) : undefined,
+        resources: selection.resourceArns,
+    };
+}
+
+/**
+ * Which protected resources a restore testing selection restores: those carrying the
+ * selection's tags, or, without tags, every one of the type with recovery points in the
+ * tested vault (`["*"]`). Never both: the AWS provider requires exactly one of
+ * `protectedResourceArns` and `protectedResourceConditions` (`ExactlyOneOf`), and refuses the
+ * selection at preview otherwise.
+ */
+export function restoreTestingTargets(selection: BackupSelectionSpec):
+    | { readonly protectedResourceArns: string[]; readonly protectedResourceConditions?: undefined }
+    | { readonly protectedResourceArns?: undefined; readonly protectedResourceConditions: { stringEquals: { key: string; value: string }[] } } {
+    const tags = Object.entries(selection.tags ?? {});
+    return tags.length > 0
+        ? { protectedResourceConditions: { stringEquals: tags.map(([key, value]) => ({ key: `aws:ResourceTag/${key}`, value })) } }
+        : { protectedResourceArns: ["*"] };
 }
 
 interface Vault {
@@ -80,10 +155,13 @@ interface Vault {
 /**
  * An AWS Backup plan with a customer-managed-key vault in the primary region (the provider
  * in `{ provider }`) and, with `drProvider`, a second one in the DR region that rules copy
- * into; optional Vault Lock on both; a service role with AWS's managed backup and restore
- * policies; a tag/ARN selection; SNS notifications of job outcomes from both vaults; and
- * optional automatic restore tests. The rules are checked against AWS Backup's limits before
- * anything is registered (`BackupConfigurationError`); warnings are logged.
+ * into and, by default, a second plan there with the same rules and selection that copies
+ * back (selections are regional: the DR region's resources, such as a promoted database, are
+ * backed up only by a plan of the DR region); optional Vault Lock on both vaults; a service
+ * role with AWS's managed backup and restore policies; a tag/ARN/resource-type selection; SNS
+ * notifications of job outcomes from both vaults; and optional automatic restore tests of
+ * each plan's vault. The rules are checked against AWS Backup's limits before anything is
+ * registered (`BackupConfigurationError`); warnings are logged.
  */
 export class BackupPlan extends pulumi.ComponentResource {
     public readonly vaultArn: pulumi.Output<string>;
@@ -92,6 +170,8 @@ export class BackupPlan extends pulumi.ComponentResource {
     public readonly drVaultArn: pulumi.Output<string | undefined>;
     public readonly planId: pulumi.Output<string>;
     public readonly planArn: pulumi.Output<string>;
+    /** The DR region's plan; undefined without it (`drRegionPlan`). */
+    public readonly drPlanArn: pulumi.Output<string | undefined>;
     /** The primary region's topic for vault events (see `backupVaultEvents`); subscribe to it from the stack. */
     public readonly notificationTopicArn: pulumi.Output<string>;
     /** The DR region's topic for its vault's events (copy jobs land there); undefined without `drProvider`. */
@@ -100,10 +180,20 @@ export class BackupPlan extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         // Refuse a plan AWS would refuse before anything is registered.
+        const drRegionPlan = args.drRegionPlan ?? args.drProvider !== undefined;
         const findings = mergeFindings(
-            validateBackupRules(args.rules, args.vaultLock, { hasDrVault: args.drProvider !== undefined }),
+            validateBackupRules(args.rules, args.vaultLock, { hasDrVault: args.drProvider !== undefined, resourceTypes: args.selection.resourceTypes }),
             validateSelection(args.selection),
-            args.restoreTesting ? validateRestoreTesting(args.restoreTesting) : { errors: [], warnings: [] },
+            args.restoreTesting ? validateRestoreTesting(args.restoreTesting, args.selection.resourceTypes) : { errors: [], warnings: [] },
+            {
+                errors: [
+                    ...(drRegionPlan && args.drProvider === undefined ? ["drRegionPlan needs a DR region (drProvider)"] : []),
+                    ...(args.notifications ? notificationProblems(args.notifications) : []),
+                ],
+                warnings: drRegionPlan && args.drProvider !== undefined && args.selection.resourceArns !== undefined
+                    ? ["selection: the DR region's plan selects the same resourceArns; an ARN of one region selects nothing in the other (use tags or resourceTypes)"]
+                    : [],
+            },
         );
         const warnings = requireValid(`BackupPlan ${name}`, findings);
         super("keel:backup:BackupPlan", name, args, opts);
@@ -160,6 +250,7 @@ export class BackupPlan extends pulumi.ComponentResource {
                     }],
                 })),
             }, resourceOptions);
+            if (args.notifications) subscribeTopic(`${prefix}-notifications`, topic, "critical", args.notifications, resourceOptions, vaultFailuresOnly);
             new aws.backup.VaultNotifications(`${prefix}-vault-notifications`, {
                 backupVaultName: vault.name,
                 snsTopicArn: topic.arn,
@@ -171,28 +262,25 @@ export class BackupPlan extends pulumi.ComponentResource {
         const main = vaultIn(name, "primary", primary);
         const drSide = dr ? vaultIn(`${name}-dr`, "DR", dr) : undefined;
 
-        const plan = new aws.backup.Plan(`${name}-plan`, {
-            rules: args.rules.map((rule) => {
-                const lifecycle = {
-                    deleteAfter: rule.deleteAfterDays,
-                    ...(rule.coldStorageAfterDays === undefined ? {} : { coldStorageAfter: rule.coldStorageAfterDays, optInToArchiveForSupportedResources: true }),
-                };
-                return {
-                    ruleName: rule.name,
-                    targetVaultName: main.vault.name,
-                    schedule: rule.schedule,
-                    // The schedules (and the maintenance window check) are in UTC.
-                    scheduleExpressionTimezone: "Etc/UTC",
-                    startWindow: rule.startWindowMinutes ?? defaultStartWindowMinutes,
-                    completionWindow: rule.completionWindowMinutes ?? defaultCompletionWindowMinutes,
-                    enableContinuousBackup: rule.continuous === true,
-                    lifecycle,
-                    // The copy keeps the rule's lifecycle (validated against the DR vault's lock).
-                    copyActions: rule.copyToDr === true && drSide ? [{ destinationVaultArn: drSide.vault.arn, lifecycle }] : undefined,
-                };
-            }),
-            tags: named(`${name}-plan`),
-        }, primary);
+        /** The rules backing up into `target`'s vault, copying into `copyTo`'s (the other region's). */
+        const rulesInto = (target: Vault, copyTo: Vault | undefined) => args.rules.map((rule) => {
+            // Cold storage only where the selection's resource types support it.
+            const lifecycle = ruleLifecycle(rule, args.selection.resourceTypes);
+            return {
+                ruleName: rule.name,
+                targetVaultName: target.vault.name,
+                schedule: rule.schedule,
+                // The schedules (and the maintenance window check) are in UTC.
+                scheduleExpressionTimezone: "Etc/UTC",
+                startWindow: rule.startWindowMinutes ?? defaultStartWindowMinutes,
+                completionWindow: rule.completionWindowMinutes ?? defaultCompletionWindowMinutes,
+                enableContinuousBackup: rule.continuous === true,
+                lifecycle,
+                // The copy keeps the rule's lifecycle (validated against both vaults' lock).
+                copyActions: rule.copyToDr === true && copyTo ? [{ destinationVaultArn: copyTo.vault.arn, lifecycle }] : undefined,
+            };
+        });
+        const plan = new aws.backup.Plan(`${name}-plan`, { rules: rulesInto(main, drSide), tags: named(`${name}-plan`) }, primary);
 
         const role = new aws.iam.Role(`${name}-role`, {
             description: `AWS Backup service role of ${name}: backups, copies, restores and restore tests`,
@@ -205,45 +293,56 @@ export class BackupPlan extends pulumi.ComponentResource {
         const attachments = backupServiceRolePolicyArns.map((policyArn) =>
             new aws.iam.RolePolicyAttachment(`${name}-${policyArn.endsWith("ForBackup") ? "backup" : "restores"}`, { role: role.name, policyArn }, primary));
 
-        const tags = Object.entries(args.selection.tags ?? {});
+        // The IAM role is global: the DR region's selection and restore tests use it too.
         new aws.backup.Selection(`${name}-selection`, {
             planId: plan.id,
             iamRoleArn: role.arn,
-            selectionTags: tags.length > 0 ? tags.map(([key, value]) => ({ type: "STRINGEQUALS", key, value })) : undefined,
-            resources: args.selection.resourceArns,
+            ...selectionInputs(args.selection),
         }, { ...primary, dependsOn: attachments });
 
-        if (args.restoreTesting) {
-            const spec = args.restoreTesting;
+        /** Restore tests of one region's vault (a restore testing plan is regional). */
+        const restoreTestsOf = (prefix: string, side: Vault, resourceOptions: pulumi.CustomResourceOptions, spec: RestoreTestingSpec) => {
             // Snapshot recovery points always exist (continuous rules fall back to snapshots for
             // resources without point-in-time restore); continuous ones when a rule makes them.
             const recoveryPointTypes = ["SNAPSHOT", ...(args.rules.some((r) => r.continuous === true) ? ["CONTINUOUS"] : [])];
-            const restorePlan = new aws.backup.RestoreTestingPlan(`${name}-restore-testing`, {
+            const restorePlan = new aws.backup.RestoreTestingPlan(`${prefix}-restore-testing`, {
                 // Alphanumerics and underscores only: the auto-name's hyphen would be refused.
-                name: restoreTestingName(name, "restore_testing"),
+                name: restoreTestingName(prefix, "restore_testing"),
                 scheduleExpression: spec.scheduleExpression,
                 scheduleExpressionTimezone: "Etc/UTC",
                 recoveryPointSelection: {
                     algorithm: "LATEST_WITHIN_WINDOW",
-                    // A restore testing plan is regional: it tests the primary vault's recovery points.
-                    includeVaults: [main.vault.arn],
+                    includeVaults: [side.vault.arn],
                     recoveryPointTypes,
                     selectionWindowDays: spec.selectionWindowDays ?? defaultSelectionWindowDays,
                 },
-                tags: named(`${name}-restore-testing`),
-            }, primary);
-            new aws.backup.RestoreTestingSelection(`${name}-restore-testing`, {
-                name: restoreTestingName(name, "selection"),
+                tags: named(`${prefix}-restore-testing`),
+            }, resourceOptions);
+            new aws.backup.RestoreTestingSelection(`${prefix}-restore-testing`, {
+                name: restoreTestingName(prefix, "selection"),
                 restoreTestingPlanName: restorePlan.name,
                 protectedResourceType: spec.protectedResourceType,
                 iamRoleArn: role.arn,
-                // Every protected resource of the type (with recovery points in the vault), narrowed to the selection's tags.
-                protectedResourceArns: ["*"],
-                protectedResourceConditions: tags.length > 0
-                    ? { stringEquals: tags.map(([key, value]) => ({ key: `aws:ResourceTag/${key}`, value })) }
-                    : undefined,
+                // The selection's tags, or every protected resource of the type in the vault: exactly one of the two.
+                ...restoreTestingTargets(args.selection),
                 validationWindowHours: spec.validationWindowHours,
-            }, { ...primary, dependsOn: attachments });
+            }, { ...resourceOptions, dependsOn: attachments });
+        };
+        if (args.restoreTesting) restoreTestsOf(name, main, primary, args.restoreTesting);
+
+        // The DR region's plan: ready before a failover (it selects what the selection matches
+        // in the DR region, e.g. the promoted writer's tag), backing up into the DR vault and
+        // copying back into the primary one.
+        const drPlan = dr && drSide && drRegionPlan
+            ? new aws.backup.Plan(`${name}-dr-plan`, { rules: rulesInto(drSide, main), tags: named(`${name}-dr-plan`) }, dr)
+            : undefined;
+        if (dr && drSide && drPlan) {
+            new aws.backup.Selection(`${name}-dr-selection`, {
+                planId: drPlan.id,
+                iamRoleArn: role.arn,
+                ...selectionInputs(args.selection),
+            }, { ...dr, dependsOn: attachments });
+            if (args.restoreTesting) restoreTestsOf(`${name}-dr`, drSide, dr, args.restoreTesting);
         }
 
         this.vaultArn = main.vault.arn;
@@ -251,6 +350,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         this.drVaultArn = drSide ? drSide.vault.arn : pulumi.output(undefined);
         this.planId = plan.id;
         this.planArn = plan.arn;
+        this.drPlanArn = drPlan ? drPlan.arn : pulumi.output(undefined);
         this.notificationTopicArn = main.topic.arn;
         this.drNotificationTopicArn = drSide ? drSide.topic.arn : pulumi.output(undefined);
         this.roleArn = role.arn;
@@ -260,6 +360,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             drVaultArn: this.drVaultArn,
             planId: this.planId,
             planArn: this.planArn,
+            drPlanArn: this.drPlanArn,
             notificationTopicArn: this.notificationTopicArn,
             drNotificationTopicArn: this.drNotificationTopicArn,
             roleArn: this.roleArn,

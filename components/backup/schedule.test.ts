@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+    coldStorageApplies,
     firstRunInWindow,
     maintenanceWindows,
     parseAwsCron,
@@ -8,6 +9,7 @@ import {
     productionRestoreTesting,
     productionVaultLock,
     restoreTestingName,
+    ruleLifecycle,
     stagingBackupRules,
     stagingVaultLock,
     validateBackupRules,
@@ -368,19 +370,29 @@ describe("validateRestoreTesting", () => {
     const spec = (overrides: Partial<RestoreTestingSpec>): RestoreTestingSpec => ({ ...productionRestoreTesting, ...overrides });
     const cases: readonly [string, RestoreTestingSpec, readonly string[]][] = [
         ["the guides' weekly restore test", productionRestoreTesting, []],
-        ["a validation window of 0 hours", spec({ validationWindowHours: 0 }), []],
+        ["a validation window of 1 hour", spec({ validationWindowHours: 1 }), []],
         ["a validation window of 168 hours", spec({ validationWindowHours: 168 }), []],
+        // The AWS provider's validation_window_hours validator is Between(1, 168): 0 is refused at preview.
+        ["a validation window of 0 hours", spec({ validationWindowHours: 0 }), ["restore testing: validationWindowHours 0 must be a whole number from 1 to 168 (leave it unset for no validation window)"]],
         ["a rate schedule", spec({ scheduleExpression: "rate(7 days)" }), [`restore testing: scheduleExpression "rate(7 days)" is not an AWS cron expression: expected AWS's cron(Minutes Hours Day-of-month Month Day-of-week Year) form`]],
         ["an unsupported resource type", spec({ protectedResourceType: "Redshift" }), ['restore testing: protectedResourceType "Redshift" is not one AWS Backup restore testing supports (Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3)']],
         ["a selection window over 365 days", spec({ selectionWindowDays: 366 }), ["restore testing: selectionWindowDays 366 must be a whole number from 1 to 365"]],
         ["a selection window of 0 days", spec({ selectionWindowDays: 0 }), ["restore testing: selectionWindowDays 0 must be a whole number from 1 to 365"]],
-        ["a validation window over 168 hours", spec({ validationWindowHours: 169 }), ["restore testing: validationWindowHours 169 must be a whole number from 0 to 168"]],
+        ["a validation window over 168 hours", spec({ validationWindowHours: 169 }), ["restore testing: validationWindowHours 169 must be a whole number from 1 to 168 (leave it unset for no validation window)"]],
     ];
     for (const [title, given, errors] of cases) {
         it(`${errors.length === 0 ? "accepts" : "refuses"} ${title}`, () => {
             assert.deepEqual(validateRestoreTesting(given), { errors, warnings: [] });
         });
     }
+
+    it("refuses a resource type the plan's selection does not back up", () => {
+        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, ["Aurora"]).errors, [
+            'restore testing: protectedResourceType "RDS" is not among the selection\'s resource types (Aurora): there would be nothing to restore',
+        ]);
+        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, ["RDS", "EBS"]).errors, []);
+        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, undefined).errors, []);
+    });
 
     it("production: every Monday 08:00 UTC, the latest RDS recovery point of the past week", () => {
         assert.deepEqual(productionRestoreTesting, { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "RDS", selectionWindowDays: 7 });
@@ -391,5 +403,33 @@ describe("validateRestoreTesting", () => {
         const long = restoreTestingName("a".repeat(60), "selection");
         assert.equal(long.length, 50);
         assert.match(long, /^a+_selection$/);
+    });
+});
+
+describe("cold storage where it takes effect", () => {
+    const monthlyRule = productionBackupRules.find((r) => r.name === "monthly")!;
+
+    it("applies to a selection that can hold EFS, DynamoDB or EBS, or any type; not to RDS, Aurora, EC2 or S3 alone", () => {
+        assert.equal(coldStorageApplies(undefined), true);
+        for (const type of ["EFS", "DynamoDB", "EBS"] as const) assert.equal(coldStorageApplies([type]), true, type);
+        for (const type of ["RDS", "Aurora", "EC2", "S3"] as const) assert.equal(coldStorageApplies([type]), false, type);
+        assert.equal(coldStorageApplies(["RDS", "EFS"]), true);
+    });
+
+    it("leaves cold storage (and the archive opt-in) out of an RDS-only rule, keeps the retention", () => {
+        assert.deepEqual(ruleLifecycle(monthlyRule, ["RDS"]), { deleteAfter: 365 });
+        assert.deepEqual(ruleLifecycle(monthlyRule, ["Aurora"]), { deleteAfter: 365 });
+        assert.deepEqual(ruleLifecycle(monthlyRule, ["RDS", "EFS"]), { deleteAfter: 365, coldStorageAfter: 90, optInToArchiveForSupportedResources: true });
+        assert.deepEqual(ruleLifecycle(monthlyRule, undefined), { deleteAfter: 365, coldStorageAfter: 90, optInToArchiveForSupportedResources: true });
+        assert.deepEqual(ruleLifecycle(daily, ["EFS"]), { deleteAfter: 7 });
+    });
+
+    it("checks delete-after against cold storage + 90 days only where cold storage applies", () => {
+        const short = rule({ name: "monthly", coldStorageAfterDays: 30, deleteAfterDays: 100 });
+        const refusal = 'rule "monthly": deleteAfterDays 100 must be at least coldStorageAfterDays 30 + 90 = 120: AWS Backup keeps recovery points in cold storage for at least 90 days';
+        assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false }).errors, [refusal]);
+        assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false, resourceTypes: ["EFS"] }).errors, [refusal]);
+        assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false, resourceTypes: ["RDS"] }).errors, []);
+        assert.deepEqual(validateBackupRules(productionBackupRules, productionVaultLock, { hasDrVault: true, resourceTypes: ["RDS"] }), { errors: [], warnings: [] });
     });
 });

@@ -14,7 +14,11 @@ import { mergeFindings, type Findings } from "./findings";
  *   community Terraform modules enforce for the same reason).
  * - Lifecycle: "Backups transitioned to cold storage must be stored in cold storage for a
  *   minimum of 90 days": delete-after must be at least cold-storage-after + 90 (Lifecycle);
- *   at most 100 years (36,500 days).
+ *   at most 100 years (36,500 days). Only some resource types move to cold storage
+ *   ("Feature availability by resource", Lifecycle to cold storage: EFS, DynamoDB with
+ *   advanced backup, EBS (archive tier, opted in with OptInToArchiveForSupportedResources),
+ *   Timestream, CloudFormation, SAP HANA on EC2, VMware); "AWS Backup ignores this
+ *   expression for other resource types" — RDS, Aurora, EC2 and S3 among them.
  * - Continuous backups (point-in-time restore): retention 1 to 35 days, no cold storage.
  * - Schedules are `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, in UTC, with `?`
  *   in exactly one of the two day fields; snapshot backups run "as frequently as hourly".
@@ -26,8 +30,11 @@ import { mergeFindings, type Findings } from "./findings";
  *   recovery points between `MinRetentionDays` and `MaxRetentionDays`.
  * - Restore testing: protected resource types Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS,
  *   FSx, Neptune, RDS, S3; recovery points selected within 1 to 365 days; a validation
- *   window of 0 to 168 hours; plan and selection names of alphanumerics and underscores,
- *   at most 50 characters.
+ *   window of 1 to 168 hours when set (the AWS provider's `validation_window_hours`
+ *   validator, `int64validator.Between(1, 168)`); plan and selection names of alphanumerics
+ *   and underscores, at most 50 characters; a selection names its resources by
+ *   `protectedResourceArns` or by `protectedResourceConditions`, exactly one of them (the
+ *   provider's `ExactlyOneOf` config validator, internal/service/backup/restore_testing_selection.go).
  */
 
 export interface BackupRuleSpec {
@@ -41,7 +48,13 @@ export interface BackupRuleSpec {
     readonly startWindowMinutes?: number;
     /** Minutes after the scheduled time within which the job must complete. Default 180. */
     readonly completionWindowMinutes?: number;
-    /** Days after which recovery points move to cold storage (archive tier, where supported). */
+    /**
+     * Days after which recovery points move to cold storage (archive tier, where supported).
+     * Applied only when the plan's selection can hold a resource type that supports cold
+     * storage (`coldStorageResourceTypes`): a selection limited to RDS, say, keeps its
+     * recovery points warm for `deleteAfterDays`, and the 90-day cold storage minimum does not
+     * constrain `deleteAfterDays` (see `ruleLifecycle`).
+     */
     readonly coldStorageAfterDays?: number;
     /** Days after which recovery points are deleted. */
     readonly deleteAfterDays: number;
@@ -68,7 +81,7 @@ export interface RestoreTestingSpec {
     readonly protectedResourceType: string;
     /** Restore the latest recovery point created within this many days (1–365). Default 7. */
     readonly selectionWindowDays?: number;
-    /** Hours the restored resource is kept for validation before AWS Backup deletes it (0–168). Default: not set (0). */
+    /** Hours the restored resource is kept for validation before AWS Backup deletes it (1–168). Default: not set (deleted when the restore completes). */
     readonly validationWindowHours?: number;
 }
 
@@ -86,6 +99,62 @@ export const defaultSelectionWindowDays = 7;
 /** What AWS Backup runs a rule on when it has no schedule. */
 export const awsDefaultSchedule = "cron(0 5 ? * * *)";
 export const restoreTestingResourceTypes: readonly string[] = ["Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3"];
+
+// ---- resource types ----
+
+/**
+ * The AWS Backup resource types a selection can be limited to (`BackupSelectionSpec.resourceTypes`),
+ * each with the ARN pattern that names every resource of the type in every region and account.
+ * `Aurora` is any RDS cluster (DocumentDB and Neptune clusters share the pattern); `RDS` is
+ * any DB instance.
+ */
+export const backupResourceTypeArnPatterns = {
+    Aurora: "arn:aws:rds:*:*:cluster:*",
+    DynamoDB: "arn:aws:dynamodb:*:*:table/*",
+    EBS: "arn:aws:ec2:*:*:volume/*",
+    EC2: "arn:aws:ec2:*:*:instance/*",
+    EFS: "arn:aws:elasticfilesystem:*:*:file-system/*",
+    RDS: "arn:aws:rds:*:*:db:*",
+    S3: "arn:aws:s3:::*",
+} as const satisfies Record<string, string>;
+export type BackupResourceType = keyof typeof backupResourceTypeArnPatterns;
+export const backupResourceTypes = Object.keys(backupResourceTypeArnPatterns) as BackupResourceType[];
+
+/**
+ * The types above whose recovery points AWS Backup moves to cold storage (AWS Backup
+ * Developer Guide, "Feature availability by resource": Lifecycle to cold storage). EBS
+ * snapshots go to the EBS archive tier, which a rule opts into with
+ * `optInToArchiveForSupportedResources`; DynamoDB needs AWS Backup's advanced DynamoDB
+ * features (on by default since November 2021). RDS, Aurora, EC2 and S3 do not support it.
+ */
+export const coldStorageResourceTypes: readonly BackupResourceType[] = ["DynamoDB", "EBS", "EFS"];
+
+/**
+ * Whether a rule's cold storage can take effect for a selection of these resource types
+ * (undefined: any type, e.g. a selection by tags alone).
+ */
+export function coldStorageApplies(resourceTypes: readonly BackupResourceType[] | undefined): boolean {
+    return resourceTypes === undefined || resourceTypes.some((type) => coldStorageResourceTypes.includes(type));
+}
+
+/** A rule's lifecycle as AWS Backup takes it (`PlanRuleLifecycle`): cold storage only where it takes effect. */
+export interface RuleLifecycle {
+    readonly deleteAfter: number;
+    readonly coldStorageAfter?: number;
+    readonly optInToArchiveForSupportedResources?: boolean;
+}
+
+/**
+ * The lifecycle of a rule's recovery points (and of their copies) for a selection of these
+ * resource types: `coldStorageAfterDays` (with the archive-tier opt-in, which EBS needs) only
+ * when a selected type supports cold storage; otherwise AWS Backup would ignore it, and Keel
+ * leaves it out so the plan says what happens.
+ */
+export function ruleLifecycle(rule: BackupRuleSpec, resourceTypes: readonly BackupResourceType[] | undefined): RuleLifecycle {
+    return rule.coldStorageAfterDays !== undefined && coldStorageApplies(resourceTypes)
+        ? { deleteAfter: rule.deleteAfterDays, coldStorageAfter: rule.coldStorageAfterDays, optInToArchiveForSupportedResources: true }
+        : { deleteAfter: rule.deleteAfterDays };
+}
 
 // ---- AWS cron expressions ----
 
@@ -244,10 +313,12 @@ function validateVaultLock(lock: VaultLockSpec): string[] {
     return errors;
 }
 
-function validateRetention(rule: BackupRuleSpec, lock: VaultLockSpec | undefined, hasDrVault: boolean): string[] {
+function validateRetention(rule: BackupRuleSpec, lock: VaultLockSpec | undefined, hasDrVault: boolean, resourceTypes: readonly BackupResourceType[] | undefined): string[] {
     const errors: string[] = [];
     const what = `rule "${rule.name}"`;
-    const { deleteAfterDays: keep, coldStorageAfterDays: cold } = rule;
+    const keep = rule.deleteAfterDays;
+    // Cold storage the selection's resource types cannot use is left out of the rule: nothing to check.
+    const cold = coldStorageApplies(resourceTypes) ? rule.coldStorageAfterDays : undefined;
     if (!isWholeNumber(keep) || keep < 1 || keep > maximumRetentionDays) {
         errors.push(`${what}: deleteAfterDays ${keep} must be a whole number of days from 1 to ${maximumRetentionDays} (AWS Backup's 100 years)`);
     }
@@ -318,7 +389,15 @@ function validateWindows(rule: BackupRuleSpec): { errors: string[]; warnings: st
  * guides. Errors are what AWS would refuse or what can never work; warnings are schedules
  * that can run into a maintenance window and DR vaults nothing copies into.
  */
-export function validateBackupRules(rules: readonly BackupRuleSpec[], lock: VaultLockSpec | undefined, context: { readonly hasDrVault: boolean }): Findings {
+export function validateBackupRules(
+    rules: readonly BackupRuleSpec[],
+    lock: VaultLockSpec | undefined,
+    context: {
+        readonly hasDrVault: boolean;
+        /** The resource types the plan's selection is limited to (undefined: any): decides where cold storage applies. */
+        readonly resourceTypes?: readonly BackupResourceType[];
+    },
+): Findings {
     const errors: string[] = [];
     const warnings: string[] = [];
     if (rules.length === 0) errors.push("a backup plan needs at least one rule");
@@ -330,7 +409,7 @@ export function validateBackupRules(rules: readonly BackupRuleSpec[], lock: Vaul
             errors.push(`rule "${rule.name}": AWS Backup rule names are 1 to 50 alphanumeric, '-', '_' or '.' characters`);
         }
         const windows = validateWindows(rule);
-        errors.push(...windows.errors, ...validateRetention(rule, lock, context.hasDrVault));
+        errors.push(...windows.errors, ...validateRetention(rule, lock, context.hasDrVault, context.resourceTypes));
         warnings.push(...windows.warnings);
         if (rule.copyToDr === true && !context.hasDrVault) {
             errors.push(`rule "${rule.name}": copyToDr needs a DR vault, and this plan has none (no drProvider)`);
@@ -342,8 +421,12 @@ export function validateBackupRules(rules: readonly BackupRuleSpec[], lock: Vaul
     return mergeFindings({ errors: lock ? validateVaultLock(lock) : [], warnings: [] }, { errors, warnings });
 }
 
-/** Checks a restore testing spec against AWS Backup's restore testing limits. */
-export function validateRestoreTesting(spec: RestoreTestingSpec): Findings {
+/**
+ * Checks a restore testing spec against AWS Backup's restore testing limits (and the AWS
+ * provider's validators) and, given the resource types the plan's selection is limited to,
+ * that it tests a type the plan backs up.
+ */
+export function validateRestoreTesting(spec: RestoreTestingSpec, selectedTypes?: readonly BackupResourceType[]): Findings {
     const errors: string[] = [];
     const cron = parseAwsCron(spec.scheduleExpression);
     if (typeof cron === "string") errors.push(`restore testing: scheduleExpression "${spec.scheduleExpression}" is not an AWS cron expression: ${cron}`);
@@ -353,8 +436,11 @@ export function validateRestoreTesting(spec: RestoreTestingSpec): Findings {
     const days = spec.selectionWindowDays ?? defaultSelectionWindowDays;
     if (!isWholeNumber(days) || days < 1 || days > 365) errors.push(`restore testing: selectionWindowDays ${days} must be a whole number from 1 to 365`);
     const hours = spec.validationWindowHours;
-    if (hours !== undefined && (!isWholeNumber(hours) || hours < 0 || hours > 168)) {
-        errors.push(`restore testing: validationWindowHours ${hours} must be a whole number from 0 to 168`);
+    if (hours !== undefined && (!isWholeNumber(hours) || hours < 1 || hours > 168)) {
+        errors.push(`restore testing: validationWindowHours ${hours} must be a whole number from 1 to 168 (leave it unset for no validation window)`);
+    }
+    if (selectedTypes !== undefined && !(selectedTypes as readonly string[]).includes(spec.protectedResourceType)) {
+        errors.push(`restore testing: protectedResourceType "${spec.protectedResourceType}" is not among the selection's resource types (${selectedTypes.join(", ")}): there would be nothing to restore`);
     }
     return { errors, warnings: [] };
 }
@@ -391,8 +477,10 @@ export const productionBackupRules: readonly BackupRuleSpec[] = [
     // "Full backup, weekly, 4 weeks": Sunday, after both maintenance windows, so it captures
     // the post-maintenance state. It stays warm: cold storage would need 90 days in it.
     { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28, copyToDr: true },
-    // "Monthly archives retained for 1 year", in cold storage (archive tier where supported)
-    // after 90 days: 365 ≥ 90 + 90.
+    // "Monthly archives retained for 1 year", in cold storage after 90 days (365 ≥ 90 + 90)
+    // for the resource types that support it (EFS, DynamoDB, EBS's archive tier). RDS and
+    // Aurora do not: a plan selecting only databases keeps monthly recovery points warm for
+    // the year (`ruleLifecycle` leaves the cold storage out of the rule).
     { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365, copyToDr: true },
 ];
 
@@ -423,5 +511,5 @@ export const stagingBackupRules: readonly BackupRuleSpec[] = [
 /** Staging's vault lock: governance mode, exactly the weekly rule's 28 days. */
 export const stagingVaultLock: VaultLockSpec = vaultLockFor("governance", stagingBackupRules);
 
-/** Production restore testing: every Monday 08:00 UTC, restore the latest RDS recovery point of the past week. */
+/** Production restore testing: every Monday 08:00 UTC, restore the latest RDS recovery point of the past week (stacks use the database's type). */
 export const productionRestoreTesting: RestoreTestingSpec = { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "RDS", selectionWindowDays: 7 };

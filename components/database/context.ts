@@ -34,8 +34,8 @@ export interface Site {
     readonly key: aws.kms.Key;
     readonly subnetGroup: aws.rds.SubnetGroup;
     readonly securityGroup: aws.ec2.SecurityGroup;
-    /** The encrypted SNS topic the site's alarms notify. */
-    readonly alarmTopic: aws.sns.Topic;
+    /** The encrypted SNS topics the site's alarms and RDS events notify, by severity. */
+    readonly alarmTopics: Readonly<Record<AlarmSpec["severity"], aws.sns.Topic>>;
     readonly region: pulumi.Output<string>;
 }
 

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../scripts/plan/engine";
@@ -24,6 +25,7 @@ function build(overrides: Partial<ReplicatedDatabaseArgs> = {}, sites: { primary
         monitoringIntervalSeconds: 15,
         rpoSeconds: 300,
         privateZoneName: "db.test.internal",
+        notifications: { pagerDutyUrl: pulumi.secret("https://events.pagerduty.com/integration/db-key/enqueue"), emails: ["dba@example.com"] },
         primary: { provider: primary, vpcId: "vpc-0aaa", subnetIds: ["subnet-0a1", "subnet-0a2", "subnet-0a3"], clientSecurityGroupIds: ["sg-0app0east"], ...sites.primary },
         dr: { provider: dr, vpcId: "vpc-0bbb", subnetIds: ["subnet-0b1", "subnet-0b2", "subnet-0b3"], clientSecurityGroupIds: ["sg-0app0west"], ...sites.dr },
         ...overrides,
@@ -72,7 +74,12 @@ describe("ReplicatedDatabase (RDS for PostgreSQL): normal operation", () => {
             `aws:rds/instance:Instance db-${site} ${region}`,
             `aws:rds/parameterGroup:ParameterGroup db-${site} ${region}`,
             `aws:rds/subnetGroup:SubnetGroup db-${site} ${region}`,
+            `aws:rds/eventSubscription:EventSubscription db-${site}-events ${region}`,
             `aws:sns/topic:Topic db-${site}-alarms ${region}`,
+            `aws:sns/topic:Topic db-${site}-warnings ${region}`,
+            `aws:sns/topicSubscription:TopicSubscription db-${site}-alarms-email-0 ${region}`,
+            `aws:sns/topicSubscription:TopicSubscription db-${site}-alarms-pagerduty ${region}`,
+            `aws:sns/topicSubscription:TopicSubscription db-${site}-warnings-email-0 ${region}`,
             `aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule db-${site}-client-0 ${region}`,
         ];
         assert.deepEqual(children, [
@@ -185,9 +192,9 @@ describe("ReplicatedDatabase (RDS for PostgreSQL): normal operation", () => {
         assert.deepEqual(only(normal(), "random:index/randomPassword:RandomPassword").inputs, { length: 40, special: true, overrideSpecial: "!#$%&*()-_=+[]{}<>:?" });
     });
 
-    test("alarms: the guides' thresholds on each instance, replica lag at the 300 s RPO every minute, to the region's topic", () => {
+    test("alarms: the guides' thresholds on each instance, replica lag at the 300 s RPO every minute, to the region's topic of their severity", () => {
         const alarm = (name: string) => only(normal(), "aws:cloudwatch/metricAlarm:MetricAlarm", name);
-        const topic = (site: string) => arnOf(only(normal(), "aws:sns/topic:Topic", `db-${site}-alarms`));
+        const topic = (site: string, critical: boolean) => arnOf(only(normal(), "aws:sns/topic:Topic", `db-${site}-${critical ? "alarms" : "warnings"}`));
         const summary = (name: string) => {
             const i = alarm(name).inputs;
             return [i.namespace, i.metricName, i.statistic, i.comparisonOperator, i.threshold, i.period, i.evaluationPeriods, i.datapointsToAlarm];
@@ -203,9 +210,27 @@ describe("ReplicatedDatabase (RDS for PostgreSQL): normal operation", () => {
         assert.deepEqual([lag.region, lag.inputs.treatMissingData, lag.inputs.dimensions], ["us-west-2", "breaching", { DBInstanceIdentifier: mockOf(instance(normal(), "dr")).id }]);
         for (const a of ofType(normal(), "aws:cloudwatch/metricAlarm:MetricAlarm")) {
             const site = a.name.startsWith("db-primary") ? "primary" : "dr";
-            assert.deepEqual([a.inputs.alarmActions, a.inputs.okActions], [[topic(site)], [topic(site)]], a.name);
+            // Only a breach of the RPO pages; CPU, memory, storage and connections reach the team.
+            const critical = a.name.endsWith("replication-lag");
+            assert.deepEqual([a.inputs.actionsEnabled, a.inputs.alarmActions, a.inputs.okActions], [true, [topic(site, critical)], [topic(site, critical)]], a.name);
             assert.equal(a.protect, false, `${a.name}: alarms come and go with the DR phases`);
         }
+    });
+
+    test("critical topics page (PagerDuty, confirmed by PagerDuty) and mail the team; warning topics only mail; RDS events page", () => {
+        const subscriptions = ofType(normal(), "aws:sns/topicSubscription:TopicSubscription");
+        for (const site of ["primary", "dr"]) {
+            const of = (suffix: string) => subscriptions.filter((sub) => sub.inputs.topic === arnOf(only(normal(), "aws:sns/topic:Topic", `db-${site}-${suffix}`)))
+                .map((sub) => [sub.inputs.protocol, sub.inputs.endpoint, sub.inputs.endpointAutoConfirms]).sort();
+            assert.deepEqual(of("alarms"), [["email", "dba@example.com", undefined], ["https", "[secret]", true]]);
+            assert.deepEqual(of("warnings"), [["email", "dba@example.com", undefined]]);
+            const events = only(normal(), "aws:rds/eventSubscription:EventSubscription", `db-${site}-events`);
+            assert.deepEqual([events.inputs.snsTopic, events.inputs.sourceType, events.inputs.sourceIds, events.inputs.eventCategories], [
+                arnOf(only(normal(), "aws:sns/topic:Topic", `db-${site}-alarms`)), "db-instance", [mockOf(instance(normal(), site as "primary" | "dr")).id],
+                ["availability", "failover", "failure", "low storage", "read replica"],
+            ]);
+        }
+        assert.ok(!JSON.stringify(normal().resources).includes("db-key/enqueue"), "the PagerDuty URL leaked");
     });
 
     test("alarm topics are encrypted with keys CloudWatch may use", () => {

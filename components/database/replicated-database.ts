@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
+import { notificationProblems, subscribeTopic, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
 import { buildAuroraGlobalCluster } from "./aurora";
 import type { BuildContext, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
 import { buildRdsInstances } from "./rds";
@@ -102,6 +103,12 @@ export interface ReplicatedDatabaseArgs {
     readonly dnsTtlSeconds?: number;
     /** Aurora: the global cluster identifier, unique in the account. Default `<name>-global`. */
     readonly globalClusterIdentifier?: string;
+    /**
+     * Who hears the alarms and RDS events: critical ones (replication beyond the RPO, a failed or
+     * failed-over database) page, warnings reach the team. Default: nobody — the topics are
+     * created unsubscribed (`alarmTopicArns`, `warningTopicArns`) for the caller to subscribe.
+     */
+    readonly notifications?: AlarmNotifications;
     /** Tags added to every taggable child, on top of the providers' default tags. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -137,6 +144,7 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
     if (args.dr !== undefined && args.dr.provider === args.primary.provider) {
         errors.push("dr: the DR site uses the primary site's provider; it must be a provider of another region");
     }
+    if (args.notifications !== undefined) errors.push(...notificationProblems(args.notifications));
     if (errors.length > 0) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, errors);
     return settings;
 }
@@ -149,7 +157,8 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
  * Per region: a customer-managed KMS key (storage, Performance Insights, secret), a DB subnet
  * group in the database subnets, a security group admitting PostgreSQL from the given client
  * groups only, a parameter group (pg_stat_statements, slow-statement log, TLS required), and
- * an encrypted SNS topic for the alarms. Credentials are a random password in a Secrets Manager
+ * encrypted SNS topics for critical alarms and RDS events (they page) and for warnings (they
+ * reach the team), subscribed from `notifications`. Credentials are a random password in a Secrets Manager
  * secret replicated to the DR region. Applications connect to stable names in a private hosted
  * zone (`writer.<zone>`, `reader.<zone>`) that follow the writer through DR mode.
  *
@@ -178,7 +187,10 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
     public readonly writerSite: pulumi.Output<DatabaseSiteName>;
     public readonly primaryArn: pulumi.Output<string>;
     public readonly drArn: pulumi.Output<string | undefined>;
+    /** Per site, the topic critical alarms and RDS events (failure, failover, replication) publish to: it pages. */
     public readonly alarmTopicArns: pulumi.Output<{ primary: string; dr?: string }>;
+    /** Per site, the topic warnings (CPU, memory, storage, connections) publish to: it reaches the team. */
+    public readonly warningTopicArns: pulumi.Output<{ primary: string; dr?: string }>;
     public readonly securityGroupIds: pulumi.Output<{ primary: string; dr?: string }>;
     public readonly privateZoneId: pulumi.Output<string>;
 
@@ -219,15 +231,23 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
                 }, options);
             (spec.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, "PostgreSQL from an application tier"));
             (spec.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, "PostgreSQL from a peered network"));
-            // CloudWatch alarms publish to an encrypted topic only if the key's policy lets the
-            // CloudWatch service use it (the AWS-managed alias/aws/sns key cannot be granted).
+            // CloudWatch alarms and RDS events publish to an encrypted topic only if the key's policy
+            // lets those services use it (the AWS-managed alias/aws/sns key cannot be granted).
             const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
                 description: `Alarm notifications of ${name} (${siteName})`,
-                serviceGrants: [{ sid: "CloudWatchAlarmsPublish", service: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] }],
+                serviceGrants: [
+                    { sid: "CloudWatchAlarmsPublish", service: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] },
+                    { sid: "RdsEventsPublish", service: "events.rds.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] },
+                ],
                 tags: tags(`${prefix}-alarms-key`),
             }, stateful);
-            const alarmTopic = new aws.sns.Topic(`${prefix}-alarms`, { kmsMasterKeyId: alarmsKey.arn, tags: tags(`${prefix}-alarms`) }, options);
-            return { name: siteName, options, stateful, key, subnetGroup, securityGroup, alarmTopic, region };
+            const topic = (severity: AlarmSeverity, suffix: string) => {
+                const created = new aws.sns.Topic(`${prefix}-${suffix}`, { kmsMasterKeyId: alarmsKey.arn, tags: tags(`${prefix}-${suffix}`) }, options);
+                if (args.notifications) subscribeTopic(`${prefix}-${suffix}`, created, severity, args.notifications, options);
+                return created;
+            };
+            const alarmTopics = { critical: topic("critical", "alarms"), warning: topic("warning", "warnings") };
+            return { name: siteName, options, stateful, key, subnetGroup, securityGroup, alarmTopics, region };
         };
         const primary = site("primary", args.primary, primaryRegion);
         const dr = args.dr && site("dr", args.dr, pulumi
@@ -272,12 +292,30 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
                     evaluationPeriods: spec.evaluationPeriods,
                     datapointsToAlarm: spec.datapointsToAlarm,
                     treatMissingData: spec.treatMissingData,
-                    alarmActions: [targetSite.alarmTopic.arn],
-                    okActions: [targetSite.alarmTopic.arn],
+                    actionsEnabled: true,
+                    alarmActions: [targetSite.alarmTopics[spec.severity].arn],
+                    okActions: [targetSite.alarmTopics[spec.severity].arn],
                     tags: tags(`${target.name}-${spec.key}`),
                     // Alarms come and go with the DR phases (a promoted replica has no lag): never protected.
                 }, { ...targetSite.options, protect: false });
             }
+        }
+
+        // RDS's own events — a failed, unavailable or failed-over database, a stopped replica — page.
+        const events = settings.engine === "aurora-postgresql"
+            ? { sourceType: "db-cluster", eventCategories: ["failover", "failure", "global-failover"] }
+            : { sourceType: "db-instance", eventCategories: ["availability", "failover", "failure", "low storage", "read replica"] };
+        for (const siteName of ["primary", "dr"] as const) {
+            const member = built.members[siteName];
+            const targetSite = context.sites[siteName];
+            if (member === undefined || targetSite === undefined) continue;
+            new aws.rds.EventSubscription(`${name}-${siteName}-events`, {
+                snsTopic: targetSite.alarmTopics.critical.arn,
+                ...events,
+                sourceIds: [member.arn.apply((arn) => arn.slice(arn.lastIndexOf(":") + 1))],
+                enabled: true,
+                tags: tags(`${name}-${siteName}-events`),
+            }, targetSite.options);
         }
 
         // The stable names, resolvable from both VPCs. DR mode changes only the records' values,
@@ -337,7 +375,8 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
         this.primaryArn = built.members.primary.arn;
         this.drArn = built.members.dr?.arn ?? pulumi.output(undefined);
         const perSite = (value: (s: Site) => pulumi.Output<string>) => pulumi.output({ primary: value(primary), ...(dr ? { dr: value(dr) } : {}) });
-        this.alarmTopicArns = perSite((s) => s.alarmTopic.arn);
+        this.alarmTopicArns = perSite((s) => s.alarmTopics.critical.arn);
+        this.warningTopicArns = perSite((s) => s.alarmTopics.warning.arn);
         this.securityGroupIds = perSite((s) => s.securityGroup.id);
         this.privateZoneId = zone.zoneId;
         this.registerOutputs({

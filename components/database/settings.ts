@@ -347,11 +347,13 @@ export interface AlarmSpec {
     readonly datapointsToAlarm: number;
     readonly treatMissingData: "missing" | "breaching" | "notBreaching";
     readonly description: string;
+    /** critical pages (a breach of the RPO); warning reaches the team. */
+    readonly severity: "critical" | "warning";
 }
 
 const gib = 1024 ** 3;
 /** Five one-minute datapoints: the guides' "for 5m". */
-const sustained = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: "missing" } as const;
+const sustained = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: "missing", severity: "warning" } as const;
 
 /** CPU, memory, connections (and, for RDS, storage) alarms of one DB instance. */
 export function instanceAlarms(instanceClass: string, thresholds: AlarmThresholds, allocatedStorageGb?: number): AlarmSpec[] {
@@ -418,6 +420,7 @@ export function replicationLagAlarm(engine: DatabaseEngine, rpoSeconds: number):
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
         treatMissingData: "breaching",
+        severity: "critical",
         description: `The DR copy is more than ${rpoSeconds} s behind (the RPO) for 2 minutes: a failover now would lose more than the RPO allows`,
     };
 }

@@ -2,3 +2,4 @@ export * from "./docker";
 export * from "./render";
 export * from "./region-watch";
 export * from "./postgres-exporter";
+export * from "./notifications";

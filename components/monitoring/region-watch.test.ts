@@ -31,8 +31,7 @@ describe("RegionWatch in us-west-2 over a load balancer and a replica", () => {
         record = await planComponents(() => {
             const provider = new aws.Provider("dr", { region: "us-west-2" });
             const watch = new RegionWatch("dr-watch", {
-                pagerDutyUrl: pulumi.secret(pagerDutyUrl),
-                emails: ["oncall@example.com"],
+                notifications: { pagerDutyUrl: pulumi.secret(pagerDutyUrl), emails: ["oncall@example.com"] },
                 loadBalancer: { dimensions: loadBalancerDimensions, minHealthyTargets: 1 },
                 replica: { instanceIdentifier: "db-dr", maxLagSeconds: 300 },
             }, { provider });
@@ -129,8 +128,7 @@ describe("RegionWatch in us-west-2 over a load balancer and a replica", () => {
 
 describe("regionWatchProblems", () => {
     const valid: RegionWatchArgs = {
-        pagerDutyUrl: "https://events.pagerduty.com/integration/abc/enqueue",
-        emails: ["oncall@example.com"],
+        notifications: { pagerDutyUrl: "https://events.pagerduty.com/integration/abc/enqueue", emails: ["oncall@example.com"] },
         loadBalancer: { dimensions: loadBalancerDimensions, minHealthyTargets: 1 },
         replica: { instanceIdentifier: "db-dr", maxLagSeconds: 300 },
     };
@@ -138,7 +136,7 @@ describe("regionWatchProblems", () => {
     test("accepts a load balancer and a replica, or either alone", () => {
         assert.deepEqual(regionWatchProblems(valid), []);
         assert.deepEqual(regionWatchProblems({ ...valid, replica: undefined }), []);
-        assert.deepEqual(regionWatchProblems({ ...valid, loadBalancer: undefined, emails: undefined }), []);
+        assert.deepEqual(regionWatchProblems({ ...valid, loadBalancer: undefined }), []);
     });
 
     test("refuses fewer than one healthy target", () => {
@@ -155,11 +153,12 @@ describe("regionWatchProblems", () => {
     });
 
     test("refuses something that is not an email address", () => {
-        assert.deepEqual(regionWatchProblems({ ...valid, emails: ["oncall@example.com", "oncall"] }), ['emails: "oncall" is not an email address']);
+        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: ["oncall@example.com", "oncall"] } }), ['notifications.emails: "oncall" is not an email address']);
+        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: [] } }), ["notifications.emails: give at least one address (warnings reach nobody else)"]);
     });
 
     test("refuses nothing to watch", () => {
-        assert.deepEqual(regionWatchProblems({ pagerDutyUrl: valid.pagerDutyUrl }), ["nothing to watch: give a loadBalancer, a replica or both"]);
+        assert.deepEqual(regionWatchProblems({ notifications: valid.notifications }), ["nothing to watch: give a loadBalancer, a replica or both"]);
     });
 
     test("the constructor refuses with every problem and registers nothing", async () => {
@@ -167,13 +166,13 @@ describe("regionWatchProblems", () => {
         const record = await planComponents(() => {
             const provider = new aws.Provider("dr", { region: "us-west-2" });
             try {
-                new RegionWatch("bad", { pagerDutyUrl: valid.pagerDutyUrl, emails: ["nobody"] }, { provider });
+                new RegionWatch("bad", { notifications: { pagerDutyUrl: "https://events.pagerduty.com/integration/abc/enqueue", emails: ["nobody"] } }, { provider });
             } catch (error) {
                 refusal = error;
             }
         });
         assert.ok(refusal instanceof Error);
-        assert.equal(refusal.message, 'RegionWatch bad: emails: "nobody" is not an email address; nothing to watch: give a loadBalancer, a replica or both');
+        assert.equal(refusal.message, 'RegionWatch bad: notifications.emails: "nobody" is not an email address; nothing to watch: give a loadBalancer, a replica or both');
         assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
     });
 });

@@ -1,15 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
+import { notificationProblems, subscribeTopic, type AlarmNotifications } from "./notifications";
 
 export interface RegionWatchArgs {
-    /**
-     * PagerDuty's Amazon CloudWatch integration URL (`https://events.pagerduty.com/integration/<key>/enqueue`):
-     * every alarm pages through it and resolves when the alarm returns to OK. A secret.
-     */
-    readonly pagerDutyUrl: pulumi.Input<string>;
-    /** Team addresses that also receive every alarm (SNS email: each address confirms once). Default none. */
-    readonly emails?: readonly string[];
+    /** Every alarm is critical: it pages through PagerDuty and reaches the addresses, and resolves when the alarm returns to OK. */
+    readonly notifications: AlarmNotifications;
     /** The region's serving load balancer: pages when fewer targets than `minHealthyTargets` pass its health check. */
     readonly loadBalancer?: {
         readonly dimensions: pulumi.Input<{ readonly LoadBalancer: string; readonly TargetGroup: string }>;
@@ -28,12 +24,11 @@ export const watchEvaluation = { periodSeconds: 60, evaluationPeriods: 3 } as co
 
 /** Findings on the arguments, before anything is registered. */
 export function regionWatchProblems(args: RegionWatchArgs): string[] {
-    const problems: string[] = [];
+    const problems = notificationProblems(args.notifications);
     if (args.loadBalancer && !(Number.isInteger(args.loadBalancer.minHealthyTargets) && args.loadBalancer.minHealthyTargets >= 1)) {
         problems.push(`loadBalancer.minHealthyTargets must be a whole number of at least 1, got ${args.loadBalancer.minHealthyTargets}`);
     }
     if (args.replica && !(args.replica.maxLagSeconds > 0)) problems.push(`replica.maxLagSeconds must be more than 0, got ${args.replica.maxLagSeconds}`);
-    for (const email of args.emails ?? []) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(`emails: ${JSON.stringify(email)} is not an email address`);
     if (!args.loadBalancer && !args.replica) problems.push("nothing to watch: give a loadBalancer, a replica or both");
     return problems;
 }
@@ -46,8 +41,7 @@ export function regionWatchProblems(args: RegionWatchArgs): string[] {
  * silent metric is a failure here, not a quiet night.
  *
  * The topic is encrypted with a customer-managed key whose policy lets CloudWatch publish (the
- * AWS-managed alias/aws/sns key cannot grant that). PagerDuty's HTTPS endpoint confirms its
- * subscription itself (`endpointAutoConfirms`); email addresses confirm from the message SNS sends.
+ * AWS-managed alias/aws/sns key cannot grant that).
  */
 export class RegionWatch extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
@@ -65,14 +59,7 @@ export class RegionWatch extends pulumi.ComponentResource {
             tags: args.tags,
         }, parent);
         const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: args.tags }, parent);
-        new aws.sns.TopicSubscription(`${name}-pagerduty`, {
-            topic: topic.arn,
-            protocol: "https",
-            endpoint: pulumi.secret(args.pagerDutyUrl),
-            endpointAutoConfirms: true,
-        }, parent);
-        (args.emails ?? []).forEach((email, i) =>
-            new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent));
+        subscribeTopic(name, topic, "critical", args.notifications, parent);
 
         const alarm = (suffix: string, description: string, metric: Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "statistic" | "dimensions" | "threshold" | "comparisonOperator">) =>
             new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, {

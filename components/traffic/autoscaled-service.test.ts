@@ -33,6 +33,8 @@ const network = {
     privateSubnetIds: ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
 };
 const database = { securityGroupId: "sg-database000000001", port: 5432 };
+const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2";
+const secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:database-credentials-Ab12Cd";
 
 function baseArgs(overrides: Partial<AutoscaledServiceArgs> = {}): AutoscaledServiceArgs {
     return {
@@ -41,6 +43,7 @@ function baseArgs(overrides: Partial<AutoscaledServiceArgs> = {}): AutoscaledSer
         minSize: 2,
         maxSize: 4,
         certificate: { domainName: "app.example.com", zoneId: "Z0123456789ABC" },
+        application: { image },
         tags,
         ...overrides,
     };
@@ -64,6 +67,7 @@ describe("AutoscaledService with spot, request-count scaling, a database and acc
                 scaling: { cpuTargetPercent: 70, memoryTargetPercent: 80, requestsPerTarget: 1000, instanceWarmupSeconds: 300, scaleInCooldownSeconds: 600 },
                 spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 },
                 database,
+                application: { image, environment: { NODE_ENV: "production", LOG_LEVEL: "info" }, databaseSecret: { arn: secretArn } },
                 accessLogs: logs,
                 deletionProtection: true,
                 appPort: 8080,
@@ -152,25 +156,72 @@ describe("AutoscaledService with spot, request-count scaling, a database and acc
         assert.deepEqual(template.inputs.blockDeviceMappings, [{ deviceName: "/dev/sda1", ebs: { volumeType: "gp3", volumeSize: 100, encrypted: "true", deleteOnTermination: "true" } }]);
         assert.equal(object(template.inputs.iamInstanceProfile, "profile").arn, arnOf(child("aws:iam/instanceProfile:InstanceProfile", "web-instances")));
         const userData = parse(Buffer.from(text(template.inputs.userData, "userData"), "base64").toString()) as { packages: string[]; runcmd: string[][] };
-        assert.deepEqual(userData.packages, ["prometheus-node-exporter"]);
+        assert.deepEqual(userData.packages, ["prometheus-node-exporter", "docker.io", "awscli", "jq"]);
         assert.match(userData.runcmd[0].at(-1) ?? "", /amazoncloudwatch-agent-us-east-1\.s3\.us-east-1\.amazonaws\.com/);
     });
 
-    test("the instance role has SSM and the CloudWatch agent, nothing more", () => {
+    test("the instances run the image under systemd on the app port, with its environment and the database secret read at start", () => {
+        const template = child(types.template, "web");
+        const userData = parse(Buffer.from(text(template.inputs.userData, "userData"), "base64").toString()) as { write_files: { path: string; permissions: string; content: string }[]; runcmd: string[][] };
+        const file = (path: string) => {
+            const found = userData.write_files.find((f) => f.path === path);
+            assert.ok(found, path);
+            return found;
+        };
+        const unit = file("/etc/systemd/system/keel-app.service").content;
+        assert.match(unit, /^ExecStart=\/usr\/bin\/docker run --rm --name keel-app --publish 8080:8080 --env-file \/run\/keel\/app\.env --log-driver journald 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/keel-app:1\.4\.2$/m);
+        assert.match(unit, /^Restart=always$/m);
+        assert.match(unit, /^StartLimitIntervalSec=0$/m);
+        assert.doesNotMatch(unit, /--restart/);
+        assert.deepEqual(unit.match(/^ExecStartPre=.*$/gm), [
+            "ExecStartPre=/usr/local/lib/keel/app-env",
+            "ExecStartPre=/usr/local/lib/keel/registry-login",
+            "ExecStartPre=-/usr/bin/docker rm --force keel-app",
+            `ExecStartPre=/usr/bin/docker pull ${image}`,
+        ]);
+        assert.deepEqual(userData.runcmd.slice(-2), [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--no-block", "keel-app.service"]]);
+        assert.deepEqual(file("/etc/keel/app.env"), { path: "/etc/keel/app.env", permissions: "0600", content: "NODE_ENV=production\nLOG_LEVEL=info\nAPP_PORT=8080\nPORT=8080\n" });
+        const script = file("/usr/local/lib/keel/app-env");
+        assert.equal(script.permissions, "0700");
+        assert.match(script.content, new RegExp(`aws secretsmanager get-secret-value --region us-east-1 --secret-id '${secretArn}' --query SecretString --output text`));
+        assert.match(script.content, /"DATABASE_URL=postgresql:\/\/\\\(\.username\|@uri\):\\\(\.password\|@uri\)@\\\(\.host\)/);
+        assert.match(file("/usr/local/lib/keel/registry-login").content, /aws ecr get-login-password --region us-east-1 \| docker login --username AWS --password-stdin 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com$/m);
+        // The secret's value is never in the user data: only its ARN.
+        assert.doesNotMatch(Buffer.from(text(template.inputs.userData, "userData"), "base64").toString(), /password"|PGPASSWORD=[^\\]/);
+    });
+
+    test("the instance role has SSM, the CloudWatch agent, the image's repository and the database secret, nothing more", () => {
         const attached = ofType(record, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn).sort();
         assert.deepEqual(attached, ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]);
         const trust = json(child("aws:iam/role:Role", "web-instances").inputs.assumeRolePolicy, "trust");
         assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        const policy = child("aws:iam/rolePolicy:RolePolicy", "web-application");
+        assert.equal(policy.inputs.role, idOf(child("aws:iam/role:Role", "web-instances")));
+        assert.deepEqual(json(policy.inputs.policy, "policy").Statement, [
+            { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            { Sid: "EcrPullApplicationImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:us-east-1:123456789012:repository/keel-app" },
+            { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+            {
+                Sid: "DecryptDatabaseSecret",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: "arn:aws:kms:us-east-1:123456789012:key/*",
+                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:EncryptionContext:SecretARN": secretArn } },
+            },
+        ]);
+        // Instances launch only once the role may pull the image and read the secret.
+        assert.ok(child(types.template, "web").dependencies.includes(policy.urn));
     });
 
-    test("the group spans the private subnets with ELB health checks, a warmup, rolling refresh with rollback and spot above one on-demand instance", () => {
+    test("the group spans the private subnets with ELB health checks, a warmup, rolling refresh that launches before terminating with rollback, and spot above one on-demand instance", () => {
         const group = child(types.group, "web");
         const i = group.inputs;
         assert.deepEqual([i.minSize, i.maxSize, i.desiredCapacity], [2, 4, 2]);
         assert.deepEqual(i.vpcZoneIdentifiers, network.privateSubnetIds);
         assert.deepEqual([i.healthCheckType, i.healthCheckGracePeriod, i.defaultInstanceWarmup], ["ELB", 300, 300]);
         assert.deepEqual(i.targetGroupArns, [arnOf(child(types.targetGroup, "web-tg"))]);
-        assert.deepEqual(i.instanceRefresh, { strategy: "Rolling", preferences: { minHealthyPercentage: 90, autoRollback: true } });
+        // Launch before terminating: running capacity never drops during a deploy.
+        assert.deepEqual(i.instanceRefresh, { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true } });
         assert.equal(i.launchTemplate, undefined);
         assert.equal(i.capacityRebalance, true);
         const template = child(types.template, "web");
@@ -340,7 +391,77 @@ describe("AutoscaledService metrics scrapers and metric dimensions", () => {
     });
 });
 
+describe("AutoscaledService from a baked AMI, and from a public image", () => {
+    let record: PlanRecord;
+    before(async () => {
+        record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags } });
+            new AutoscaledService("baked", baseArgs({ application: { amiId: "ami-0123456789abcdef0", databaseSecret: { arn: secretArn } } }), { provider });
+            new AutoscaledService("public", baseArgs({ application: { image: "ghcr.io/example/keel-app@sha256:" + "a".repeat(64) } }), { provider });
+        });
+    });
+    const userDataOf = (service: string) => {
+        const template = childOf(record, service, types.template, service);
+        return parse(Buffer.from(text(template.inputs.userData, "userData"), "base64").toString()) as { packages: string[]; write_files: { path: string; content: string }[]; runcmd: string[][] };
+    };
+
+    test("a baked AMI replaces Canonical's image; the instance assembles the environment for the AMI's own service", () => {
+        const template = childOf(record, "baked", types.template, "baked");
+        assert.equal(template.inputs.imageId, "ami-0123456789abcdef0");
+        const userData = userDataOf("baked");
+        assert.deepEqual(userData.packages, ["prometheus-node-exporter", "awscli", "jq"]);
+        const paths = userData.write_files.map((f) => f.path);
+        assert.ok(paths.includes("/etc/systemd/system/keel-app-env.service"), paths.join());
+        assert.ok(!paths.includes("/etc/systemd/system/keel-app.service"), "no container unit");
+        assert.match(userData.write_files.find((f) => f.path === "/usr/local/lib/keel/app-env")?.content ?? "", /get-secret-value --region us-east-1 --secret-id 'arn:aws:secretsmanager:us-east-1:/);
+        assert.deepEqual(userData.runcmd.slice(-2), [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "keel-app-env.service"]]);
+        const statements = list(json(childOf(record, "baked", "aws:iam/rolePolicy:RolePolicy", "baked-application").inputs.policy, "policy").Statement, "statements");
+        assert.deepEqual(statements.map((st) => object(st, "statement").Sid), ["ReadDatabaseSecret", "DecryptDatabaseSecret"]);
+    });
+
+    test("a public image needs no registry login and, without a database, no extra permission", () => {
+        const unit = userDataOf("public").write_files.find((f) => f.path === "/etc/systemd/system/keel-app.service")?.content ?? "";
+        assert.match(unit, /--publish 3000:3000 .* ghcr\.io\/example\/keel-app@sha256:a{64}$/m);
+        assert.doesNotMatch(unit, /registry-login/);
+        assert.deepEqual(userDataOf("public").packages, ["prometheus-node-exporter", "docker.io"]);
+        assert.deepEqual(ofType(record, "aws:iam/rolePolicy:RolePolicy").map((p) => p.name), ["baked-application"]);
+    });
+});
+
 describe("AutoscaledService refusals", () => {
+    const refusalOf = async (application: AutoscaledServiceArgs["application"]) => {
+        let refusal: unknown;
+        const record = await planComponents(() => {
+            const provider = new aws.Provider("primary", { region: "us-east-1" });
+            try {
+                new AutoscaledService("bad", baseArgs({ application }), { provider });
+            } catch (error) {
+                refusal = error;
+            }
+        });
+        assert.ok(refusal instanceof TrafficConfigurationError);
+        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
+        return refusal.errors;
+    };
+
+    test("refuses a service without an application, or with both an image and an AMI", async () => {
+        assert.deepEqual(await refusalOf({}), [
+            "application needs a container image (application.image) or a baked AMI (application.amiId): without one the instances run no application and fail the load balancer's health checks",
+        ]);
+        assert.deepEqual(await refusalOf({ image, amiId: "ami-0123456789abcdef0" }), ["application takes a container image or a baked AMI, not both"]);
+    });
+
+    test("refuses images that are not pinned, malformed AMI ids and credentials in the environment", async () => {
+        assert.deepEqual(await refusalOf({ image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest", amiId: undefined }), [
+            'application.image "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest" uses the moving tag latest: name a version tag or a sha256 digest',
+        ]);
+        assert.deepEqual(await refusalOf({ image: "keel-app" }), ['application.image "keel-app" is not pinned: name a version tag or a sha256 digest']);
+        assert.deepEqual(await refusalOf({ amiId: "ami-123" }), ['application.amiId must be an AMI id such as ami-0123456789abcdef0, got "ami-123"']);
+        const errors = await refusalOf({ image, environment: { STRIPE_API_KEY: "sk_live_abc", PORT: "80" } });
+        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["application.environment.STRIPE_API_KEY", "application.environment.PORT"]);
+        assert.ok(errors.every((e) => !e.includes("sk_live_abc")), "the refusal does not echo the value");
+    });
+
     test("refuses impossible capacity and scaling before registering anything", async () => {
         let refusal: unknown;
         const record = await planComponents(() => {

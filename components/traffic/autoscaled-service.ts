@@ -1,9 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { applicationErrors, ecrRepository, secretRegion, type ServiceApplication } from "./application";
 import {
     alarmPeriodSeconds,
     capacityErrors,
     guideScaling,
+    instanceRefreshErrors,
+    launchBeforeTerminating,
     pathErrors,
     portErrors,
     requireNoErrors,
@@ -14,7 +17,7 @@ import {
     type ScalingSettings,
     type SpotCapacity,
 } from "./settings";
-import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData } from "./user-data";
+import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData, type ApplicationBoot } from "./user-data";
 
 /** Canonical's parameter for the current Ubuntu 22.04 LTS amd64 AMI (the guides run Ubuntu 22.04). */
 export const ubuntu2204AmiParameter = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
@@ -50,11 +53,16 @@ export interface AutoscaledServiceArgs {
     /** Scaling targets and timings. Default: the guides' (CPU 70 %, memory 80 %, 300 s, 600 s). */
     readonly scaling?: ScalingSettings;
     readonly certificate: ServiceCertificate;
+    /**
+     * What the instances run: a pinned container image Docker runs under systemd, or a baked
+     * AMI; its environment; and the database credentials secret it reads at start.
+     */
+    readonly application: ServiceApplication;
     /** Port the application listens on. Default 3000 (the guides' APP_PORT). */
     readonly appPort?: number;
     /** Path that answers 200 while the instance can serve. Default `/health`. */
     readonly healthCheckPath?: string;
-    /** SSM parameter naming the AMI. Default: Canonical's Ubuntu 22.04 LTS amd64. */
+    /** SSM parameter naming the AMI of a container image's instances. Default: Canonical's Ubuntu 22.04 LTS amd64. */
     readonly amiParameter?: string;
     /** Device name of the AMI's root volume. Default `/dev/sda1` (Ubuntu's). */
     readonly rootDeviceName?: string;
@@ -99,8 +107,10 @@ const awsManagedPolicy = (policy: string) => `arn:aws:iam::aws:policy/${policy}`
 /**
  * An application tier in one region: an internet-facing ALB (HTTPS with a DNS-validated ACM
  * certificate, HTTP only redirecting), an Auto Scaling group of hardened instances across the
- * private subnets behind it, target tracking on CPU, memory and optionally request count, a
- * gradual scale-in policy, and rolling instance refresh with automatic rollback.
+ * private subnets behind it running the application (a pinned container image under systemd,
+ * or a baked AMI, with its environment and database credentials), target tracking on CPU,
+ * memory and optionally request count, a gradual scale-in policy, and rolling instance refresh
+ * that launches before terminating, with automatic rollback.
  * The region is the provider's: pass one with `{ provider }`.
  */
 export class AutoscaledService extends pulumi.ComponentResource {
@@ -132,6 +142,8 @@ export class AutoscaledService extends pulumi.ComponentResource {
             ...capacityErrors(args),
             ...scalingErrors(scaling),
             ...(args.spot ? spotErrors(args.spot, args) : []),
+            ...applicationErrors(args.application),
+            ...instanceRefreshErrors(launchBeforeTerminating),
             ...portErrors(appPort, "appPort"),
             ...(args.database ? portErrors(args.database.port, "database.port") : []),
             ...pathErrors(healthCheckPath, "healthCheckPath"),
@@ -301,10 +313,25 @@ export class AutoscaledService extends pulumi.ComponentResource {
             new aws.iam.RolePolicyAttachment(`${name}-${policy}`, { role: role.name, policyArn: awsManagedPolicy(policy) }, defaults);
         }
         const instanceProfile = new aws.iam.InstanceProfile(`${name}-instances`, { role: role.name, tags: named("instances") }, defaults);
+        const applicationPolicy = this.applicationPolicy(name, role, args.application, defaults);
 
-        // The AMI id is resolved here, not with `resolve:ssm:` in the template: instance refresh can
-        // roll back only to a template naming its AMI (and only to a numbered version).
-        const imageId = aws.ssm.getParameterOutput({ name: args.amiParameter ?? ubuntu2204AmiParameter }, defaults).value;
+        // A baked AMI, or Canonical's image resolved here, not with `resolve:ssm:` in the template:
+        // instance refresh can roll back only to a template naming its AMI (and only to a numbered version).
+        const imageId = args.application.amiId !== undefined
+            ? pulumi.output(args.application.amiId)
+            : aws.ssm.getParameterOutput({ name: args.amiParameter ?? ubuntu2204AmiParameter }, defaults).value;
+        const secret = args.application.databaseSecret;
+        const userData = pulumi.all([region, secret?.arn]).apply(([r, secretArn]) => {
+            const registry = args.application.image === undefined ? undefined : ecrRepository(args.application.image);
+            const boot: ApplicationBoot = {
+                port: appPort,
+                ...(args.application.image !== undefined ? { image: args.application.image } : {}),
+                ...(registry ? { registryLogin: { registry: registry.registry, region: registry.region } } : {}),
+                environment: args.application.environment ?? {},
+                ...(secretArn !== undefined ? { databaseSecret: { arn: secretArn, region: requireSecretRegion(name, secretArn) } } : {}),
+            };
+            return Buffer.from(renderUserData(r, boot)).toString("base64");
+        });
         const launchedTags = named("instance");
         const launchTemplate = new aws.ec2.LaunchTemplate(`${name}`, {
             imageId,
@@ -321,13 +348,17 @@ export class AutoscaledService extends pulumi.ComponentResource {
                 // Encrypted with the account's EBS key: Auto Scaling's service-linked role can use it without key-policy grants.
                 ebs: { volumeType: "gp3", volumeSize: rootVolumeGb, encrypted: "true", deleteOnTermination: "true" },
             }],
-            userData: region.apply((r) => Buffer.from(renderUserData(r)).toString("base64")),
+            userData,
             tagSpecifications: [
                 { resourceType: "volume", tags: launchedTags },
                 { resourceType: "network-interface", tags: launchedTags },
             ],
             tags: named("launch-template"),
-        }, defaults);
+        }, {
+            ...defaults,
+            // Instances launched before the role may pull the image and read the secret would fail their start.
+            ...(applicationPolicy ? { dependsOn: [applicationPolicy] } : {}),
+        });
         const templateVersion = { launchTemplateId: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
 
         const group = new aws.autoscaling.Group(`${name}`, {
@@ -358,9 +389,10 @@ export class AutoscaledService extends pulumi.ComponentResource {
                       },
                   }
                 : { launchTemplate: { id: templateVersion.launchTemplateId, version: templateVersion.version } }),
-            // Rolling deploys: a new template version replaces instances while 90 % stay in service,
-            // and a failed refresh rolls back to the previous version.
-            instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90, autoRollback: true } },
+            // Rolling deploys launch before terminating: a new template version's instances come into
+            // service (and warm up) before the ones they replace leave, so capacity never drops below
+            // the desired count; a failed refresh rolls back to the previous version.
+            instanceRefresh: { strategy: "Rolling", preferences: { ...launchBeforeTerminating, autoRollback: true } },
             enabledMetrics: [...groupMetrics],
             metricsGranularity: "1Minute",
             tags: Object.entries(named("instance")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
@@ -395,6 +427,53 @@ export class AutoscaledService extends pulumi.ComponentResource {
             autoScalingGroupName: this.autoScalingGroupName,
             certificateArn: this.certificateArn,
         });
+    }
+
+    /**
+     * What the instance role needs for the application beyond SSM and the agent: pulling its
+     * image from a private ECR repository (an authorization token, which has no resource, and
+     * that repository's layers), and reading its database secret (that secret only, and its
+     * customer-managed key only through Secrets Manager for that secret). Nothing when neither.
+     */
+    private applicationPolicy(name: string, role: aws.iam.Role, app: ServiceApplication, defaults: pulumi.ResourceOptions): aws.iam.RolePolicy | undefined {
+        const repository = app.image === undefined ? undefined : ecrRepository(app.image);
+        const secret = app.databaseSecret;
+        if (repository === undefined && secret === undefined) return undefined;
+        const identity = aws.getCallerIdentityOutput({}, defaults);
+        const partition = aws.getPartitionOutput({}, defaults).partition;
+        const region = aws.getRegionOutput({}, defaults).region;
+        const policy = pulumi.all([secret?.arn, secret?.kmsKeyArn, identity.accountId, partition, region]).apply(([secretArn, keyArn, account, part, r]) => {
+            const statements: Record<string, unknown>[] = [];
+            if (repository) {
+                statements.push(
+                    { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                    { Sid: "EcrPullApplicationImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repository.repositoryArn },
+                );
+            }
+            if (secret !== undefined && secretArn !== undefined) {
+                statements.push({ Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+                if (secret.customerManagedKey ?? true) {
+                    const secretIn = requireSecretRegion(name, secretArn);
+                    statements.push({
+                        Sid: "DecryptDatabaseSecret",
+                        Effect: "Allow",
+                        Action: "kms:Decrypt",
+                        Resource: keyArn ?? `arn:${part}:kms:${secretIn}:${account}:key/*`,
+                        Condition: {
+                            StringEquals: {
+                                "kms:ViaService": `secretsmanager.${secretIn}.amazonaws.com`,
+                                "kms:EncryptionContext:SecretARN": secretArn,
+                            },
+                        },
+                    });
+                }
+                if (secretRegion(secretArn) !== r) {
+                    throw new Error(`AutoscaledService ${name}: application.databaseSecret.arn must be the secret (or its replica) in the service's region ${r}, got ${secretArn}`);
+                }
+            }
+            return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+        });
+        return new aws.iam.RolePolicy(`${name}-application`, { role: role.id, policy }, defaults);
     }
 
     /** The CNAME ACM asks for, for a certificate of one name. */
@@ -475,4 +554,11 @@ export class AutoscaledService extends pulumi.ComponentResource {
             tags: alarmTags,
         }, defaults);
     }
+}
+
+/** The region of a database secret ARN; a malformed ARN fails the deployment with the service's name. */
+function requireSecretRegion(service: string, arn: string): string {
+    const region = secretRegion(arn);
+    if (region === undefined) throw new Error(`AutoscaledService ${service}: application.databaseSecret.arn must be a Secrets Manager secret ARN, got ${JSON.stringify(arn)}`);
+    return region;
 }

@@ -2,39 +2,80 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface HostedZoneArgs {
-    /** The zone's name, e.g. `app.example.com` (delegate it from the parent zone with `nameServers`). */
+    /** The name clients resolve, e.g. `app.example.com`. */
     readonly domain: string;
-    /** An existing public hosted zone to use instead of creating one. */
+    /**
+     * An existing public hosted zone the internet already resolves for `domain`: the domain's own
+     * zone, or a parent's (e.g. `example.com` for `app.example.com`). Nothing is created.
+     */
     readonly zoneId?: string;
+    /**
+     * Create the zone for `domain` and delegate it from this existing public parent zone (e.g.
+     * `example.com`'s): an NS record for `domain` there, with the created zone's name servers.
+     */
+    readonly parentZoneId?: string;
+}
+
+/** Route 53 hosted zone ids: `Z` and upper-case letters and digits, at most 32 characters. */
+export const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
+
+/** TTL of the delegation: an hour, so a recreated zone's new name servers take over within one. */
+export const delegationTtlSeconds = 3600;
+
+export function hostedZoneErrors(args: HostedZoneArgs): string[] {
+    const zoneIdError = (key: "zoneId" | "parentZoneId", id: string) =>
+        hostedZoneIdPattern.test(id) ? [] : [`${key} must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/), got ${JSON.stringify(id)}`];
+    return [
+        ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),
+        ...(args.zoneId !== undefined ? zoneIdError("zoneId", args.zoneId) : []),
+        ...(args.parentZoneId !== undefined ? zoneIdError("parentZoneId", args.parentZoneId) : []),
+        ...(args.zoneId === undefined && args.parentZoneId === undefined
+            ? [`needs zoneId (an existing zone for ${args.domain}) or parentZoneId (create the zone and delegate it): a zone nothing delegates to never answers, and ACM's DNS validation in it waits forever`]
+            : []),
+        ...(args.zoneId !== undefined && args.parentZoneId !== undefined ? ["takes zoneId or parentZoneId, not both"] : []),
+    ];
 }
 
 /**
- * The public hosted zone the service's records and certificate validation live in: created
- * here, or an existing one adopted by id. It comes before the load balancers (their
- * certificates are validated in it) and before FailoverDns (which fills it). Deleting a zone
- * loses its records and its name servers, so it takes `retainOnDelete` from this component's
- * options, like every stateful Keel resource.
+ * The public hosted zone the service's records and certificate validation live in: an existing
+ * one adopted by id, or one created here together with its delegation from the parent zone —
+ * ACM validates certificates by looking the validation record up in public DNS, which reaches
+ * a zone only through the NS record in its parent. `zoneId` resolves only once that delegation
+ * exists, so the validation records (and the certificates waiting on them) come after it. The
+ * zone comes before the load balancers (their certificates are validated in it) and before
+ * FailoverDns (which fills it). Deleting a zone or its delegation loses the domain, so both
+ * take `retainOnDelete` from this component's options, like every stateful Keel resource.
  */
 export class HostedZone extends pulumi.ComponentResource {
+    /** The zone to write records in; for a created zone, available once its delegation exists. */
     public readonly zoneId: pulumi.Output<string>;
-    /** The name servers to delegate to; empty for an adopted zone (its delegation already exists). */
+    /** The created zone's name servers (what the parent delegates to); empty for an adopted zone. */
     public readonly nameServers: pulumi.Output<string[]>;
 
     constructor(name: string, args: HostedZoneArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain)) throw new Error(`HostedZone ${name}: domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`);
-        if (args.zoneId !== undefined && !/^Z[A-Z0-9]+$/.test(args.zoneId)) throw new Error(`HostedZone ${name}: zoneId must be a Route 53 hosted zone id such as Z0123456789ABC, got ${JSON.stringify(args.zoneId)}`);
+        const errors = hostedZoneErrors(args);
+        if (errors.length > 0) throw new Error(`HostedZone ${name}: ${errors.join("; ")}`);
         super("keel:traffic:HostedZone", name, args, opts);
         if (args.zoneId !== undefined) {
             this.zoneId = pulumi.output(args.zoneId);
             this.nameServers = pulumi.output([]);
         } else {
+            const stateful = { parent: this, retainOnDelete: opts?.retainOnDelete };
             const zone = new aws.route53.Zone(name, {
                 name: args.domain,
                 comment: `Keel ${args.domain}`,
                 forceDestroy: false,
                 tags: { Name: args.domain },
-            }, { parent: this, retainOnDelete: opts?.retainOnDelete });
-            this.zoneId = zone.zoneId;
+            }, stateful);
+            const delegation = new aws.route53.Record(`${name}-delegation`, {
+                zoneId: args.parentZoneId as string,
+                name: args.domain,
+                type: "NS",
+                ttl: delegationTtlSeconds,
+                records: zone.nameServers,
+            }, stateful);
+            // Records written in the zone (ACM's validation CNAME first) wait for the delegation.
+            this.zoneId = pulumi.all([zone.zoneId, delegation.id]).apply(([zoneId]) => zoneId);
             this.nameServers = zone.nameServers;
         }
         this.registerOutputs({ zoneId: this.zoneId, nameServers: this.nameServers });

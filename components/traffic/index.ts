@@ -1,4 +1,5 @@
 export * from "./alb-log-bucket";
+export * from "./application";
 export * from "./autoscaled-service";
 export * from "./failover";
 export * from "./failover-dns";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, loadBalancerAliasTtlSeconds } from "./failover";
-import { capacityErrors, guideScaling, pathErrors, portErrors, scaleInEvaluationPeriods, scalingErrors, spotErrors } from "./settings";
+import { capacityErrors, guideScaling, instanceRefreshErrors, launchBeforeTerminating, pathErrors, portErrors, scaleInEvaluationPeriods, scalingErrors, spotErrors } from "./settings";
 import { cloudWatchAgentConfig, renderUserData } from "./user-data";
 
 describe("capacity and scaling rules", () => {
@@ -50,6 +50,24 @@ describe("capacity and scaling rules", () => {
         assert.deepEqual(portErrors(70000, "appPort"), ["appPort must be a TCP port (1–65535), got 70000"]);
         assert.deepEqual(pathErrors("health", "healthCheckPath"), ['healthCheckPath must be an absolute URL path such as /health, got "health"']);
         assert.deepEqual(pathErrors("/he alth", "healthCheckPath"), ['healthCheckPath must be an absolute URL path such as /health, got "/he alth"']);
+    });
+});
+
+describe("instance refresh capacity", () => {
+    test("deploys launch before terminating: nothing below the running capacity, up to a second set of instances at once", () => {
+        assert.deepEqual(launchBeforeTerminating, { minHealthyPercentage: 100, maxHealthyPercentage: 200 });
+        assert.deepEqual(instanceRefreshErrors(launchBeforeTerminating), []);
+    });
+
+    test("refuses what EC2 Auto Scaling and the provider refuse: min 0–100, max 100–200, at most 100 apart", () => {
+        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 90, maxHealthyPercentage: 100 }), []);
+        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 0, maxHealthyPercentage: 100 }), []);
+        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 50, maxHealthyPercentage: 200 }), ["maxHealthyPercentage (200) may exceed minHealthyPercentage (50) by at most 100"]);
+        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 101, maxHealthyPercentage: 99 }), [
+            "minHealthyPercentage must be a whole number from 0 to 100, got 101",
+            "maxHealthyPercentage must be a whole number from 100 to 200, got 99",
+        ]);
+        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 100, maxHealthyPercentage: 250 }), ["maxHealthyPercentage must be a whole number from 100 to 200, got 250"]);
     });
 });
 

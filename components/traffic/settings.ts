@@ -108,3 +108,34 @@ export function portErrors(port: number, what: string): string[] {
 export function pathErrors(path: string, what: string): string[] {
     return /^\/[\x21-\x7e]*$/.test(path) ? [] : [`${what} must be an absolute URL path such as /health, got ${JSON.stringify(path)}`];
 }
+
+/**
+ * How an instance refresh (a rolling deploy) replaces instances, as percentages of the desired
+ * capacity: at least `minHealthyPercentage` stays in service and healthy, at most
+ * `maxHealthyPercentage` is in service or pending.
+ */
+export interface InstanceRefreshCapacity {
+    readonly minHealthyPercentage: number;
+    readonly maxHealthyPercentage: number;
+}
+
+/**
+ * Launch before terminating: nothing running is terminated until its replacement is in service
+ * and warm (100 %), and up to a full second set of instances may launch at once (200 %).
+ */
+export const launchBeforeTerminating: InstanceRefreshCapacity = { minHealthyPercentage: 100, maxHealthyPercentage: 200 };
+
+/**
+ * What EC2 Auto Scaling (RefreshPreferences) and the AWS provider accept: minimum 0–100, maximum
+ * 100–200, both given, at most 100 points apart.
+ */
+export function instanceRefreshErrors(c: InstanceRefreshCapacity): string[] {
+    const errors = [
+        ...(isWhole(c.minHealthyPercentage, 0, 100) ? [] : [`minHealthyPercentage must be a whole number from 0 to 100, got ${c.minHealthyPercentage}`]),
+        ...(isWhole(c.maxHealthyPercentage, 100, 200) ? [] : [`maxHealthyPercentage must be a whole number from 100 to 200, got ${c.maxHealthyPercentage}`]),
+    ];
+    if (errors.length === 0 && c.maxHealthyPercentage - c.minHealthyPercentage > 100) {
+        errors.push(`maxHealthyPercentage (${c.maxHealthyPercentage}) may exceed minHealthyPercentage (${c.minHealthyPercentage}) by at most 100`);
+    }
+    return errors;
+}

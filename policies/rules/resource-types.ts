@@ -19,6 +19,7 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:ec2/launchTemplate:LaunchTemplate",
     "aws:ec2/natGateway:NatGateway",
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+    "aws:rds/eventSubscription:EventSubscription",
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
     "aws:ec2/routeTable:RouteTable",
     "aws:ec2/securityGroup:SecurityGroup",
