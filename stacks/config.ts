@@ -4,8 +4,7 @@ import { validateDatabaseSettings } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
-import { cidrsOverlap } from "../components/network/peering";
-import { maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
+import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
 
 /**
@@ -434,12 +433,8 @@ function servingProblems(c: Partial<KeelConfig>, dns: KeelConfig["dns"]): Proble
 }
 
 /** RFC 1918 ranges: where a runner inside a VPC has its address, and what a public endpoint cannot be opened to. */
-const privateRanges = [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16]] as const;
-const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-function isPrivateCidr(cidr: string): boolean {
-    const [ip, prefix] = cidr.split("/");
-    return privateRanges.some(([base, bits]) => Number(prefix) >= bits && Math.floor(ipNumber(ip) / 2 ** (32 - bits)) === Math.floor(ipNumber(base) / 2 ** (32 - bits)));
-}
+const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+const isPrivateCidr = (cidr: string) => privateRanges.some((range) => cidrContains(range, cidr));
 
 /** The deployer's path to the Kubernetes API: explicit, and never open to the world. */
 function deployerProblems(kubernetes: KeelConfig["kubernetes"]): Problem[] {

@@ -154,5 +154,5 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         failoverSeconds: records.failoverSeconds,
         failoverSwitch: records.failoverSwitch,
     };
-    return { exports, services: { primary, ...(dr ? { dr } : {}) }, capacity };
+    return { exports, services: { primary, ...(dr ? { dr } : {}) } };
 }

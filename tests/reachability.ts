@@ -1,5 +1,6 @@
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
+import { cidrContains } from "../components/network/subnets";
 import { mockOf } from "./plans";
 
 /**
@@ -34,17 +35,6 @@ const types = {
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const record = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
 
-function ipNumber(ip: string): number {
-    return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-/** Whether `outer` contains every address of `inner`. */
-export function cidrContains(outer: string, inner: string): boolean {
-    const [outerIp, outerPrefix] = outer.split("/");
-    const [innerIp, innerPrefix] = inner.split("/");
-    if (Number(innerPrefix) < Number(outerPrefix)) return false;
-    const size = 2 ** (32 - Number(outerPrefix));
-    return Math.floor(ipNumber(outerIp) / size) === Math.floor(ipNumber(innerIp) / size);
-}
 
 export class Reachability {
     private readonly byId = new Map<string, PlanResource>();

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
-import { notificationProblems, subscribeTopic, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
+import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
 import { buildAuroraGlobalCluster } from "./aurora";
 import type { BuildContext, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
 import { buildRdsInstances } from "./rds";
@@ -236,8 +236,8 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
                 description: `Alarm notifications of ${name} (${siteName})`,
                 serviceGrants: [
-                    { sid: "CloudWatchAlarmsPublish", service: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] },
-                    { sid: "RdsEventsPublish", service: "events.rds.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] },
+                    topicPublishGrant("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+                    topicPublishGrant("RdsEventsPublish", "events.rds.amazonaws.com"),
                 ],
                 tags: tags(`${prefix}-alarms-key`),
             }, stateful);

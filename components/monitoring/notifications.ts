@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceGrant } from "../kms";
 
 /**
  * Who hears an AWS-side alarm (CloudWatch, RDS events, AWS Backup): `critical` conditions page
@@ -17,6 +18,9 @@ export interface AlarmNotifications {
 }
 
 export type AlarmSeverity = "critical" | "warning";
+
+/** The key-policy grant a service needs to publish to a topic encrypted with that key (the AWS-managed alias/aws/sns key cannot grant it). */
+export const topicPublishGrant = (sid: string, service: string): ServiceGrant => ({ sid, service, actions: ["kms:Decrypt", "kms:GenerateDataKey*"] });
 
 /** Findings on notifications, before anything is registered: every severity needs a subscriber. */
 export function notificationProblems(notifications: AlarmNotifications): string[] {

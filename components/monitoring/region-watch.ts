@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
-import { notificationProblems, subscribeTopic, type AlarmNotifications } from "./notifications";
+import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications } from "./notifications";
 
 export interface RegionWatchArgs {
     /** Every alarm is critical: it pages through PagerDuty and reaches the addresses, and resolves when the alarm returns to OK. */
@@ -55,7 +55,7 @@ export class RegionWatch extends pulumi.ComponentResource {
 
         const key = customerManagedKey(`${name}-alarms`, {
             description: `Keel ${name}: alarm notifications`,
-            serviceGrants: [{ sid: "CloudWatchAlarmsPublish", service: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] }],
+            serviceGrants: [topicPublishGrant("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com")],
             tags: args.tags,
         }, parent);
         const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: args.tags }, parent);

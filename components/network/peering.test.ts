@@ -4,7 +4,8 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../scripts/plan/engine";
 import type { PlanResource } from "../../scripts/plan/record";
 import { childrenOf, idOf, mockOf, object, ofType, only, planComponents } from "../../tests/plans";
-import { cidrsOverlap, VpcPeering } from "./peering";
+import { VpcPeering } from "./peering";
+import { cidrsOverlap } from "./subnets";
 
 /**
  * The VpcPeering component's contract, read from an offline plan built the way the stacks

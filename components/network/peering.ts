@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { cidrsOverlap } from "./subnets";
 
 /** One side of a peering: a VPC, its CIDR and the route tables whose subnets talk to the other side. */
 export interface PeeringSide {
@@ -20,17 +21,6 @@ export interface VpcPeeringArgs {
         readonly provider: aws.Provider;
     };
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
-/** Two CIDRs overlap when either contains the other's network address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-    const parse = (cidr: string) => {
-        const [ip, prefix] = cidr.split("/");
-        return { network: ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0), size: 2 ** (32 - Number(prefix)) };
-    };
-    const [x, y] = [parse(a), parse(b)];
-    const start = (c: { network: number; size: number }) => Math.floor(c.network / c.size) * c.size;
-    return start(x) < start(y) + y.size && start(y) < start(x) + x.size;
 }
 
 /**

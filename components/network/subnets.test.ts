@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cidrSubnet, maxAvailabilityZones, natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { cidrContains, cidrSubnet, maxAvailabilityZones, natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 /** An IPv4 block as integers, parsed here independently of the module under test. */
 interface Block {
@@ -227,4 +227,17 @@ describe("NAT gateways", () => {
             assert.equal(new Set(used.filter((n) => n !== undefined)).size, count);
         });
     }
+});
+
+describe("cidrContains", () => {
+    it("holds a block inside it, not one that only starts inside or is larger", () => {
+        assert.equal(cidrContains("10.0.0.0/8", "10.8.0.0/16"), true);
+        assert.equal(cidrContains("10.0.0.0/16", "10.0.0.0/16"), true);
+        assert.equal(cidrContains("10.0.0.0/16", "10.0.0.0/8"), false);
+        assert.equal(cidrContains("172.16.0.0/12", "172.32.0.0/16"), false);
+        assert.equal(cidrContains("0.0.0.0/0", "203.0.113.7/32"), true);
+    });
+    it("refuses what is not a CIDR", () => {
+        assert.throws(() => cidrContains("10.0.0.0/8", "10.0.0.0"), /invalid IPv4 CIDR 10\.0\.0\.0/);
+    });
 });

@@ -33,6 +33,25 @@ function parseCidr(cidr: string): { address: number; prefix: number } {
     return { address: toInt(match[1]), prefix };
 }
 
+/** The first address of a CIDR's block (host bits cleared) and the block's size. */
+function blockOf(cidr: string): { start: number; size: number } {
+    const { address, prefix } = parseCidr(cidr);
+    const size = 2 ** (32 - prefix);
+    return { start: address - (address % size), size };
+}
+
+/** Whether `outer` holds every address of `inner`. */
+export function cidrContains(outer: string, inner: string): boolean {
+    const [o, i] = [blockOf(outer), blockOf(inner)];
+    return o.start <= i.start && i.start + i.size <= o.start + o.size;
+}
+
+/** Whether two CIDRs share an address (one holds the other's network address). */
+export function cidrsOverlap(a: string, b: string): boolean {
+    const [x, y] = [blockOf(a), blockOf(b)];
+    return x.start < y.start + y.size && y.start < x.start + x.size;
+}
+
 /**
  * Terraform's `cidrsubnet`: the `netNum`-th block of `prefix + newBits` bits inside `cidr`.
  * Like Terraform, host bits of the base address are ignored, and whole numbers are required.
