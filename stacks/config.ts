@@ -4,6 +4,7 @@ import { validateDatabaseSettings } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
+import type { Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
 
@@ -129,6 +130,7 @@ const containerImage = z.string().superRefine((image, ctx) => {
                 : undefined;
     if (message !== undefined) ctx.addIssue({ code: "custom", message });
 });
+const hostedZoneId = z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" });
 const amiId = z.string().refine((id) => amiIdErrors(id).length === 0, { error: "expected an AMI id such as ami-0123456789abcdef0" });
 
 const computeSchema = z.strictObject({
@@ -207,9 +209,9 @@ const dnsSchema = z.strictObject({
      * An existing public hosted zone the internet resolves for the domain (its own zone, or a
      * parent's such as example.com's): records and certificate validation go there.
      */
-    zoneId: z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" }).optional(),
+    zoneId: hostedZoneId.optional(),
     /** Or: Keel creates the domain's zone and delegates it with an NS record in this existing public parent zone. */
-    parentZoneId: z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" }).optional(),
+    parentZoneId: hostedZoneId.optional(),
     /** Route53 health checks accept 10 (fast) or 30 seconds. */
     healthCheckIntervalSeconds: numeric(z.number()).refine((s) => s === 10 || s === 30, {
         error: "expected 10 or 30 (the intervals Route53 health checks accept)",
@@ -382,12 +384,22 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
 }
 
 /**
- * The regions an environment serves from: the primary, and the DR region while it has capacity
- * (the pilot light, or DR mode). The same rule as stacks/traffic.ts's regionCapacity.
+ * Capacity per region. The DR region runs a pilot light (`drMinSize`–`drMaxSize`); with
+ * `keel:dr.active` it takes at least production capacity (`minSize`–`maxSize`).
  */
+export function regionCapacity(config: Pick<KeelConfig, "compute" | "dr">): { primary: Capacity; dr: Capacity } {
+    const { compute } = config;
+    const primary = { minSize: compute.minSize, maxSize: compute.maxSize };
+    const pilotLight = { minSize: compute.drMinSize, maxSize: compute.drMaxSize };
+    const dr = config.dr.active
+        ? { minSize: Math.max(primary.minSize, pilotLight.minSize), maxSize: Math.max(primary.maxSize, pilotLight.maxSize) }
+        : pilotLight;
+    return { primary, dr };
+}
+
+/** The regions an environment serves from: the primary, and the DR region while it has capacity (the pilot light, or DR mode). */
 export function servingRegions(c: Pick<KeelConfig, "regions" | "compute" | "dr">): string[] {
-    const drCapacity = c.dr.active ? Math.max(c.compute.maxSize, c.compute.drMaxSize) : c.compute.drMaxSize;
-    return [c.regions.primary, ...(c.regions.dr !== undefined && drCapacity > 0 ? [c.regions.dr] : [])];
+    return [c.regions.primary, ...(c.regions.dr !== undefined && regionCapacity(c).dr.maxSize > 0 ? [c.regions.dr] : [])];
 }
 
 /**

@@ -19,9 +19,8 @@ import { postgresPort } from "../components/database";
 import type { AutoscaledService } from "../components/traffic/autoscaled-service";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { RegionalProviders } from "./providers";
-import { regionCapacity } from "./traffic";
 import { productionBackupBuckets, stagingBackupBuckets } from "./backup";
-import type { KeelConfig } from "./config";
+import { regionCapacity, type KeelConfig } from "./config";
 import { statefulOptions } from "./providers";
 import { standardTags } from "./tags";
 

@@ -9,10 +9,10 @@ import type { PlanResource } from "../scripts/plan/record";
 import { parse } from "yaml";
 import { loadStackConfig } from "../scripts/plan/stack-config";
 import { list, mockOf, object, ofType, only, packConfigFor, planComponents, planStack, projectRoot, text } from "../tests/plans";
-import { resolveKeelConfig, type KeelConfig } from "./config";
+import { regionCapacity, resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
-import { albLogBucketNames, regionCapacity, traffic } from "./traffic";
+import { albLogBucketNames, traffic } from "./traffic";
 
 /**
  * Plans the traffic half of an environment the way its stack composes it; where backups run,

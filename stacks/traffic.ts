@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity, type ServiceApplication } from "../components/traffic";
-import type { KeelConfig } from "./config";
+import { regionCapacity, type KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
@@ -27,20 +27,6 @@ export interface TrafficOptions {
     readonly serverAccessLogBuckets?: { readonly primary?: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
     /** Who scrapes the instances' metrics in each region (stacks/kubernetes.ts's monitoring sources). */
     readonly metricsScrapers?: { readonly primary?: AutoscaledServiceArgs["metricsScrapers"]; readonly dr?: AutoscaledServiceArgs["metricsScrapers"] };
-}
-
-/**
- * Capacity per region. The DR region runs a pilot light (`drMinSize`–`drMaxSize`); with
- * `keel:dr.active` it takes at least production capacity (`minSize`–`maxSize`).
- */
-export function regionCapacity(config: KeelConfig): { primary: Capacity; dr: Capacity } {
-    const { compute } = config;
-    const primary = { minSize: compute.minSize, maxSize: compute.maxSize };
-    const pilotLight = { minSize: compute.drMinSize, maxSize: compute.drMaxSize };
-    const dr = config.dr.active
-        ? { minSize: Math.max(primary.minSize, pilotLight.minSize), maxSize: Math.max(primary.maxSize, pilotLight.maxSize) }
-        : pilotLight;
-    return { primary, dr };
 }
 
 /** The application of one region: `keel:compute.image` or `.amiId` (one value, or the region's entry), its environment, its database secret. */
