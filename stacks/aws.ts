@@ -1,7 +1,7 @@
 import { backups, type BackupBucketSpec } from "./backup";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
-import { kubernetesMonitoring, monitoringCluster, monitoringSources } from "./kubernetes";
+import { databaseDumpJob, kubernetesMonitoring, monitoringCluster, monitoringSources } from "./kubernetes";
 import { drRegionWatch } from "./monitoring";
 import { networkOutputs, peerRegions, regionalNetworks } from "./network";
 import { regionalProviders } from "./providers";
@@ -32,6 +32,12 @@ export function awsEnvironment(config: KeelConfig, backupBuckets: readonly Backu
         ...(scrapers ? { metricsScrapers: scrapers } : {}),
     });
     const drWatch = drRegionWatch(config, providers, served.services.dr, database.monitoring);
+    const monitoring = cluster && kubernetesMonitoring(config, providers, cluster, {
+        database: database.monitoring,
+        ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
+    });
+    // The logical backups beside the snapshots (keel:backup.enabled requires the cluster they run on).
+    const dumps = cluster && backup?.dumpsBucket && databaseDumpJob(config, providers, cluster, backup.dumpsBucket, database.monitoring);
     return {
         environment: config.environment,
         drActive: config.dr.active,
@@ -40,16 +46,9 @@ export function awsEnvironment(config: KeelConfig, backupBuckets: readonly Backu
             ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),
         },
         database: database.exports,
-        ...(backup ? { backup: backup.exports } : {}),
+        ...(backup ? { backup: { ...backup.exports, ...(dumps ? { databaseDumps: dumps } : {}) } } : {}),
         traffic: served.exports,
         ...(drWatch ? { drWatch: { topicArn: drWatch.topicArn, alarmNames: drWatch.alarmNames } } : {}),
-        ...(cluster
-            ? {
-                monitoring: kubernetesMonitoring(config, providers, cluster, {
-                    database: database.monitoring,
-                    ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
-                }),
-            }
-            : {}),
+        ...(monitoring ? { monitoring } : {}),
     };
 }

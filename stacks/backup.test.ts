@@ -217,3 +217,60 @@ describe("production backups, in normal and in DR mode", () => {
         }
     });
 });
+
+describe("the database dump job of each environment", () => {
+    type Env = { name: string; value?: string };
+    const jobOf = (plan: PlanRecord) => {
+        const cronJob = only(plan, "kubernetes:batch/v1:CronJob", "database-dumps");
+        const spec = object(cronJob.inputs.spec, "spec");
+        const pod = object(object(object(object(spec.jobTemplate, "jobTemplate").spec, "spec").template, "template").spec, "pod");
+        const env = Object.fromEntries([...list(pod.initContainers, "initContainers"), ...list(pod.containers, "containers")].flatMap((c) => list(object(c, "container").env, "env") as Env[]).map((e) => [e.name, e.value]));
+        return { schedule: spec.schedule, env };
+    };
+    const plans = new Map<string, PlanRecord>();
+    before(async () => {
+        for (const [name, stack, overrides] of [["production", "production", []], ["production in DR mode", "production", ["keel:dr.active=true"]], ["staging", "staging", []], ["dev", "dev", []]] as const) {
+            plans.set(name, await planStack(stack, overrides));
+        }
+    });
+
+    test("production dumps daily at 04:30 UTC into daily/, copying the week's first to weekly/ and the month's to monthly/", () => {
+        const { schedule, env } = jobOf(plans.get("production")!);
+        assert.equal(schedule, "30 4 * * *");
+        assert.deepEqual([env.DUMP_PREFIX, env.DUMP_WEEKLY_PREFIX, env.DUMP_MONTHLY_PREFIX, env.DUMP_CADENCE_DAYS], ["daily/", "weekly/", "monthly/", "1"]);
+    });
+
+    test("staging dumps every Sunday into weekly/, the one tier it keeps", () => {
+        const { schedule, env } = jobOf(plans.get("staging")!);
+        assert.equal(schedule, "30 4 * * 0");
+        assert.deepEqual([env.DUMP_PREFIX, env.DUMP_WEEKLY_PREFIX, env.DUMP_MONTHLY_PREFIX, env.DUMP_CADENCE_DAYS], ["weekly/", undefined, undefined, "7"]);
+    });
+
+    test("it dumps the writer's stable name, which follows the writer into the DR region", () => {
+        for (const mode of ["production", "production in DR mode"]) assert.equal(jobOf(plans.get(mode)!).env.PGHOST, "writer.db.production.internal", mode);
+        const writer = ofType(plans.get("production in DR mode")!, "aws:route53/record:Record").find((r) => r.name === "database-writer");
+        assert.ok(writer, "no writer record");
+    });
+
+    test("it writes the dumps bucket with the key the bucket policy admits, and pushes to the Pushgateway Prometheus scrapes", () => {
+        for (const name of ["production", "staging"]) {
+            const plan = plans.get(name)!;
+            const { env } = jobOf(plan);
+            const bucket = only(plan, "aws:s3/bucket:Bucket", "database-dumps");
+            assert.equal(env.DUMP_BUCKET, idOf(bucket), name);
+            const encryption = only(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "database-dumps");
+            const byDefault = object(object(list(encryption.inputs.rules, "rules")[0], "rule").applyServerSideEncryptionByDefault, "default");
+            assert.equal(env.DUMP_KMS_KEY_ARN, byDefault.kmsMasterKeyId, name);
+            const denyOtherKey = (JSON.parse(text(only(plan, "aws:s3/bucketPolicy:BucketPolicy", "database-dumps").inputs.policy, "policy")) as { Statement: { Sid: string; Condition: { StringNotEquals: Record<string, string> } }[] })
+                .Statement.find((s) => s.Sid === "DenyOtherKmsKey");
+            assert.equal(denyOtherKey?.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], env.DUMP_KMS_KEY_ARN, name);
+            assert.equal(env.PUSHGATEWAY, "pushgateway.monitoring.svc:9091");
+            const pushgateway = only(plan, "kubernetes:helm.sh/v3:Release", "monitoring-pushgateway");
+            assert.deepEqual(object(pushgateway.inputs.values, "values").extraArgs, ["--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"]);
+        }
+    });
+
+    test("dev keeps no backups and runs no dump job", () => {
+        assert.deepEqual(ofType(plans.get("dev")!, "kubernetes:batch/v1:CronJob"), []);
+    });
+});

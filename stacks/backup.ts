@@ -9,6 +9,7 @@ import {
     tiers,
     vaultLockFor,
     type BackupResourceType,
+    type DumpCadence,
     type LifecycleTier,
 } from "../components/backup";
 import type { KeelConfig } from "./config";
@@ -98,13 +99,45 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
     };
     /** The S3 server access-log buckets per region, for other buckets of the stack to log into. */
     const accessLogBucketNames = { primary: accessLogs.bucketName, ...(drAccessLogs ? { dr: drAccessLogs.bucketName } : {}) };
-    return { exports, accessLogBucketNames };
+    const dumps = backupBuckets.find(({ spec }) => spec.name === databaseDumpsBucket);
+    const dumpsBucket: DumpsBucket | undefined = dumps && { name: dumps.bucket.bucketName, arn: dumps.bucket.bucketArn, kmsKeyArn: dumps.bucket.kmsKeyArn, cadence: dumpCadence(config, dumps.spec) };
+    return { exports, accessLogBucketNames, dumpsBucket };
+}
+
+/** The dumps bucket as the dump job sees it: where, with which key, and its cadence. */
+export interface DumpsBucket {
+    readonly name: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+    readonly cadence: DumpCadence;
+}
+
+/** The bucket the database dump job writes (and BackupMissing watches). */
+export const databaseDumpsBucket = "database-dumps";
+
+/**
+ * When the dump job runs and which of the dumps bucket's tiers each run writes: every run
+ * under the tier of `keel:backup.schedule` (daily/ or weekly/), the week's first daily run
+ * also under weekly/, the month's first run under monthly/, where the bucket keeps them.
+ */
+export function dumpCadence(config: KeelConfig, spec: BackupBucketSpec): DumpCadence {
+    const kept = (tier: LifecycleTier) => spec.tiers.some((t) => t.prefix === tier.prefix);
+    const daily = config.backup.schedule === "daily";
+    const everyRun = daily ? tiers.dailyDatabaseDumps : tiers.weeklyDatabaseDumps;
+    if (!kept(everyRun)) throw new Error(`stacks/backup.ts: the ${spec.name} bucket keeps no ${everyRun.prefix} tier for ${config.backup.schedule} dumps`);
+    return {
+        every: config.backup.schedule,
+        at: config.backup.dumpTime,
+        prefix: everyRun.prefix,
+        ...(daily && kept(tiers.weeklyDatabaseDumps) ? { weeklyPrefix: tiers.weeklyDatabaseDumps.prefix } : {}),
+        ...(kept(tiers.monthlyDatabaseArchives) ? { monthlyPrefix: tiers.monthlyDatabaseArchives.prefix } : {}),
+    };
 }
 
 /** Production's buckets (ops guides: database dumps, user uploads, logs, configuration). */
 export const productionBackupBuckets: readonly BackupBucketSpec[] = [
     {
-        name: "database-dumps",
+        name: databaseDumpsBucket,
         tiers: [tiers.dailyDatabaseDumps, tiers.weeklyDatabaseDumps, tiers.monthlyDatabaseArchives],
         writeOnce: true,
         freshness: { [tiers.dailyDatabaseDumps.prefix]: dumpFreshness.daily, [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly, [tiers.monthlyDatabaseArchives.prefix]: dumpFreshness.monthly },
@@ -116,5 +149,5 @@ export const productionBackupBuckets: readonly BackupBucketSpec[] = [
 
 /** Staging keeps weekly database dumps only (ops guides: "Staging: weekly backups"). */
 export const stagingBackupBuckets: readonly BackupBucketSpec[] = [
-    { name: "database-dumps", tiers: [tiers.weeklyDatabaseDumps], writeOnce: true, freshness: { [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly } },
+    { name: databaseDumpsBucket, tiers: [tiers.weeklyDatabaseDumps], writeOnce: true, freshness: { [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly } },
 ];

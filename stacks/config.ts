@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { productionBackupRules, stagingBackupRules } from "../components/backup/schedule";
-import { validateDatabaseSettings } from "../components/database/settings";
+import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
@@ -111,6 +111,8 @@ const backupSchema = z.strictObject({
     objectLockDays: integer(0, 3650),
     /** Restore the newest recovery point weekly and validate it (AWS Backup restore testing). */
     restoreTesting: flag(),
+    /** When the database dump job starts, `hh:mm` UTC: every day (`schedule` daily) or every Sunday. */
+    dumpTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected hh:mm in UTC, such as 04:30" }),
 });
 
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" });
@@ -321,6 +323,13 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     const lockStrength = ["none", "governance", "compliance"];
     if (backup?.enabled && lockStrength.indexOf(backup.vaultLock) < lockStrength.indexOf(minimums.vaultLock)) {
         problem(["backup", "vaultLock"], `expected at least a ${minimums.vaultLock} vault lock in ${environment} (recovery points must not be deletable)`);
+    }
+    if (backup?.enabled && kubernetes !== undefined && !kubernetes.enabled) {
+        problem(["backup", "enabled"], "requires keel:kubernetes.enabled: the database dump job runs on the environment's cluster (docs/backups.md)");
+    }
+    if (backup?.enabled && database !== undefined) {
+        const clashes = windowsContaining(backup.dumpTime, backup.schedule === "daily" ? [0, 1, 2, 3, 4, 5, 6] : [0], database.backupWindow, database.maintenanceWindow);
+        if (clashes.length > 0) problem(["backup", "dumpTime"], `expected a start outside the database's ${clashes.join(" and ")}: the dump would compete with the snapshot or lose its connection to a maintenance reboot`);
     }
     if (database !== undefined) {
         if (database.backupRetentionDays < minimums.backupRetentionDays) {

@@ -65,7 +65,8 @@ const shared = {
         // Guides: HighCPU > 80 %, HighMemory > 85 % used, DiskSpaceLow > 90 % used, DatabaseConnectionsHigh > 80.
         alarms: { cpuPercent: 80, freeMemoryPercent: 15, freeStoragePercent: 10, connections: 80 },
     },
-    backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false },
+    // Dumps start after the Sunday maintenance window (02:00–04:00) and before the AWS Backup rules (06:00, 07:00).
+    backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false, dumpTime: "04:30" },
     compute: {
         // Guides: application servers of 4 vCPU / 8 GB (c6i.xlarge); smaller below production.
         instanceType: "t3.small",

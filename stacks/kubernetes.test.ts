@@ -116,7 +116,7 @@ describe("production: EKS and the monitoring releases", () => {
         assert.match(text(files.find((f) => f.path === "config.alloy")?.content, "alloy"), /url = "http:\/\/loki\.monitoring\.svc:3100\/loki\/api\/v1\/push"/);
     });
 
-    test("five releases, each pinned to its chart's exact version and repository", () => {
+    test("six releases, each pinned to its chart's exact version and repository", () => {
         assert.deepEqual(
             releases(record).map((r) => [r.inputs.name, r.inputs.chart, r.inputs.version, at(r.inputs, "repositoryOpts", "repo"), r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.timeout]).sort(),
             [
@@ -125,6 +125,7 @@ describe("production: EKS and the monitoring releases", () => {
                 ["jaeger", "jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts", true, true, 900],
                 ["kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", true, true, 900],
                 ["loki", "loki", "18.11.0", "https://grafana-community.github.io/helm-charts", true, true, 900],
+                ["pushgateway", "prometheus-pushgateway", "3.8.0", "https://prometheus-community.github.io/helm-charts", true, true, 900],
             ],
         );
         assert.equal(charts.loki.repo, "https://grafana-community.github.io/helm-charts");
@@ -250,6 +251,6 @@ describe("staging: single replicas and monolithic Loki", () => {
         assert.deepEqual(at(values(release(record, "loki")), "gateway"), { enabled: false });
         assert.equal(ofType(record, "kubernetes:core/v1:Service").filter((s) => s.name === "monitoring-loki").length, 0);
         assert.deepEqual(at(values(release(record, "kube-prometheus-stack")), "prometheus", "podDisruptionBudget"), { enabled: false, minAvailable: 1 });
-        assert.deepEqual(releases(record).map((r) => r.inputs.name).sort(), ["alloy", "blackbox-exporter", "kube-prometheus-stack", "loki"]);
+        assert.deepEqual(releases(record).map((r) => r.inputs.name).sort(), ["alloy", "blackbox-exporter", "kube-prometheus-stack", "loki", "pushgateway"]);
     });
 });

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DatabaseDumpJob } from "../components/backup";
 import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
-import { postgresPort } from "../components/database";
+import { postgresImage, postgresPort } from "../components/database";
 import type { PostgresExporterTarget } from "../components/monitoring";
 import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
+import { databaseDumpsBucket, type DumpsBucket } from "./backup";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { KeelConfig } from "./config";
-import { lokiMode, monitoringSpec, postgresExporterNames } from "./monitoring";
+import { kubernetesPushgateway, lokiMode, monitoringSpec, postgresExporterNames } from "./monitoring";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
@@ -131,4 +133,27 @@ export function kubernetesMonitoring(config: KeelConfig, providers: RegionalProv
         grafanaAdminPassword: monitoring.grafanaAdminPassword,
         lokiBucketName: monitoring.lokiBucketName,
     };
+}
+
+/**
+ * The database dump job on the environment's cluster (keel:backup.enabled requires one): it
+ * dumps the writer's stable name, so in DR mode it dumps the promoted DR database.
+ */
+export function databaseDumpJob(config: KeelConfig, providers: RegionalProviders, cluster: Cluster, dumps: DumpsBucket, database: DatabaseMonitoringTargets) {
+    if (cluster.oidc === undefined) {
+        throw new Error("the database dump job needs the cluster's OIDC provider for its IAM role (give kubernetes:existingKubeconfig's cluster an OIDC provider)");
+    }
+    const job = new DatabaseDumpJob("database-dumps", {
+        oidc: cluster.oidc,
+        bucket: dumps,
+        region: config.regions.primary,
+        cadence: dumps.cadence,
+        database: { host: database.writerEndpoint, port: postgresPort, name: database.databaseName, credentials: database.credentials },
+        postgresImage: postgresImage(config.database.engineVersion),
+        pushgateway: kubernetesPushgateway,
+        backupName: databaseDumpsBucket,
+        scratchGb: config.database.allocatedStorageGb,
+        tags: standardTags(config),
+    }, { providers: [providers.primary, cluster.provider] });
+    return { namespace: job.namespace, cronJob: job.cronJobName, schedule: job.schedule, roleArn: job.roleArn };
 }

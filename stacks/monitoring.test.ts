@@ -50,9 +50,9 @@ describe("monitoring spec per environment", () => {
         assert.equal(specs.staging.thresholds.replicaLagSeconds, 3600);
     });
 
-    test("BackupMissing follows the backup schedule: daily 26 h in production, weekly 8 d + 2 h in staging, none without backups", () => {
-        assert.deepEqual(specs.production.backups, { names: ["database-dumps"], maxAgeHours: 26 });
-        assert.deepEqual(specs.staging.backups, { names: ["database-dumps"], maxAgeHours: 194 });
+    test("BackupMissing follows the backup schedule: daily 26 h in production, weekly 8 d + 2 h in staging, none without backups; the dump job pushes to the cluster's Pushgateway", () => {
+        assert.deepEqual(specs.production.backups, { names: ["database-dumps"], maxAgeHours: 26, pushgateway: "pushgateway.monitoring.svc:9091" });
+        assert.deepEqual(specs.staging.backups, { names: ["database-dumps"], maxAgeHours: 194, pushgateway: "pushgateway.monitoring.svc:9091" });
         assert.equal(specs.dev.backups, undefined);
         assert.equal(specs.local.backups, undefined);
     });

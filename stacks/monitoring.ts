@@ -19,7 +19,7 @@ import { postgresPort } from "../components/database";
 import type { AutoscaledService } from "../components/traffic/autoscaled-service";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { RegionalProviders } from "./providers";
-import { productionBackupBuckets, stagingBackupBuckets } from "./backup";
+import { databaseDumpsBucket, productionBackupBuckets, stagingBackupBuckets } from "./backup";
 import { regionCapacity, type KeelConfig } from "./config";
 import { statefulOptions } from "./providers";
 import { standardTags } from "./tags";
@@ -52,6 +52,9 @@ const slos: MonitoringSpec["slos"] = [
  * Where Prometheus reaches the monitoring components in the cloud: Kubernetes services in the
  * `monitoring` namespace (the Kubernetes backend names its releases to match).
  */
+/** Where backup jobs on the cluster push their last success (KubernetesMonitoring's Pushgateway). */
+export const kubernetesPushgateway = "pushgateway.monitoring.svc:9091";
+
 function kubernetesEndpoints(config: KeelConfig): MonitoringEndpoints {
     return {
         prometheus: "prometheus.monitoring.svc:9090",
@@ -112,7 +115,7 @@ function productionAlerting(config: KeelConfig): AlertingSpec {
 /** The newest dump a backup bucket must always hold, in hours (stacks/backup.ts freshness: daily 26 h, weekly 8 d + 2 h). */
 function databaseDumpMaxAgeHours(config: KeelConfig): number {
     const buckets = config.backup.schedule === "daily" ? productionBackupBuckets : stagingBackupBuckets;
-    const hours = Object.values(buckets.find((b) => b.name === "database-dumps")?.freshness ?? {});
+    const hours = Object.values(buckets.find((b) => b.name === databaseDumpsBucket)?.freshness ?? {});
     if (hours.length === 0) throw new Error("stacks/backup.ts: the database-dumps bucket states no freshness for BackupMissing to follow");
     return Math.min(...hours);
 }
@@ -169,7 +172,7 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         slos,
         // A month where retention allows; never more than Prometheus keeps.
         sloPeriodDays: Math.min(30, retentionDays),
-        ...(config.backup.enabled ? { backups: { names: ["database-dumps"], maxAgeHours: databaseDumpMaxAgeHours(config) } } : {}),
+        ...(config.backup.enabled ? { backups: { names: [databaseDumpsBucket], maxAgeHours: databaseDumpMaxAgeHours(config), pushgateway: kubernetesPushgateway } } : {}),
         runbookBaseUrl,
         ...(full
             ? {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
+import { postgresExporterImage } from "../components/monitoring/postgres-exporter";
 import { list, mockOf, object, ofType, only, planStack, text } from "./plans";
 import { parse } from "yaml";
 import { Reachability, type Endpoint } from "./reachability";
@@ -29,8 +30,8 @@ function scrapeJobs(plan: PlanRecord): ScrapeJob[] {
     return list(at(releaseOf(plan, "kube-prometheus-stack").inputs.values, "prometheus", "prometheusSpec", "additionalScrapeConfigs"), "scrape configs") as ScrapeJob[];
 }
 
-/** Where the Prometheus pods' packets come from: the node group's subnets, with the cluster security group. */
-function prometheusPods(plan: PlanRecord): Endpoint {
+/** Where the cluster's pods' packets come from (Prometheus's, the dump job's): the node group's subnets, with the cluster security group. */
+function clusterPods(plan: PlanRecord): Endpoint {
     const cluster = only(plan, "aws:eks/cluster:Cluster");
     const group = text(object(mockOf(cluster).state.vpcConfig, "vpcConfig").clusterSecurityGroupId, "clusterSecurityGroupId");
     return { subnetIds: list(only(plan, "aws:eks/nodeGroup:NodeGroup").inputs.subnetIds, "node subnets") as string[], securityGroupIds: [group] };
@@ -129,7 +130,7 @@ for (const [label, stack, overrides] of scenarios) {
         test("security groups, routes and peering carry every EC2 scrape from the Prometheus pods and back", () => {
             const problems = scrapeJobs(plan).flatMap((job) => (job.ec2_sd_configs ?? []).flatMap((sd) =>
                 discoveredGroups(plan, sd.region, sd.filters).flatMap((group) =>
-                    network.problems(prometheusPods(plan), instancesOf(plan, group), sd.port).map((p) => `${job.job_name} → ${group.name} :${sd.port}: ${p}`))));
+                    network.problems(clusterPods(plan), instancesOf(plan, group), sd.port).map((p) => `${job.job_name} → ${group.name} :${sd.port}: ${p}`))));
             assert.deepEqual(problems, []);
         });
 
@@ -139,9 +140,23 @@ for (const [label, stack, overrides] of scenarios) {
             const problems = exporters.flatMap((release) => {
                 const datasource = object(at(release.inputs.values, "config", "datasource"), "datasource");
                 const host = text(datasource.host, "host");
-                return network.problems(prometheusPods(plan), databaseBehind(plan, host), Number(datasource.port)).map((p) => `${text(release.inputs.name, "name")} → ${host}: ${p}`);
+                return network.problems(clusterPods(plan), databaseBehind(plan, host), Number(datasource.port)).map((p) => `${text(release.inputs.name, "name")} → ${host}: ${p}`);
             });
             assert.deepEqual(problems, []);
+        });
+
+        test("the exporters run the postgres_exporter whose metric names the rules use", () => {
+            for (const release of ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "prometheus-postgres-exporter")) {
+                assert.equal(`quay.io/prometheuscommunity/postgres-exporter:${text(at(release.inputs.values, "image", "tag"), "tag")}`, postgresExporterImage);
+            }
+        });
+
+        test("the database dump job reaches the writer it dumps, from the cluster's pods, in whichever region it writes", () => {
+            const cronJob = only(plan, "kubernetes:batch/v1:CronJob", "database-dumps");
+            const pod = object(at(cronJob.inputs, "spec", "jobTemplate", "spec", "template", "spec"), "pod");
+            const env = Object.fromEntries(list(pod.initContainers, "initContainers").flatMap((c) => list(object(c, "container").env, "env")).map((e) => [text(object(e, "env").name, "name"), object(e, "env").value]));
+            const host = text(env.PGHOST, "PGHOST");
+            assert.deepEqual(network.problems(clusterPods(plan), databaseBehind(plan, host), Number(env.PGPORT)), []);
         });
     });
 }
@@ -155,10 +170,10 @@ describe("the reachability check can fail", () => {
     test("without the peering routes the DR region is unreachable; without the rule the port is refused", () => {
         const withoutPeering: PlanRecord = { ...plan, resources: plan.resources.filter((r) => !r.name.startsWith("primary-to-dr-accepter")) };
         const group = discoveredGroups(plan, "us-west-2", [{ name: "tag:environment", values: ["production"] }])[0];
-        const problems = new Reachability(withoutPeering).problems(prometheusPods(plan), instancesOf(plan, group), 9100);
+        const problems = new Reachability(withoutPeering).problems(clusterPods(plan), instancesOf(plan, group), 9100);
         assert.ok(problems.some((p) => /no return route from 10\.1\.\d+\.0\/\d+ \(us-west-2\)/.test(p)), problems.join("\n"));
         const withoutRules: PlanRecord = { ...plan, resources: plan.resources.filter((r) => !r.name.includes("-scrape-node-")) };
-        assert.match(new Reachability(withoutRules).problems(prometheusPods(plan), instancesOf(plan, group), 9100).join("\n"), /no security group of the destination admits tcp\/9100 from 10\.0\.\d+\.0\/\d+ \(us-east-1\)/);
+        assert.match(new Reachability(withoutRules).problems(clusterPods(plan), instancesOf(plan, group), 9100).join("\n"), /no security group of the destination admits tcp\/9100 from 10\.0\.\d+\.0\/\d+ \(us-east-1\)/);
     });
 });
 

@@ -71,6 +71,8 @@ const mutations: [string, string, Mutation][] = [
     }],
     ["administrator rights for a role", "keel-iam-no-wildcard-admin", (rs) => { inputs(first(rs, "aws:iam/rolePolicy:RolePolicy")).policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }); }],
     ["missing tags", "keel-required-tags", (rs) => { inputs(first(rs, "pulumi:providers:aws", (r) => r.region === "us-east-1")).defaultTags = JSON.stringify({ tags: { service: "keel-app" } }); }],
+    ["backups without the database dump job", "keel-database-dumps", (rs) => remove(rs, (r) => r.type === "kubernetes:batch/v1:CronJob")],
+    ["a suspended database dump job", "keel-database-dumps", (rs) => { (inputs(first(rs, "kubernetes:batch/v1:CronJob")).spec as Record<string, unknown>).suspend = true; }],
     ["a region outside the allowed ones", "keel-allowed-regions", (rs) => {
         const provider = first(rs, "pulumi:providers:aws", (r) => r.region === "us-west-2");
         inputs(provider).region = "ap-south-1";

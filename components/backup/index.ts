@@ -1,4 +1,5 @@
 export * from "./backup-bucket";
+export * from "./dump-job";
 export * from "./findings";
 export type { AccessLogTarget, ObjectLockSpec } from "./hardened-bucket";
 export * from "./lifecycle";

@@ -155,6 +155,24 @@ export function validateWindows(backupWindow: string, maintenanceWindow: string)
     return errors;
 }
 
+/**
+ * The database windows a job starting at `clock` (`hh:mm` UTC) on the given weekdays (0 is
+ * Sunday) would start inside: a dump there competes with the snapshot, or loses its
+ * connection to a maintenance reboot. Windows that do not parse are left to `validateWindows`.
+ */
+export function windowsContaining(clock: string, weekdayNumbers: readonly number[], backupWindow: string, maintenanceWindow: string): string[] {
+    const minute = clockMinutes(clock);
+    if (minute === undefined) return [];
+    const starts = weekdayNumbers.map((day): Interval => [day * minutesPerDay + minute, day * minutesPerDay + minute + 1]);
+    const backup = parseDailyWindow(backupWindow);
+    const maintenance = parseWeeklyWindow(maintenanceWindow);
+    const daily = backup && weekdays.map((_, day): Interval => [backup[0] + day * minutesPerDay, backup[1] + day * minutesPerDay]);
+    return [
+        ...(daily && starts.some((start) => daily.some((window) => overlaps(start, window))) ? [`backupWindow "${backupWindow}"`] : []),
+        ...(maintenance && starts.some((start) => overlaps(start, maintenance)) ? [`maintenanceWindow "${maintenanceWindow}"`] : []),
+    ];
+}
+
 // ---- instance classes ----
 
 const instanceClassPattern = /^db\.([a-z]+)(\d+)([a-z]*)\.(micro|small|medium|large|(\d*)xlarge)$/;

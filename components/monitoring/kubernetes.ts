@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { BackupBucket, type BackupBucketArgs } from "../backup";
 import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
 import type { ContainerResources } from "../kubernetes/service";
-import { postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
+import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 import { lokiDataPath, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
 
 /**
@@ -22,7 +22,11 @@ export const charts = {
     jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
     blackboxExporter: { chart: "prometheus-blackbox-exporter", version: "11.17.2", repo: "https://prometheus-community.github.io/helm-charts" },
     postgresExporter: { chart: "prometheus-postgres-exporter", version: "8.2.0", repo: "https://prometheus-community.github.io/helm-charts" },
+    pushgateway: { chart: "prometheus-pushgateway", version: "3.8.0", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
+
+/** Where the Pushgateway chart mounts its volume: pushed metrics are saved there and survive a restart. */
+const pushgatewayDataPath = "/data";
 
 /** Prometheus's service account: named explicitly so its IRSA role's trust condition matches it. */
 export const prometheusServiceAccount = "prometheus";
@@ -68,6 +72,7 @@ export const monitoringResources = {
     blackbox: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     postgresExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     lokiGateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    pushgateway: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
 } as const satisfies Record<string, ContainerResources>;
 
 /** The rendered files of one service, refusing a spec without them. */
@@ -300,6 +305,20 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             });
         }
 
+        // ---- Pushgateway: backup jobs push their last success (spec.backups); Keel's scrape job reads it ----
+        if (spec.backups) {
+            const [host] = spec.backups.pushgateway.split(".");
+            release("pushgateway", charts.pushgateway, {
+                fullnameOverride: host,
+                service: { port: portOf(spec.backups.pushgateway) },
+                resources: monitoringResources.pushgateway,
+                // Without a persistence file the chart's volume stays empty, and a restart would lose
+                // the last success until the next run: BackupMissing would page for an absent metric.
+                persistentVolume: { enabled: true, storageClass: "keel-gp3", size: "2Gi", mountPath: pushgatewayDataPath },
+                extraArgs: [`--persistence.file=${pushgatewayDataPath}/pushgateway.data`, "--persistence.interval=1m"],
+            });
+        }
+
         // ---- PostgreSQL exporters: credentials through a Kubernetes Secret, never a Helm value ----
         for (const target of args.postgresExporters ?? []) {
             const credentials = new k8s.core.v1.Secret(`${name}-${target.name}-credentials`, {
@@ -308,6 +327,8 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             }, inNamespace);
             release(target.name, charts.postgresExporter, {
                 fullnameOverride: target.name,
+                // The exporter whose metric names the rules use (pg_replication_lag_seconds since 0.13).
+                image: { tag: postgresExporterImage.slice(postgresExporterImage.lastIndexOf(":") + 1) },
                 service: { port: postgresExporterPort, targetPort: postgresExporterPort },
                 resources: monitoringResources.postgresExporter,
                 config: {

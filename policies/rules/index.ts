@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { backupPolicies } from "./backup";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
 import { computePolicies } from "./compute";
 import { databasePolicies } from "./database";
@@ -18,6 +19,7 @@ export const keelPolicies: Policies = [
     allowedRegions,
     protectStatefulResources,
     ...storagePolicies,
+    ...backupPolicies,
     ...databasePolicies,
     ...computePolicies,
     ...edgePolicies,

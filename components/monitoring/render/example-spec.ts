@@ -35,7 +35,7 @@ export function exampleSpec(): MonitoringSpec {
             { name: "latency", kind: "latency", objective: 0.99, latencyThresholdSeconds: 0.5 },
         ],
         sloPeriodDays: 15,
-        backups: { names: ["database-dumps", "uploads"], maxAgeHours: 26 },
+        backups: { names: ["database-dumps", "uploads"], maxAgeHours: 26, pushgateway: "pushgateway:9091" },
         runbookBaseUrl: "https://github.com/keel-platform/keel/blob/main/docs/runbooks",
         alerting: {
             pagerduty: { routingKeyFile: "/etc/alertmanager/secrets/pagerduty-routing-key" },

@@ -68,6 +68,8 @@ export function prometheusConfig(spec: MonitoringSpec): Record<string, unknown> 
             ...(exporters.postgres ? [scrapeJob(jobs.postgres, exporters.postgres)] : []),
             ...(exporters.redis ? [scrapeJob(jobs.redis, exporters.redis)] : []),
             ...(monitoring.length > 0 ? [scrapeJob(jobs.monitoring, { kind: "static", addresses: monitoring })] : []),
+            // Batch jobs push their last success; honor_labels keeps the pushed job and backup labels.
+            ...(spec.backups ? [scrapeJob(jobs.pushgateway, { kind: "static", addresses: [spec.backups.pushgateway] }, { honor_labels: true })] : []),
             ...(spec.probes
                 ? [{
                     // Blackbox pattern: the probed URL becomes ?target= and the instance label; the exporter is scraped.

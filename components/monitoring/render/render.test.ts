@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { exampleSpec } from "./example-spec";
 import {
     alertFamilies,
+    monitoringSpecProblems,
     prometheusConfig,
     prometheusFlags,
     renderMonitoring,
@@ -94,11 +95,16 @@ describe("prometheus.yml", () => {
         assert.deepEqual(config.alerting, { alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }] });
     });
 
-    test("jobs: self, applications, node, postgres, redis, the monitoring components, blackbox probes", () => {
-        assert.deepEqual(config.scrape_configs.map((j) => j.job_name), ["prometheus", "api", "worker", "node", "postgres", "redis", "monitoring", "blackbox-http"]);
+    test("jobs: self, applications, node, postgres, redis, the monitoring components, the Pushgateway, blackbox probes", () => {
+        assert.deepEqual(config.scrape_configs.map((j) => j.job_name), ["prometheus", "api", "worker", "node", "postgres", "redis", "monitoring", "pushgateway", "blackbox-http"]);
         assert.deepEqual(job("postgres").static_configs, [{ targets: ["postgres-exporter:9187"] }]);
         assert.deepEqual(job("redis").static_configs, [{ targets: ["redis-exporter:9121"] }]);
         assert.deepEqual(job("monitoring").static_configs, [{ targets: ["alertmanager:9093", "grafana:3000", "loki:3100", "blackbox-exporter:9115"] }]);
+    });
+
+    test("the Pushgateway backups push to, scraped with honor_labels (the pushed job and backup labels stay)", () => {
+        assert.deepEqual(job("pushgateway"), { job_name: "pushgateway", honor_labels: true, static_configs: [{ targets: ["pushgateway:9091"] }] });
+        assert.deepEqual(monitoringSpecProblems({ ...spec, backups: { names: ["database-dumps"], maxAgeHours: 26, pushgateway: "http://pushgateway" } }), ['backups.pushgateway: expected host:port, got "http://pushgateway"']);
     });
 
     const applicationCases: [string, string, string][] = [["api", "5s", "/metrics"], ["worker", "10s", "/api/metrics"]];

@@ -139,8 +139,12 @@ export interface MonitoringSpec {
     readonly slos: readonly Slo[];
     /** The window the error budget is counted over; at most the Prometheus retention. */
     readonly sloPeriodDays: number;
-    /** BackupMissing: backups reporting `keel_backup_last_success_timestamp_seconds{backup=<name>}`. */
-    readonly backups?: { readonly names: readonly string[]; readonly maxAgeHours: number };
+    /**
+     * BackupMissing: backups reporting `keel_backup_last_success_timestamp_seconds{backup=<name>}`
+     * to the Pushgateway at `pushgateway` (`host:port`), which Prometheus scrapes with
+     * `honor_labels` so the pushed `job` and `backup` labels stay as the job pushed them.
+     */
+    readonly backups?: { readonly names: readonly string[]; readonly maxAgeHours: number; readonly pushgateway: string };
     /** Base URL of docs/runbooks; each alert's `runbook_url` is `<base>/<alert-slug>.md`. */
     readonly runbookBaseUrl: string;
     /** Present: Alertmanager routing is rendered and deployed. */
@@ -154,7 +158,7 @@ export interface MonitoringSpec {
 }
 
 /** Job names Keel gives its own scrape jobs; application jobs may not take them. */
-export const jobs = { prometheus: "prometheus", node: "node", postgres: "postgres", redis: "redis", probes: "blackbox-http", monitoring: "monitoring" } as const;
+export const jobs = { prometheus: "prometheus", node: "node", postgres: "postgres", redis: "redis", probes: "blackbox-http", monitoring: "monitoring", pushgateway: "pushgateway" } as const;
 
 /** Thrown by `renderMonitoring` (and so by backends, before they register anything) on a bad spec. */
 export class MonitoringSpecError extends Error {
@@ -233,6 +237,7 @@ export function monitoringSpecProblems(spec: MonitoringSpec): string[] {
     if (spec.backups) {
         check(spec.backups.names.length > 0, "backups.names: expected at least one backup name");
         check(spec.backups.maxAgeHours >= 1, `backups.maxAgeHours: expected at least 1, got ${spec.backups.maxAgeHours}`);
+        check(hostPort.test(spec.backups.pushgateway), `backups.pushgateway: expected host:port, got ${JSON.stringify(spec.backups.pushgateway)}`);
     }
     check(/^https?:\/\/\S+[^/]$/.test(spec.runbookBaseUrl), `runbookBaseUrl: expected an http(s) URL without a trailing slash, got ${JSON.stringify(spec.runbookBaseUrl)}`);
     if (spec.alerting?.slack) {
