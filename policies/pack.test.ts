@@ -226,3 +226,13 @@ describe("policies/config/*.json", () => {
         });
     }
 });
+
+describe("the README's policy table", () => {
+    it("lists every policy of the pack, with its level and what it refuses, in the pack's order", () => {
+        const readme = readFileSync(join(packDir, "../README.md"), "utf8").split("\n");
+        const start = readme.findIndex((line) => line.startsWith("| policy | level | checks |"));
+        const rows = readme.slice(start + 2).filter((_, i, all) => all.slice(0, i + 1).every((line) => line.startsWith("|")));
+        const expected = keelPolicies.map((p) => `| \`${p.name}\` | ${p.enforcementLevel ?? "advisory"} | ${(p.description ?? "").replace(/\|/g, "\\|")} |`);
+        assert.deepEqual(rows, expected);
+    });
+});

@@ -4,7 +4,7 @@ import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import type { PlanRecord } from "../scripts/plan/engine";
 import { loadStackConfig } from "../scripts/plan/stack-config";
-import { arnOf, mockOf, object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
+import { arnOf, mockOf, object, ofType, only, componentPackConfigFor, planComponents, projectRoot, text } from "../tests/plans";
 import { backups, productionBackupBuckets } from "./backup";
 import { ConfigError, resolveKeelConfig, type KeelConfig } from "./config";
 import { databases, localDatabases, type DatabaseOptions } from "./database";
@@ -100,8 +100,7 @@ describe("production", () => {
     });
 
     test("no mandatory policy violation, in normal and in DR mode", async () => {
-        // The dump job runs on the cluster, which this partial plan leaves out (tests/database-dumps.test.ts).
-        const config = { ...packConfigFor("production"), "keel-database-dumps": { required: false } };
+        const config = componentPackConfigFor("production");
         for (const record of [normal, drMode]) {
             assert.deepEqual(mandatoryViolations(await evaluatePolicies(record, keelPolicies, config)), []);
         }

@@ -9,7 +9,7 @@ import { keelPolicies } from "../policies/rules";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { loadStackConfig } from "../scripts/plan/stack-config";
-import { arnOf, object, ofType, only, packConfigFor, planComponents, projectRoot, text } from "../tests/plans";
+import { arnOf, object, ofType, only, componentPackConfigFor, planComponents, projectRoot, text } from "../tests/plans";
 import { resolveKeelConfig, type KeelConfig } from "./config";
 import type { Environment } from "./environments";
 import { kubernetesMonitoring, monitoringCluster } from "./kubernetes";
@@ -231,7 +231,7 @@ describe("production: EKS and the monitoring releases", () => {
     });
 
     test("the policy pack passes", async () => {
-        const violations = await evaluatePolicies(record, keelPolicies, { ...packConfigFor("production"), "keel-critical-alerts-page": { requirePaging: true } });
+        const violations = await evaluatePolicies(record, keelPolicies, { ...componentPackConfigFor("production"), "keel-critical-alerts-page": { requirePaging: true } });
         assert.deepEqual(violations.map((v) => `${v.policyName}: ${v.message}`), []);
     });
 });

@@ -8,11 +8,11 @@ import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { parse } from "yaml";
 import { loadStackConfig } from "../scripts/plan/stack-config";
-import { list, mockOf, object, ofType, only, packConfigFor, planComponents, planStack, projectRoot, text } from "../tests/plans";
+import { list, mockOf, object, ofType, only, componentPackConfigFor, packConfigFor, planComponents, planStack, projectRoot, text } from "../tests/plans";
 import { regionCapacity, resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
-import { albLogBucketNames, traffic } from "./traffic";
+import { traffic } from "./traffic";
 
 /**
  * Plans the traffic half of an environment the way its stack composes it; where backups run,
@@ -29,12 +29,6 @@ function planTraffic(config: KeelConfig): Promise<PlanRecord> {
         }).exports;
     });
 }
-
-/** The environment's policy pack config, with the ALB log buckets exempt from SSE-KMS (ELB supports SSE-S3 only). */
-const packConfig = (environment: string) => ({
-    ...packConfigFor(environment),
-    "keel-s3-kms-encryption": { exemptBuckets: Object.values(albLogBucketNames) },
-});
 
 /** An environment's configuration as its stack file sets it (the application and the zone come from there). */
 const configOf = (environment: string, overrides: readonly string[] = []) => resolveKeelConfig(loadStackConfig(projectRoot, environment, overrides).config, environment);
@@ -147,7 +141,7 @@ describe("production traffic", () => {
     });
 
     test("passes the policy pack (tags on the groups, protection, regions)", async () => {
-        for (const p of [plan, drPlan]) assert.deepEqual(mandatoryViolations(await evaluatePolicies(p, keelPolicies, packConfig("production"))), []);
+        for (const p of [plan, drPlan]) assert.deepEqual(mandatoryViolations(await evaluatePolicies(p, keelPolicies, componentPackConfigFor("production"))), []);
     });
 
     test("exports the URL, load balancer names, group names and the failover switch", () => {
@@ -193,8 +187,8 @@ describe("single-region environments", () => {
     });
 
     test("both pass the policy pack", async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan, keelPolicies, packConfig("staging"))), []);
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan, keelPolicies, packConfig("dev"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan, keelPolicies, packConfigFor("staging"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan, keelPolicies, packConfigFor("dev"))), []);
     });
 
     test("refuses an environment without DNS before registering a traffic resource", async () => {

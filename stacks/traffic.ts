@@ -7,7 +7,8 @@ import { standardTags } from "./tags";
 
 /**
  * Logical names of the ALB access-log buckets. They are SSE-S3 (ELB log delivery supports no
- * other encryption), so the policy pack's `keel-s3-kms-encryption` must list them in `exemptBuckets`.
+ * other encryption); the policy pack's `keel-s3-kms-encryption` exempts their component type
+ * (`keel:traffic:AlbLogBucket`, `exemptComponentTypes`), never a bucket name another bucket could take.
  */
 export const albLogBucketNames = { primary: "alb-logs", dr: "alb-logs-dr" } as const;
 

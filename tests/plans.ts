@@ -21,6 +21,22 @@ export function packConfigFor(environment: string): PolicyPackConfig {
     return freezeAsOf(loadPolicyPackConfig(environment), outsideFreezes);
 }
 
+/**
+ * The pack config for a plan of a few components: the environment's, with the policies that
+ * require something elsewhere in the stack switched off (a failover pair, Alertmanager paging,
+ * the dump job, the backup selection of the database). Whole-stack plans judge those.
+ */
+export function componentPackConfigFor(environment: string): PolicyPackConfig {
+    const config = packConfigFor(environment);
+    const off: Record<string, Record<string, boolean>> = {
+        "keel-route53-failover-health": { requireFailover: false },
+        "keel-critical-alerts-page": { requirePaging: false },
+        "keel-database-dumps": { required: false },
+        "keel-database-backup-selection": { required: false },
+    };
+    return { ...config, ...Object.fromEntries(Object.entries(off).map(([policy, settings]) => [policy, { ...(config[policy] as object | undefined), ...settings }])) };
+}
+
 const stackPlans = new Map<string, Promise<PlanRecord>>();
 
 /** Plans an environment's stack (with `--config`-style overrides) once per test process. */

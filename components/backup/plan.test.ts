@@ -8,7 +8,7 @@ import { statefulAwsTypes, taggableAwsTypes, untaggableAwsTypes } from "../../po
 import type { PlanRecord } from "../../scripts/plan/engine";
 import { mockAccountId } from "../../scripts/plan/mocks";
 import type { PlanResource } from "../../scripts/plan/record";
-import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, packConfigFor, planComponents } from "../../tests/plans";
+import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, componentPackConfigFor, planComponents } from "../../tests/plans";
 import { BackupConfigurationError } from "./findings";
 import { BackupPlan, restoreTestingTargets, selectionInputs, type BackupPlanArgs, type BackupSelectionSpec } from "./plan";
 import {
@@ -368,7 +368,7 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR (a plan in each),
     });
 
     it("passes the policy pack with production's configuration (tags, regions, protection)", async () => {
-        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, packConfigFor("production")), []);
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, componentPackConfigFor("production")), []);
     });
 
     it("exports the vaults', plan's, topics' and role's identifiers", () => {
@@ -441,7 +441,7 @@ describe("BackupPlan staging-like: one region, governance lock, weekly rule, sel
     });
 
     it("passes the policy pack with staging's configuration", async () => {
-        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, packConfigFor("staging")), []);
+        assert.deepEqual(await evaluatePolicies(view.record, keelPolicies, componentPackConfigFor("staging")), []);
     });
 
     it("exports no DR vault, DR plan or DR topic", () => {

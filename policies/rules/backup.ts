@@ -1,4 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { backupPlanPolicies } from "./backup-plans";
 import { list, object } from "./props";
 
 const backupPlanType = "aws:backup/plan:Plan";
@@ -54,4 +55,4 @@ export const databaseDumps: StackValidationPolicy = {
     },
 };
 
-export const backupPolicies = [databaseDumps];
+export const backupPolicies = [databaseDumps, ...backupPlanPolicies];

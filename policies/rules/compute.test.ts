@@ -4,7 +4,10 @@ import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../scripts/plan/record";
 import { loadPolicyPackConfig } from "../offline";
 import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
-import { computePolicies, encryptedVolumes, groupCapacity, groupHealthChecks, groupScaling, imdsV2, noPublicIp } from "./compute";
+import { gzipSync } from "node:zlib";
+import { unknownCheckingProxy } from "@pulumi/policy";
+import { renderUserData } from "../../components/traffic/user-data";
+import { computePolicies, encryptedVolumes, groupCapacity, groupHealthChecks, groupScaling, imdsV2, noPublicIp, userDataSecrets } from "./compute";
 
 const launchTemplateType = "aws:ec2/launchTemplate:LaunchTemplate";
 const instanceType = "aws:ec2/instance:Instance";
@@ -88,6 +91,7 @@ describe("compute policies", () => {
             ["keel-asg-minimum-capacity", "mandatory"],
             ["keel-asg-elb-health-checks", "mandatory"],
             ["keel-asg-scaling-policy", "mandatory"],
+            ["keel-ec2-user-data-secrets", "mandatory"],
         ]);
     });
 
@@ -117,6 +121,15 @@ describe("keel-ec2-imdsv2", () => {
 
     test("does not judge other types", async () => {
         assert.deepEqual(await found(imdsV2, [group(), resource("aws:ebs/volume:Volume", { availabilityZone: "us-east-1a", size: 8 }, { provider: east })]), []);
+    });
+
+    test("judges launch configurations and spot instance requests too", async () => {
+        const legacy = resource("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-0c7217cdde317cfec", instanceType: "t3.micro" }, { name: "legacy", provider: east });
+        const spot = resource("aws:ec2/spotInstanceRequest:SpotInstanceRequest", { ami: "ami-0c7217cdde317cfec", instanceType: "t3.micro", metadataOptions: { httpTokens: "optional" } }, { name: "spot", provider: east });
+        assert.deepEqual(await found(imdsV2, [legacy, spot]), [
+            'LaunchConfiguration "legacy" does not require IMDSv2 (metadataOptions.httpTokens is unset)',
+            'SpotInstanceRequest "spot" does not require IMDSv2 (metadataOptions.httpTokens is optional)',
+        ]);
     });
 
     test("enabled: false turns it off", async () => {
@@ -177,6 +190,18 @@ describe("keel-ec2-no-public-ip", () => {
         assert.deepEqual(await found(noPublicIp, [publicTemplate, instance({ associatePublicIpAddress: true })]), [
             'LaunchTemplate "web" associates a public IP address',
             'Instance "bastion" associates a public IP address',
+        ]);
+    });
+
+    test("refuses an Elastic IP on an instance or interface and a launch configuration's public IP; passes a NAT gateway's Elastic IP", async () => {
+        const nat = resource("aws:ec2/eip:Eip", { domain: "vpc" }, { name: "nat", provider: east });
+        const onInstance = resource("aws:ec2/eip:Eip", { domain: "vpc", instance: "i-0a1b2c3d4e5f60718" }, { name: "web-ip", provider: east });
+        const association = resource("aws:ec2/eipAssociation:EipAssociation", { allocationId: "eipalloc-0a1b2c3d", networkInterfaceId: "eni-0a1b2c3d4e5f60718" }, { name: "web-eni-ip", provider: east });
+        const legacy = resource("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-0c7217cdde317cfec", instanceType: "t3.micro", associatePublicIpAddress: true }, { name: "legacy", provider: east });
+        assert.deepEqual(await found(noPublicIp, [nat, onInstance, association, legacy]), [
+            'Eip "web-ip" associates a public IP address',
+            'EipAssociation "web-eni-ip" associates a public IP address',
+            'LaunchConfiguration "legacy" associates a public IP address',
         ]);
     });
 
@@ -275,5 +300,82 @@ describe("keel-asg-scaling-policy", () => {
         const web = group();
         const alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", { metricName: "CPUUtilization", dimensions: { AutoScalingGroupName: "web-5e6f7a8" } }, { name: "web-cpu", provider: east, dependsOn: [web.resource] });
         assert.deepEqual(await found(groupScaling, [web, alarm], production), ['Auto Scaling group "web" has no scaling policy']);
+    });
+});
+
+describe("keel-ec2-user-data-secrets", () => {
+    const base64 = (text: string) => Buffer.from(text).toString("base64");
+    /** Keel's own user data (components/traffic/user-data.ts): the database credentials are read from Secrets Manager at every start. */
+    const keelUserData = renderUserData("us-east-1", {
+        port: 3000,
+        image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2",
+        registryLogin: { registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com", region: "us-east-1" },
+        environment: { LOG_LEVEL: "info" },
+        databaseSecret: { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:database-credentials-f9305b", region: "us-east-1" },
+    });
+    const template = (userData: string) => launchTemplate({ userData: base64(userData) });
+    const script = (lines: string) => `#!/bin/bash\nset -euo pipefail\n${lines}\n`;
+    const refused = (name: string, kinds: string) => `LaunchTemplate "${name}" has credentials in its user data (${kinds}): anyone who can describe it, and every process on the instance, reads them — fetch them at boot from Secrets Manager with the instance role (Checkov CKV_AWS_46)`;
+
+    test("passes Keel's user data (secrets read at boot, jq expansions, ECR login from stdin) and the usual IMDSv2 token dance", async () => {
+        const imds = script('TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")\ncurl -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/');
+        const references = script('export PGPASSWORD="$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text | jq -r .password)"\nDATABASE_URL="postgresql://app:${PGPASSWORD}@db:5432/app"');
+        assert.deepEqual(await found(userDataSecrets, [template(keelUserData), instance({ userData: imds }), instance({ userData: references }, "worker"), launchTemplate({ userData: undefined }, "empty")]), []);
+    });
+
+    test("refuses access keys, secret keys, private keys and tokens, naming what it found but never the value", async () => {
+        const cases: [string, string][] = [
+            [script("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"), "an AWS access key ID (AKIA/ASIA…)"],
+            [script("aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), "an AWS secret access key"],
+            [script("cat > /root/.ssh/id_ed25519 <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\nEOF"), "a private key"],
+            [script("git clone https://x:ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/acme/app"), "a GitHub token; a URL with a password (user:password@host)"],
+            [script("curl -H 'Authorization: Bearer xoxb-123456789012-abcdefghijkl' https://slack.com/api"), "a Slack token or webhook"],
+            [script("git clone https://gitlab.com/acme/app --config http.extraHeader=PRIVATE-TOKEN:glpat-xxxxxxxxxxxxxxxxxxxx"), "a GitLab token; a password, secret or token given as a literal value"],
+        ];
+        for (const [userData, kinds] of cases) assert.deepEqual(await found(userDataSecrets, [template(userData)]), [refused("web", kinds)], kinds);
+        const violations = await runPolicy(userDataSecrets, [template(cases[0][0])]);
+        assert.ok(!violations[0].message.includes("AKIAIOSFODNN7EXAMPLE"), "the key itself stays out of the message");
+    });
+
+    test("refuses literal passwords: variables, settings, cloud-init users, URLs and command lines", async () => {
+        const literal = "a password, secret or token given as a literal value";
+        const cases: [string, string][] = [
+            [script("export PGPASSWORD=hunter2\npsql -h db -U app"), literal],
+            [script("echo 'DB_PASSWORD=\"s3cr3t\"' >> /etc/app.env"), literal],
+            ['#cloud-config\nusers:\n  - name: admin\n    plain_text_passwd: hunter2\n', literal],
+            ['#cloud-config\nusers:\n  - name: admin\n    passwd: $6$rounds=4096$saltsalt$hashhashhash\n', literal],
+            [script("DATABASE_URL=postgres://app:hunter2@db.internal:5432/app"), "a URL with a password (user:password@host)"],
+            [script("echo 'root:hunter2' | chpasswd"), "a password piped to chpasswd"],
+            [script("redis-cli --pass hunter2 ping"), "a password passed on a command line"],
+        ];
+        for (const [userData, kinds] of cases) assert.deepEqual(await found(userDataSecrets, [template(userData)]), [refused("web", kinds)], userData);
+    });
+
+    test("decodes what cloud-init decodes: base64 and gzip user data, and b64 or gz+b64 write_files content", async () => {
+        const secret = script("export PGPASSWORD=hunter2");
+        const gzipped = launchTemplate({ userData: gzipSync(secret).toString("base64") });
+        const nested = template(`#cloud-config\nwrite_files:\n  - path: /etc/app.env\n    encoding: gz+b64\n    content: ${gzipSync("API_TOKEN=abcd1234efgh\n").toString("base64")}\n`);
+        const literal = "a password, secret or token given as a literal value";
+        assert.deepEqual(await found(userDataSecrets, [gzipped]), [refused("web", literal)]);
+        assert.deepEqual(await found(userDataSecrets, [nested]), [refused("web", literal)]);
+    });
+
+    test("judges instances' userData and userDataBase64, launch configurations and spot fleets", async () => {
+        const key = script("export AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE");
+        const plain = instance({ userData: key }, "plain");
+        const encoded = instance({ userDataBase64: base64(key) }, "encoded");
+        const legacy = resource("aws:ec2/launchConfiguration:LaunchConfiguration", { imageId: "ami-0c7217cdde317cfec", instanceType: "t3.micro", userData: key }, { name: "legacy", provider: east });
+        const fleet = resource("aws:ec2/spotFleetRequest:SpotFleetRequest", { iamFleetRole: "arn:aws:iam::123456789012:role/fleet", targetCapacity: 2, launchSpecifications: [{ ami: "ami-0c7217cdde317cfec", instanceType: "t3.micro", userData: key }] }, { name: "fleet", provider: east });
+        assert.deepEqual((await found(userDataSecrets, [plain, encoded, legacy, fleet])).map((m) => m.split(" has ")[0]), ['Instance "plain"', 'Instance "encoded"', 'LaunchConfiguration "legacy"', 'SpotFleetRequest "fleet"']);
+    });
+
+    test("does not judge user data the engine does not know yet", async () => {
+        const previewed = launchTemplate({ userData: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+        const record = { ...previewed.resource, inputs: unknownCheckingProxy(previewed.resource.inputs) as Record<string, unknown> };
+        assert.deepEqual(await found(userDataSecrets, [record]), []);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(userDataSecrets, [template(script("export PGPASSWORD=hunter2"))], { "keel-ec2-user-data-secrets": { enabled: false } }), []);
     });
 });

@@ -1,10 +1,14 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { userDataCredentials } from "./compute-user-data";
+import { known, notKnown } from "./network-graph";
 import { isTrue, list, object, regionOf } from "./props";
 
-/** EC2, launch template and Auto Scaling rules (AWS FSBP EC2.8, EC2.9, AutoScaling.1/3, CIS 5.6). */
+/** EC2, launch template and Auto Scaling rules (AWS FSBP EC2.8, EC2.9, AutoScaling.1/3/5, CIS 5.6, Checkov CKV_AWS_46). */
 
 const launchTemplateType = "aws:ec2/launchTemplate:LaunchTemplate";
+const launchConfigurationType = "aws:ec2/launchConfiguration:LaunchConfiguration";
 const instanceType = "aws:ec2/instance:Instance";
+const spotInstanceType = "aws:ec2/spotInstanceRequest:SpotInstanceRequest";
 const groupType = "aws:autoscaling/group:Group";
 const scalingPolicyType = "aws:autoscaling/policy:Policy";
 
@@ -16,7 +20,7 @@ export const imdsV2: ResourceValidationPolicy = {
     configSchema: { properties: { enabled: { type: "boolean", default: true } } },
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (args.type !== launchTemplateType && args.type !== instanceType) return;
+        if (![launchTemplateType, launchConfigurationType, instanceType, spotInstanceType].includes(args.type)) return;
         const tokens = object(args.props.metadataOptions).httpTokens;
         if (tokens !== "required") reportViolation(`${args.type.split(":").pop()} "${args.name}" does not require IMDSv2 (metadataOptions.httpTokens is ${String(tokens ?? "unset")})`);
     },
@@ -45,15 +49,22 @@ export const encryptedVolumes: ResourceValidationPolicy = {
 
 export const noPublicIp: ResourceValidationPolicy = {
     name: "keel-ec2-no-public-ip",
-    description: "Instances get no public IP address: they sit behind load balancers in private subnets.",
+    description: "Instances, launch templates and launch configurations get no public IP address, nor an Elastic IP: they sit behind load balancers in private subnets.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { enabled: { type: "boolean", default: true } } },
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        const publicIp = args.type === launchTemplateType
-            ? list(args.props.networkInterfaces).some((n) => isTrue(n.associatePublicIpAddress))
-            : args.type === instanceType && isTrue(args.props.associatePublicIpAddress);
-        if (publicIp) reportViolation(`${args.type.split(":").pop()} "${args.name}" associates a public IP address`);
+        const { props } = args;
+        const publicIp = {
+            [launchTemplateType]: () => list(props.networkInterfaces).some((n) => isTrue(n.associatePublicIpAddress)),
+            [launchConfigurationType]: () => isTrue(props.associatePublicIpAddress),
+            [instanceType]: () => isTrue(props.associatePublicIpAddress),
+            [spotInstanceType]: () => isTrue(props.associatePublicIpAddress),
+            // An Elastic IP on an instance or its interface is a public address too (a NAT gateway takes its EIP by allocationId).
+            "aws:ec2/eip:Eip": () => typeof props.instance === "string" || typeof props.networkInterface === "string",
+            "aws:ec2/eipAssociation:EipAssociation": () => typeof props.instanceId === "string" || typeof props.networkInterfaceId === "string",
+        }[args.type];
+        if (publicIp !== undefined && known(publicIp) === true) reportViolation(`${args.type.split(":").pop()} "${args.name}" associates a public IP address`);
     },
 };
 
@@ -99,4 +110,31 @@ export const groupScaling: StackValidationPolicy = {
     },
 };
 
-export const computePolicies = [imdsV2, encryptedVolumes, noPublicIp, groupCapacity, groupHealthChecks, groupScaling];
+/** Where each type keeps its user data: plain text or base64 (cloud-init also takes gzip). */
+const userDataInputs: Record<string, (props: Record<string, unknown>) => unknown[]> = {
+    [launchTemplateType]: (p) => [p.userData],
+    [launchConfigurationType]: (p) => [p.userData, p.userDataBase64],
+    [instanceType]: (p) => [p.userData, p.userDataBase64],
+    [spotInstanceType]: (p) => [p.userData, p.userDataBase64],
+    "aws:ec2/spotFleetRequest:SpotFleetRequest": (p) => list(p.launchSpecifications).map((s) => s.userData),
+};
+
+export const userDataSecrets: ResourceValidationPolicy = {
+    name: "keel-ec2-user-data-secrets",
+    description: "User data (decoded: base64, gzip, cloud-init b64 files) holds no credentials — access keys, private keys, tokens, literal passwords or URLs with passwords; instances read them at boot from Secrets Manager with their role.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
+    validateResource: (args, reportViolation) => {
+        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
+        const read = userDataInputs[args.type];
+        if (read === undefined) return;
+        const values = known(() => read(args.props).filter((v): v is string => typeof v === "string"));
+        if (values === notKnown) return;
+        const kinds = [...new Set(values.flatMap(userDataCredentials))];
+        if (kinds.length > 0) {
+            reportViolation(`${args.type.split(":").pop()} "${args.name}" has credentials in its user data (${kinds.join("; ")}): anyone who can describe it, and every process on the instance, reads them — fetch them at boot from Secrets Manager with the instance role (Checkov CKV_AWS_46)`);
+        }
+    },
+};
+
+export const computePolicies = [imdsV2, encryptedVolumes, noPublicIp, groupCapacity, groupHealthChecks, groupScaling, userDataSecrets];

@@ -14,11 +14,16 @@ import {
     rdsMultiAz,
     rdsNotPublic,
     rdsPerformanceInsights,
+    rdsAutoMinorVersionUpgrade,
+    rdsCopyTagsToSnapshot,
+    rdsFinalSnapshot,
+    rdsForceSsl,
 } from "./database";
 
 const instanceType = "aws:rds/instance:Instance";
 const clusterType = "aws:rds/cluster:Cluster";
 const clusterInstanceType = "aws:rds/clusterInstance:ClusterInstance";
+const backupReplicationType = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication";
 
 const east = provider({ name: "east", region: "us-east-1" });
 const west = provider({ name: "west", region: "us-west-2" });
@@ -50,6 +55,10 @@ const primaryInputs: Record<string, unknown> = {
     backupWindow: "00:00-01:00",
     skipFinalSnapshot: false,
     finalSnapshotIdentifier: "orders-primary-final",
+    deleteAutomatedBackups: false,
+    copyTagsToSnapshot: true,
+    autoMinorVersionUpgrade: true,
+    parameterGroupName: "orders-primary-9ea0be8",
 };
 
 /** Its cross-region read replica: no engine, credentials or backup settings (inherited), the DR region's key. */
@@ -66,6 +75,9 @@ const replicaInputs: Record<string, unknown> = {
     deletionProtection: true,
     performanceInsightsEnabled: true,
     skipFinalSnapshot: true,
+    copyTagsToSnapshot: true,
+    autoMinorVersionUpgrade: true,
+    parameterGroupName: "orders-dr-b996cb0",
 };
 
 /** A primary instance in us-east-1 with `changes` applied (`undefined` drops an input). */
@@ -89,9 +101,30 @@ function cluster(changes: Record<string, unknown> = {}, region: PlanResource = e
         deletionProtection: true,
         iamDatabaseAuthenticationEnabled: true,
         skipFinalSnapshot: false,
+        masterUsername: "keel_admin",
+        copyTagsToSnapshot: true,
+        dbClusterParameterGroupName: `${name}-5d6e7f8`,
     };
     return resource(clusterType, withChanges(inputs, changes), { name, provider: region });
 }
+
+/** The Aurora secondary cluster in the DR region: a member of the global cluster without a master user, taking no final snapshot. */
+const secondary = (changes: Record<string, unknown> = {}) => cluster({ masterUsername: undefined, skipFinalSnapshot: true, ...changes }, west, "orders-dr");
+
+/** A parameter group of the stack forcing TLS, as components/database builds them. */
+function parameterGroup(name: string, region: PlanResource, parameters: Record<string, unknown>[] = [{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" }], type = "aws:rds/parameterGroup:ParameterGroup", family = "postgres15"): Fixture {
+    return resource(type, { family, parameters }, { name, provider: region });
+}
+const clusterParameterGroup = (name: string, region: PlanResource) => parameterGroup(name, region, undefined, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aurora-postgresql15");
+
+/** The primary's automated backups replicated into the DR region, as components/database/rds.ts does in production. */
+function backupsToDr(changes: Record<string, unknown> = {}): Fixture {
+    const inputs = { sourceDbInstanceArn: "arn:aws:rds:us-east-1:123456789012:db:orders-primary-3f2a1b7", kmsKeyId: westKey, retentionPeriod: 35 };
+    return resource(backupReplicationType, withChanges(inputs, changes), { name: "orders-backups-to-dr", provider: west });
+}
+
+/** The parameter groups every fixture database uses. */
+const groups = [parameterGroup("orders-primary", east), parameterGroup("orders-dr", west), clusterParameterGroup("orders-primary", east), clusterParameterGroup("orders-dr", west)];
 
 function clusterInstance(changes: Record<string, unknown> = {}, name = "orders-primary-0"): Fixture {
     const inputs = { clusterIdentifier: "orders-primary", engine: "aurora-postgresql", instanceClass: "db.r6g.large", publiclyAccessible: false, performanceInsightsEnabled: true, promotionTier: 0 };
@@ -122,12 +155,16 @@ describe("database policies", () => {
                 ["keel-rds-iam-authentication", "mandatory"],
                 ["keel-rds-performance-insights", "mandatory"],
                 ["keel-rds-cross-region", "mandatory"],
+                ["keel-rds-final-snapshot", "mandatory"],
+                ["keel-rds-auto-minor-version-upgrade", "mandatory"],
+                ["keel-rds-copy-tags-to-snapshot", "mandatory"],
+                ["keel-rds-force-ssl", "mandatory"],
             ],
         );
     });
 
     test("the production primary, its DR replica and an Aurora global database pass every policy under every environment's config", async () => {
-        const plan = [primary(), replica(), cluster(), cluster({}, west, "orders-dr"), clusterInstance()];
+        const plan = [primary(), replica(), cluster(), secondary(), clusterInstance(), backupsToDr(), ...groups];
         for (const [environment, config] of [["default", {}], ["dev", dev], ["staging", staging], ["production", production]] as const) {
             for (const policy of databasePolicies) assert.deepEqual(await found(policy, plan, config), [], `${policy.name} under ${environment}`);
         }
@@ -317,8 +354,8 @@ describe("keel-rds-cross-region", () => {
         for (const config of [{}, staging]) assert.deepEqual(await found(rdsCrossRegion, [primary()], config), []);
     });
 
-    test("production passes a primary in us-east-1 with its replica in us-west-2", async () => {
-        assert.deepEqual(await found(rdsCrossRegion, [primary(), replica()], production), []);
+    test("production passes a primary in us-east-1 with its replica in us-west-2 and its automated backups replicated there", async () => {
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), replica(), backupsToDr()], production), []);
     });
 
     test("production passes Aurora clusters in two regions", async () => {
@@ -326,10 +363,10 @@ describe("keel-rds-cross-region", () => {
     });
 
     test("production refuses a primary and replica in one region, or a lone primary", async () => {
-        const violations = await runPolicy(rdsCrossRegion, [primary(), replica({ kmsKeyId: eastKey }, east)], production);
+        const violations = await runPolicy(rdsCrossRegion, [primary(), replica({ kmsKeyId: eastKey }, east), backupsToDr()], production);
         assert.deepEqual(messages(violations), ["every database is in us-east-1: a DR replica in another region is required"]);
         assert.equal(violations[0].urn, undefined, "a stack violation");
-        assert.deepEqual(await found(rdsCrossRegion, [primary()], production), ["every database is in us-east-1: a DR replica in another region is required"]);
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), backupsToDr()], production), ["every database is in us-east-1: a DR replica in another region is required"]);
     });
 
     test("does not count Aurora cluster instances as databases of their own", async () => {
@@ -339,15 +376,147 @@ describe("keel-rds-cross-region", () => {
 
     test("reads a database's own region input (AWS provider v7) before its provider's", async () => {
         const drByInput = resource(instanceType, { ...replicaInputs, region: "us-west-2" }, { name: "orders-dr", provider: east });
-        assert.deepEqual(await found(rdsCrossRegion, [primary(), drByInput], production), []);
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), drByInput, backupsToDr()], production), []);
     });
 
     test("names no region when it cannot tell where the databases are", async () => {
         const nowhere = resource(instanceType, { ...primaryInputs }, { name: "orders" });
-        assert.deepEqual(await found(rdsCrossRegion, [nowhere], production), ["every database is in one region: a DR replica in another region is required"]);
+        assert.deepEqual(await found(rdsCrossRegion, [nowhere], { "keel-rds-cross-region": { required: true } }), ["every database is in one region: a DR replica in another region is required"]);
     });
 
     test("passes a stack without databases", async () => {
         assert.deepEqual(await found(rdsCrossRegion, [resource("aws:s3/bucket:Bucket", {}, { provider: east })], production), []);
+    });
+});
+
+describe("keel-rds-encryption and AWS-managed keys", () => {
+    test("refuses alias/aws/rds on a primary, a cluster and a replica, by alias or alias ARN", async () => {
+        assert.deepEqual(await found(rdsEncryption, [primary({ kmsKeyId: "alias/aws/rds" }), cluster({ kmsKeyId: "arn:aws:kms:us-east-1:123456789012:alias/aws/rds" }), replica({ kmsKeyId: "alias/aws/rds" })]), [
+            'Instance "orders-primary" encrypts with the AWS-managed key alias/aws/rds instead of a customer-managed key',
+            'Cluster "orders-primary" encrypts with the AWS-managed key arn:aws:kms:us-east-1:123456789012:alias/aws/rds instead of a customer-managed key',
+            'Instance "orders-dr" is a replica encrypted with the AWS-managed key alias/aws/rds instead of a customer-managed key',
+        ]);
+    });
+});
+
+describe("keel-rds-cross-region: automated backups replicated to another region", () => {
+    const refusal = (why: string) => `no automated backups of "orders-primary" are replicated to another region${why}`;
+
+    test("staging and the default do not require it; production passes the primary's backups kept 35 days in us-west-2", async () => {
+        for (const config of [{}, staging]) assert.deepEqual(await found(rdsCrossRegion, [primary(), replica()], config), []);
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), replica(), backupsToDr()], production), []);
+    });
+
+    test("production refuses them removed, kept too short (RDS's default 7 days included), or copied from elsewhere", async () => {
+        const cases: [Fixture[], string][] = [
+            [[], " (aws:rds/instanceAutomatedBackupsReplication)"],
+            [[backupsToDr({ retentionPeriod: 7 })], ': "orders-backups-to-dr" keeps "orders-primary"\'s backups 7 days in us-west-2; at least 30 required'],
+            [[backupsToDr({ retentionPeriod: undefined })], ': "orders-backups-to-dr" keeps "orders-primary"\'s backups 7 days in us-west-2; at least 30 required'],
+            [[backupsToDr({ sourceDbInstanceArn: "arn:aws:rds:us-east-1:123456789012:db:scratch" })], ': "orders-backups-to-dr" copies from no database of the stack'],
+            [[backupsToDr({ sourceDbInstanceArn: "arn:aws:rds:us-west-2:123456789012:db:orders-dr-1234567" })], ': "orders-backups-to-dr" copies from the read replica "orders-dr", which keeps no automated backups'],
+        ];
+        for (const [replication, why] of cases) assert.deepEqual(await found(rdsCrossRegion, [primary(), replica(), ...replication], production), [refusal(why)]);
+        const sameRegion = resource(backupReplicationType, { sourceDbInstanceArn: "arn:aws:rds:us-east-1:123456789012:db:orders-primary-3f2a1b7", retentionPeriod: 35 }, { name: "orders-backups-here", provider: east });
+        assert.deepEqual(await found(rdsCrossRegion, [primary(), replica(), sameRegion], production), [refusal(': "orders-backups-here" copies "orders-primary"\'s backups within its own region (us-east-1)')]);
+    });
+
+    test("finds the source by dependency when its ARN is not given, and asks nothing of Aurora (no automated-backup replication there)", async () => {
+        const source = primary();
+        const byDependency = resource(backupReplicationType, { retentionPeriod: 35 }, { name: "orders-backups-to-dr", provider: west, dependsOn: [source.resource] });
+        assert.deepEqual(await found(rdsCrossRegion, [source, replica(), byDependency], production), []);
+        assert.deepEqual(await found(rdsCrossRegion, [cluster(), secondary()], production), []);
+    });
+});
+
+describe("keel-rds-final-snapshot", () => {
+    test("is not required by default or in dev", async () => {
+        for (const config of [{}, dev]) assert.deepEqual(await found(rdsFinalSnapshot, [primary({ skipFinalSnapshot: true })], config), []);
+    });
+
+    for (const [environment, config] of [["staging", staging], ["production", production]] as const) {
+        test(`${environment} refuses a primary instance or cluster that skips it, or drops its automated backups with it`, async () => {
+            assert.deepEqual(await found(rdsFinalSnapshot, [primary({ skipFinalSnapshot: true }), cluster({ skipFinalSnapshot: "true" }), primary({ deleteAutomatedBackups: true }, "orders-2")], config), [
+                'Instance "orders-primary" skips the final snapshot (skipFinalSnapshot true): deleting it would leave no last copy',
+                'Cluster "orders-primary" skips the final snapshot (skipFinalSnapshot true): deleting it would leave no last copy',
+                'Instance "orders-2" deletes its automated backups with it (deleteAutomatedBackups true)',
+            ]);
+            assert.deepEqual(await found(rdsFinalSnapshot, [primary(), cluster(), primary({ skipFinalSnapshot: undefined }, "orders-2")], config), []);
+        });
+    }
+
+    test("asks nothing of copies: a read replica or an Aurora secondary takes no snapshot of its own", async () => {
+        assert.deepEqual(await found(rdsFinalSnapshot, [replica(), secondary(), cluster({ replicationSourceIdentifier: "arn:aws:rds:us-east-1:123456789012:cluster:orders", skipFinalSnapshot: true }, west, "orders-copy")], production), []);
+    });
+
+    test("judges a promoted replica (no source any more) as a primary", async () => {
+        assert.deepEqual(await found(rdsFinalSnapshot, [replica({ replicateSourceDb: undefined })], production), ['Instance "orders-dr" skips the final snapshot (skipFinalSnapshot true): deleting it would leave no last copy']);
+    });
+});
+
+describe("keel-rds-auto-minor-version-upgrade", () => {
+    test("passes databases that take minor upgrades, or leave the setting to its default (on)", async () => {
+        assert.deepEqual(await found(rdsAutoMinorVersionUpgrade, [primary(), replica({ autoMinorVersionUpgrade: undefined }), clusterInstance(), cluster()]), []);
+    });
+
+    test("refuses turning them off on instances, replicas, Aurora instances and clusters", async () => {
+        const plan = [primary({ autoMinorVersionUpgrade: false }), replica({ autoMinorVersionUpgrade: "false" }), clusterInstance({ autoMinorVersionUpgrade: false }), cluster({ autoMinorVersionUpgrade: false })];
+        assert.deepEqual(await found(rdsAutoMinorVersionUpgrade, plan), [
+            'Instance "orders-primary" turns automatic minor version upgrades off (autoMinorVersionUpgrade false)',
+            'Instance "orders-dr" turns automatic minor version upgrades off (autoMinorVersionUpgrade false)',
+            'ClusterInstance "orders-primary-0" turns automatic minor version upgrades off (autoMinorVersionUpgrade false)',
+            'Cluster "orders-primary" turns automatic minor version upgrades off (autoMinorVersionUpgrade false)',
+        ]);
+    });
+});
+
+describe("keel-rds-copy-tags-to-snapshot", () => {
+    test("passes instances, replicas and clusters that copy their tags", async () => {
+        assert.deepEqual(await found(rdsCopyTagsToSnapshot, [primary(), replica(), cluster()]), []);
+    });
+
+    test("refuses it off or left to its default (off)", async () => {
+        assert.deepEqual(await found(rdsCopyTagsToSnapshot, [primary({ copyTagsToSnapshot: false }), cluster({ copyTagsToSnapshot: undefined })]), [
+            'Instance "orders-primary" does not copy its tags to its snapshots (copyTagsToSnapshot false)',
+            'Cluster "orders-primary" does not copy its tags to its snapshots (copyTagsToSnapshot unset)',
+        ]);
+    });
+});
+
+describe("keel-rds-force-ssl", () => {
+    test("passes instances, replicas and Aurora clusters whose parameter groups set rds.force_ssl to 1, and a MySQL group requiring secure transport", async () => {
+        assert.deepEqual(await found(rdsForceSsl, [primary(), replica(), cluster(), secondary(), ...groups]), []);
+        const mysql = parameterGroup("shop", east, [{ name: "require_secure_transport", value: "ON" }], undefined, "mysql8.0");
+        assert.deepEqual(await found(rdsForceSsl, [primary({ engine: "mysql", parameterGroupName: "shop-0a1b2c3" }, "shop"), mysql]), []);
+    });
+
+    test("finds the group through a dependency when its name is not known", async () => {
+        const group = parameterGroup("orders-primary", east);
+        const database = resource(instanceType, withChanges(primaryInputs, { parameterGroupName: undefined }), { name: "orders-primary", provider: east, dependsOn: [group.resource] });
+        assert.deepEqual(await found(rdsForceSsl, [database, group]), []);
+    });
+
+    test("refuses rds.force_ssl off or missing, the default group and a group outside the stack", async () => {
+        const off = parameterGroup("orders-primary", east, [{ name: "rds.force_ssl", value: "0" }]);
+        const missing = parameterGroup("orders-dr", west, [{ name: "log_min_duration_statement", value: "1000" }]);
+        const plan = [primary(), replica(), off, missing, primary({ parameterGroupName: undefined }, "orders-default"), primary({ parameterGroupName: "default.postgres15" }, "orders-shared")];
+        assert.deepEqual(await found(rdsForceSsl, plan), [
+            'Instance "orders-primary" accepts connections without TLS: its parameter group "orders-primary" sets rds.force_ssl to 0',
+            'Instance "orders-dr" accepts connections without TLS: its parameter group "orders-dr" does not set rds.force_ssl',
+            'Instance "orders-default" uses the default parameter group (no parameterGroupName): set rds.force_ssl to 1 in a parameter group of its own',
+            'Instance "orders-shared" uses the parameter group "default.postgres15", none of the stack\'s: rds.force_ssl must be set to 1 in a parameter group of the stack',
+        ]);
+    });
+
+    test("judges an Aurora cluster by its cluster parameter group, and a MySQL group by require_secure_transport", async () => {
+        const clusterGroup = resource("aws:rds/clusterParameterGroup:ClusterParameterGroup", { family: "aurora-postgresql15", parameters: [{ name: "rds.force_ssl", value: "0" }] }, { name: "orders-primary", provider: east });
+        const mysql = parameterGroup("shop", east, [{ name: "require_secure_transport", value: "OFF" }], undefined, "mysql8.0");
+        assert.deepEqual(await found(rdsForceSsl, [cluster(), clusterGroup, primary({ parameterGroupName: "shop-0a1b2c3" }, "shop"), mysql]), [
+            'Cluster "orders-primary" accepts connections without TLS: its parameter group "orders-primary" sets rds.force_ssl to 0',
+            'Instance "shop" accepts connections without TLS: its parameter group "shop" sets require_secure_transport to off',
+        ]);
+    });
+
+    test("enabled: false turns it off", async () => {
+        assert.deepEqual(await found(rdsForceSsl, [primary({ parameterGroupName: undefined })], { "keel-rds-force-ssl": { enabled: false } }), []);
     });
 });

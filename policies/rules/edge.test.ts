@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import { loadPolicyPackConfig } from "../offline";
 import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
-import { edgePolicies, failoverRecords, listenerTls, loadBalancerHardening, modernTlsPolicies } from "./edge";
+import { unknownCheckingProxy } from "@pulumi/policy";
+import { edgePolicies, failoverHealth, failoverRecords, listenerTls, loadBalancerHardening, modernTlsPolicies } from "./edge";
 
 const listenerType = "aws:lb/listener:Listener";
 const loadBalancerType = "aws:lb/loadBalancer:LoadBalancer";
@@ -70,6 +71,29 @@ function failover(role: string, changes: Record<string, unknown> = {}, name = `a
     return resource(recordType, inputs, { name, provider: east });
 }
 
+const healthCheckType = "aws:route53/healthCheck:HealthCheck";
+const primaryAlb = "web-alb-2b3c4d5-1234567890.us-east-1.elb.amazonaws.com";
+const checkIds = { endpoint: "6edc4649-59a0-4141-ac50-9f1aca11d1cf", switch: "c71b101e-1dc0-496a-a6aa-5d8bdf8fad42", primary: "3f2a1b7c-8d9e-4f01-a2b3-c4d5e6f70819" };
+
+/**
+ * A FailoverDns as components/traffic/failover-dns.ts builds it: the endpoint check of the
+ * primary load balancer and the manual switch under a CALCULATED check that needs both, on the
+ * PRIMARY record. `changes` replace inputs per part (endpoint, switch, primary, record).
+ */
+function guardedPair(changes: Partial<Record<"endpoint" | "switch" | "primary" | "record", Record<string, unknown>>> = {}): PlanInput[] {
+    const check = (name: string, inputs: Record<string, unknown>, dependsOn: Fixture[] = []) => {
+        const merged: Record<string, unknown> = { ...inputs, ...changes[name as keyof typeof changes] };
+        for (const [key, value] of Object.entries(changes[name as keyof typeof changes] ?? {})) if (value === undefined) delete merged[key];
+        return resource(healthCheckType, merged, { name: `app-${name}`, provider: east, dependsOn: dependsOn.map((d) => d.resource) });
+    };
+    const endpoint = check("endpoint", { type: "HTTPS", fqdn: primaryAlb, port: 443, resourcePath: "/health", enableSni: false, requestInterval: 10, failureThreshold: 3, regions: ["us-east-1", "us-west-1", "us-west-2", "eu-west-1"] });
+    const manual = check("switch", { type: "CLOUDWATCH_METRIC", cloudwatchAlarmName: "app-failover-switch-243e1cd", cloudwatchAlarmRegion: "us-west-2", insufficientDataHealthStatus: "LastKnownStatus" });
+    const primary = check("primary", { type: "CALCULATED", childHealthchecks: [checkIds.endpoint, checkIds.switch], childHealthThreshold: 2 }, [endpoint, manual]);
+    const record = failover("PRIMARY", { aliases: alias(primaryAlb), healthCheckId: checkIds.primary, ...changes.record });
+    const guarded = resource(recordType, record.resource.inputs, { name: record.resource.name, provider: east, dependsOn: [primary.resource] });
+    return [endpoint, manual, primary, guarded, failover("SECONDARY")];
+}
+
 async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
     return messages(await runPolicy(policy, fixtures, config));
 }
@@ -80,11 +104,12 @@ describe("edge policies", () => {
             ["keel-alb-https-only", "mandatory"],
             ["keel-alb-hardening", "mandatory"],
             ["keel-route53-failover", "mandatory"],
+            ["keel-route53-failover-health", "mandatory"],
         ]);
     });
 
     test("an AutoscaledService's load balancer and listeners and a FailoverDns pair pass every policy under every config", async () => {
-        const plan = [loadBalancer(), https(), http(), failover("PRIMARY"), failover("SECONDARY")];
+        const plan = [loadBalancer(), https(), http(), ...guardedPair()];
         for (const [environment, config] of [["default", {}], ["staging", staging], ["production", production]] as const) {
             for (const policy of edgePolicies) assert.deepEqual(await found(policy, plan, config), [], `${policy.name} under ${environment}`);
         }
@@ -257,8 +282,75 @@ describe("keel-route53-failover", () => {
         ]);
     });
 
+    test("under preview, a zone id not known yet does not stop the policy, nor counts as a problem", async () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const previewed = [failover("PRIMARY", { zoneId: unknown, healthCheckId: undefined }), failover("SECONDARY", { zoneId: unknown })].map((f) => ({ ...f.resource, inputs: unknownCheckingProxy(f.resource.inputs) as Record<string, unknown> }));
+        assert.deepEqual(await found(failoverRecords, previewed), ["PRIMARY failover record app.example.com has no health check"]);
+        const checkNotKnown = [failover("PRIMARY", { healthCheckId: unknown }), failover("SECONDARY")].map((f) => ({ ...f.resource, inputs: unknownCheckingProxy(f.resource.inputs) as Record<string, unknown> }));
+        assert.deepEqual(await found(failoverRecords, checkNotKnown), []);
+    });
+
     test("enabled: false turns it off", async () => {
         assert.equal((await found(failoverRecords, [failover("PRIMARY")], { "keel-route53-failover": { enabled: true } })).length, 1);
         assert.deepEqual(await found(failoverRecords, [failover("PRIMARY")], { "keel-route53-failover": { enabled: false } }), []);
+    });
+});
+
+describe("keel-route53-failover-health", () => {
+    const where = 'PRIMARY failover record "app-primary" (app.example.com)';
+
+    test("passes FailoverDns's checks under every config, production's 90 s included", async () => {
+        for (const config of [{}, staging, production]) assert.deepEqual(await found(failoverHealth, guardedPair(), config), []);
+    });
+
+    test("refuses a disabled or inverted check anywhere in the tree, reported on the PRIMARY record", async () => {
+        const violations = await runPolicy(failoverHealth, guardedPair({ primary: { disabled: true } }));
+        assert.deepEqual(messages(violations), [`${where}: health check "app-primary" is disabled: Route 53 counts a disabled check as healthy, so the PRIMARY never fails over`]);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:route53/record:Record::app-primary");
+        assert.deepEqual(await found(failoverHealth, guardedPair({ endpoint: { disabled: "true" } })), [`${where}: health check "app-endpoint" is disabled: Route 53 counts a disabled check as healthy, so the PRIMARY never fails over`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ endpoint: { invertHealthcheck: true } })), [`${where}: health check "app-endpoint" is inverted: it reports healthy while its target fails`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ primary: { invertHealthcheck: true } })), [`${where}: health check "app-primary" is inverted: it reports healthy while its target fails`]);
+    });
+
+    test("refuses a CALCULATED check that stays healthy while children fail", async () => {
+        assert.deepEqual(await found(failoverHealth, guardedPair({ primary: { childHealthThreshold: 1 } })), [`${where}: health check "app-primary" stays healthy while 1 of its 2 children fail (childHealthThreshold 1): it must need every child healthy`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ primary: { childHealthThreshold: 0 } })), [`${where}: health check "app-primary" stays healthy while 2 of its 2 children fail (childHealthThreshold 0): it must need every child healthy`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ primary: { childHealthThreshold: undefined } })), [`${where}: health check "app-primary" stays healthy while 2 of its 2 children fail (childHealthThreshold unset): it must need every child healthy`]);
+    });
+
+    test("refuses detection slower than the environment allows: interval × threshold + the alias's 60 s TTL", async () => {
+        const slow = guardedPair({ endpoint: { requestInterval: 30, failureThreshold: 3 } });
+        assert.deepEqual(await found(failoverHealth, slow, production), [`${where}: health check "app-endpoint" fails over after 150 s (30 s × 3 failures + 60 s TTL): the environment allows 90 s`]);
+        assert.deepEqual(await found(failoverHealth, slow, staging), []);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ endpoint: { requestInterval: undefined, failureThreshold: 10 } })), [`${where}: health check "app-endpoint" fails over after 360 s (30 s × 10 failures + 60 s TTL): the environment allows 300 s`]);
+    });
+
+    test("refuses a tree that never probes the endpoint, or probes another host than the record's", async () => {
+        const [, manual, primary, record, secondary] = guardedPair({ primary: { childHealthchecks: [checkIds.switch], childHealthThreshold: 1 } });
+        const switchOnly = [manual, resource(healthCheckType, (primary as Fixture).resource.inputs, { name: "app-primary", provider: east, dependsOn: [(manual as Fixture).resource] }), record, secondary];
+        assert.deepEqual(await found(failoverHealth, switchOnly), [`${where}: its health check never probes the primary's endpoint (only CloudWatch alarms or routing controls, such as a latency alarm): nothing fails over when the primary stops answering`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ endpoint: { fqdn: "status.example.com" } })), [`${where}: its health check probes status.example.com, not the endpoint the record answers with (${primaryAlb})`]);
+        assert.deepEqual(await found(failoverHealth, guardedPair({ endpoint: { fqdn: `dualstack.${primaryAlb.toUpperCase()}.` } })), []);
+    });
+
+    test("refuses a health check that is not one of the stack's; a PRIMARY without one is keel-route53-failover's", async () => {
+        assert.deepEqual(await found(failoverHealth, [failover("PRIMARY"), failover("SECONDARY")]), [`${where} uses health check ${checkIds.primary}, which is not one of this stack's: the policy cannot see that it can fail (Route 53 failover needs a health check that fails with the primary)`]);
+        assert.deepEqual(await found(failoverHealth, [failover("PRIMARY", { healthCheckId: undefined }), failover("SECONDARY")]), []);
+        const withoutChild = guardedPair().filter((f) => !("resource" in f && f.resource.name === "app-switch"));
+        assert.deepEqual(await found(failoverHealth, withoutChild), [`${where}: health check "app-primary" has children that are not health checks of this stack: the policy cannot see that they can fail`]);
+    });
+
+    test("requireFailover (production) refuses a stack without a PRIMARY record: failover replaced by simple or latency records", async () => {
+        const latency = resource(recordType, { zoneId, name: "app.example.com", type: "A", setIdentifier: "us-east-1", latencyRoutingPolicies: [{ region: "us-east-1" }], aliases: alias(primaryAlb) }, { name: "app-latency", provider: east });
+        assert.deepEqual(await found(failoverHealth, [latency], production), ["no Route 53 failover record (PRIMARY/SECONDARY): this environment serves from its DR region when the primary fails, through a failover pair"]);
+        assert.deepEqual(await found(failoverHealth, [latency], staging), []);
+    });
+
+    test("under preview, does not judge what is not known yet", async () => {
+        const previewed = guardedPair({ endpoint: { fqdn: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } }).map((f) => {
+            const record = "resource" in f ? f.resource : f;
+            return record.name === "app-endpoint" ? { ...record, inputs: unknownCheckingProxy(record.inputs) as Record<string, unknown> } : record;
+        });
+        assert.deepEqual(await found(failoverHealth, previewed), []);
     });
 });

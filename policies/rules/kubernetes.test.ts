@@ -4,7 +4,20 @@ import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../scripts/plan/record";
 import { loadPolicyPackConfig } from "../offline";
 import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
-import { containerResources, disruptionBudgets, hpaBounds, isPinnedImage, kubernetesPolicies, pinnedCharts, pinnedImages } from "./kubernetes";
+import {
+    containerResources,
+    disruptionBudgets,
+    eksControlPlaneLogs,
+    eksEndpointAccess,
+    eksNodeRemoteAccess,
+    eksSecretsEncryption,
+    hpaBounds,
+    isPinnedImage,
+    kubernetesPolicies,
+    pinnedCharts,
+    pinnedImages,
+    unpinnedValuesImages,
+} from "./kubernetes";
 
 const types = {
     deployment: "kubernetes:apps/v1:Deployment",
@@ -101,6 +114,10 @@ describe("kubernetes policies", () => {
             ["keel-helm-pinned-charts", "mandatory"],
             ["keel-k8s-hpa-bounds", "mandatory"],
             ["keel-k8s-disruption-budgets", "mandatory"],
+            ["keel-eks-endpoint-access", "mandatory"],
+            ["keel-eks-secrets-encryption", "mandatory"],
+            ["keel-eks-control-plane-logs", "mandatory"],
+            ["keel-eks-node-ssh", "mandatory"],
         ]);
     });
 
@@ -162,6 +179,14 @@ describe("keel-k8s-requests-and-limits", () => {
     test("enabled: false turns it off", async () => {
         assert.deepEqual(await found(containerResources, [workload({ containers: [container({ resources: undefined })] })], { "keel-k8s-requests-and-limits": { enabled: false } }), []);
     });
+
+    test("judges CronJobs (the database dumps) and Pods too; a patch requires nothing", async () => {
+        const cron = (containers: Record<string, unknown>[]) => resource("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { containers } } } } } }, { name: "database-dumps", provider: cluster });
+        assert.deepEqual(await found(containerResources, [cron([container({ name: "publish" })])]), []);
+        assert.deepEqual(await found(containerResources, [cron([container({ name: "publish", resources: { requests: { cpu: "10m" } } })])]), ['container "publish" of database-dumps has no memory request, memory limit']);
+        assert.deepEqual(await found(containerResources, [resource("kubernetes:core/v1:Pod", { spec: { containers: [{ name: "debug", image: "busybox:1.36" }] } }, { name: "debug", provider: cluster })]), ['container "debug" of debug has no cpu request, memory request, memory limit']);
+        assert.deepEqual(await found(containerResources, [resource("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: { containers: [{ name: "app" }] } } } }, { name: "patch", provider: cluster })]), []);
+    });
 });
 
 describe("keel-k8s-pinned-images", () => {
@@ -210,7 +235,73 @@ describe("keel-k8s-pinned-images", () => {
     });
 
     test("does not judge other types", async () => {
-        assert.deepEqual(await found(pinnedImages, [resource("kubernetes:batch/v1:Job", { spec: { template: { spec: { containers: [container({ image: "busybox" })] } } } }, { provider: cluster }), release("65.1.0")]), []);
+        assert.deepEqual(await found(pinnedImages, [resource("kubernetes:core/v1:ConfigMap", { data: { image: "busybox" } }, { provider: cluster }), release("65.1.0")]), []);
+    });
+
+    test("isPinnedImage refuses moving tags (stable, main, edge) and tags without a version, and a truncated digest", () => {
+        for (const image of ["grafana/grafana:main", "nginx:stable", "alpine:edge", "postgres:bookworm", "grafana/grafana:Latest", `app@sha256:${"ab".repeat(8)}`]) assert.equal(isPinnedImage(image), false, image);
+        for (const image of ["postgres:15", "postgres:15.14-bookworm", "quay.io/prometheuscommunity/postgres-exporter:v0.20.1"]) assert.equal(isPinnedImage(image), true, image);
+    });
+
+    test("judges the containers of Jobs, CronJobs (jobTemplate), Pods and ConfigGroup manifests", async () => {
+        const podSpec = { containers: [container({ image: "busybox" })] };
+        const plan = [
+            resource("kubernetes:batch/v1:Job", { spec: { template: { spec: podSpec } } }, { name: "job", provider: cluster }),
+            resource("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { initContainers: [container({ name: "dump", image: "postgres:latest" })], containers: [container()] } } } } } }, { name: "cron", provider: cluster }),
+            resource("kubernetes:core/v1:Pod", { spec: podSpec }, { name: "pod", provider: cluster }),
+            resource("kubernetes:yaml/v2:ConfigGroup", { yaml: "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  containers:\n  - {name: sh, image: 'alpine'}\n" }, { name: "extras", provider: cluster }),
+        ];
+        assert.deepEqual(await found(pinnedImages, plan), [
+            'job runs the unpinned image "busybox"',
+            'cron runs the unpinned image "postgres:latest"',
+            'pod runs the unpinned image "busybox"',
+            'extras runs the unpinned image "alpine"',
+        ]);
+    });
+
+    test("a patch is judged on the images it sets only", async () => {
+        const patch = (image?: string) => resource("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: { containers: [{ name: "app", ...(image ? { image } : {}) }] } } } }, { name: "patch", provider: cluster });
+        assert.deepEqual(await found(pinnedImages, [patch()]), []);
+        assert.deepEqual(await found(pinnedImages, [patch("app:latest")]), ['patch runs the unpinned image "app:latest"']);
+    });
+
+    test("unpinnedValuesImages: image strings and { repository, tag, digest } objects anywhere in chart values", () => {
+        assert.deepEqual(unpinnedValuesImages({
+            image: { tag: "v0.20.1" },
+            grafana: { image: { repository: "grafana/grafana", tag: "" } },
+            alloy: { configReloader: { image: { registry: "quay.io", repository: "prometheus-operator/prometheus-config-reloader", tag: "latest", digest: `sha256:${"ab".repeat(32)}` } } },
+            sidecar: { image: "quay.io/kiwigrid/k8s-sidecar:1.30.0" },
+        }), []);
+        assert.deepEqual(unpinnedValuesImages({
+            image: { tag: "latest" },
+            grafana: { image: { repository: "grafana/grafana", tag: "main" } },
+            prometheus: { prometheusSpec: { image: { repository: "prometheus/prometheus:latest" } } },
+            sidecar: { image: "kiwigrid/k8s-sidecar" },
+            thanosImage: "quay.io/thanos/thanos:latest",
+            loki: { imageTag: "latest" },
+        }), [
+            'image is tag "latest"',
+            'grafana.image is tag "main"',
+            'prometheus.prometheusSpec.image is repository "prometheus/prometheus:latest"',
+            'sidecar.image is "kiwigrid/k8s-sidecar"',
+            'thanosImage is "quay.io/thanos/thanos:latest"',
+            'loki.imageTag is "latest"',
+        ]);
+    });
+
+    test("refuses unpinned images in Helm values, given as objects or as YAML strings, and in inline valueYamlFiles", async () => {
+        const chart = (values: unknown, extra: Record<string, unknown> = {}) => resource(types.release, { chart: "prometheus-postgres-exporter", version: "8.2.0", values, ...extra }, { name: "exporter", provider: cluster });
+        assert.deepEqual(await found(pinnedImages, [chart({ image: { tag: "v0.20.1" } })]), []);
+        assert.deepEqual(await found(pinnedImages, [chart({ image: { tag: "latest" } })]), [
+            'Helm release "exporter" runs an unpinned image: values.image is tag "latest" (pin a version tag or a digest; an empty tag keeps the chart\'s appVersion)',
+        ]);
+        assert.deepEqual(await found(pinnedImages, [chart({ extraContainers: "- name: debug\n  image: busybox\n" })]), [
+            'Helm release "exporter" runs an unpinned image: values.extraContainers.0.image is "busybox" (pin a version tag or a digest; an empty tag keeps the chart\'s appVersion)',
+        ]);
+        assert.deepEqual(await found(pinnedImages, [chart({}, { valueYamlFiles: [{ text: "image:\n  tag: latest\n" }] })]), [
+            'Helm release "exporter" runs an unpinned image: valueYamlFiles[0].image is tag "latest" (pin a version tag or a digest; an empty tag keeps the chart\'s appVersion)',
+        ]);
+        assert.deepEqual(await found(pinnedImages, [chart("[secret]"), chart({ image: "[unknown]" })]), []);
     });
 
     test("enabled: false turns it off", async () => {
@@ -342,5 +433,119 @@ describe("keel-k8s-disruption-budgets", () => {
     test("enabled: false turns it off", async () => {
         assert.equal((await found(disruptionBudgets, [workload({ replicas: 3 })], { "keel-k8s-disruption-budgets": { enabled: true } })).length, 1);
         assert.deepEqual(await found(disruptionBudgets, [workload({ replicas: 3 })], { "keel-k8s-disruption-budgets": { enabled: false } }), []);
+    });
+});
+
+// ---- EKS ----
+
+const eksTypes = { cluster: "aws:eks/cluster:Cluster", nodeGroup: "aws:eks/nodeGroup:NodeGroup" } as const;
+const keyArn = "arn:aws:kms:us-east-1:123456789012:key/6f17a6d9-76bd-410c-a698-8910769e5f57";
+const allLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** An EKS cluster as components/kubernetes/cluster.ts builds it: private endpoint, secrets encrypted, every log type. */
+function eksCluster(changes: Record<string, unknown> = {}, vpcChanges: Record<string, unknown> = {}): Fixture {
+    return resource(eksTypes.cluster, {
+        name: "monitoring",
+        version: "1.35",
+        vpcConfig: { subnetIds: ["subnet-1", "subnet-2"], endpointPrivateAccess: true, endpointPublicAccess: false, ...vpcChanges },
+        encryptionConfig: { provider: { keyArn }, resources: ["secrets"] },
+        enabledClusterLogTypes: allLogTypes,
+        ...changes,
+    }, { name: "monitoring" });
+}
+
+function nodeGroup(changes: Record<string, unknown> = {}): Fixture {
+    return resource(eksTypes.nodeGroup, { clusterName: "monitoring", instanceTypes: ["m6i.xlarge"], scalingConfig: { minSize: 3, maxSize: 6, desiredSize: 3 }, ...changes }, { name: "monitoring-general" });
+}
+
+describe("keel-eks-endpoint-access", () => {
+    const refusal = (open: string) => `EKS cluster "monitoring" API endpoint ${open}: set endpointPublicAccess false, or publicAccessCidrs to the deployers' addresses (EKS best practices, "Make the EKS Cluster Endpoint private"; CKV_AWS_38/39)`;
+
+    test("passes a private endpoint, and a public one open to the deployers' own addresses", async () => {
+        assert.deepEqual(await found(eksEndpointAccess, [eksCluster()]), []);
+        assert.deepEqual(await found(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.10/32", "198.51.100.0/24"] })]), []);
+    });
+
+    test("refuses a public endpoint without publicAccessCidrs (EKS admits 0.0.0.0/0), and an unset endpointPublicAccess (EKS's default is public)", async () => {
+        const world = refusal("is public and open to 0.0.0.0/0 (publicAccessCidrs empty: EKS's default)");
+        const violations = await runPolicy(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: true })]);
+        assert.deepEqual(messages(violations), [world]);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:eks/cluster:Cluster::monitoring");
+        assert.deepEqual(await found(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: "true", publicAccessCidrs: [] })]), [world]);
+        assert.deepEqual(await found(eksEndpointAccess, [eksCluster({ vpcConfig: { subnetIds: ["subnet-1"] } })]), [world]);
+    });
+
+    test("refuses 0.0.0.0/0, ::/0 and ranges wider than /16, even beside the deployers' own", async () => {
+        const open = (cidrs: string) => refusal(`is public and open to ${cidrs}, wider than /16 (IPv4) or /48 (IPv6)`);
+        for (const cidrs of [["0.0.0.0/0"], ["203.0.113.10/32", "0.0.0.0/0"], ["::/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["10.0.0.0/8"]]) {
+            assert.deepEqual(await found(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: true, publicAccessCidrs: cidrs })]), [open(cidrs.filter((c) => c !== "203.0.113.10/32").join(", "))], cidrs.join(" "));
+        }
+    });
+
+    test("does not judge what is unknown at preview, and follows the configured prefix", async () => {
+        assert.deepEqual(await found(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: "[unknown]" }), eksCluster({ vpcConfig: "[unknown]" }), eksCluster({}, { endpointPublicAccess: true, publicAccessCidrs: "[unknown]" })]), []);
+        const config = { "keel-eks-endpoint-access": { minimumIpv4PrefixLength: 24 } };
+        assert.equal((await found(eksEndpointAccess, [eksCluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/22"] })], config)).length, 1);
+    });
+});
+
+describe("keel-eks-secrets-encryption", () => {
+    const why = ': envelope-encrypt Secrets with a customer-managed KMS key (EKS best practices, "Encrypt Kubernetes secrets with KMS"; CKV_AWS_58)';
+
+    test("passes Secrets encrypted with a customer-managed key, as an object or a one-element list", async () => {
+        assert.deepEqual(await found(eksSecretsEncryption, [eksCluster(), eksCluster({ encryptionConfig: [{ provider: { keyArn }, resources: ["secrets"] }] })]), []);
+        assert.deepEqual(await found(eksSecretsEncryption, [eksCluster({ encryptionConfig: { provider: { keyArn: "[unknown]" }, resources: ["secrets"] } })]), []);
+    });
+
+    test("refuses a cluster without encryptionConfig, without \"secrets\", without a key, or with an AWS-managed key", async () => {
+        const violations = await runPolicy(eksSecretsEncryption, [eksCluster({ encryptionConfig: undefined })]);
+        assert.deepEqual(messages(violations), [
+            `EKS cluster "monitoring" does not encrypt Kubernetes Secrets (encryptionConfig.resources lacks "secrets")${why}`,
+            `EKS cluster "monitoring" names no KMS key (encryptionConfig.provider.keyArn)${why}`,
+        ]);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:eks/cluster:Cluster::monitoring");
+        assert.deepEqual(await found(eksSecretsEncryption, [eksCluster({ encryptionConfig: { provider: { keyArn }, resources: [] } })]), [`EKS cluster "monitoring" does not encrypt Kubernetes Secrets (encryptionConfig.resources lacks "secrets")${why}`]);
+        assert.deepEqual(await found(eksSecretsEncryption, [eksCluster({ encryptionConfig: { resources: ["secrets"] } })]), [`EKS cluster "monitoring" names no KMS key (encryptionConfig.provider.keyArn)${why}`]);
+        const managed = "arn:aws:kms:us-east-1:123456789012:alias/aws/eks";
+        assert.deepEqual(await found(eksSecretsEncryption, [eksCluster({ encryptionConfig: { provider: { keyArn: managed }, resources: ["secrets"] } })]), [`EKS cluster "monitoring" encrypts with the AWS-managed key ${managed}, not a customer-managed one${why}`]);
+    });
+});
+
+describe("keel-eks-control-plane-logs", () => {
+    const refusal = (missing: string, given: string[]) => `EKS cluster "monitoring" does not log ${missing} from its control plane (enabledClusterLogTypes ${JSON.stringify(given)}): audit and authentication trails are how an intrusion is found (EKS best practices, "Enable audit logs"; CKV_AWS_37)`;
+
+    test("passes every log type, and by default api, audit and authenticator alone", async () => {
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster()], production), []);
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: ["api", "audit", "authenticator"] })]), []);
+    });
+
+    test("refuses a cluster without logs, or without audit logs", async () => {
+        const violations = await runPolicy(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: undefined })]);
+        assert.deepEqual(messages(violations), [refusal("api, audit, authenticator", [])]);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:eks/cluster:Cluster::monitoring");
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: ["api", "authenticator"] })]), [refusal("audit", ["api", "authenticator"])]);
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: ["API", "Audit", "authenticator"] })]), [refusal("api, audit", ["API", "Audit", "authenticator"])]);
+    });
+
+    test("production requires all five log types", async () => {
+        const partial = ["api", "audit", "authenticator"];
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: partial })], production), [refusal("controllerManager, scheduler", partial)]);
+        assert.deepEqual(await found(eksControlPlaneLogs, [eksCluster({ enabledClusterLogTypes: partial })], staging), []);
+    });
+});
+
+describe("keel-eks-node-ssh", () => {
+    const refusal = 'EKS node group "monitoring-general" allows SSH (remoteAccess with key ops) without sourceSecurityGroupIds: EKS then opens port 22 to 0.0.0.0/0 (EKS best practices, "Minimize access to worker nodes": use SSM; CKV_AWS_100)';
+
+    test("passes node groups without remote access, or restricted to source security groups", async () => {
+        assert.deepEqual(await found(eksNodeRemoteAccess, [nodeGroup(), nodeGroup({ remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: ["sg-0123456789abcdef0"] } })]), []);
+        assert.deepEqual(await found(eksNodeRemoteAccess, [nodeGroup({ remoteAccess: { ec2SshKey: "ops", sourceSecurityGroupIds: "[unknown]" } })]), []);
+    });
+
+    test("refuses SSH access without a source restriction, as an object or a one-element list", async () => {
+        const violations = await runPolicy(eksNodeRemoteAccess, [nodeGroup({ remoteAccess: { ec2SshKey: "ops" } })]);
+        assert.deepEqual(messages(violations), [refusal]);
+        assert.equal(violations[0].urn, "urn:pulumi:test::keel::aws:eks/nodeGroup:NodeGroup::monitoring-general");
+        assert.deepEqual(await found(eksNodeRemoteAccess, [nodeGroup({ remoteAccess: [{ ec2SshKey: "ops", sourceSecurityGroupIds: [] }] })]), [refusal]);
     });
 });

@@ -1,32 +1,43 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { list, object } from "./props";
+import { containersOf, entries, helmValuesOf, isHelmRelease, isMasked, known, manifestsOf, podSpecOf } from "./kubernetes-manifests";
+import { object } from "./props";
 
-/** Kubernetes and Helm rules (Checkov CKV_K8S_11/13/14/43, kube-score, Trivy KSV011/015/016/018). */
+/** Kubernetes, Helm and EKS rules (Checkov CKV_K8S_11/13/14/43, CKV_AWS_37/38/39/58/100, kube-score, Trivy KSV011/015/016/018). */
 
-const workloadTypes = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
 const hpaType = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const pdbType = "kubernetes:policy/v1:PodDisruptionBudget";
 
-const podSpec = (props: Record<string, unknown>) => object(object(object(props.spec).template).spec);
-const containersOf = (props: Record<string, unknown>) => [...list(podSpec(props).initContainers), ...list(podSpec(props).containers)];
+/** The containers of every pod a resource runs (workloads, CronJobs, Pods, ConfigGroup manifests), with their owner's kind and name. */
+function workloadContainers(type: string, name: string, props: Record<string, unknown>) {
+    return manifestsOf(type, name, props).flatMap((manifest) => {
+        const pod = podSpecOf(manifest);
+        return pod === undefined ? [] : containersOf(pod.spec).map((c) => ({ ...c, manifest, partial: pod.partial }));
+    });
+}
 
-/** An image pinned to a version tag or a digest, never `:latest` or untagged. */
+/** Tags that move: a branch, a channel or a distribution name, never one build. */
+const movingTags = new Set(["latest", "stable", "main", "master", "edge", "nightly", "dev", "develop", "canary", "head", "current", "mainline", "unstable", "testing", "snapshot", "release"]);
+
+/** A tag that names one version: not a moving tag, and with a version number in it. */
+export const isVersionTag = (tag: string) => !movingTags.has(tag.toLowerCase()) && /\d/.test(tag);
+
+/** An image pinned to a version tag or a digest, never `:latest`, a moving tag or untagged. */
 export function isPinnedImage(image: string): boolean {
     // A digest, or a bare image id (`sha256:<hex>`, what a docker container records from its RemoteImage).
-    if (image.includes("@sha256:") || /^sha256:[0-9a-f]{64}$/.test(image)) return true;
+    if (/@sha256:[0-9a-f]{64}$/i.test(image.trim()) || /^sha256:[0-9a-f]{64}$/.test(image)) return true;
     const tag = image.slice(image.lastIndexOf("/") + 1).split(":")[1];
-    return tag !== undefined && tag !== "" && tag !== "latest";
+    return tag !== undefined && isVersionTag(tag.trim());
 }
 
 export const containerResources: ResourceValidationPolicy = {
     name: "keel-k8s-requests-and-limits",
-    description: "Every container sets CPU and memory requests and a memory limit (requests for scheduling and HPA, a limit against noisy neighbours).",
+    description: "Every container of a workload, CronJob, Job or Pod sets CPU and memory requests and a memory limit (requests for scheduling and HPA, a limit against noisy neighbours).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { enabled: { type: "boolean", default: true } } },
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (!workloadTypes.includes(args.type)) return;
-        for (const container of containersOf(args.props)) {
+        for (const { container, partial } of workloadContainers(args.type, args.name, args.props)) {
+            if (partial || isMasked(container.resources)) continue;
             const resources = object(container.resources);
             const missing = [
                 ...["cpu", "memory"].filter((r) => object(resources.requests)[r] === undefined).map((r) => `${r} request`),
@@ -37,18 +48,52 @@ export const containerResources: ResourceValidationPolicy = {
     },
 };
 
+/** Why a chart's `image` value (a reference, or `{ registry, repository, tag, digest }`) runs an unpinned image, or undefined. */
+export function unpinnedImageValue(value: unknown): string | undefined {
+    if (typeof value === "string") return value === "" || isMasked(value) || isPinnedImage(value) ? undefined : `"${value}"`;
+    const image = object(value);
+    const digest = image.digest ?? image.sha;
+    if (typeof digest === "string" && digest !== "") return undefined;
+    const tag = image.tag;
+    if (typeof tag === "string" && tag !== "" && !isMasked(tag)) return isVersionTag(tag.trim()) ? undefined : `tag "${tag}"`;
+    // No tag: the chart's appVersion applies, unless the repository carries a tag of its own.
+    const repository = image.repository;
+    if (typeof repository === "string" && /:[^/]*$/.test(repository) && !isPinnedImage(repository)) return `repository "${repository}"`;
+    return undefined;
+}
+
+/** The unpinned images a chart's values set: `image` values (and `…Image` ones) anywhere, and `tag`/`imageTag` values that move. */
+export function unpinnedValuesImages(values: unknown): string[] {
+    const found: string[] = [];
+    for (const { path, key, value, parentKey } of entries(values)) {
+        if (/image$/i.test(key)) {
+            const why = unpinnedImageValue(value);
+            if (why !== undefined) found.push(`${path} is ${why}`);
+        } else if (/^(image)?tag$/i.test(key) && !/image$/i.test(parentKey) && typeof value === "string" && movingTags.has(value.trim().toLowerCase())) {
+            found.push(`${path} is "${value}"`);
+        }
+    }
+    return found;
+}
+
 export const pinnedImages: ResourceValidationPolicy = {
     name: "keel-k8s-pinned-images",
-    description: "Container images are pinned to a version or digest, never `:latest` or untagged.",
+    description: "Container images are pinned to a version or digest, never `:latest`, a moving tag or untagged: in workloads, CronJobs, Jobs, Pods, ConfigGroup manifests, docker containers and the image values of Helm releases.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { enabled: { type: "boolean", default: true } } },
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        const images = workloadTypes.includes(args.type)
-            ? containersOf(args.props).map((c) => String(c.image ?? ""))
-            : args.type === "docker:index/container:Container" ? [String(args.props.image ?? "")]
-            : args.type === "docker:index/remoteImage:RemoteImage" ? [String(args.props.name ?? "")] : [];
-        for (const image of images) if (!isPinnedImage(image)) reportViolation(`${args.name} runs the unpinned image "${image}"`);
+        if (isHelmRelease(args.type)) {
+            for (const { source, values } of helmValuesOf(args.props)) {
+                for (const found of unpinnedValuesImages(values)) reportViolation(`Helm release "${args.name}" runs an unpinned image: ${source}.${found} (pin a version tag or a digest; an empty tag keeps the chart's appVersion)`);
+            }
+            return;
+        }
+        const docker = args.type.startsWith("docker:") ? object(known(args.props)) : {};
+        const images = args.type === "docker:index/container:Container" ? [String(docker.image ?? "")]
+            : args.type === "docker:index/remoteImage:RemoteImage" ? [String(docker.name ?? "")]
+            : workloadContainers(args.type, args.name, args.props).filter((c) => !(c.partial && c.container.image === undefined)).map((c) => String(c.container.image ?? ""));
+        for (const image of images) if (!isMasked(image) && !isPinnedImage(image)) reportViolation(`${args.name} runs the unpinned image "${image}"`);
     },
 };
 
@@ -111,4 +156,114 @@ export const disruptionBudgets: StackValidationPolicy = {
     },
 };
 
-export const kubernetesPolicies = [containerResources, pinnedImages, pinnedCharts, hpaBounds, disruptionBudgets];
+// ---- EKS control plane and nodes ----
+
+const eksClusterType = "aws:eks/cluster:Cluster";
+const nodeGroupType = "aws:eks/nodeGroup:NodeGroup";
+/** Some blocks are objects in the AWS provider v7 and were one-element lists before. */
+const block = (v: unknown) => object(Array.isArray(v) ? v[0] : v);
+
+/** The prefix length of a CIDR (a bare address is a host); undefined when it is not one. */
+function prefixLength(cidr: string): number | undefined {
+    const [, prefix] = cidr.trim().split("/");
+    if (prefix === undefined) return cidr.includes(":") ? 128 : 32;
+    return /^\d+$/.test(prefix) ? Number(prefix) : undefined;
+}
+
+interface EndpointSettings {
+    readonly minimumIpv4PrefixLength: number;
+    readonly minimumIpv6PrefixLength: number;
+}
+
+/** Why a cluster's public endpoint is open too widely, or undefined (private, unknown, or restricted). */
+export function publicEndpointProblem(vpcConfig: Record<string, unknown>, settings: EndpointSettings): string | undefined {
+    const publicAccess = vpcConfig.endpointPublicAccess;
+    // EKS makes the endpoint public unless told otherwise.
+    if (publicAccess === false || publicAccess === "false" || isMasked(publicAccess)) return undefined;
+    const cidrs = vpcConfig.publicAccessCidrs;
+    if (isMasked(cidrs)) return undefined;
+    if (!Array.isArray(cidrs) || cidrs.length === 0) return "is public and open to 0.0.0.0/0 (publicAccessCidrs empty: EKS's default)";
+    const wide = cidrs.filter((c): c is string => typeof c === "string" && !isMasked(c)).filter((c) => {
+        const length = prefixLength(c);
+        const minimum = c.includes(":") ? settings.minimumIpv6PrefixLength : settings.minimumIpv4PrefixLength;
+        return length === undefined || length < minimum;
+    });
+    return wide.length > 0 ? `is public and open to ${wide.join(", ")}, wider than /${settings.minimumIpv4PrefixLength} (IPv4) or /${settings.minimumIpv6PrefixLength} (IPv6)` : undefined;
+}
+
+export const eksEndpointAccess: ResourceValidationPolicy = {
+    name: "keel-eks-endpoint-access",
+    description: "An EKS cluster's API endpoint is private, or public only to the deployers' own CIDRs: never 0.0.0.0/0, ::/0, an empty publicAccessCidrs (EKS then admits every address) or a range wider than the configured prefix.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minimumIpv4PrefixLength: { type: "integer", default: 16 },
+            minimumIpv6PrefixLength: { type: "integer", default: 48 },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== eksClusterType) return;
+        const { minimumIpv4PrefixLength = 16, minimumIpv6PrefixLength = 48 } = args.getConfig<Partial<EndpointSettings>>();
+        const problem = publicEndpointProblem(block(object(known(args.props)).vpcConfig), { minimumIpv4PrefixLength, minimumIpv6PrefixLength });
+        if (problem !== undefined) reportViolation(`EKS cluster "${args.name}" API endpoint ${problem}: set endpointPublicAccess false, or publicAccessCidrs to the deployers' addresses (EKS best practices, "Make the EKS Cluster Endpoint private"; CKV_AWS_38/39)`);
+    },
+};
+
+export const eksSecretsEncryption: ResourceValidationPolicy = {
+    name: "keel-eks-secrets-encryption",
+    description: "An EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key (encryptionConfig resources [\"secrets\"] and a key ARN, not an alias/aws/* key).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
+    validateResource: (args, reportViolation) => {
+        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
+        if (args.type !== eksClusterType) return;
+        const raw = object(known(args.props)).encryptionConfig;
+        if (isMasked(raw)) return;
+        const config = block(raw);
+        const resources = config.resources;
+        const keyArn = object(config.provider).keyArn;
+        const problems = [
+            ...(isMasked(resources) || (Array.isArray(resources) && resources.includes("secrets")) ? [] : ["does not encrypt Kubernetes Secrets (encryptionConfig.resources lacks \"secrets\")"]),
+            ...(isMasked(keyArn) || (typeof keyArn === "string" && keyArn !== "") ? [] : ["names no KMS key (encryptionConfig.provider.keyArn)"]),
+            ...(typeof keyArn === "string" && /:alias\/aws\//.test(keyArn) ? [`encrypts with the AWS-managed key ${keyArn}, not a customer-managed one`] : []),
+        ];
+        for (const problem of problems) reportViolation(`EKS cluster "${args.name}" ${problem}: envelope-encrypt Secrets with a customer-managed KMS key (EKS best practices, "Encrypt Kubernetes secrets with KMS"; CKV_AWS_58)`);
+    },
+};
+
+export const eksControlPlaneLogs: ResourceValidationPolicy = {
+    name: "keel-eks-control-plane-logs",
+    description: "An EKS cluster sends the control-plane logs an investigation needs to CloudWatch: api, audit and authenticator at least (production: all five).",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { requiredLogTypes: { type: "array", items: { type: "string" }, default: ["api", "audit", "authenticator"] } } },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== eksClusterType) return;
+        const { requiredLogTypes = ["api", "audit", "authenticator"] } = args.getConfig<{ requiredLogTypes?: string[] }>();
+        const enabled = object(known(args.props)).enabledClusterLogTypes;
+        if (isMasked(enabled)) return;
+        const given = Array.isArray(enabled) ? enabled : [];
+        if (given.some(isMasked)) return;
+        const missing = requiredLogTypes.filter((t) => !given.includes(t));
+        if (missing.length > 0) reportViolation(`EKS cluster "${args.name}" does not log ${missing.join(", ")} from its control plane (enabledClusterLogTypes ${JSON.stringify(given)}): audit and authentication trails are how an intrusion is found (EKS best practices, "Enable audit logs"; CKV_AWS_37)`);
+    },
+};
+
+export const eksNodeRemoteAccess: ResourceValidationPolicy = {
+    name: "keel-eks-node-ssh",
+    description: "EKS managed node groups give no SSH access from anywhere: remoteAccess (an EC2 key pair) is allowed only with sourceSecurityGroupIds; without them EKS opens port 22 to 0.0.0.0/0.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
+    validateResource: (args, reportViolation) => {
+        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
+        if (args.type !== nodeGroupType) return;
+        const raw = object(known(args.props)).remoteAccess;
+        if (raw === undefined || raw === null || isMasked(raw)) return;
+        const remote = block(raw);
+        if (Object.keys(remote).length === 0) return;
+        const sources = remote.sourceSecurityGroupIds;
+        if (isMasked(sources) || (Array.isArray(sources) && sources.length > 0)) return;
+        reportViolation(`EKS node group "${args.name}" allows SSH (remoteAccess${typeof remote.ec2SshKey === "string" ? ` with key ${remote.ec2SshKey}` : ""}) without sourceSecurityGroupIds: EKS then opens port 22 to 0.0.0.0/0 (EKS best practices, "Minimize access to worker nodes": use SSM; CKV_AWS_100)`);
+    },
+};
+
+export const kubernetesPolicies = [containerResources, pinnedImages, pinnedCharts, hpaBounds, disruptionBudgets, eksEndpointAccess, eksSecretsEncryption, eksControlPlaneLogs, eksNodeRemoteAccess];

@@ -1,7 +1,8 @@
 /** Readers over the untyped `props` policies receive (from the engine or a plan record). */
 
 export const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-export const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
+/** The elements of a list; null entries (a malformed or hand-edited plan) are dropped, never dereferenced. */
+export const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v.filter((e) => e !== null && e !== undefined) as Record<string, unknown>[]) : []);
 /** Some AWS provider inputs take booleans as strings ("true"): launch templates. */
 export const isTrue = (v: unknown) => v === true || v === "true";
 
