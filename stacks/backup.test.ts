@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
-import { arnOf, idOf, list, mockOf, object, ofType, only, planStack, text } from "../tests/plans";
+import { arnOf, idOf, list, mockOf, object, ofType, only, plannedDumpJob, planStack, text } from "../tests/plans";
 
 /**
  * Production's backups as `pulumi preview` would send them to the AWS provider, in normal and
@@ -219,12 +219,8 @@ describe("production backups, in normal and in DR mode", () => {
 });
 
 describe("the database dump job of each environment", () => {
-    type Env = { name: string; value?: string };
     const jobOf = (plan: PlanRecord) => {
-        const cronJob = only(plan, "kubernetes:batch/v1:CronJob", "database-dumps");
-        const spec = object(cronJob.inputs.spec, "spec");
-        const pod = object(object(object(object(spec.jobTemplate, "jobTemplate").spec, "spec").template, "template").spec, "pod");
-        const env = Object.fromEntries([...list(pod.initContainers, "initContainers"), ...list(pod.containers, "containers")].flatMap((c) => list(object(c, "container").env, "env") as Env[]).map((e) => [e.name, e.value]));
+        const { spec, env } = plannedDumpJob(plan);
         return { schedule: spec.schedule, env };
     };
     const plans = new Map<string, PlanRecord>();

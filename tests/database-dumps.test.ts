@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
-import { only, planStack, projectRoot } from "./plans";
+import { only, plannedDumpJob, planStack, projectRoot, type PlannedContainer } from "./plans";
 import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "./servers";
 
 /**
@@ -16,22 +15,14 @@ import { eventually, postgresBin, startPostgres, startPrometheus, startPushgatew
  * an S3 server. Then the restore runbook's own commands against what it wrote.
  */
 
-interface Container {
-    name: string;
-    command: string[];
-    env: { name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }[];
-}
-
 interface JobPod {
     readonly script: string;
-    readonly steps: readonly Container[];
+    readonly steps: readonly PlannedContainer[];
 }
 
 function jobPod(plan: PlanRecord): JobPod {
-    const cronJob = only(plan, "kubernetes:batch/v1:CronJob", "database-dumps");
-    const spec = (cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: { initContainers: Container[]; containers: Container[] } } } } }).jobTemplate.spec.template.spec;
-    const configMap: PlanResource = only(plan, "kubernetes:core/v1:ConfigMap", "database-dumps-script");
-    return { script: (configMap.inputs.data as Record<string, string>)["dump-job.sh"], steps: [...spec.initContainers, ...spec.containers] };
+    const configMap = only(plan, "kubernetes:core/v1:ConfigMap", "database-dumps-script");
+    return { script: (configMap.inputs.data as Record<string, string>)["dump-job.sh"], steps: plannedDumpJob(plan).steps };
 }
 
 interface RunResult {
@@ -93,7 +84,7 @@ describe("database dump job, run with real servers", () => {
         plan = await planStack("production");
         pod = jobPod(plan);
         writeFileSync(scriptPath, pod.script, { mode: 0o755 });
-        bucket = pod.steps.flatMap((c) => c.env).find((e) => e.name === "DUMP_BUCKET")?.value ?? "";
+        bucket = plannedDumpJob(plan).env.DUMP_BUCKET ?? "";
         [source, restore, pushgateway, s3] = await Promise.all([startPostgres(), startPostgres(), startPushgateway(), startS3([bucket])]);
         source.psql("postgres", "CREATE DATABASE app");
         source.psql("app", `CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL);

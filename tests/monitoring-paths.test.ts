@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { postgresExporterImage } from "../components/monitoring/postgres-exporter";
-import { list, mockOf, object, ofType, only, planStack, text } from "./plans";
+import { list, mockOf, object, ofType, only, plannedDumpJob, planStack, text } from "./plans";
 import { parse } from "yaml";
 import { Reachability, type Endpoint } from "./reachability";
 
@@ -152,9 +152,7 @@ for (const [label, stack, overrides] of scenarios) {
         });
 
         test("the database dump job reaches the writer it dumps, from the cluster's pods, in whichever region it writes", () => {
-            const cronJob = only(plan, "kubernetes:batch/v1:CronJob", "database-dumps");
-            const pod = object(at(cronJob.inputs, "spec", "jobTemplate", "spec", "template", "spec"), "pod");
-            const env = Object.fromEntries(list(pod.initContainers, "initContainers").flatMap((c) => list(object(c, "container").env, "env")).map((e) => [text(object(e, "env").name, "name"), object(e, "env").value]));
+            const { env } = plannedDumpJob(plan);
             const host = text(env.PGHOST, "PGHOST");
             assert.deepEqual(network.problems(clusterPods(plan), databaseBehind(plan, host), Number(env.PGPORT)), []);
         });

@@ -59,6 +59,27 @@ export function planComponents(
     return planProgram(async () => build() ?? {}, { project: "keel", stack, config });
 }
 
+/** A container of a planned pod: its name, image, command and environment (values or secret references). */
+export interface PlannedContainer {
+    readonly name: string;
+    readonly image: string;
+    readonly command: string[];
+    readonly env: { readonly name: string; readonly value?: string; readonly valueFrom?: { readonly secretKeyRef: { readonly name: string; readonly key: string } } }[];
+}
+
+/**
+ * The database dump job as planned: its CronJob spec, its containers in the order the pod runs
+ * them (init containers first) and their plain environment values by name.
+ */
+export function plannedDumpJob(record: PlanRecord) {
+    const cronJob = only(record, "kubernetes:batch/v1:CronJob", "database-dumps");
+    const spec = object(cronJob.inputs.spec, "spec");
+    const pod = object(object(object(object(spec.jobTemplate, "jobTemplate").spec, "spec").template, "template").spec, "pod");
+    const steps = [...list(pod.initContainers, "initContainers"), ...list(pod.containers, "containers")] as PlannedContainer[];
+    const env = Object.fromEntries(steps.flatMap((c) => c.env).map((e) => [e.name, e.value]));
+    return { spec, steps, env };
+}
+
 export function ofType(record: PlanRecord, type: string): PlanResource[] {
     return record.resources.filter((r) => r.type === type);
 }

@@ -32,13 +32,16 @@ export function run(command: string, args: readonly string[], options: { env?: N
     return result.stdout;
 }
 
-async function waitFor(what: string, ready: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await ready()) return;
-        await new Promise((r) => setTimeout(r, 100));
+/** Waits until the server at `url` answers as `ready` says (connection refusals are retried). */
+async function waitForHttp(what: string, url: string, ready: (response: Response) => boolean): Promise<void> {
+    try {
+        await eventually(async () => {
+            const response = await fetch(url);
+            if (!ready(response)) throw new Error(`answered ${response.status}`);
+        });
+    } catch (error) {
+        throw new Error(`${what} did not become ready at ${url}: ${String(error)}`);
     }
-    throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
 }
 
 export interface PostgresServer {
@@ -111,13 +114,7 @@ export async function startPushgateway(persistenceFile = join(mkdtempSync(join(t
     const address = `127.0.0.1:${port}`;
     const child: ChildProcess = spawn("prometheus-pushgateway", [`--web.listen-address=${address}`, `--persistence.file=${persistenceFile}`, "--persistence.interval=1s"], { stdio: "ignore" });
     const metrics = async () => (await fetch(`http://${address}/metrics`)).text();
-    await waitFor("the Pushgateway", async () => {
-        try {
-            return (await fetch(`http://${address}/-/ready`)).ok;
-        } catch {
-            return false;
-        }
-    });
+    await waitForHttp("the Pushgateway", `http://${address}/-/ready`, (r) => r.ok);
     return {
         address,
         persistenceFile,
@@ -149,13 +146,7 @@ export async function startS3(buckets: readonly string[]): Promise<S3Server> {
     const s3rver = join(__dirname, "../node_modules/s3rver/bin/s3rver.js");
     const child = spawn(process.execPath, [s3rver, "-d", join(dir, "data"), "-a", "127.0.0.1", "-p", String(port), "--silent", ...buckets.flatMap((name) => ["--configure-bucket", name])], { stdio: "ignore" });
     const endpoint = `http://127.0.0.1:${port}`;
-    await waitFor("the S3 server", async () => {
-        try {
-            return (await fetch(endpoint)).status < 500;
-        } catch {
-            return false;
-        }
-    });
+    await waitForHttp("the S3 server", endpoint, (r) => r.status < 500);
     const awsShimDir = join(dir, "bin");
     const aws = ["/usr/bin/aws", "/usr/local/bin/aws"].find((path) => existsSync(path)) ?? "aws";
     spawnSync("mkdir", ["-p", awsShimDir]);
@@ -185,13 +176,7 @@ export async function startPrometheus(scrapeConfigs: readonly Record<string, unk
     writeFileSync(config, JSON.stringify({ global: { scrape_interval: "1s", evaluation_interval: "1s" }, scrape_configs: scrapeConfigs }));
     const child = spawn("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
     const api = `http://127.0.0.1:${port}/api/v1`;
-    await waitFor("Prometheus", async () => {
-        try {
-            return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok;
-        } catch {
-            return false;
-        }
-    });
+    await waitForHttp("Prometheus", `http://127.0.0.1:${port}/-/ready`, (r) => r.ok);
     return {
         query: async (expr) => {
             const body = (await (await fetch(`${api}/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
@@ -205,7 +190,7 @@ export async function startPrometheus(scrapeConfigs: readonly Record<string, unk
     };
 }
 
-/** Polls `check` until it holds (or throws its last failure after `timeoutMs`). */
+/** Polls `check` every 100 ms until it holds (or throws its last failure after `timeoutMs`). */
 export async function eventually(check: () => Promise<void>, timeoutMs = 15000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -213,7 +198,7 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 15000):
             return await check();
         } catch (error) {
             if (Date.now() > deadline) throw error;
-            await new Promise((r) => setTimeout(r, 250));
+            await new Promise((r) => setTimeout(r, 100));
         }
     }
 }
