@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import { only, plannedDumpJob, planStack, projectRoot, type PlannedContainer } from "./plans";
-import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "./servers";
+import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "../scripts/servers";
 
 /**
  * The dump job as the plan renders it (its script from the ConfigMap, its steps, commands and
@@ -96,7 +96,7 @@ describe("database dump job, run with real servers", () => {
         source?.stop();
         restore?.stop();
         await pushgateway?.stop();
-        s3?.stop();
+        await s3?.stop();
         rmSync(dir, { recursive: true, force: true });
     });
 
@@ -168,7 +168,7 @@ describe("database dump job, run with real servers", () => {
             .filter((r) => r.alert === "BackupMissing").map((r) => r.expr);
         assert.equal(rules.length, 2);
         let fresh = await startPushgateway();
-        const prometheus = await startPrometheus([{ ...job, static_configs: [{ targets: [fresh.address] }] }]);
+        const prometheus = await startPrometheus({ config: { global: { scrape_interval: "1s", evaluation_interval: "1s" }, scrape_configs: [{ ...job, static_configs: [{ targets: [fresh.address] }] }] } });
         const lastPush = async () => (await prometheus.query('keel_backup_last_success_timestamp_seconds{backup="database-dumps"}'))[0];
         try {
             // Which BackupMissing expressions hold, and for which backup.
@@ -190,7 +190,7 @@ describe("database dump job, run with real servers", () => {
             fresh = await startPushgateway(fresh.persistenceFile);
             assert.equal(await lastSuccess(fresh), Number(pushed));
         } finally {
-            prometheus.stop();
+            await prometheus.stop();
             await fresh.stop();
         }
     });
