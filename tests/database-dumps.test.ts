@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
-import { only, plannedDumpJob, planStack, projectRoot, type PlannedContainer } from "./plans";
+import { kubePrometheusStackValues, object, only, plannedDumpJob, plannedRuleGroups, planStack, projectRoot, type PlannedContainer } from "./plans";
 import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "../scripts/servers";
 
 /**
@@ -159,13 +159,10 @@ describe("database dump job, run with real servers", () => {
     });
 
     test("Prometheus, with the plan's scrape job and BackupMissing's expressions: missing before the first run, present after it and after a Pushgateway restart", async () => {
-        const release = only(plan, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack");
-        const scrapeJobs = ((release.inputs.values as { prometheus: { prometheusSpec: { additionalScrapeConfigs: { job_name: string }[] } } }).prometheus.prometheusSpec.additionalScrapeConfigs);
-        const job = scrapeJobs.find((j) => j.job_name === "pushgateway");
+        const scrapeJobs = object(kubePrometheusStackValues(plan).prometheus, "prometheus").prometheusSpec as { additionalScrapeConfigs: { job_name: string }[] };
+        const job = scrapeJobs.additionalScrapeConfigs.find((j) => j.job_name === "pushgateway");
         assert.ok(job, "the plan's Prometheus has no pushgateway scrape job");
-        const rules = plan.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-            .flatMap((r) => (r.inputs.spec as { groups: { rules: { alert?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules))
-            .filter((r) => r.alert === "BackupMissing").map((r) => r.expr);
+        const rules = plannedRuleGroups(plan).flatMap((g) => g.rules).filter((r) => r.alert === "BackupMissing").map((r) => r.expr);
         assert.equal(rules.length, 2);
         let fresh = await startPushgateway();
         const prometheus = await startPrometheus({ config: { global: { scrape_interval: "1s", evaluation_interval: "1s" }, scrape_configs: [{ ...job, static_configs: [{ targets: [fresh.address] }] }] } });

@@ -80,6 +80,27 @@ export function plannedDumpJob(record: PlanRecord) {
     return { spec, steps, env };
 }
 
+/** A planned Prometheus rule: an alert (or a recording rule) as the PrometheusRule resources hold it. */
+export interface PlannedRule {
+    readonly alert?: string;
+    readonly record?: string;
+    readonly expr: string;
+    readonly for?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+}
+
+/** Every rule group Keel's PrometheusRule resources give the cluster's Prometheus. */
+export function plannedRuleGroups(record: PlanRecord): { name: string; rules: PlannedRule[] }[] {
+    return ofType(record, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        .flatMap((rule) => list(object(rule.inputs.spec, `${rule.name}.spec`).groups, `${rule.name}.groups`) as { name: string; rules: PlannedRule[] }[]);
+}
+
+/** The values of the monitoring stack's kube-prometheus-stack release. */
+export function kubePrometheusStackValues(record: PlanRecord): Record<string, unknown> {
+    return object(only(record, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack").inputs.values, "kube-prometheus-stack values");
+}
+
 export function ofType(record: PlanRecord, type: string): PlanResource[] {
     return record.resources.filter((r) => r.type === type);
 }

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { freePort, removeTempDir, spawnServer, tempDir, waitForHttp, type ServerProcess } from "./process";
@@ -161,4 +162,18 @@ export async function startExporter(kind: keyof typeof exporterCommands, args: r
             removeTempDir(dir);
         },
     };
+}
+
+export interface SyntheticTarget {
+    /** host:port of its /metrics. */
+    readonly address: string;
+    stop(): Promise<void>;
+}
+
+/** A scrape target whose /metrics answers `exposition()` (text format), called afresh on every scrape. */
+export async function startSyntheticTarget(exposition: () => string, port?: number): Promise<SyntheticTarget> {
+    const listenOn = port ?? (await freePort());
+    const server = createServer((_request, response) => response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(exposition()));
+    await new Promise<void>((resolve) => server.listen(listenOn, "127.0.0.1", resolve));
+    return { address: `127.0.0.1:${listenOn}`, stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }
