@@ -35,7 +35,8 @@ import { standardTags } from "./tags";
 export const runbookBaseUrl = "https://github.com/keel-platform/keel/blob/main/docs/runbooks";
 
 /** The guides' application exposes Prometheus metrics on /metrics; its port and health path are `keel:traffic`'s. */
-const applicationName = "app";
+/** The scrape job (and `job` label) of the application. */
+export const applicationName = "app";
 const metricsPath = "/metrics";
 
 /**

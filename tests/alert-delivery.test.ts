@@ -6,10 +6,11 @@ import { stringify } from "yaml";
 import { runbookSlug } from "../components/monitoring";
 import type { PlanRecord } from "../scripts/plan/engine";
 import {
+    chartWatchdogGroup,
     eventually,
     freePort,
-    loopbackJob,
     rulesOnLoopback,
+    scrapeJobsOnLoopback,
     startLoopbackAlertmanager,
     startPrometheus,
     startSyntheticTarget,
@@ -18,7 +19,8 @@ import {
     type PrometheusServer,
     type SyntheticTarget,
 } from "../scripts/servers";
-import { kubePrometheusStackValues, object, plannedRuleGroups, planStack, projectRoot } from "./plans";
+import { applicationName } from "../stacks/monitoring";
+import { kubePrometheusStackValues, object, plannedRuleGroups, plannedScrapeJobs, planStack, projectRoot } from "./plans";
 
 /**
  * An alarm is done when a person is paged. Production's alert rules and Alertmanager
@@ -36,9 +38,6 @@ import { kubePrometheusStackValues, object, plannedRuleGroups, planStack, projec
  */
 
 const timeScale = 300;
-
-/** kube-prometheus-stack 88.5.3's Watchdog (templates/prometheus/rules-1.14/general.rules.yaml, defaultRules.create), which Keel keeps. */
-const chartWatchdog = { name: "general.rules", rules: [{ alert: "Watchdog", expr: "vector(1)", labels: { severity: "none" }, annotations: { summary: "An alert that should always be firing to certify that Alertmanager is working properly." } }] };
 
 /** The guides' receivers: critical pages, and reaches Slack and email; warning reaches Slack and email; Watchdog only the heartbeat. */
 function expectedChannels(email: string): Record<"critical" | "warning" | "watchdog", string[]> {
@@ -86,7 +85,6 @@ describe("production alerts reach people: real Prometheus and Alertmanager, rece
         email = String(((config.receivers as { name: string; email_configs?: { to: string }[] }[]).find((r) => r.name === "critical")?.email_configs ?? [])[0]?.to);
         [alertmanager, broken] = await Promise.all([startLoopbackAlertmanager(config, timeScale), startLoopbackAlertmanager(withoutPager(config), timeScale)]);
 
-        const application = String(((plannedRuleGroups(plan).flatMap((g) => g.rules).find((r) => r.alert === "HighErrorRate")?.expr ?? "").match(/job="([^"]+)"/) ?? [])[1]);
         // 10 % of requests answered with 5xx: above production's 1 % critical and 5 % warning thresholds.
         targets.push(await startSyntheticTarget(() => {
             scrapes += 1;
@@ -95,16 +93,17 @@ describe("production alerts reach people: real Prometheus and Alertmanager, rece
         // 87.5 % of memory used: above the 85 % HighMemory threshold, on a node that is otherwise quiet.
         targets.push(await startSyntheticTarget(() => "node_memory_MemAvailable_bytes 1e9\nnode_memory_MemTotal_bytes 8e9\n"));
         downPorts = [await freePort(), await freePort()];
-        const groups = rulesOnLoopback([...plannedRuleGroups(plan), chartWatchdog], timeScale);
+        const groups = rulesOnLoopback([...plannedRuleGroups(plan), chartWatchdogGroup], timeScale);
         prometheus = await startPrometheus({
             config: {
                 global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: { environment: "production" } },
                 rule_files: ["rules.yml"],
                 alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager.address, broken.address] }] }] },
-                scrape_configs: [
-                    loopbackJob(application, [targets[0].address, ...downPorts.map((port) => `127.0.0.1:${port}`)]),
-                    loopbackJob("node", [targets[1].address]),
-                ],
+                // The planned scrape jobs, their targets on loopback, scraped every second.
+                scrape_configs: scrapeJobsOnLoopback(plannedScrapeJobs(plan), {
+                    [applicationName]: { targets: [targets[0].address, ...downPorts.map((port) => `127.0.0.1:${port}`)] },
+                    node: { targets: [targets[1].address] },
+                }).map((job) => ({ ...job, scrape_interval: "1s" })),
             },
             files: { "rules.yml": stringify({ groups }) },
             alertResendDelay: "1s",

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
-import { kubePrometheusStackValues, object, only, plannedDumpJob, plannedRuleGroups, planStack, projectRoot, type PlannedContainer } from "./plans";
+import { only, plannedDumpJob, plannedRuleGroups, plannedScrapeJobs, planStack, type PlannedContainer } from "./plans";
+import { fillRunbook, logicalDumpRestore } from "./restore-runbook";
 import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "../scripts/servers";
 
 /**
@@ -159,8 +160,7 @@ describe("database dump job, run with real servers", () => {
     });
 
     test("Prometheus, with the plan's scrape job and BackupMissing's expressions: missing before the first run, present after it and after a Pushgateway restart", async () => {
-        const scrapeJobs = object(kubePrometheusStackValues(plan).prometheus, "prometheus").prometheusSpec as { additionalScrapeConfigs: { job_name: string }[] };
-        const job = scrapeJobs.additionalScrapeConfigs.find((j) => j.job_name === "pushgateway");
+        const job = plannedScrapeJobs(plan).find((j) => j.job_name === "pushgateway");
         assert.ok(job, "the plan's Prometheus has no pushgateway scrape job");
         const rules = plannedRuleGroups(plan).flatMap((g) => g.rules).filter((r) => r.alert === "BackupMissing").map((r) => r.expr);
         assert.equal(rules.length, 2);
@@ -193,18 +193,15 @@ describe("database dump job, run with real servers", () => {
     });
 
     test("the restore runbook's commands restore a dump the job wrote into a fresh server: the same rows in every table", () => {
-        const runbook = readFileSync(join(projectRoot, "docs/runbooks/restore-database.md"), "utf8");
-        const section = runbook.slice(runbook.indexOf("## Restore a logical dump"), runbook.indexOf("## Aurora"));
-        const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-        assert.equal(blocks.length, 3, "the section's blocks: pick, restore, compare");
+        const runbook = logicalDumpRestore();
         const [key] = keys("daily/").sort().reverse();
-        const fill = (block: string) => block.replaceAll("<dumps bucket>", bucket).replaceAll("<key>", `daily/${key}`).replaceAll("<restore host>", "127.0.0.1");
+        const fill = (block: string) => fillRunbook(block, { "<dumps bucket>": bucket, "<key>": `daily/${key}`, "<restore host>": "127.0.0.1" });
         const work = mkdtempSync(join(dir, "restore-"));
         const env = { ...restore.env, ...s3.env, PATH: `${s3.awsShimDir}:${postgresBin}:${process.env.PATH ?? ""}` };
-        const restored = spawnSync("/bin/sh", ["-e", "-c", fill(blocks[1])], { encoding: "utf8", cwd: work, env });
+        const restored = spawnSync("/bin/sh", ["-e", "-c", fill(runbook.restore)], { encoding: "utf8", cwd: work, env });
         assert.equal(restored.status, 0, restored.stderr);
         const count = (server: PostgresServer, database: string) => {
-            const run = spawnSync("/bin/sh", ["-e", "-c", fill(blocks[2]).replace("dbname=app_restored", `dbname=${database}`)], { encoding: "utf8", env: { ...server.env, PATH: env.PATH } });
+            const run = spawnSync("/bin/sh", ["-e", "-c", fill(runbook.compare).replace("dbname=app_restored", `dbname=${database}`)], { encoding: "utf8", env: { ...server.env, PATH: env.PATH } });
             assert.equal(run.status, 0, run.stderr);
             return run.stdout;
         };

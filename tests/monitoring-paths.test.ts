@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../scripts/plan/engine";
 import type { PlanResource } from "../scripts/plan/record";
 import { postgresExporterImage } from "../components/monitoring/postgres-exporter";
-import { list, mockOf, object, ofType, only, plannedDumpJob, planStack, text } from "./plans";
+import { list, mockOf, object, ofType, only, plannedDumpJob, plannedScrapeJobs, planStack, text } from "./plans";
 import { parse } from "yaml";
 import { Reachability, type Endpoint } from "./reachability";
 
@@ -19,16 +19,9 @@ interface ScrapeJob {
     readonly ec2_sd_configs?: { region: string; port: number; filters: { name: string; values: string[] }[] }[];
 }
 
-const releaseOf = (plan: PlanRecord, name: string): PlanResource => {
-    const found = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === name);
-    assert.ok(found, `no release ${name}`);
-    return found;
-};
 const at = (value: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, key) => object(v, path.join("."))[key], value);
 
-function scrapeJobs(plan: PlanRecord): ScrapeJob[] {
-    return list(at(releaseOf(plan, "kube-prometheus-stack").inputs.values, "prometheus", "prometheusSpec", "additionalScrapeConfigs"), "scrape configs") as ScrapeJob[];
-}
+const scrapeJobs = (plan: PlanRecord) => plannedScrapeJobs(plan) as unknown as ScrapeJob[];
 
 /** Where the cluster's pods' packets come from (Prometheus's, the dump job's): the node group's subnets, with the cluster security group. */
 function clusterPods(plan: PlanRecord): Endpoint {

@@ -101,6 +101,12 @@ export function kubePrometheusStackValues(record: PlanRecord): Record<string, un
     return object(only(record, "kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack").inputs.values, "kube-prometheus-stack values");
 }
 
+/** The scrape jobs the cluster's Prometheus is given (prometheusSpec.additionalScrapeConfigs). */
+export function plannedScrapeJobs(record: PlanRecord): Record<string, unknown>[] {
+    const spec = object(object(kubePrometheusStackValues(record).prometheus, "prometheus").prometheusSpec, "prometheusSpec");
+    return list(spec.additionalScrapeConfigs, "additionalScrapeConfigs").map((job, i) => object(job, `scrape job ${i}`));
+}
+
 export function ofType(record: PlanRecord, type: string): PlanResource[] {
     return record.resources.filter((r) => r.type === type);
 }

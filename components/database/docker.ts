@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseEndpoints } from "./context";
+import { localCredentialsDir, localDatabaseDefaults, localPasswordFiles, replicaStartScript, replicationSetupScript, writerSettings } from "./local-pair";
 import { postgresPort } from "./settings";
 
 /** Official PostgreSQL images pinned to an exact release and Debian base, per major version. */
@@ -37,34 +38,6 @@ export interface LocalReplicatedDatabaseArgs {
     readonly labels?: Readonly<Record<string, string>>;
 }
 
-const credentialsDir = "/run/keel";
-const replicationUser = "replicator";
-
-/** Creates the replication role and lets it connect for replication (run once, by the image's first-start initialisation). */
-const replicationSetup = `#!/usr/bin/env bash
-set -euo pipefail
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" --set password="$(cat ${credentialsDir}/replication-password)" <<'SQL'
-CREATE ROLE ${replicationUser} WITH REPLICATION LOGIN PASSWORD :'password';
-SQL
-echo "host replication ${replicationUser} all scram-sha-256" >> "$PGDATA/pg_hba.conf"
-`;
-
-/**
- * The streaming replica's start: on an empty volume, copy the writer with pg_basebackup
- * (`-R` writes standby.signal and the connection to the writer), then run as a hot standby.
- */
-function replicaStart(writerHost: string): string {
-    return `set -eu
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  export PGPASSWORD="$(cat ${credentialsDir}/replication-password)"
-  until pg_isready -h ${writerHost} -p ${postgresPort} -U ${replicationUser} -d postgres; do sleep 1; done
-  pg_basebackup -h ${writerHost} -p ${postgresPort} -U ${replicationUser} -D "$PGDATA" -X stream -R --checkpoint=fast
-  chmod 0700 "$PGDATA"
-fi
-exec postgres -c hot_standby=on
-`;
-}
-
 /**
  * The local stand-in for `ReplicatedDatabase`: a PostgreSQL writer and a streaming replica as
  * containers of the same pinned image, each on its own volume, with health checks, reachable
@@ -88,34 +61,28 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
         const zone = args.zoneName ?? "db.local.internal";
         const writerHost = `writer.${zone}`;
         const readerHost = `reader.${zone}`;
-        const databaseName = args.databaseName ?? "app";
-        const username = args.username ?? "keel_admin";
+        const databaseName = args.databaseName ?? localDatabaseDefaults.databaseName;
+        const username = args.username ?? localDatabaseDefaults.username;
         const hostPorts = args.hostPorts ?? { writer: postgresPort, reader: postgresPort + 1 };
         const labels = Object.entries(args.labels ?? {}).map(([label, value]) => ({ label, value }));
 
         const image = new docker.RemoteImage(`${name}-postgres`, { name: args.image ?? postgresImages["15"], keepLocally: true }, parent);
-        const secretFile = (file: string, content: pulumi.Input<string>) => ({ file: `${credentialsDir}/${file}`, content, owner: "999", group: "999", permissions: "0400" });
+        const secretFile = (file: string, content: pulumi.Input<string>) => ({ file: `${localCredentialsDir}/${file}`, content, owner: "999", group: "999", permissions: "0400" });
         // The image's postgres user is uid/gid 999: it reads the password files, nobody else.
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
         const replicationPassword = new random.RandomPassword(`${name}-replication-password`, { length: 32, special: false }, parent);
-        const replicationSecret = secretFile("replication-password", replicationPassword.result);
+        const replicationSecret = secretFile(localPasswordFiles.replication, replicationPassword.result);
         const healthcheck = (test: string[]) => ({ tests: test, interval: "5s", timeout: "3s", retries: 10, startPeriod: "30s" });
         const volume = (role: string) => new docker.Volume(`${name}-${role}-data`, { labels }, stateful);
 
         const writer = new docker.Container(`${name}-writer`, {
             image: image.imageId,
-            command: [
-                "postgres",
-                "-c", "shared_preload_libraries=pg_stat_statements",
-                "-c", `log_min_duration_statement=${args.logMinDurationMs ?? 1000}`,
-                // WAL kept for a replica that falls behind or restarts (no replication slot to outlive a rebuilt replica).
-                "-c", "wal_keep_size=512MB",
-            ],
-            envs: [`POSTGRES_USER=${username}`, `POSTGRES_DB=${databaseName}`, `POSTGRES_PASSWORD_FILE=${credentialsDir}/password`],
+            command: ["postgres", ...writerSettings(args.logMinDurationMs ?? localDatabaseDefaults.logMinDurationMs).flatMap((setting) => ["-c", setting])],
+            envs: [`POSTGRES_USER=${username}`, `POSTGRES_DB=${databaseName}`, `POSTGRES_PASSWORD_FILE=${localCredentialsDir}/${localPasswordFiles.password}`],
             uploads: [
-                secretFile("password", password.result),
+                secretFile(localPasswordFiles.password, password.result),
                 replicationSecret,
-                { file: "/docker-entrypoint-initdb.d/10-replication.sh", content: replicationSetup, executable: true },
+                { file: "/docker-entrypoint-initdb.d/10-replication.sh", content: replicationSetupScript(), executable: true },
             ],
             volumes: [{ volumeName: volume("writer").name, containerPath: "/var/lib/postgresql/data" }],
             networksAdvanced: [{ name: args.networkName, aliases: [writerHost] }],
@@ -132,7 +99,7 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
         new docker.Container(`${name}-reader`, {
             image: image.imageId,
             user: "postgres",
-            entrypoints: ["bash", "-c", replicaStart(writerHost)],
+            entrypoints: ["bash", "-c", replicaStartScript({ host: writerHost, port: postgresPort })],
             uploads: [replicationSecret],
             volumes: [{ volumeName: volume("reader").name, containerPath: "/var/lib/postgresql/data" }],
             networksAdvanced: [{ name: args.networkName, aliases: [readerHost] }],

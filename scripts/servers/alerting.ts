@@ -85,6 +85,15 @@ export function alertmanagerOnLoopback(config: Json, endpoints: NotificationEndp
     };
 }
 
+/**
+ * kube-prometheus-stack's Watchdog (88.5.3, templates/prometheus/rules-1.14/general.rules.yaml;
+ * `defaultRules.create`, which Keel keeps): on the cluster the chart, not Keel, defines it.
+ */
+export const chartWatchdogGroup = {
+    name: "general.rules",
+    rules: [{ alert: "Watchdog", expr: "vector(1)", labels: { severity: "none" }, annotations: { summary: "An alert that should always be firing to certify that Alertmanager is working properly." } }],
+};
+
 /** A rule group's rules with every `for` divided by `timeScale`. */
 export function rulesOnLoopback(groups: readonly Json[], timeScale: number): Json[] {
     return groups.map((group) => ({
@@ -95,6 +104,8 @@ export function rulesOnLoopback(groups: readonly Json[], timeScale: number): Jso
 
 /** One notification as a person would see it: where it arrived, about what, in which state. */
 export interface Delivery {
+    /** When it arrived (ms since the epoch). */
+    readonly receivedAt: number;
     /** `pagerduty`, `slack #channel`, `email address`, `heartbeat`. */
     readonly channel: string;
     readonly status: "firing" | "resolved";
@@ -116,26 +127,26 @@ function requestDelivery(request: CaughtRequest): Delivery {
     const body = request.body as Json;
     if (request.path === catcherPaths.pagerduty) {
         const payload = body.payload as Json;
-        return { channel: "pagerduty", ...subject(String(payload.summary)), text: JSON.stringify(body) };
+        return { receivedAt: request.receivedAt, channel: "pagerduty", ...subject(String(payload.summary)), text: JSON.stringify(body) };
     }
     if (request.path === catcherPaths.slack) {
         const [attachment] = body.attachments as Json[];
-        return { channel: `slack ${String(body.channel)}`, ...subject(String(attachment.title)), text: `${String(attachment.title)}\n${String(attachment.text)}` };
+        return { receivedAt: request.receivedAt, channel: `slack ${String(body.channel)}`, ...subject(String(attachment.title)), text: `${String(attachment.title)}\n${String(attachment.text)}` };
     }
     if (request.path === catcherPaths.heartbeat) {
         const alerts = body.alerts as { labels: Record<string, string> }[];
-        return { channel: "heartbeat", status: body.status === "resolved" ? "resolved" : "firing", alertname: String((body.groupLabels as Json).alertname), firing: alerts.length, text: JSON.stringify(body) };
+        return { receivedAt: request.receivedAt, channel: "heartbeat", status: body.status === "resolved" ? "resolved" : "firing", alertname: String((body.groupLabels as Json).alertname), firing: alerts.length, text: JSON.stringify(body) };
     }
     throw new Error(`a notification to an unknown path: ${request.path}`);
 }
 
 function mailDelivery(mail: CaughtMail): Delivery {
-    return { channel: `email ${mail.to.join(",")}`, ...subject(mail.headers.subject ?? ""), text: mail.text };
+    return { receivedAt: mail.receivedAt, channel: `email ${mail.to.join(",")}`, ...subject(mail.headers.subject ?? ""), text: mail.text };
 }
 
-/** Every notification the catchers received, oldest first within each catcher. */
+/** Every notification the catchers received, oldest first. */
 export function deliveriesOf(endpoints: Pick<NotificationEndpoints, "http" | "smtp">): Delivery[] {
-    return [...endpoints.http.received().map(requestDelivery), ...endpoints.smtp.received().map(mailDelivery)];
+    return [...endpoints.http.received().map(requestDelivery), ...endpoints.smtp.received().map(mailDelivery)].sort((a, b) => a.receivedAt - b.receivedAt);
 }
 
 /** Catchers for one Alertmanager: an HTTP catcher and an SMTP relay with a fresh certificate. */

@@ -11,6 +11,8 @@ import type { Certificate } from "./tls";
  */
 
 export interface CaughtRequest {
+    /** When it arrived (ms since the epoch). */
+    readonly receivedAt: number;
     readonly path: string;
     readonly headers: IncomingHttpHeaders;
     /** The body, parsed when it is JSON. */
@@ -66,7 +68,7 @@ export async function startHttpCatcher(): Promise<HttpCatcher> {
             } catch {
                 // Not JSON: kept as text.
             }
-            items.push({ path: request.url ?? "", headers: request.headers, body });
+            items.push({ receivedAt: Date.now(), path: request.url ?? "", headers: request.headers, body });
             response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, status: "success", message: "Event processed" }));
         });
     });
@@ -76,6 +78,8 @@ export async function startHttpCatcher(): Promise<HttpCatcher> {
 }
 
 export interface CaughtMail {
+    /** When it arrived (ms since the epoch). */
+    readonly receivedAt: number;
     readonly from: string;
     readonly to: readonly string[];
     /** The user that authenticated. */
@@ -126,6 +130,7 @@ export async function startSmtpCatcher(certificate: Certificate, username: strin
             stream.on("end", () => {
                 const raw = Buffer.concat(chunks).toString("utf8");
                 items.push({
+                    receivedAt: Date.now(),
                     from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
                     to: session.envelope.rcptTo.map((r) => r.address),
                     user: String(session.user ?? ""),

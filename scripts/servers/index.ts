@@ -5,8 +5,11 @@
  */
 export * from "./catchers";
 export * from "./postgres";
+export * from "./postgres-pair";
 export * from "./process";
 export * from "./prometheus";
 export * from "./pushgateway";
 export * from "./s3";
 export * from "./tls";
+export * from "./alerting";
+export * from "./scrape";

@@ -82,6 +82,16 @@ export async function waitForHttp(what: string, url: string, ready: (response: R
     }
 }
 
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 export interface ServerProcess {
     readonly pid: number;
     /** What the server has written to stdout and stderr so far. */
