@@ -20,6 +20,7 @@ import {
     startExporter,
     startLocalDatabasePair,
     startLoopbackAlertmanager,
+    startPairExporter,
     startPrometheus,
     startPushgateway,
     tempDir,
@@ -125,9 +126,8 @@ async function runDemo(stack: string, timeScale: number, io: Output): Promise<nu
     try {
         io.out(`Starting the ${stack} monitoring stack on 127.0.0.1 (time scale ${timeScale})…`);
         const database = started(await startLocalDatabasePair());
-        const exporterEnv = (port: number) => ({ DATA_SOURCE_URI: `127.0.0.1:${port}/${database.database}?sslmode=disable`, DATA_SOURCE_USER: database.user, DATA_SOURCE_PASS: database.password });
-        const writerExporter = started(await startExporter("postgres", [], exporterEnv(database.writer.port)));
-        const replicaExporter = started(await startExporter("postgres", [], exporterEnv(database.replica.port)));
+        const writerExporter = started(await startPairExporter(database, database.writer));
+        const replicaExporter = started(await startPairExporter(database, database.replica));
         const node = started(await startExporter("node"));
         const blackboxDir = tempDir("demo-blackbox");
         writeFileSync(join(blackboxDir, "blackbox.yml"), files.find((f) => f.service === "blackbox")?.content ?? "modules: {}\n");

@@ -7,13 +7,12 @@ import { replicationSetupScript } from "../components/database/local-pair";
 import {
     eventually,
     postgresBin,
-    startExporter,
     startLocalDatabasePair,
+    startPairExporter,
     startPostgres,
     tempDir,
     type Exporter,
     type LocalDatabasePair,
-    type LocalDatabaseServer,
     type PostgresServer,
 } from "../scripts/servers";
 import { fillRunbook, logicalDumpRestore, withoutS3 } from "./restore-runbook";
@@ -25,15 +24,6 @@ import { fillRunbook, logicalDumpRestore, withoutS3 } from "./restore-runbook";
  */
 
 const path = `${postgresBin}:${process.env.PATH ?? ""}`;
-
-/** postgres_exporter as the local stack runs it for a database container: no flags, its DATA_SOURCE_* environment without TLS (stacks/monitoring.ts, components/monitoring/docker.ts). */
-function startLocalExporter(pair: LocalDatabasePair, server: LocalDatabaseServer): Promise<Exporter> {
-    return startExporter("postgres", [], {
-        DATA_SOURCE_URI: `127.0.0.1:${server.port}/${pair.database}?sslmode=disable`,
-        DATA_SOURCE_USER: pair.user,
-        DATA_SOURCE_PASS: pair.password,
-    });
-}
 
 /** The value of an unlabelled sample in an exposition text; undefined when absent. */
 function sample(metrics: string, name: string): number | undefined {
@@ -55,7 +45,7 @@ describe("the local database pair, on real servers", () => {
 
     before(async () => {
         pair = await startLocalDatabasePair();
-        [replicaExporter, writerExporter] = await Promise.all([startLocalExporter(pair, pair.replica), startLocalExporter(pair, pair.writer)]);
+        [replicaExporter, writerExporter] = await Promise.all([startPairExporter(pair, pair.replica), startPairExporter(pair, pair.writer)]);
     });
     after(async () => {
         await replicaExporter?.stop();

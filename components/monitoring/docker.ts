@@ -16,7 +16,7 @@ import {
     type MonitoringSpec,
     type RenderedFile,
 } from "./render";
-import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
+import { dataSourceUri, exporterConnectionVariables, postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 
 /**
  * Pinned upstream images: exact release tags, never `latest`, so `pulumi up` on two laptops
@@ -243,9 +243,9 @@ export class DockerMonitoring extends pulumi.ComponentResource {
             name: `${name}-${target.name}`,
             image: exporterImage?.imageId ?? postgresExporterImage,
             envs: [
-                pulumi.interpolate`DATA_SOURCE_URI=${target.host}:${target.port}/${target.database}?sslmode=${target.sslmode}`,
-                pulumi.interpolate`DATA_SOURCE_USER=${target.credentials.apply((c) => c.username)}`,
-                pulumi.secret(pulumi.interpolate`DATA_SOURCE_PASS=${target.credentials.apply((c) => c.password)}`),
+                pulumi.all([target.host, target.database]).apply(([host, database]) => `${exporterConnectionVariables.uri}=${dataSourceUri({ host, port: target.port, database, sslmode: target.sslmode })}`),
+                pulumi.interpolate`${exporterConnectionVariables.user}=${target.credentials.apply((c) => c.username)}`,
+                pulumi.secret(pulumi.interpolate`${exporterConnectionVariables.password}=${target.credentials.apply((c) => c.password)}`),
             ],
             networksAdvanced: [{ name: args.networkName, aliases: [target.name] }],
             healthcheck: { tests: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${postgresExporterPort}/metrics`], interval: "15s", timeout: "5s", retries: 5, startPeriod: "30s" },

@@ -18,3 +18,27 @@ export interface PostgresExporterTarget {
     /** The login, from the database's credentials secret: it reaches the exporter as a secret, never a plain value. */
     readonly credentials: pulumi.Output<{ readonly username: string; readonly password: string }>;
 }
+
+/** A server as postgres_exporter's connection URI names it. */
+export interface ExporterDataSource {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly sslmode: PostgresExporterTarget["sslmode"];
+}
+
+/** postgres_exporter's connection variables (it reads the password apart from the URI, so the URI is no secret). */
+export const exporterConnectionVariables = { uri: "DATA_SOURCE_URI", user: "DATA_SOURCE_USER", password: "DATA_SOURCE_PASS" } as const;
+
+export function dataSourceUri(source: ExporterDataSource): string {
+    return `${source.host}:${source.port}/${source.database}?sslmode=${source.sslmode}`;
+}
+
+/** The exporter's whole connection environment, as a Docker exporter container gets it. */
+export function postgresExporterEnvironment(source: ExporterDataSource, credentials: { readonly username: string; readonly password: string }): Record<string, string> {
+    return {
+        [exporterConnectionVariables.uri]: dataSourceUri(source),
+        [exporterConnectionVariables.user]: credentials.username,
+        [exporterConnectionVariables.password]: credentials.password,
+    };
+}

@@ -8,6 +8,8 @@ import {
     writerSettings,
 } from "../../components/database/local-pair";
 import { libpqEnv, ownByPostgres, pgCtlStart, pgCtlStop, postgresBin, postgresOsUser, psql, runAsPostgres } from "./postgres";
+import { postgresExporterEnvironment } from "../../components/monitoring/postgres-exporter";
+import { startExporter, type Exporter } from "./prometheus";
 import { eventually, freePort, isRunning, removeTempDir, spawnServer, tempDir, type ServerProcess } from "./process";
 
 /**
@@ -191,4 +193,12 @@ export async function startLocalDatabasePair(options: LocalDatabasePairOptions =
         await stop();
         throw error;
     }
+}
+
+/**
+ * postgres_exporter as the local stack runs it beside a database container
+ * (components/monitoring/docker.ts): no flags, the connection environment without TLS.
+ */
+export function startPairExporter(pair: LocalDatabasePair, server: LocalDatabaseServer): Promise<Exporter> {
+    return startExporter("postgres", [], postgresExporterEnvironment({ host: "127.0.0.1", port: server.port, database: pair.database, sslmode: "disable" }, { username: pair.user, password: pair.password }));
 }
