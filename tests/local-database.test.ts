@@ -98,8 +98,10 @@ describe("the local database pair, on real servers", () => {
         assert.equal(sh(source, { env: pair.replica.env }), restored);
     });
 
-    test("promoted, the replica takes writes and the exporter sees a writer", async () => {
+    test("promoted, the replica takes writes, runs the writer's settings, and the exporter sees a writer", async () => {
         pair.promote();
+        assert.equal(pair.replica.psql(pair.database, "SHOW shared_preload_libraries"), "pg_stat_statements\n");
+        assert.equal(pair.replica.psql(pair.database, "SHOW wal_keep_size"), "512MB\n");
         assert.equal(pair.replica.psql(pair.database, "SELECT pg_is_in_recovery()"), "f\n");
         pair.replica.psql(pair.database, "INSERT INTO customers (name) VALUES ('after failover')");
         assert.equal(pair.replica.psql(pair.database, "SELECT count(*) FROM customers"), "252\n");

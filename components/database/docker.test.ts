@@ -47,11 +47,11 @@ describe("LocalReplicatedDatabase", () => {
         assert.deepEqual([container("writer").inputs.wait, container("reader").dependencies.includes(container("writer").urn)], [true, true]);
     });
 
-    test("the writer loads pg_stat_statements and keeps WAL for the replica; the reader streams from the writer's name", () => {
+    test("the writer loads pg_stat_statements and keeps WAL for the replica; the reader streams from the writer's name and runs the same settings", () => {
         assert.deepEqual(container("writer").inputs.command, ["postgres", "-c", "shared_preload_libraries=pg_stat_statements", "-c", "log_min_duration_statement=1000", "-c", "wal_keep_size=512MB"]);
         const start = text(list(container("reader").inputs.entrypoints, "entrypoints")[2], "entrypoint");
         assert.match(start, /pg_basebackup -h writer\.db\.local\.internal -p 5432 -U replicator -D "\$PGDATA" -X stream -R/);
-        assert.match(start, /exec postgres -c hot_standby=on/);
+        assert.match(start, /exec postgres -c shared_preload_libraries=pg_stat_statements -c log_min_duration_statement=1000 -c wal_keep_size=512MB -c hot_standby=on "\$@"\n$/);
         assert.equal(container("reader").inputs.user, "postgres");
     });
 

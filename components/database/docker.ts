@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseEndpoints } from "./context";
-import { localCredentialsDir, localDatabaseDefaults, localPasswordFiles, replicaStartScript, replicationSetupScript, writerSettings } from "./local-pair";
+import { localCredentialsDir, localDatabaseDefaults, localPasswordFiles, replicaStartScript, replicationSetupScript, serverSettings } from "./local-pair";
 import { postgresPort } from "./settings";
 
 /** Official PostgreSQL images pinned to an exact release and Debian base, per major version. */
@@ -58,6 +58,7 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
         super("keel:database:LocalReplicatedDatabase", name, args, opts);
         const parent = { parent: this };
         const stateful = { parent: this, retainOnDelete: opts?.retainOnDelete };
+        const settings = serverSettings(args.logMinDurationMs ?? localDatabaseDefaults.logMinDurationMs);
         const zone = args.zoneName ?? "db.local.internal";
         const writerHost = `writer.${zone}`;
         const readerHost = `reader.${zone}`;
@@ -77,7 +78,7 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
 
         const writer = new docker.Container(`${name}-writer`, {
             image: image.imageId,
-            command: ["postgres", ...writerSettings(args.logMinDurationMs ?? localDatabaseDefaults.logMinDurationMs).flatMap((setting) => ["-c", setting])],
+            command: ["postgres", ...settings.flatMap((setting) => ["-c", setting])],
             envs: [`POSTGRES_USER=${username}`, `POSTGRES_DB=${databaseName}`, `POSTGRES_PASSWORD_FILE=${localCredentialsDir}/${localPasswordFiles.password}`],
             uploads: [
                 secretFile(localPasswordFiles.password, password.result),
@@ -99,7 +100,7 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
         new docker.Container(`${name}-reader`, {
             image: image.imageId,
             user: "postgres",
-            entrypoints: ["bash", "-c", replicaStartScript({ host: writerHost, port: postgresPort })],
+            entrypoints: ["bash", "-c", replicaStartScript({ host: writerHost, port: postgresPort }, settings)],
             uploads: [replicationSecret],
             volumes: [{ volumeName: volume("reader").name, containerPath: "/var/lib/postgresql/data" }],
             networksAdvanced: [{ name: args.networkName, aliases: [readerHost] }],

@@ -16,8 +16,11 @@ export const localPasswordFiles = { password: "password", replication: "replicat
 
 export const replicationUser = "replicator";
 
-/** The writer's server settings, each passed as `-c <setting>`. */
-export function writerSettings(logMinDurationMs: number): string[] {
+/**
+ * Both servers' settings, each passed as `-c <setting>`: the replica runs them too, so that once
+ * promoted it is a writer like the first (statistics, slow-statement log, WAL for a new replica).
+ */
+export function serverSettings(logMinDurationMs: number): string[] {
     return [
         "shared_preload_libraries=pg_stat_statements",
         `log_min_duration_statement=${logMinDurationMs}`,
@@ -42,7 +45,7 @@ echo "host replication ${replicationUser} all scram-sha-256" >> "$PGDATA/pg_hba.
  * (`-R` writes standby.signal and the connection to the writer), then run as a hot standby.
  * Arguments after the script are the server's own (none in the container).
  */
-export function replicaStartScript(writer: { readonly host: string; readonly port: number }, credentialsDir: string = localCredentialsDir): string {
+export function replicaStartScript(writer: { readonly host: string; readonly port: number }, settings: readonly string[], credentialsDir: string = localCredentialsDir): string {
     return `set -eu
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   export PGPASSWORD="$(cat ${credentialsDir}/${localPasswordFiles.replication})"
@@ -50,6 +53,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pg_basebackup -h ${writer.host} -p ${writer.port} -U ${replicationUser} -D "$PGDATA" -X stream -R --checkpoint=fast
   chmod 0700 "$PGDATA"
 fi
-exec postgres -c hot_standby=on "$@"
+exec postgres ${settings.map((setting) => `-c ${setting} `).join("")}-c hot_standby=on "$@"
 `;
 }

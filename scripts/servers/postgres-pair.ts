@@ -5,7 +5,7 @@ import {
     localPasswordFiles,
     replicaStartScript,
     replicationSetupScript,
-    writerSettings,
+    serverSettings,
 } from "../../components/database/local-pair";
 import { libpqEnv, ownByPostgres, pgCtlStart, pgCtlStop, postgresBin, postgresOsUser, psql, runAsPostgres } from "./postgres";
 import { postgresExporterEnvironment } from "../../components/monitoring/postgres-exporter";
@@ -172,13 +172,13 @@ export async function startLocalDatabasePair(options: LocalDatabasePairOptions =
         return { port, env, psql: (db, sql) => psql(env, db, sql) };
     };
     try {
-        const settings = writerSettings(options.logMinDurationMs ?? localDatabaseDefaults.logMinDurationMs);
+        const settings = serverSettings(options.logMinDurationMs ?? localDatabaseDefaults.logMinDurationMs);
         const initScript = (options.initScript ?? replicationSetupScript)(credentials);
         const writerPort = await freePort();
         firstStartLikeTheImage({ data: writerData, socketDir: dir, port: writerPort, user, database, passwordFile, password, initScript, settings });
         pgCtlStart(writerData, writerPort, dir, settings);
         const started = await startReplica({
-            script: replicaStartScript({ host: "127.0.0.1", port: writerPort }, credentials),
+            script: replicaStartScript({ host: "127.0.0.1", port: writerPort }, settings, credentials),
             dir,
             env: { ...process.env, PATH: `${postgresBin}:${process.env.PATH ?? ""}`, PGDATA: replicaData },
             clientEnv: (port) => server(port).env,
