@@ -13,6 +13,8 @@ import { monitoringSpec } from "../stacks/monitoring";
 import { loadStackConfig } from "./plan/stack-config";
 import {
     chartWatchdogGroup,
+    closeHttpServer,
+    compressDuration,
     freePort,
     isRunning,
     rulesOnLoopback,
@@ -101,7 +103,7 @@ async function startApplication(): Promise<{ address: string; stop(): Promise<vo
         response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(`http_requests_total{status="200"} ${ok}\nhttp_requests_total{status="500"} ${failed}\n`);
     });
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    return { address: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+    return { address: `127.0.0.1:${port}`, stop: () => closeHttpServer(server) };
 }
 
 const yamlOf = (files: readonly RenderedFile[], path: string) => parse(files.find((f) => f.path === path)?.content ?? "{}") as Record<string, unknown>;
@@ -156,6 +158,8 @@ async function runDemo(stack: string, timeScale: number, io: Output): Promise<nu
                 scrape_configs: scrapeJobsOnLoopback(jobs, loopback),
             },
             files: { "rules.yml": JSON.stringify({ groups }) },
+            // Prometheus's default 1 min, compressed like the rest: an alert sent before Alertmanager was found is re-sent soon.
+            alertResendDelay: compressDuration("1m", timeScale),
         }));
 
         const urls = {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { SMTPServer } from "smtp-server";
-import { eventually, freePort } from "./process";
+import { closeHttpServer, eventually, freePort } from "./process";
 import type { Certificate } from "./tls";
 
 /**
@@ -72,7 +72,7 @@ export async function startHttpCatcher(): Promise<HttpCatcher> {
             response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, status: "success", message: "Event processed" }));
         });
     });
-    const { items, catcher } = collector<CaughtRequest>(() => new Promise((resolve) => server.close(() => resolve())));
+    const { items, catcher } = collector<CaughtRequest>(() => closeHttpServer(server));
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return { ...catcher, url: `http://127.0.0.1:${port}` };
 }
@@ -120,6 +120,8 @@ export async function startSmtpCatcher(certificate: Certificate, username: strin
         cert: readFileSync(certificate.certFile),
         authMethods: ["PLAIN", "LOGIN"],
         logger: false,
+        // Alertmanager may keep a session open; stopping waits at most this long for it.
+        closeTimeout: 100,
         onAuth(auth, _session, callback) {
             if (auth.username === username && auth.password === password) callback(null, { user: username });
             else callback(new Error("535 authentication failed"));

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +47,17 @@ export function freePort(): Promise<number> {
             const address = server.address();
             server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
         });
+    });
+}
+
+/**
+ * Stops an HTTP server now: Prometheus and Alertmanager keep their connections alive and busy,
+ * so waiting for them to go idle would wait forever.
+ */
+export function closeHttpServer(server: HttpServer): Promise<void> {
+    return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
     });
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, removeTempDir, spawnServer, tempDir, waitForHttp, type ServerProcess } from "./process";
+import { closeHttpServer, freePort, removeTempDir, spawnServer, tempDir, waitForHttp, type ServerProcess } from "./process";
 
 /**
  * The Prometheus project's servers on loopback, from Debian's packages: Prometheus (bookworm),
@@ -175,5 +175,5 @@ export async function startSyntheticTarget(exposition: () => string, port?: numb
     const listenOn = port ?? (await freePort());
     const server = createServer((_request, response) => response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(exposition()));
     await new Promise<void>((resolve) => server.listen(listenOn, "127.0.0.1", resolve));
-    return { address: `127.0.0.1:${listenOn}`, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+    return { address: `127.0.0.1:${listenOn}`, stop: () => closeHttpServer(server) };
 }
