@@ -1,5 +1,5 @@
-// `npm run dr-failover -- [--stack ORG/keel/production] [--dry-run] [--force --reason "..."]`
-// `npm run dr-failover -- failback --phase rebuild|switch-back [--stack ...] [--dry-run] [--yes] [--force --reason "..."]`
+// `npm run dr-failover -- --stack ORG/keel/production [--dry-run] [--yes] [--force --reason "..."]`
+// `npm run dr-failover -- failback --phase rebuild|switch-back --stack ... [--dry-run] [--yes] [--force --reason "..."]`
 // The DR plan of the ops guides: preflight, traffic switch, `keel:dr.*` + `pulumi up` with the
 // policy pack, verification, and a timeline with the measured RTO. See docs/runbooks/dr-failover.md
 // and docs/runbooks/failback.md.
@@ -11,6 +11,8 @@ import { execFile } from "node:child_process";
 import { request } from "node:https";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
+import { createInterface } from "node:readline/promises";
+import { RefusedInput } from "../policies/offline";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
 import type { Clients } from "./dr/checks";
 import { parseCommand, usage } from "./dr/cli";
@@ -68,42 +70,98 @@ function drStack(stack: Stack, name: string, project: string): DrStack {
     };
 }
 
-async function main(): Promise<number> {
-    const command = parseCommand(process.argv.slice(2));
-    if (command === "help" || command === undefined) {
-        console.error(usage);
-        return command === "help" ? 0 : 2;
-    }
-    if (command.force && !command.reason?.trim()) throw new RefusedError("--force needs --reason \"...\": the override is recorded in the timeline");
-
-    const environment = command.stack.split("/").pop() ?? command.stack;
-    // The RPO from the checked-in stack configuration (keel:database.rpoSeconds), refusing invalid configuration first.
-    const stackConfig = loadStackConfig(projectRoot, environment);
-    const rpoSeconds = resolveKeelConfig(stackConfig.config, environment).database.rpoSeconds;
-    const stack = drStack(await LocalWorkspace.selectStack({ stackName: command.stack, workDir: projectRoot }), environment, stackConfig.project);
-    const options = { stack, clients: regionalClients(), rpoSeconds, clock: () => new Date(), log: (line: string) => console.log(line) };
-
-    const { phase } = command;
-    if (command.dryRun) {
-        const ready = await dryRunPhase(phase, options, async (before, after) => renderDiff(await planDifference(projectRoot, environment, before, after)));
-        return ready ? 0 : 1;
-    }
-    const result = await runPhase(phase, {
-        ...options,
-        force: command.force,
-        ...(command.reason !== undefined ? { reason: command.reason } : {}),
-        yes: command.yes,
-        policyPack: "policies",
-        policyPackConfig: `policies/config/${environment}.json`,
-    });
-    console.log(`\n${result.timeline}`);
-    return result.ok ? 0 : 1;
+export interface Output {
+    readonly out: (text: string) => void;
+    readonly err: (text: string) => void;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-        console.error(error instanceof RefusedError || error instanceof ConfigError ? error.message : `dr-failover failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(2);
+/** What the command reaches outside itself; the tests replace each. */
+export interface Dependencies {
+    /** The Pulumi stack through the automation API (needs the Pulumi CLI). */
+    readonly openStack: (stackName: string, environment: string, project: string) => Promise<DrStack>;
+    readonly clients: () => Clients;
+    /** A question at the terminal; false when there is none to ask. */
+    readonly confirm: (question: string, expected: string) => Promise<boolean>;
+    readonly planDiff: (environment: string, before: string[], after: string[]) => Promise<string>;
+    readonly clock: () => Date;
+}
+
+/** Yes only when a person at a terminal types exactly `expected`; never without a terminal. */
+async function confirmAtTerminal(question: string, expected: string): Promise<boolean> {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) return false;
+    const terminal = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+        return (await terminal.question(`\n${question}`)).trim() === expected;
+    } finally {
+        terminal.close();
+    }
+}
+
+const isMissingPulumi = (error: unknown) => error instanceof Error && /ENOENT|pulumi.*not found|command not found/i.test(`${error.message} ${(error as NodeJS.ErrnoException).code ?? ""}`);
+
+export const realDependencies: Dependencies = {
+    openStack: async (stackName, environment, project) => {
+        try {
+            return drStack(await LocalWorkspace.selectStack({ stackName, workDir: projectRoot }), environment, project);
+        } catch (error) {
+            if (isMissingPulumi(error)) throw new RefusedInput("the Pulumi CLI is not installed (or not on PATH): a failover or failback drives it, with AWS credentials for the stack. --dry-run needs neither.");
+            throw error;
+        }
     },
-);
+    clients: regionalClients,
+    confirm: confirmAtTerminal,
+    planDiff: async (environment, before, after) => renderDiff(await planDifference(projectRoot, environment, before, after)),
+    clock: () => new Date(),
+};
+
+/** The command itself, for the script and for tests: returns the exit code. */
+export async function drFailoverCommand(argv: readonly string[], io: Output, dependencies: Dependencies = realDependencies): Promise<number> {
+    try {
+        const command = parseCommand(argv);
+        if (command === "help") {
+            io.out(usage);
+            return 0;
+        }
+        const { environment, phase } = command;
+        // The RPO from the checked-in stack configuration (keel:database.rpoSeconds), refusing invalid configuration first.
+        const stackConfig = loadStackConfig(projectRoot, environment);
+        const rpoSeconds = resolveKeelConfig(stackConfig.config, environment).database.rpoSeconds;
+        const policyPackConfig = `policies/config/${environment}.json`;
+        const planDiff = (before: string[], after: string[]) => dependencies.planDiff(environment, before, after);
+        if (command.dryRun) {
+            await dryRunPhase(phase, { stack: { name: environment, project: stackConfig.project }, rpoSeconds, planDiff, policyPackConfig, log: io.out });
+            return 0;
+        }
+        const stack = await dependencies.openStack(command.stack, environment, stackConfig.project);
+        const result = await runPhase(phase, {
+            stack,
+            clients: dependencies.clients(),
+            rpoSeconds,
+            force: command.force,
+            ...(command.reason !== undefined ? { reason: command.reason } : {}),
+            yes: command.yes,
+            confirm: (question) => dependencies.confirm(question, environment),
+            planDiff,
+            policyPack: "policies",
+            policyPackConfig,
+            clock: dependencies.clock,
+            log: io.out,
+        });
+        io.out(`\n${result.timeline}`);
+        return result.declined ? 2 : result.ok ? 0 : 1;
+    } catch (error) {
+        if (!(error instanceof RefusedInput || error instanceof RefusedError || error instanceof ConfigError)) throw error;
+        io.err(error.message);
+        return 2;
+    }
+}
+
+if (require.main === module) {
+    drFailoverCommand(process.argv.slice(2), { out: (text) => console.log(text), err: (text) => console.error(text) }).then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            console.error(process.env.KEEL_DEBUG === "1" && error instanceof Error ? error.stack : `dr-failover failed: ${error instanceof Error ? error.message : String(error)} (KEEL_DEBUG=1 shows where)`);
+            process.exit(1);
+        },
+    );
+}

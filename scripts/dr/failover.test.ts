@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { beforeEach, describe, test } from "node:test";
 import { projectRoot } from "../../tests/plans";
 import type { Clients } from "./checks";
+import { RefusedInput } from "../../policies/offline";
+import { drFailoverCommand } from "../dr-failover";
 import { databaseUrn, dryRunPhase, phases, RefusedError, runPhase, type DeployOptions, type DrStack, type RunOptions } from "./failover";
 
 const start = new Date("2026-11-22T03:00:00Z");
@@ -125,10 +127,15 @@ function minuteClock() {
     return () => new Date(start.getTime() + tick++ * 60_000);
 }
 
+/** The offline plan difference, as the script prints it (scripts/dr/plan-diff.ts renders the real one). */
+const fakeDiff = async () => "  ~ aws:rds:Instance database-dr: replicateSourceDb\n  0 to add, 1 to change, 0 to remove";
+const nobodyAsked = async () => assert.fail("asked for confirmation although --yes was given");
+
+/** A run with --yes unless `extra` says otherwise. */
 function run(stack: FakeStack, extra: Partial<RunOptions> = {}, phase = phases.failover) {
     const log: string[] = [];
     const result = runPhase(phase, {
-        stack, clients, rpoSeconds: 300, force: false, yes: false,
+        stack, clients, rpoSeconds: 300, force: false, yes: true, confirm: nobodyAsked, planDiff: fakeDiff,
         policyPack: "policies", policyPackConfig: "policies/config/production.json",
         clock: minuteClock(), log: (line) => log.push(line), ...extra,
     });
@@ -167,11 +174,12 @@ describe("dr-failover", () => {
             "timeline",
             "  2026-11-22T03:00:00.000Z  +0m00s  start: fail over to the DR region (stack production)",
             "  2026-11-22T03:02:00.000Z  +2m00s  preflight passed",
-            "  2026-11-22T03:03:00.000Z  +3m00s  traffic switch PrimaryOutOfService=1 published",
-            "  2026-11-22T03:04:00.000Z  +4m00s  config set: keel:dr.active=true",
-            "  2026-11-22T03:05:00.000Z  +5m00s  pulumi up: succeeded",
-            "  2026-11-22T03:07:00.000Z  +7m00s  verified",
-            "  measured RTO 7m00s against the 15-minute objective: met",
+            "  2026-11-22T03:03:00.000Z  +3m00s  confirmed by --yes",
+            "  2026-11-22T03:04:00.000Z  +4m00s  traffic switch PrimaryOutOfService=1 published",
+            "  2026-11-22T03:05:00.000Z  +5m00s  config set: keel:dr.active=true",
+            "  2026-11-22T03:06:00.000Z  +6m00s  pulumi up: succeeded",
+            "  2026-11-22T03:08:00.000Z  +8m00s  verified",
+            "  measured RTO 8m00s against the 15-minute objective: met",
         ]);
     });
 
@@ -221,7 +229,7 @@ describe("dr-failover", () => {
         const result = await run(failoverStack());
         assert.equal(result.ok, false);
         assert.match(result.log, /FAIL {2}DR database database-dr-58436c8: available writer: modifying, replica of arn:aws:rds:us-east-1/);
-        assert.match(result.timeline, /verification failed: DR database database-dr-58436c8: available writer\n {2}not verified after 7m00s/);
+        assert.match(result.timeline, /verification failed: DR database database-dr-58436c8: available writer\n {2}not verified after 8m00s/);
     });
 
     test("fails when the DR endpoint is unhealthy after the up, or the writer did not move", async () => {
@@ -238,7 +246,7 @@ describe("dr-failover", () => {
         let tick = 0;
         const result = await run(failoverStack(), { clock: () => new Date(start.getTime() + tick++ * 180_000) });
         assert.equal(result.ok, true);
-        assert.equal(result.timeline.split("\n").at(-1), "  measured RTO 21m00s against the 15-minute objective: MISSED");
+        assert.equal(result.timeline.split("\n").at(-1), "  measured RTO 24m00s against the 15-minute objective: MISSED");
     });
 
     test("a failed up stops before verification", async () => {
@@ -250,19 +258,59 @@ describe("dr-failover", () => {
         assert.match(result.timeline, /pulumi up: failed\n {2}not verified/);
     });
 
-    test("--dry-run runs the preflight and prints the plan difference, changing nothing", async () => {
+    test("without --yes and without a terminal: preflight, what changes and the steps, then nothing changes", async () => {
         const stack = failoverStack();
+        const questions: string[] = [];
+        const result = await run(stack, { yes: false, confirm: async (question) => (questions.push(question), false) });
+        assert.equal(result.declined, true);
+        assert.equal(result.ok, false);
+        assert.deepEqual(stack.calls, []);
+        assert.equal(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).length, 0, "the traffic switch stays where it is");
+        assert.match(result.log, /PASS {2}DR replica database-dr-58436c8/);
+        assert.match(result.log, /what changes \(offline plans: the current configuration → keel:dr\.active=true\):\n {2}~ aws:rds:Instance database-dr: replicateSourceDb/);
+        assert.match(result.log, /steps:\n {2}1\. publish the traffic switch \(stack output traffic\.failoverSwitch\) = 1: Route 53 serves from the DR region\n {2}2\. pulumi config set --path keel:dr\.active true\n {2}3\. pulumi up --policy-pack policies --policy-pack-config policies\/config\/production\.json\n/);
+        assert.deepEqual(questions, ["Type the stack's name (production) to fail over to the DR region, anything else to stop: "]);
+        assert.match(result.log, /Nothing changed\. To fail over to the DR region, re-run with --yes, or run it in a terminal and confirm\./);
+        assert.match(result.timeline, /not confirmed: nothing changed/);
+    });
+
+    test("confirmed at the terminal: the same failover as with --yes", async () => {
+        const stack = failoverStack();
+        const result = await run(stack, { yes: false, confirm: async () => true });
+        assert.equal(result.ok, true);
+        assert.deepEqual(stack.calls, ["config keel:dr.active=true", "up"]);
+        assert.match(result.timeline, /confirmed at the terminal/);
+    });
+
+    test("--dry-run, offline: the checks it would make, its steps and the plan difference; reads and changes nothing", async () => {
         const log: string[] = [];
         const asked: string[][] = [];
-        const ok = await dryRunPhase(phases.failover, { stack, clients, rpoSeconds: 300, clock: minuteClock(), log: (line) => log.push(line) }, async (before, after) => {
-            asked.push(before, after);
-            return "  ~ aws:rds:Instance database-dr";
+        await dryRunPhase(phases.failover, {
+            stack: { name: "production", project: "keel" }, rpoSeconds: 300, policyPackConfig: "policies/config/production.json", log: (line) => log.push(line),
+            planDiff: async (before, after) => (asked.push(before, after), fakeDiff()),
         });
-        assert.equal(ok, true);
         assert.deepEqual(asked, [[], ["keel:dr.active=true"]]);
-        assert.match(log.join("\n"), /offline plan: current configuration → keel:dr\.active=true\n {2}~ aws:rds:Instance database-dr/);
-        assert.deepEqual(stack.calls, []);
-        assert.equal(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).length, 0);
+        assert.equal(log.join("\n"), [
+            "dry run: fail over to the DR region (stack production); offline: nothing is read from AWS or Pulumi, and nothing changes",
+            "",
+            "preflight it would check (and refuse on any failure):",
+            "  - config keel:dr.active is false or unset",
+            "  - DR replica (stack output database.drArn): ReplicaLag, max over 5 min, under the RPO (300 s)",
+            "  - DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
+            "  - DR vault (stack output backup.drVaultArn): newest completed recovery point younger than 26 h",
+            "",
+            "then, once confirmed:",
+            "  1. publish the traffic switch (stack output traffic.failoverSwitch) = 1: Route 53 serves from the DR region",
+            "  2. pulumi config set --path keel:dr.active true",
+            "  3. pulumi up --policy-pack policies --policy-pack-config policies/config/production.json",
+            "  4. verify: stack output database.writerSite is dr",
+            "  5. verify: DR database (stack output database.drArn): an available writer",
+            "  6. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
+            "",
+            "what changes (offline plans: the current configuration → keel:dr.active=true):",
+            "  ~ aws:rds:Instance database-dr: replicateSourceDb\n  0 to add, 1 to change, 0 to remove",
+        ].join("\n"));
+        for (const mock of Object.values(mocks)) assert.equal(mock.calls().length, 0);
     });
 });
 
@@ -273,11 +321,13 @@ describe("dr-failover failback", () => {
 
     test("rebuild: previews the replacement of the primary database and stops without --yes", async () => {
         const stack = rebuildStack();
-        const result = await run(stack, {}, phases.rebuild);
-        assert.equal(result.ok, true);
+        const result = await run(stack, { yes: false, confirm: async () => false }, phases.rebuild);
+        assert.equal(result.declined, true);
         assert.deepEqual(stack.calls, ["preview"]);
         assert.deepEqual(stack.deploys[0].replace, [databaseUrn(stack, "primary")]);
-        assert.match(result.log, /Preview only \(same 180, update 5, replace 1\)\. Review it, then re-run with --yes/);
+        assert.match(result.log, /pulumi preview: same 180, update 5, replace 1/);
+        assert.match(result.log, /and the primary database is replaced \(--replace; not visible offline\)/);
+        assert.match(result.log, /Nothing changed\. To failback 1\/2: rebuild the primary region's database as a replica of the DR writer, re-run with --yes/);
     });
 
     test("rebuild --yes: config, unprotect, up with --replace, then the new primary is a replica", async () => {
@@ -327,15 +377,68 @@ describe("dr-failover failback", () => {
     });
 });
 
-describe("npm run dr-failover", () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "dr-failover.ts"), ...args], { encoding: "utf8" });
+describe("npm run dr-failover: what a tired engineer types", () => {
+    /** The command with everything outside it replaced: it records whether the stack was opened. */
+    async function command(...args: string[]) {
+        let out = "";
+        let err = "";
+        const opened: string[] = [];
+        const code = await drFailoverCommand(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) }, {
+            openStack: async (name) => {
+                opened.push(name);
+                throw new RefusedInput("the Pulumi CLI is not installed (or not on PATH): a failover or failback drives it, with AWS credentials for the stack. --dry-run needs neither.");
+            },
+            clients: () => clients,
+            confirm: async () => false,
+            planDiff: fakeDiff,
+            clock: minuteClock(),
+        });
+        return { code, out, err, opened };
+    }
 
-    test("refuses --force without --reason, and an unknown phase, before touching the stack", () => {
-        const force = cli("--force");
-        assert.equal(force.status, 2);
-        assert.match(force.stderr, /--force needs --reason/);
-        const phase = cli("failback", "--phase", "sideways");
-        assert.equal(phase.status, 2);
-        assert.match(phase.stderr, /usage: npm run dr-failover -- \[--stack ORG\/keel\/production\]/);
+    const refusals: [string, string[], RegExp][] = [
+        ["no arguments at all", [], /^no --stack: name the stack to act on, e\.g\. --stack ORG\/keel\/production \(there is no default; acting on the wrong stack is an outage\)\nSee npm run dr-failover -- --help\.\n$/],
+        ["a misspelt stack", ["--stack", "acme/keel/prod"], /^no stack "prod": there is no policies\/config\/prod\.json \(known stacks: dev, local, production, staging\)\n$/],
+        ["a stack given twice", ["--stack", "acme/keel/production", "--stack", "acme/keel/staging"], /^--stack is given more than once: give it once/],
+        ["--force without a reason", ["--stack", "acme/keel/production", "--force"], /^--force needs --reason "\.\.\."/],
+        ["an unknown flag", ["--stack", "acme/keel/production", "--yess"], /^Unknown option '--yess'/],
+        ["an unknown command", ["failbak", "--stack", "acme/keel/production"], /^unknown command "failbak": expected failover \(the default\) or failback/],
+        ["failback without a phase", ["failback", "--stack", "acme/keel/production"], /^failback needs --phase rebuild or --phase switch-back/],
+        ["an unknown phase", ["failback", "--phase", "sideways", "--stack", "acme/keel/production"], /^unknown phase "sideways": expected rebuild or switch-back/],
+        ["a phase for a failover", ["--phase", "rebuild", "--stack", "acme/keel/production"], /^--phase is for failback/],
+        ["no Pulumi CLI", ["--stack", "acme/keel/production"], /^the Pulumi CLI is not installed \(or not on PATH\).*--dry-run needs neither\.\n$/],
+    ];
+    for (const [what, args, message] of refusals) {
+        test(`refuses ${what}: one message, exit 2`, async () => {
+            const result = await command(...args);
+            assert.equal(result.code, 2);
+            assert.match(result.err, message);
+            assert.equal(result.out, "");
+        });
+    }
+
+    test("no arguments never reaches a stack", async () => {
+        assert.deepEqual((await command()).opened, []);
+    });
+
+    test("--dry-run works offline: no stack opened, exit 0", async () => {
+        const result = await command("--stack", "acme/keel/production", "--dry-run");
+        assert.equal(result.code, 0, result.err);
+        assert.deepEqual(result.opened, []);
+        assert.match(result.out, /^dry run: fail over to the DR region \(stack production\)/);
+        assert.match(result.out, /DR replica \(stack output database\.drArn\): ReplicaLag, max over 5 min, under the RPO \(300 s\)/);
+    });
+
+    test("--help explains every option and exits 0", async () => {
+        const result = await command("--help");
+        assert.equal(result.code, 0);
+        for (const option of ["--stack", "--phase", "--dry-run", "--yes", "--force", "--reason", "Exit code"]) assert.ok(result.out.includes(option), option);
+    });
+
+    test("the script itself exits 2 with the message and no stack trace", () => {
+        const cli = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", "dr-failover.ts")], { encoding: "utf8" });
+        assert.equal(cli.status, 2);
+        assert.match(cli.stderr, /^no --stack: /);
+        assert.doesNotMatch(cli.stderr, /\n\s+at /);
     });
 });

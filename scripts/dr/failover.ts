@@ -1,6 +1,6 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
-import { checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, type Check, type Clients } from "./checks";
+import { checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, lagWindowMinutes, type Check, type Clients } from "./checks";
 
 /**
  * The DR plan of the ops guides as code: verify readiness, switch, promote, verify, report.
@@ -72,11 +72,23 @@ export interface PhaseContext {
     readonly now: Date;
 }
 
+/** A check of the DR plan: what it verifies, in words (for `--dry-run`, which runs none), and how. */
+export interface PhaseCheck {
+    readonly description: (rpoSeconds: number) => string;
+    readonly run: (context: PhaseContext) => Promise<Check>;
+}
+
+/** A `keel:dr.*` value a phase starts from: which values it accepts, in words and as a test. */
+export interface StartingValue {
+    readonly expected: string;
+    readonly accepts: (value: string | undefined) => boolean;
+}
+
 export interface Phase {
     readonly name: "failover" | "rebuild" | "switch-back";
     readonly title: string;
     /** The `keel:dr.*` values the phase starts from (checked before anything changes). */
-    readonly from: Readonly<Record<string, (value: string | undefined) => boolean>>;
+    readonly from: Readonly<Record<string, StartingValue>>;
     /** Concrete starting values for the offline `--dry-run` (defaults otherwise). */
     readonly offlineStart: readonly (readonly [string, string])[];
     /** `pulumi config set --path` values, in order. */
@@ -87,12 +99,37 @@ export interface Phase {
     readonly previewFirst: boolean;
     /** Published to the traffic switch: 1 holds traffic in the DR region, 0 hands it back. */
     readonly trafficSwitch?: { readonly value: 0 | 1; readonly when: "before-up" | "after-up" };
-    preflight(context: PhaseContext): Promise<Check[]>;
-    verify(context: PhaseContext): Promise<Check[]>;
+    readonly preflight: readonly PhaseCheck[];
+    readonly verify: readonly PhaseCheck[];
 }
 
-const isTrue = (value: string | undefined) => value === "true";
-const isFalse = (value: string | undefined) => value === undefined || value === "false";
+const isTrue: StartingValue = { expected: "true", accepts: (value) => value === "true" };
+const isFalse: StartingValue = { expected: "false or unset", accepts: (value) => value === undefined || value === "false" };
+
+const arnOf = (outputs: DrOutputs, site: Site) => (site === "primary" ? outputs.database.primaryArn : outputs.database.drArn);
+const loadBalancerOf = (outputs: DrOutputs, site: Site) => outputs.traffic.loadBalancerDnsNames[site];
+const regionName = (site: Site) => (site === "primary" ? "primary" : "DR");
+
+const replicaLag = (label: string, site: Site): PhaseCheck => ({
+    description: (rpoSeconds) => `${label} (stack output database.${site}Arn): ReplicaLag, max over ${lagWindowMinutes} min, under the RPO (${rpoSeconds} s)`,
+    run: ({ outputs, clients, rpoSeconds, now }) => checkReplicaLag(label, arnOf(outputs, site), rpoSeconds, clients, now),
+});
+const endpoint = (site: Site): PhaseCheck => ({
+    description: () => `${regionName(site)} endpoint: GET https://<traffic.loadBalancerDnsNames.${site}>/health answers 200`,
+    run: ({ outputs, clients }) => checkEndpoint(regionName(site), loadBalancerOf(outputs, site), outputs.traffic.url, clients),
+});
+const drRecoveryPoint: PhaseCheck = {
+    description: () => "DR vault (stack output backup.drVaultArn): newest completed recovery point younger than 26 h",
+    run: ({ outputs, clients, now }) => checkDrRecoveryPoint(outputs.backup.drVaultArn, clients, now),
+};
+const databaseRole = (label: string, site: Site, role: "writer" | "replica"): PhaseCheck => ({
+    description: () => `${label} (stack output database.${site}Arn): an available ${role}`,
+    run: ({ outputs, clients }) => checkDatabaseRole(label, arnOf(outputs, site), role, clients),
+});
+const writerSite = (site: Site): PhaseCheck => ({
+    description: () => `stack output database.writerSite is ${site}`,
+    run: async ({ outputs }) => ({ name: "stack output database.writerSite", ok: outputs.database.writerSite === site, detail: outputs.database.writerSite }),
+});
 
 export const phases: Readonly<Record<Phase["name"], Phase>> = {
     failover: {
@@ -104,49 +141,31 @@ export const phases: Readonly<Record<Phase["name"], Phase>> = {
         previewFirst: false,
         // Traffic first, as the traffic and database runbooks order it: it also keeps traffic in the DR region if us-east-1 recovers half-way.
         trafficSwitch: { value: 1, when: "before-up" },
-        preflight: async ({ outputs, clients, rpoSeconds, now }) => [
-            await checkReplicaLag("DR replica", outputs.database.drArn, rpoSeconds, clients, now),
-            await checkEndpoint("DR", outputs.traffic.loadBalancerDnsNames.dr, outputs.traffic.url, clients),
-            await checkDrRecoveryPoint(outputs.backup.drVaultArn, clients, now),
-        ],
-        verify: async ({ outputs, clients }) => [
-            { name: "stack output database.writerSite", ok: outputs.database.writerSite === "dr", detail: outputs.database.writerSite },
-            await checkDatabaseRole("DR database", outputs.database.drArn, "writer", clients),
-            await checkEndpoint("DR", outputs.traffic.loadBalancerDnsNames.dr, outputs.traffic.url, clients),
-        ],
+        preflight: [replicaLag("DR replica", "dr"), endpoint("dr"), drRecoveryPoint],
+        verify: [writerSite("dr"), databaseRole("DR database", "dr", "writer"), endpoint("dr")],
     },
     rebuild: {
         name: "rebuild",
         title: "failback 1/2: rebuild the primary region's database as a replica of the DR writer",
-        from: { "keel:dr.active": isTrue, "keel:dr.primaryDatabase": (value) => value !== "rebuilding" },
+        from: { "keel:dr.active": isTrue, "keel:dr.primaryDatabase": { expected: "not rebuilding", accepts: (value) => value !== "rebuilding" } },
         offlineStart: [["keel:dr.active", "true"]],
         config: [["keel:dr.primaryDatabase", "rebuilding"]],
         replace: "primary",
         previewFirst: true,
-        preflight: async ({ outputs, clients, now }) => [
-            await checkDatabaseRole("DR database", outputs.database.drArn, "writer", clients),
-            await checkDrRecoveryPoint(outputs.backup.drVaultArn, clients, now),
-        ],
-        verify: async ({ outputs, clients }) => [await checkDatabaseRole("rebuilt primary database", outputs.database.primaryArn, "replica", clients)],
+        preflight: [databaseRole("DR database", "dr", "writer"), drRecoveryPoint],
+        verify: [databaseRole("rebuilt primary database", "primary", "replica")],
     },
     "switch-back": {
         name: "switch-back",
         title: "failback 2/2: promote the rebuilt primary database and serve from the primary region",
-        from: { "keel:dr.active": isTrue, "keel:dr.primaryDatabase": (value) => value === "rebuilding" },
+        from: { "keel:dr.active": isTrue, "keel:dr.primaryDatabase": { expected: "rebuilding", accepts: (value) => value === "rebuilding" } },
         offlineStart: [["keel:dr.active", "true"], ["keel:dr.primaryDatabase", "rebuilding"]],
         config: [["keel:dr.active", "false"], ["keel:dr.primaryDatabase", "rebuilt"]],
         replace: "dr",
         previewFirst: true,
         trafficSwitch: { value: 0, when: "after-up" },
-        preflight: async ({ outputs, clients, rpoSeconds, now }) => [
-            await checkReplicaLag("rebuilt primary replica", outputs.database.primaryArn, rpoSeconds, clients, now),
-            await checkEndpoint("primary", outputs.traffic.loadBalancerDnsNames.primary, outputs.traffic.url, clients),
-        ],
-        verify: async ({ outputs, clients }) => [
-            { name: "stack output database.writerSite", ok: outputs.database.writerSite === "primary", detail: outputs.database.writerSite },
-            await checkDatabaseRole("primary database", outputs.database.primaryArn, "writer", clients),
-            await checkEndpoint("primary", outputs.traffic.loadBalancerDnsNames.primary, outputs.traffic.url, clients),
-        ],
+        preflight: [replicaLag("rebuilt primary replica", "primary"), endpoint("primary")],
+        verify: [writerSite("primary"), databaseRole("primary database", "primary", "writer"), endpoint("primary")],
     },
 };
 
@@ -164,8 +183,12 @@ export interface RunOptions {
     /** Proceed although a preflight check failed; needs `reason`, which the report records. */
     readonly force: boolean;
     readonly reason?: string;
-    /** Apply after the preview (failback phases). */
+    /** Apply without asking. */
     readonly yes: boolean;
+    /** Asks a person to confirm (a terminal); false when nobody can answer. */
+    readonly confirm: (question: string) => Promise<boolean>;
+    /** The difference between the offline plans of two `--config` override lists (scripts/dr/plan-diff.ts). */
+    readonly planDiff: (before: string[], after: string[]) => Promise<string>;
     /** Paths relative to the project, as `pulumi up --policy-pack ... --policy-pack-config ...` takes them. */
     readonly policyPack: string;
     readonly policyPackConfig: string;
@@ -175,6 +198,8 @@ export interface RunOptions {
 
 export interface RunResult {
     readonly ok: boolean;
+    /** Nobody confirmed (no `--yes`, no answer at a terminal): nothing changed. */
+    readonly declined?: true;
     readonly timeline: string;
 }
 
@@ -221,24 +246,59 @@ async function publishSwitch(outputs: DrOutputs, value: 0 | 1, clients: Clients)
 export async function preflight(phase: Phase, options: Pick<RunOptions, "stack" | "clients" | "rpoSeconds" | "clock">): Promise<{ outputs: DrOutputs; checks: Check[] }> {
     const outputs = drOutputs(await options.stack.outputs());
     const configChecks: Check[] = [];
-    for (const [key, accepts] of Object.entries(phase.from)) {
+    for (const [key, { accepts }] of Object.entries(phase.from)) {
         const value = await options.stack.getConfig(key);
         configChecks.push({ name: `config ${key}`, ok: accepts(value), detail: value ?? "(unset)" });
     }
-    const checks = await phase.preflight({ outputs, clients: options.clients, rpoSeconds: options.rpoSeconds, now: options.clock() });
+    const context = { outputs, clients: options.clients, rpoSeconds: options.rpoSeconds, now: options.clock() };
+    const checks: Check[] = [];
+    for (const check of phase.preflight) checks.push(await check.run(context));
     return { outputs, checks: [...configChecks, ...checks] };
 }
 
-/** `--dry-run`: the preflight, then the offline plan's difference; changes nothing. */
-export async function dryRunPhase(phase: Phase, options: Pick<RunOptions, "stack" | "clients" | "rpoSeconds" | "clock" | "log">, planDiff: (before: string[], after: string[]) => Promise<string>): Promise<boolean> {
-    const { checks } = await preflight(phase, options);
-    options.log(renderChecks("preflight", checks));
-    const { before, after } = phaseOverrides(phase);
-    options.log(`\noffline plan: ${before.length > 0 ? before.join(", ") : "current configuration"} → ${after.join(", ")}`);
-    options.log(await planDiff(before, after));
-    if (phase.replace) options.log(`  and --replace ${databaseUrn(options.stack, phase.replace)} (not visible offline)`);
-    return checks.every((c) => c.ok);
+/** What a phase does after its preflight, step by step, in words (printed before anyone confirms it, and by `--dry-run`). */
+export function phaseSteps(phase: Phase, stack: Pick<DrStack, "name" | "project">, policyPackConfig: string): string[] {
+    const traffic = phase.trafficSwitch === undefined
+        ? undefined
+        : `publish the traffic switch (stack output traffic.failoverSwitch) = ${phase.trafficSwitch.value}: ${phase.trafficSwitch.value === 1 ? "Route 53 serves from the DR region" : "Route 53 serves from the primary region again"}`;
+    return [
+        ...(phase.previewFirst ? ["pulumi preview (with the policy pack), shown before you confirm"] : []),
+        ...(phase.trafficSwitch?.when === "before-up" && traffic ? [traffic] : []),
+        ...phase.config.map(([key, value]) => `pulumi config set --path ${key} ${value}`),
+        ...(phase.replace ? [`pulumi state unprotect ${databaseUrn(stack, phase.replace)}`] : []),
+        `pulumi up --policy-pack policies --policy-pack-config ${policyPackConfig}${phase.replace ? ` --replace ${databaseUrn(stack, phase.replace)}` : ""}`,
+        ...(phase.trafficSwitch?.when === "after-up" && traffic ? [traffic] : []),
+        ...phase.verify.map((check) => `verify: ${check.description(0)}`),
+    ];
 }
+
+function describeChecks(phase: Phase, rpoSeconds: number): string[] {
+    return [
+        ...Object.entries(phase.from).map(([key, { expected }]) => `config ${key} is ${expected}`),
+        ...phase.preflight.map((check) => check.description(rpoSeconds)),
+    ];
+}
+
+async function describeChange(phase: Phase, planDiff: RunOptions["planDiff"], log: RunOptions["log"]): Promise<void> {
+    const { before, after } = phaseOverrides(phase);
+    log(`\nwhat changes (offline plans: ${before.length > 0 ? before.join(", ") : "the current configuration"} → ${after.join(", ")}):`);
+    log(await planDiff(before, after));
+    if (phase.replace) log(`  and the ${phase.replace} database is replaced (--replace; not visible offline)`);
+}
+
+/**
+ * `--dry-run`, offline: no Pulumi CLI, no AWS credentials. Prints the checks the phase would
+ * make, its steps, and the difference between the offline plans before and after it.
+ */
+export async function dryRunPhase(phase: Phase, options: Pick<RunOptions, "rpoSeconds" | "planDiff" | "log" | "policyPackConfig"> & { readonly stack: Pick<DrStack, "name" | "project"> }): Promise<void> {
+    const { log } = options;
+    log(`dry run: ${phase.title} (stack ${options.stack.name}); offline: nothing is read from AWS or Pulumi, and nothing changes`);
+    log(["\npreflight it would check (and refuse on any failure):", ...describeChecks(phase, options.rpoSeconds).map((line) => `  - ${line}`)].join("\n"));
+    log(["\nthen, once confirmed:", ...phaseSteps(phase, options.stack, options.policyPackConfig).map((line, i) => `  ${i + 1}. ${line}`)].join("\n"));
+    await describeChange(phase, options.planDiff, log);
+}
+
+const notConfirmed = (phase: Phase) => `\nNothing changed. To ${phase.title}, re-run with --yes, or run it in a terminal and confirm.`;
 
 export async function runPhase(phase: Phase, options: RunOptions): Promise<RunResult> {
     if (options.force && !options.reason?.trim()) throw new RefusedError("--force needs --reason \"...\": the override is recorded in the timeline");
@@ -261,15 +321,20 @@ export async function runPhase(phase: Phase, options: RunOptions): Promise<RunRe
         replace: phase.replace ? [databaseUrn(stack, phase.replace)] : [],
         onOutput: (out) => log(out.replace(/\n$/, "")),
     };
+    await describeChange(phase, options.planDiff, log);
     if (phase.previewFirst) {
         const preview = await stack.preview(deploy);
         const summary = Object.entries(preview.changeSummary).map(([op, n]) => `${op} ${n}`).join(", ");
         timeline.mark(`previewed: ${summary}`);
-        if (!options.yes) {
-            log(`\nPreview only (${summary}). Review it, then re-run with --yes to apply.`);
-            return { ok: true, timeline: timeline.render(false) };
-        }
+        log(`\npulumi preview: ${summary}`);
     }
+    log(["\nsteps:", ...phaseSteps(phase, stack, options.policyPackConfig).filter((step) => !step.startsWith("pulumi preview")).map((line, i) => `  ${i + 1}. ${line}`)].join("\n"));
+    if (!options.yes && !(await options.confirm(`Type the stack's name (${stack.name}) to ${phase.title}, anything else to stop: `))) {
+        timeline.mark("not confirmed: nothing changed");
+        log(notConfirmed(phase));
+        return { ok: false, declined: true, timeline: timeline.render(false) };
+    }
+    timeline.mark(options.yes ? "confirmed by --yes" : "confirmed at the terminal");
     if (phase.trafficSwitch?.when === "before-up") {
         await publishSwitch(outputs, phase.trafficSwitch.value, options.clients);
         timeline.mark(`traffic switch ${outputs.traffic.failoverSwitch.metricName}=${phase.trafficSwitch.value} published`);
@@ -291,7 +356,9 @@ export async function runPhase(phase: Phase, options: RunOptions): Promise<RunRe
         await publishSwitch(after, phase.trafficSwitch.value, options.clients);
         timeline.mark(`traffic switch ${after.traffic.failoverSwitch.metricName}=${phase.trafficSwitch.value} published`);
     }
-    const verification = await phase.verify({ outputs: after, clients: options.clients, rpoSeconds: options.rpoSeconds, now: options.clock() });
+    const context = { outputs: after, clients: options.clients, rpoSeconds: options.rpoSeconds, now: options.clock() };
+    const verification: Check[] = [];
+    for (const check of phase.verify) verification.push(await check.run(context));
     log(renderChecks("verify", verification));
     const verified = verification.every((c) => c.ok);
     timeline.mark(verified ? "verified" : `verification failed: ${verification.filter((c) => !c.ok).map((c) => c.name).join("; ")}`);
