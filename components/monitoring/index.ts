@@ -1,4 +1,5 @@
 export * from "./docker";
+export * from "./kubernetes";
 export * from "./render";
 export * from "./region-watch";
 export * from "./postgres-exporter";

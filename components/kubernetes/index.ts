@@ -1,0 +1,3 @@
+export * from "./cluster";
+export * from "./service";
+export * from "./versions";
