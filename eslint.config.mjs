@@ -3,7 +3,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "out/**"] },
+    { ignores: ["node_modules/**", "out/**", "dist/**"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],
