@@ -75,6 +75,19 @@ describe("monitoring spec per environment", () => {
         assert.equal(alerting?.email?.smarthost, "email-smtp.us-east-1.amazonaws.com:587");
         assert.equal(alerting?.heartbeat?.urlFile, "/etc/alertmanager/secrets/heartbeat-url");
     });
+
+    test("production's alert thresholds and service level objectives are the guides'", () => {
+        // Guides: p95 above 2 s, CPU above 80 %, memory above 85 %, disk above 90 %, connections above 80 %,
+        // certificates within 30 days; replica lag above the 5-minute RPO; 99.9 % available, pages within 2 s.
+        assert.deepEqual(specs.production.thresholds, {
+            latencyP95Seconds: 2, cpuPercent: 80, memoryPercent: 85, diskPercent: 90, databaseConnectionsPercent: 80, replicaLagSeconds: 300, certificateExpiryDays: 30,
+        });
+        assert.deepEqual(specs.production.slos, [
+            { name: "availability", kind: "availability", objective: 0.999 },
+            { name: "latency", kind: "latency", objective: 0.99, latencyThresholdSeconds: 2 },
+        ]);
+        assert.deepEqual(specs.production.applications.map((a) => [a.name, a.errorRatio]), [["app", { warning: 0.05, critical: 0.01 }]]);
+    });
 });
 
 describe("Prometheus watches Loki where it serves /metrics", () => {
