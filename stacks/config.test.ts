@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { InstanceType } from "@pulumi/aws/types/enums/ec2";
 import { loadStackConfig } from "../scripts/plan/stack-config";
 import { object as asObject, projectRoot } from "../tests/plans";
-import { ConfigError, deepMerge, resolveKeelConfig, servingRegions } from "./config";
+import { ConfigError, configNamespaces, deepMerge, ec2InstanceTypes, keelConfigSchema, resolveKeelConfig, servingRegions } from "./config";
 import { environmentDefaults, environmentMinimums, environments } from "./environments";
 
 /** Pulumi's flat config map from structured values, as the CLI hands it to a program. */
@@ -263,7 +264,7 @@ describe("refusals name the key, what is expected and what was given", () => {
         { name: "the Kubernetes API open to the world", values: { kubernetes: { deployerAccess: "public", deployerCidrs: ["0.0.0.0/0"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected the deployer's own addresses, got 0\.0\.0\.0\/0 .*got "0\.0\.0\.0\/0"$/ },
         { name: "a public endpoint opened to a private range", values: { kubernetes: { deployerAccess: "public", deployerCidrs: ["10.8.0.0/16"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected public addresses for a public endpoint, got the private range 10\.8\.0\.0\/16/ },
         { name: "a private endpoint for a runner outside the VPC", values: { kubernetes: { deployerCidrs: ["203.0.113.7/32"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected private \(RFC 1918\) addresses of a runner inside the VPC, got 203\.0\.113\.7\/32/ },
-        { name: "a deployer CIDR with a bad prefix", values: { kubernetes: { deployerCidrs: ["10.0.0.0/33"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected octets from 0 to 255 and a prefix from \/0 to \/32/ },
+        { name: "a deployer CIDR with a bad prefix", values: { kubernetes: { deployerCidrs: ["10.0.0.0/33"] } }, expected: /^keel:kubernetes\.deployerCidrs\.0: expected a prefix from \/0 to \/32, got "10\.0\.0\.0\/33"$/ },
     ];
     for (const { name, values, stack, expected } of cases) {
         test(name, () => {
@@ -295,7 +296,102 @@ describe("refusals name the key, what is expected and what was given", () => {
         });
     });
 
-    test("keys of other namespaces are not Keel's business", () => {
-        assert.doesNotThrow(() => resolveKeelConfig({ ...onStack({}, "dev"), "aws:region": "us-east-1", "other:thing": "x" }, "dev"));
+});
+
+describe("configuration holes closed (#16)", () => {
+    const namespaces = Object.keys(configNamespaces).join(", ");
+
+    test("keys under a namespace Keel does not read are refused, as `pulumi up` hands them over; the namespaces it reads are not", () => {
+        assert.doesNotThrow(() => resolveKeelConfig({ ...onStack({}, "dev"), "aws:region": "us-east-1", "alertmanager:smtpPassword": "x", "alerting:pagerdutyCloudwatchUrl": "x" }, "dev"));
+        assert.throws(() => resolveKeelConfig({ ...onStack({}, "dev"), "kee:compute": '{"minSize":3}', other: "x" }, "dev"), (error: ConfigError) => {
+            assert.deepEqual(error.problems, [
+                `kee:compute: expected a namespace Keel reads (${namespaces}), got "kee"`,
+                "other: expected namespace:key, such as keel:other, got no namespace",
+            ]);
+            return true;
+        });
+    });
+
+    test("every namespace the program reads and the docs set is on the list", () => {
+        const read = readdirSync(join(projectRoot, "stacks")).filter((f) => f.endsWith(".ts")).flatMap((f) =>
+            [...readFileSync(join(projectRoot, "stacks", f), "utf8").matchAll(/new pulumi\.Config\("([^"]+)"\)/g)].map((m) => m[1]));
+        const docs = ["README.md", ...readdirSync(join(projectRoot, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => join("docs", f))];
+        const documented = docs.flatMap((f) => [...readFileSync(join(projectRoot, f), "utf8").matchAll(/pulumi config set (?:--\w+ )*'?([\w-]+):/g)].map((m) => m[1]));
+        assert.deepEqual([...new Set(read)].sort(), ["alerting", "alertmanager", "kubernetes"]);
+        for (const namespace of [...read, ...documented]) assert.ok(namespace in configNamespaces, `${namespace} is read or documented but not on the list`);
+    });
+
+    test("numbers where a version is meant: --config keel:database.engineVersion=16 and YAML's unquoted versions", () => {
+        const fromFlag = resolveKeelConfig(loadStackConfig(projectRoot, "production", ["keel:database.engineVersion=16"]).config, "production");
+        assert.equal(fromFlag.database.engineVersion, "16");
+        const fromYaml = resolveKeelConfig(onStack({ database: { engineVersion: 15.4 }, kubernetes: { version: 1.35 } }, "production"), "production");
+        assert.deepEqual([fromYaml.database.engineVersion, fromYaml.kubernetes.version], ["15.4", "1.35"]);
+        assert.deepEqual(problemsOf({ kubernetes: { version: 1.3 } }), [
+            'keel:kubernetes.version: expected an EKS version such as 1.35 (quoted in YAML, "1.30": unquoted, 1.30 is the number 1.3), got 1.3',
+        ]);
+        assert.deepEqual(resolveKeelConfig(onStack({ tags: { "cost-center": 4200 } }, "dev"), "dev").tags["cost-center"], "4200");
+    });
+
+    test("a CIDR with host bits set is refused with the network address it should be", () => {
+        assert.deepEqual(problemsOf({ network: { primaryCidr: "10.0.0.1/16" } }), [
+            'keel:network.primaryCidr: expected the block\'s network address, 10.0.0.0/16 (host bits are set, which AWS refuses), got "10.0.0.1/16"',
+        ]);
+        assert.deepEqual(problemsOf({ network: { drCidr: "10.1.16.0/16" } }), [
+            'keel:network.drCidr: expected the block\'s network address, 10.1.0.0/16 (host bits are set, which AWS refuses), got "10.1.16.0/16"',
+        ]);
+        assert.deepEqual(problemsOf({ kubernetes: { deployerCidrs: ["10.8.1.2/16"] } }), [
+            'keel:kubernetes.deployerCidrs.0: expected the block\'s network address, 10.8.0.0/16 (host bits are set, which AWS refuses), got "10.8.1.2/16"',
+        ]);
+        assert.doesNotThrow(() => resolveKeelConfig(onStack({ kubernetes: { deployerCidrs: ["10.8.1.2/32"] } }, "production"), "production"));
+    });
+
+    test("a DR VPC overlapping the primary is refused, naming the subnets that would collide", () => {
+        const refused = 'keel:network.drCidr: expected a CIDR that does not overlap keel:network.primaryCidr 10.0.0.0/16 (the VPCs are peered; AWS refuses overlapping peers)';
+        assert.deepEqual(problemsOf({ network: { drCidr: "10.0.32.0/20" } }), [
+            `${refused}: the DR private subnet 10.0.32.0/23 (zone 1) shares addresses with the primary's private subnet 10.0.32.0/19 (zone 2), and 8 more pairs, got "10.0.32.0/20"`,
+        ]);
+        // 10.0.96.0/20 lies in the primary's unused fourth eighth: no subnet collides, yet peering refuses the VPCs.
+        assert.deepEqual(problemsOf({ network: { drCidr: "10.0.96.0/20" } }), [`${refused}: no subnets collide, but the VPCs do, got "10.0.96.0/20"`]);
+        assert.doesNotThrow(() => resolveKeelConfig(onStack({ network: { drCidr: "10.2.0.0/20" } }, "production"), "production"));
+    });
+
+    test("blank tag values are refused, any tag", () => {
+        assert.deepEqual(problemsOf({ tags: { service: "", owner: " ", "cost-center": "\t" } }, "dev"), [
+            'keel:tags.service: expected a tag value that is not blank, got ""',
+            'keel:tags.owner: expected a tag value that is not blank, got " "',
+            'keel:tags.cost-center: expected a tag value that is not blank, got "\\t"',
+        ]);
+    });
+
+    describe("EC2 instance types: a documented family and a size", () => {
+        const schema = keelConfigSchema.shape.compute.shape.instanceType;
+        const families = Object.values(ec2InstanceTypes.families).flatMap((list) => list.split(" "));
+        const realTypes = Object.values(InstanceType) as string[];
+
+        test("misspelt types are refused, saying which part is wrong and what is valid", () => {
+            assert.deepEqual(problemsOf({ compute: { instanceType: "t3.hugee" }, kubernetes: { nodeInstanceTypes: ["m5.large2"] }, traffic: { spot: { alternativeInstanceTypes: ["t3x.small", "g5.xlarge", "c6ixlarge"] } } }, "dev"), [
+                'keel:compute.instanceType: expected a size after "t3.": nano, micro, small, medium, large, xlarge, 2xlarge, 4xlarge … 48xlarge, metal, got "t3.hugee"',
+                'keel:traffic.spot.alternativeInstanceTypes.0: expected one of the t families (t2, t3, t3a, t4g) before the dot, got "t3x.small"',
+                'keel:traffic.spot.alternativeInstanceTypes.1: expected a general purpose (m, t), compute optimized (c) or memory optimized (r, x, z) family before the dot, such as c6i.xlarge, got "g5.xlarge"',
+                'keel:traffic.spot.alternativeInstanceTypes.2: expected an EC2 instance type, family.size, such as c6i.xlarge, got "c6ixlarge"',
+                'keel:kubernetes.nodeInstanceTypes.0: expected a size after "m5.": nano, micro, small, medium, large, xlarge, 2xlarge, 4xlarge … 48xlarge, metal, got "m5.large2"',
+            ]);
+        });
+
+        test("every type the stacks use today is accepted", () => {
+            const used = environments.flatMap((environment) => {
+                const { compute, traffic, kubernetes } = resolveKeelConfig(onStack({}, environment), environment);
+                return [compute.instanceType, ...(traffic.spot?.alternativeInstanceTypes ?? []), ...kubernetes.nodeInstanceTypes];
+            });
+            assert.deepEqual([...new Set(used)].sort(), ["c5.large", "c6a.large", "c6i.large", "c6i.xlarge", "m5.xlarge", "m6i.xlarge", "t3.large", "t3.small", "t3a.small"]);
+        });
+
+        test("the families are real, and every real type of them is accepted (the AWS provider's list of instance types)", () => {
+            for (const family of families) assert.ok(realTypes.some((type) => type.startsWith(`${family}.`)), `${family} is no EC2 family`);
+            const ofFamilies = realTypes.filter((type) => families.includes(type.split(".")[0]));
+            assert.ok(ofFamilies.length > 500, `only ${ofFamilies.length} types`);
+            for (const type of ofFamilies) assert.ok(schema.safeParse(type).success, `${type} refused`);
+            for (const type of ["g5.xlarge", "i4i.large", "p5.48xlarge", "mac2.metal", "m4.large", "t1.micro"]) assert.ok(realTypes.includes(type) && !schema.safeParse(type).success, `${type} accepted`);
+        });
     });
 });

@@ -5,8 +5,11 @@ import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
 import type { Capacity } from "../components/traffic/settings";
-import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, vpcPrefixRange } from "../components/network/subnets";
+import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
+import { ConfigError, namespaceProblem } from "./config-keys";
 import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
+
+export { ConfigError, configNamespaces } from "./config-keys";
 
 /**
  * The typed configuration of a Keel stack: every `keel:*` key, after the environment's
@@ -22,19 +25,39 @@ const integer = (min: number, max: number) => {
     return numeric(z.int({ error }).min(min, { error }).max(max, { error }));
 };
 const flag = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+/** A string `problem` finds nothing wrong with; what it finds is the refusal. */
+const checked = (problem: (value: string) => string | undefined) =>
+    z.string().superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message !== undefined) ctx.addIssue({ code: "custom", message });
+    });
+/** Where text is meant (a version, a tag), YAML and `--config` read 16 as a number: take it as its text. */
+const textual = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === "number" ? String(v) : v), schema);
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
     error: "expected an AWS region code such as us-east-1",
 });
 
-const ipv4Cidr = z
-    .string()
-    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
-    .refine((c) => c.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255), { error: "expected octets from 0 to 255" })
-    .refine((c) => {
-        const prefix = Number(c.split("/")[1]);
-        return prefix >= vpcPrefixRange.largest && prefix <= vpcPrefixRange.smallest;
-    }, { error: `expected a VPC prefix from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest} (room for 3 tiers in up to ${maxAvailabilityZones} zones)` });
+const cidrForm = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+/** What is wrong with an IPv4 CIDR: its form, its octets, its prefix (outside `prefixes`: their `error`), or host bits set. */
+function cidrProblem(cidr: string, example: string, prefixes: { largest: number; smallest: number; error: string }): string | undefined {
+    if (!cidrForm.test(cidr)) return `expected an IPv4 CIDR such as ${example}`;
+    const [address, prefix] = cidr.split("/");
+    if (address.split(".").some((octet) => Number(octet) > 255)) return "expected octets from 0 to 255";
+    if (Number(prefix) < prefixes.largest || Number(prefix) > prefixes.smallest) return prefixes.error;
+    const network = networkCidr(cidr);
+    // AWS refuses host bits; the block or the one address (/32) may have been meant, so nothing is rounded.
+    if (network !== cidr) return `expected the block's network address, ${network} (host bits are set, which AWS refuses)`;
+    return undefined;
+}
+
+const ipv4Cidr = (example: string, prefixes: Parameters<typeof cidrProblem>[2]) => checked((cidr) => cidrProblem(cidr, example, prefixes));
+
+const vpcCidr = ipv4Cidr("10.0.0.0/16", {
+    ...vpcPrefixRange,
+    error: `expected a VPC prefix from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest} (room for 3 tiers in up to ${maxAvailabilityZones} zones)`,
+});
 
 /** Route53 alias records to a load balancer take its DNS TTL: 60 seconds. */
 export const albDnsTtlSeconds = 60;
@@ -48,18 +71,20 @@ const logRetentionDays = numeric(z.number()).refine(
     { error: `expected a CloudWatch Logs retention period (${cloudWatchRetentionDays.join(", ")})` },
 );
 
+/** AWS tag values: text, never blank (a blank owner or service tag names nobody). */
+const tagValue = textual(z.string().refine((v) => v.trim() !== "", { error: "expected a tag value that is not blank" }));
 const tagsSchema = z
     .object({
-        service: z.string().min(1),
-        owner: z.string().min(1),
+        service: tagValue,
+        owner: tagValue,
     })
-    .catchall(z.string());
+    .catchall(tagValue);
 
 const networkSchema = z.strictObject({
     /** CIDR of the VPC in the primary region. */
-    primaryCidr: ipv4Cidr,
+    primaryCidr: vpcCidr,
     /** CIDR of the VPC in the DR region; must not overlap the primary one (peering, replication). */
-    drCidr: ipv4Cidr,
+    drCidr: vpcCidr,
     /** Availability zones per VPC. */
     availabilityZones: integer(minAvailabilityZones, maxAvailabilityZones),
     /** NAT gateways: one per AZ (AZ-independent egress), a single shared one, or none. */
@@ -70,7 +95,7 @@ const networkSchema = z.strictObject({
 
 const databaseSchema = z.strictObject({
     engine: z.enum(["postgres", "aurora-postgresql"]),
-    engineVersion: z.string().regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL major or major.minor version such as 15" }),
+    engineVersion: textual(z.string().regex(/^\d+(\.\d+)?$/, { error: "expected a PostgreSQL major or major.minor version such as 15" })),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.m6g.large" }),
     replicaInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.m6g.large" }),
     allocatedStorageGb: integer(20, 65536),
@@ -115,22 +140,55 @@ const backupSchema = z.strictObject({
     dumpTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected hh:mm in UTC, such as 04:30" }),
 });
 
-const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "expected an EC2 instance type such as c6i.xlarge" });
+/**
+ * The EC2 instance types Keel runs its application and cluster nodes on: family.size. The
+ * families are the general purpose (M, T), compute optimized (C) and memory optimized (R, X,
+ * z1d) ones of AWS's "Amazon EC2 instance types" guide ("Instance type naming conventions",
+ * "Specifications"): M, C and R from the fifth (Nitro) generation, T2 to T4g, X2 and later.
+ * Accelerated, storage optimized, HPC and Mac instances are not for a web tier. Sizes follow
+ * the naming conventions; which sizes a family offers is AWS's to refuse.
+ */
+export const ec2InstanceTypes = {
+    families: {
+        c: "c5 c5a c5ad c5d c5n c6a c6g c6gd c6gn c6i c6id c6in c7a c7g c7gd c7gn c7i c7i-flex c8a c8g c8gb c8gd c8gn c8i c8i-flex c8ib c8id c8in c8ine c9g c9gd",
+        m: "m5 m5a m5ad m5d m5dn m5n m5zn m6a m6g m6gd m6i m6id m6idn m6in m7a m7g m7gd m7i m7i-flex m8a m8azn m8g m8gb m8gd m8gn m8i m8i-flex m8ib m8id m8idb m8idn m8in m8ine m9g m9gd",
+        r: "r5 r5a r5ad r5b r5d r5dn r5n r6a r6g r6gd r6i r6id r6idn r6in r7a r7g r7gd r7i r7iz r8a r8g r8gb r8gd r8gn r8i r8i-flex r8ib r8id r8idb r8idn r8in",
+        t: "t2 t3 t3a t4g",
+        x: "x2gd x2idn x2iedn x2iezn x8aedz x8g x8i",
+        z: "z1d",
+    },
+    sizes: /^(nano|micro|small|medium|large|xlarge|([2-9]|[1-9]\d{1,2})xlarge|metal(-[1-9]\d{0,2}xl)?)$/,
+} as const;
+
+const sizeNames = "nano, micro, small, medium, large, xlarge, 2xlarge, 4xlarge … 48xlarge, metal";
+
+/** What is wrong with an EC2 instance type: its form, its family (among its series' families) or its size. */
+function instanceTypeProblem(type: string): string | undefined {
+    const [family, size, ...more] = type.split(".");
+    if (size === undefined || more.length > 0) return "expected an EC2 instance type, family.size, such as c6i.xlarge";
+    const series = /^[a-z]+/.exec(family)?.[0] ?? "";
+    const families = (ec2InstanceTypes.families as Record<string, string | undefined>)[series]?.split(" ");
+    if (families === undefined) return `expected a general purpose (m, t), compute optimized (c) or memory optimized (r, x, z) family before the dot, such as c6i.xlarge`;
+    if (!families.includes(family)) return `expected one of the ${series} families (${families.join(", ")}) before the dot`;
+    if (!ec2InstanceTypes.sizes.test(size)) return `expected a size after "${family}.": ${sizeNames}`;
+    return undefined;
+}
+
+const instanceType = checked(instanceTypeProblem);
 
 /** A value for every serving region, or one for all of them: `{"us-east-1": …, "us-west-2": …}`. */
 const perRegion = <T extends z.ZodType<string>>(value: T, what: string) =>
     z.union([value, z.record(z.string(), value)], { error: `expected ${what}, or a map of AWS region code to ${what}` });
 /** A container image pinned by a version tag or a sha256 digest: every instance (and every rollback) runs the same build. */
-const containerImage = z.string().superRefine((image, ctx) => {
+const containerImage = checked((image) => {
     const parsed = parseImage(image);
-    const message = parsed === undefined
+    return parsed === undefined
         ? "expected a container image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2"
         : parsed.digest === undefined && parsed.tag === undefined
             ? "expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is when an instance boots)"
             : parsed.digest === undefined && parsed.tag === "latest"
                 ? "expected an image pinned by a version tag or a sha256 digest, not the moving tag latest"
                 : undefined;
-    if (message !== undefined) ctx.addIssue({ code: "custom", message });
 });
 const hostedZoneId = z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" });
 const amiId = z.string().refine((id) => amiIdErrors(id).length === 0, { error: "expected an AMI id such as ami-0123456789abcdef0" });
@@ -179,16 +237,13 @@ const trafficSchema = z.strictObject({
 });
 
 /** Any IPv4 CIDR (/0 to /32), e.g. a runner's egress address as 203.0.113.7/32. */
-const anyIpv4Cidr = z
-    .string()
-    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { error: "expected an IPv4 CIDR such as 203.0.113.0/24" })
-    .refine((c) => c.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255) && Number(c.split("/")[1]) <= 32, { error: "expected octets from 0 to 255 and a prefix from /0 to /32" });
+const anyIpv4Cidr = ipv4Cidr("203.0.113.0/24", { largest: 0, smallest: 32, error: "expected a prefix from /0 to /32" });
 
 const kubernetesSchema = z.strictObject({
     /** Run the monitoring stack on an EKS cluster in the primary region (staging, production). */
     enabled: flag(),
     /** EKS Kubernetes version: one in standard support on the day of the plan (components/kubernetes/versions.ts). */
-    version: z.string().regex(/^1\.\d{2}$/, { error: "expected an EKS version such as 1.35" }),
+    version: textual(z.string().regex(/^1\.\d{2}$/, { error: 'expected an EKS version such as 1.35 (quoted in YAML, "1.30": unquoted, 1.30 is the number 1.3)' })),
     /**
      * How the deployer (`pulumi up`, previews, drift checks) reaches the Kubernetes API
      * (docs/kubernetes.md): `private` keeps the endpoint inside the VPC and admits
@@ -316,9 +371,8 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         for (const [needed, path, why] of needsDr) {
             if (needed === true && regions.dr === undefined) problem(path, `requires keel:regions.dr: ${why}`);
         }
-        if (network !== undefined && regions.dr !== undefined && cidrsOverlap(network.drCidr, network.primaryCidr)) {
-            problem(["network", "drCidr"], `expected a CIDR that does not overlap keel:network.primaryCidr ${network.primaryCidr} (the VPCs are peered; AWS refuses overlapping peers)`);
-        }
+        const overlap = network !== undefined && regions.dr !== undefined ? drCidrProblem(network) : undefined;
+        if (overlap !== undefined) problem(["network", "drCidr"], overlap);
     }
     const lockStrength = ["none", "governance", "compliance"];
     if (backup?.enabled && lockStrength.indexOf(backup.vaultLock) < lockStrength.indexOf(minimums.vaultLock)) {
@@ -453,6 +507,23 @@ function servingProblems(c: Partial<KeelConfig>, dns: KeelConfig["dns"]): Proble
     return problems;
 }
 
+const subnetName = ({ tier, zone, cidr }: PlannedSubnet) => `${tier} subnet ${cidr} (zone ${zone + 1})`;
+
+/**
+ * The DR VPC must not share an address with the primary's: AWS refuses to peer overlapping
+ * VPCs. The subnets each region's Network would lay out that collide are named, the first pair.
+ */
+function drCidrProblem(network: KeelConfig["network"]): string | undefined {
+    if (!cidrsOverlap(network.drCidr, network.primaryCidr)) return undefined;
+    const layout = (cidr: string) => planSubnets(cidr, network.availabilityZones);
+    const collisions = overlappingSubnets(layout(network.primaryCidr), layout(network.drCidr));
+    const [first] = collisions;
+    const subnets = first === undefined
+        ? "no subnets collide, but the VPCs do"
+        : `the DR ${subnetName(first[1])} shares addresses with the primary's ${subnetName(first[0])}${collisions.length > 1 ? `, and ${collisions.length - 1} more pair${collisions.length > 2 ? "s" : ""}` : ""}`;
+    return `expected a CIDR that does not overlap keel:network.primaryCidr ${network.primaryCidr} (the VPCs are peered; AWS refuses overlapping peers): ${subnets}`;
+}
+
 /** RFC 1918 ranges: where a runner inside a VPC has its address, and what a public endpoint cannot be opened to. */
 const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
 const isPrivateCidr = (cidr: string) => privateRanges.some((range) => cidrContains(range, cidr));
@@ -470,14 +541,6 @@ function deployerProblems(kubernetes: KeelConfig["kubernetes"]): Problem[] {
         problems.push({ path: ["kubernetes", "deployerCidrs"], message: "expected the egress CIDRs of the deploy runners: a public endpoint is never opened to 0.0.0.0/0" });
     }
     return problems;
-}
-
-/** A refused configuration: every problem found, each naming the key, what is expected and what was given. */
-export class ConfigError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(`invalid Keel configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
-        this.name = "ConfigError";
-    }
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -529,6 +592,11 @@ function describe(value: Json | undefined): string {
  */
 export function resolveKeelConfig(rawConfig: Readonly<Record<string, string>>, stackName: string): KeelConfig {
     const given: Record<string, Json> = {};
+    // Pulumi hands the program every key of the stack: a misspelt namespace would go unread.
+    const namespaces = Object.keys(rawConfig).flatMap((fullKey) => {
+        const problem = namespaceProblem(fullKey);
+        return problem === undefined ? [] : [`${fullKey}: ${problem}`];
+    });
     for (const [fullKey, raw] of Object.entries(rawConfig)) {
         const [namespace, key] = fullKey.split(/:(.*)/s);
         if (namespace === "keel" && key !== undefined) given[key] = parseConfigValue(raw);
@@ -536,12 +604,13 @@ export function resolveKeelConfig(rawConfig: Readonly<Record<string, string>>, s
     const environment = given.environment ?? stackName;
     if (typeof environment !== "string" || !(environments as readonly string[]).includes(environment)) {
         throw new ConfigError([
+            ...namespaces,
             `keel:environment: expected one of ${environments.join(", ")} (or a stack of that name), got ${describe(environment)}`,
         ]);
     }
     const merged = deepMerge(environmentDefaults(environment as Environment) as unknown as Json, { ...given, environment }) as Record<string, Json>;
 
-    const problems: string[] = [];
+    const problems = [...namespaces];
     const sections = keelConfigSchema.shape;
     const parsed: Record<string, unknown> = {};
     for (const key of Object.keys(merged)) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cidrContains, cidrSubnet, maxAvailabilityZones, natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { cidrContains, cidrSubnet, maxAvailabilityZones, natGatewayCount, natGatewayForZone, networkCidr, overlappingSubnets, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 /** An IPv4 block as integers, parsed here independently of the module under test. */
 interface Block {
@@ -239,5 +239,33 @@ describe("cidrContains", () => {
     });
     it("refuses what is not a CIDR", () => {
         assert.throws(() => cidrContains("10.0.0.0/8", "10.0.0.0"), /invalid IPv4 CIDR 10\.0\.0\.0/);
+    });
+});
+
+describe("networkCidr", () => {
+    it("clears host bits, and leaves a network address as it is", () => {
+        assert.equal(networkCidr("10.0.0.1/16"), "10.0.0.0/16");
+        assert.equal(networkCidr("10.8.1.2/20"), "10.8.0.0/20");
+        assert.equal(networkCidr("203.0.113.7/32"), "203.0.113.7/32");
+        assert.equal(networkCidr("10.0.0.0/16"), "10.0.0.0/16");
+    });
+});
+
+describe("overlappingSubnets", () => {
+    it("pairs each subnet of one plan with those of the other that share addresses", () => {
+        const primary = planSubnets("10.0.0.0/16", 3);
+        assert.deepEqual(overlappingSubnets(primary, planSubnets("10.1.0.0/16", 3)), []);
+        // In the primary's unused fourth eighth: the VPCs overlap, no subnet does.
+        assert.deepEqual(overlappingSubnets(primary, planSubnets("10.0.96.0/20", 3)), []);
+        const inZone2 = overlappingSubnets(primary, planSubnets("10.0.32.0/20", 2));
+        assert.deepEqual(inZone2.map(([a, b]) => `${a.tier}/${a.zone} ${a.cidr} ~ ${b.tier}/${b.zone} ${b.cidr}`), [
+            "private/1 10.0.32.0/19 ~ private/0 10.0.32.0/23",
+            "private/1 10.0.32.0/19 ~ private/1 10.0.34.0/23",
+            "private/1 10.0.32.0/19 ~ public/0 10.0.44.0/26",
+            "private/1 10.0.32.0/19 ~ public/1 10.0.44.64/26",
+            "private/1 10.0.32.0/19 ~ database/0 10.0.46.0/26",
+            "private/1 10.0.32.0/19 ~ database/1 10.0.46.64/26",
+        ]);
+        for (const [a, b] of inZone2) assert.ok(overlaps(block(a.cidr), block(b.cidr)));
     });
 });

@@ -65,7 +65,28 @@ export function cidrSubnet(cidr: string, newBits: number, netNum: number): strin
     return `${toAddress(base + netNum * 2 ** (32 - newPrefix))}/${newPrefix}`;
 }
 
+/** The block a CIDR names, by its network address: 10.0.0.1/16 is 10.0.0.0/16. */
+export function networkCidr(cidr: string): string {
+    return cidrSubnet(cidr, 0, 0);
+}
+
 export type SubnetPlan = Record<SubnetTier, string[]>;
+
+/** One subnet of a plan: its tier, its zone (0-based) and its block. */
+export interface PlannedSubnet {
+    readonly tier: SubnetTier;
+    readonly zone: number;
+    readonly cidr: string;
+}
+
+function subnetsOf(plan: SubnetPlan): PlannedSubnet[] {
+    return (Object.entries(plan) as [SubnetTier, string[]][]).flatMap(([tier, cidrs]) => cidrs.map((cidr, zone) => ({ tier, zone, cidr })));
+}
+
+/** Pairs of subnets, one of each plan, that share addresses (peered VPCs could not route between them). */
+export function overlappingSubnets(a: SubnetPlan, b: SubnetPlan): [PlannedSubnet, PlannedSubnet][] {
+    return subnetsOf(a).flatMap((x) => subnetsOf(b).filter((y) => cidrsOverlap(x.cidr, y.cidr)).map((y): [PlannedSubnet, PlannedSubnet] => [x, y]));
+}
 
 /**
  * Private subnets get the large blocks (an eighth of the VPC each: instances, pods);
