@@ -17,7 +17,7 @@ import { ConfigError, resolveKeelConfig } from "../stacks/config";
 import type { Clients } from "./dr/checks";
 import { parseCommand, usage } from "./dr/cli";
 import { dryRunPhase, RefusedError, runPhase, type DrStack } from "./dr/failover";
-import { planDifference, renderDiff } from "./dr/plan-diff";
+import { planDifference, renderDiff } from "./plan/diff";
 import { loadStackConfig } from "./plan/stack-config";
 
 const projectRoot = resolve(__dirname, "..");

@@ -132,8 +132,8 @@ describe("npm run policy: usage", () => {
     const mistakes: [string, string[], RegExp][] = [
         ["no plan document", [], /^no plan document given\nusage: npm run policy/],
         ["two plan documents", ["a.json", "b.json"], /^one plan document at a time, got 2\nusage:/],
-        ["an unknown option", ["plan.json", "--stak", "production"], /^Unknown option '--stak'.*\nusage:/],
-        ["--stack without a value", ["plan.json", "--as-of", outsideFreezes, "--stack"], /^Option '--stack <value>' argument missing\nusage:/],
+        ["an unknown option", ["plan.json", "--stak", "production"], /^unknown option --stak; the options are --stack, --as-of, --enforce-freeze, --help \(-h\)\nusage:/],
+        ["--stack without a value", ["plan.json", "--as-of", outsideFreezes, "--stack"], /^--stack needs a value\nusage:/],
         ["a file that does not exist", [join(work, "missing.json")], /^cannot read .*missing\.json: ENOENT/],
         ["a directory", [work], /^cannot read .*: EISDIR/],
     ];
@@ -142,7 +142,7 @@ describe("npm run policy: usage", () => {
     }
 
     test("refuses a date --as-of cannot read", async () => {
-        await refused([saved(production), "--as-of", "next tuesday"], /^--as-of expects an ISO 8601 date or instant, got "next tuesday"$/);
+        await refused([saved(production), "--as-of", "next tuesday"], /^--as-of expects an ISO 8601 date or instant, got "next tuesday"; e\.g\. 2026-10-15 or 2026-10-15T12:00:00Z$/);
     });
 });
 
@@ -338,10 +338,10 @@ describe("the scripts themselves", () => {
         [["production/../x"], /^stack "production\/\.\.\/x" is not a plain stack name/],
         [["/etc/passwd"], /^stack "\/etc\/passwd" is not a plain stack name/],
         [[], /^no stack given\nusage: npm run plan -- <stack>/],
-        [["production", "staging"], /^one stack at a time, got 2\nusage:/],
-        [["production", "--jsn", "x"], /^Unknown option '--jsn'.*\nusage:/],
-        [["production", "--as-of", "soon"], /^--as-of expects an ISO 8601 date or instant, got "soon"\n$/],
-        [["production", "--config", "dr.active"], /^--config expects namespace:key=value or namespace:path\.to\.key=value, got "dr\.active"\n$/],
+        [["production", "staging"], /^one stack at a time, got 2: production, staging\nusage:/],
+        [["production", "--jsn", "x"], /^unknown option --jsn; the options are --diff, --json, .*\nusage:/],
+        [["production", "--as-of", "soon"], /^--as-of expects an ISO 8601 date or instant, got "soon"; e\.g\. 2026-10-15 or 2026-10-15T12:00:00Z\n$/],
+        [["production", "--config", "dr.active"], /^invalid Keel configuration \(1 problem\):\n  - --config "dr\.active": expected namespace:path=value, such as keel:database\.backupRetentionDays=14, got no "="\n$/],
     ];
     for (const [args, message] of planMistakes) {
         test(`npm run plan refuses ${JSON.stringify(args)} before planning`, () => {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
@@ -7,7 +9,7 @@ import { loadStackConfig } from "../scripts/plan/stack-config";
 import { type KeelConfig, resolveKeelConfig } from "../stacks/config";
 import { projectRoot } from "./plans";
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string }
+interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string; "working-directory"?: string }
 interface Job {
     "runs-on"?: unknown;
     needs?: string | string[];
@@ -88,6 +90,85 @@ describe("workflows", () => {
         assert.equal(pulumi.with?.policyPacks, "policies");
         assert.equal(pulumi.with?.policyPackConfigs, "policies/config/${{ matrix.environment }}.json");
         assert.equal(pulumi.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    });
+
+    test("pull requests: what the change does to every environment's offline plan, against the base branch, with the policy result, as one comment without cloud credentials", () => {
+        const job = workflows["pull-request"].jobs["plan-diff"];
+        assert.ok(job, "no plan-diff job");
+        assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" });
+        assert.doesNotMatch(JSON.stringify(job), /secrets\.|vars\./, "no cloud credentials: only the workflow's own token");
+        const all = steps(job);
+        const baseCheckout = all.findIndex((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === "${{ github.event.pull_request.base.sha }}" && s.with.path === "base");
+        const baseInstall = all.findIndex((s) => s.run === "npm ci --no-audit --no-fund" && s["working-directory"] === "base");
+        const compare = all.findIndex((s) => s.run?.startsWith("bash scripts/ci/plan-diff-comment.sh "));
+        const comment = all.findIndex((s) => s.uses?.startsWith("actions/github-script@"));
+        assert.ok(baseCheckout >= 0 && baseCheckout < baseInstall && baseInstall < compare && compare < comment, "checks out and installs the base branch, compares, then comments");
+        assert.equal(all[compare].run, `bash scripts/ci/plan-diff-comment.sh base out/plan-diff ${(workflows["pull-request"].jobs["offline-plan"].strategy?.matrix.environment ?? []).join(" ")}`, "every environment the offline plan covers");
+        assert.equal(all[comment].if, "always() && github.event.pull_request.head.repo.full_name == github.repository", "posted even when a plan fails; a fork's token may not comment");
+        assert.ok(all.some((s) => s.if === "always()" && s.run === 'cat out/plan-diff/comment.md >> "$GITHUB_STEP_SUMMARY"'), "forks see it in the job summary");
+        assert.equal(action(job, "actions/upload-artifact").with?.path, "out/plan-diff/");
+    });
+
+    test("pull requests: the comment step creates one comment, then updates it on every push", async () => {
+        const script = String(steps(workflows["pull-request"].jobs["plan-diff"]).find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script);
+        const body = "<!-- keel-plan-diff -->\n### Offline plan";
+        const calls: [string, Record<string, unknown>][] = [];
+        const github = (existing: Record<string, unknown>[]) => ({
+            paginate: (_list: unknown, options: Record<string, unknown>) => {
+                calls.push(["list", options]);
+                return Promise.resolve(existing);
+            },
+            rest: {
+                issues: {
+                    listComments: {},
+                    createComment: (options: Record<string, unknown>) => Promise.resolve(calls.push(["create", options])),
+                    updateComment: (options: Record<string, unknown>) => Promise.resolve(calls.push(["update", options])),
+                },
+            },
+        });
+        const context = { repo: { owner: "acme", repo: "keel" }, issue: { number: 7 } };
+        const fakeRequire = (module: string) => {
+            assert.equal(module, "fs");
+            return { readFileSync: (file: string) => (assert.equal(file, "out/plan-diff/comment.md"), body) };
+        };
+        const run = new (Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>)("require", "github", "context", script);
+        await run(fakeRequire, github([{ id: 1, user: { type: "User" }, body: "<!-- keel-plan-diff --> quoted by a person" }, { id: 2, user: { type: "Bot" }, body: "Pulumi preview" }]), context);
+        await run(fakeRequire, github([{ id: 2, user: { type: "Bot" }, body: "Pulumi preview" }, { id: 3, user: { type: "Bot" }, body: `${body} (older)` }]), context);
+        assert.deepEqual(calls, [
+            ["list", { owner: "acme", repo: "keel", issue_number: 7, per_page: 100 }],
+            ["create", { owner: "acme", repo: "keel", issue_number: 7, body }],
+            ["list", { owner: "acme", repo: "keel", issue_number: 7, per_page: 100 }],
+            ["update", { owner: "acme", repo: "keel", comment_id: 3, body }],
+        ]);
+    });
+
+    test("pull requests: the comparison script plans the base branch and this one and writes the comment", (t) => {
+        // The base branch: this tree with dev running the previous application image.
+        const base = mkdtempSync(join(tmpdir(), "keel-base-"));
+        const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: projectRoot, encoding: "utf8" }).stdout.split("\0").filter((f) => f !== "" && existsSync(join(projectRoot, f)));
+        for (const file of files) cpSync(join(projectRoot, file), join(base, file), { recursive: true });
+        symlinkSync(join(projectRoot, "node_modules"), join(base, "node_modules"));
+        const devStack = join(base, "Pulumi.dev.yaml");
+        writeFileSync(devStack, readFileSync(devStack, "utf8").replace(/keel-app:[\d.]+/, "keel-app:1.4.1"));
+        const out = mkdtempSync(join(tmpdir(), "keel-plan-diff-"));
+        t.after(() => [base, out].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+        const compare = (...environments: string[]) => spawnSync("bash", [join(projectRoot, "scripts/ci/plan-diff-comment.sh"), base, out, ...environments], { cwd: projectRoot, encoding: "utf8", env: { ...process.env, BASE_REF: "main" } });
+
+        const result = compare("dev");
+        assert.equal(result.status, 0, result.stdout + result.stderr);
+        const comment = readFileSync(join(out, "comment.md"), "utf8");
+        const image = /keel-app:([\d.]+)/.exec(readFileSync(join(projectRoot, "Pulumi.dev.yaml"), "utf8"))?.[1];
+        assert.ok(comment.startsWith("<!-- keel-plan-diff -->\n### Offline plan: this pull request against main\n"), comment);
+        assert.match(comment, /^<details><summary><b>dev<\/b>: Resources: ~ 2 to update, \d+ unchanged · policies passed<\/summary>$/m);
+        assert.match(comment, new RegExp(`^ {6}application\\.image: ".*keel-app:1\\.4\\.1" → ".*keel-app:${image?.replaceAll(".", "\\.")}"$`, "m"));
+        assert.match(comment, /^ {6}userData \(base64, decoded\): .*keel-app:1\.4\.1.* → .*keel-app:/m);
+        assert.match(comment, /^Policies:\n {4}keel: all policies passed\n```$/m);
+
+        const refused = compare("nosuch");
+        assert.equal(refused.status, 1, "a refused plan fails the job, after the comment is written");
+        const refusedComment = readFileSync(join(out, "comment.md"), "utf8");
+        assert.match(refusedComment, /^<details><summary><b>nosuch<\/b>: no plan · \*\*plan refused \(exit 2\)\*\*<\/summary>$/m);
+        assert.match(refusedComment, /^no plan of the base branch \(no stack "nosuch": there is no policies\/config\/nosuch\.json \(known stacks: .*\)\): every resource is new$/m);
     });
 
     test("pull requests: helm template of every Kubernetes environment's releases against the pinned charts, without cloud secrets", () => {

@@ -3,12 +3,14 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../plan/engine";
 import { only, planStack } from "../../tests/plans";
 import { databaseUrn, phaseOverrides, phases } from "./failover";
-import { diffPlans, renderDiff, type PlanDiff } from "./plan-diff";
+import { diffPlans, renderDiff, type PlanDiff } from "../plan/diff";
 
+/** The inputs a change touches, by their top-level key. */
+const topLevel = (paths: readonly string[]) => [...new Set(paths.map((path) => path.split(/[.[]/)[0]))].sort();
 const summary = (diff: PlanDiff) => ({
     added: diff.added.map((r) => r.name),
     removed: diff.removed.map((r) => r.name),
-    changed: Object.fromEntries(diff.changed.map(({ resource, inputs }) => [`${resource.type} ${resource.name}`, inputs])),
+    changed: Object.fromEntries(diff.changed.map(({ resource, changes }) => [`${resource.type} ${resource.name}`, topLevel(changes.map((c) => c.path))])),
 });
 
 describe("--dry-run: the offline plan's difference between normal and DR mode", () => {
@@ -35,12 +37,25 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         });
     });
 
-    test("renders like a preview, with regions and a summary", () => {
+    test("renders like a preview: each changed value old → new, changed outputs, and pulumi's summary line", () => {
         const lines = renderDiff(diffPlans(normal, dr)).split("\n");
-        assert.equal(lines[0], "  - aws:cloudwatch:MetricAlarm database-dr-replication-lag (us-west-2)");
-        assert.ok(lines.includes("  ~ aws:route53:Record database-writer (us-east-1): records"), lines.join("\n"));
-        assert.equal(lines.at(-1), "  0 to add, 6 to change, 2 to remove");
-        assert.equal(renderDiff(diffPlans(normal, normal)), "  no differences");
+        const at = (line: string) => {
+            const index = lines.indexOf(line);
+            assert.ok(index >= 0, `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+            return index;
+        };
+        const record = at("  ~ aws:route53:Record database-writer (us-east-1)");
+        assert.match(lines[record + 1], /^ {6}records: \["database-primary-\w+\.\w+\.us-east-1\.rds\.amazonaws\.com"\] → \["database-dr-\w+\.\w+\.us-west-2\.rds\.amazonaws\.com"\]$/);
+        const group = at("  ~ aws:autoscaling:Group app-dr (us-west-2)");
+        assert.deepEqual(lines.slice(group + 1, group + 3), ["      desiredCapacity: 1 → 2", "      minSize: 1 → 2"]);
+        const replica = at("  ~ aws:rds:Instance database-dr (us-west-2)");
+        assert.ok(lines.slice(replica + 1, replica + 10).includes("      backupRetentionPeriod: (unset) → 35"), lines.join("\n"));
+        assert.ok(lines.slice(replica + 1, replica + 10).includes("      tags.backup: (unset) → \"true\""), lines.join("\n"));
+        assert.ok(at("  - aws:cloudwatch:MetricAlarm database-dr-replication-lag (us-west-2)") > group, "deletions come last");
+        assert.ok(at("Outputs:") < at("  ~ drActive: false → true"));
+        at('  ~ database.writerSite: "primary" → "dr"');
+        assert.equal(lines.at(-1), `Resources: ~ 6 to update, - 2 to delete, ${normal.resources.length - 8} unchanged`);
+        assert.equal(renderDiff(diffPlans(normal, normal)), `Resources: ${normal.resources.length} unchanged`);
     });
 
     test("the URNs the failback replaces are those of the production stack's databases", () => {

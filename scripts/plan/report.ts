@@ -1,4 +1,5 @@
 import type { PlanDocument, PlanResource, PolicyViolation } from "./record";
+import { formatValue, leaves } from "./values";
 
 /** `aws:ec2/vpc:Vpc` → `aws:ec2:Vpc`, as `pulumi preview` shows types. */
 export function displayType(type: string): string {
@@ -32,11 +33,35 @@ export function renderTree(resources: readonly PlanResource[]): string {
     return [line(" ", "Type", "Name", "Region"), ...rows.map(([type, name, region]) => line("+", type, name, region))].join("\n");
 }
 
+export interface ResourceCounts {
+    readonly create?: number;
+    readonly update?: number;
+    readonly delete?: number;
+    readonly unchanged?: number;
+}
+
+/** `Resources: + 2 to create, ~ 1 to update, - 1 to delete, 380 unchanged`, leaving out what is zero, as `pulumi preview` does. */
+export function renderCounts(counts: ResourceCounts): string {
+    const parts = [
+        counts.create ? `+ ${counts.create} to create` : "",
+        counts.update ? `~ ${counts.update} to update` : "",
+        counts.delete ? `- ${counts.delete} to delete` : "",
+        counts.unchanged ? `${counts.unchanged} unchanged` : "",
+    ].filter((part) => part !== "");
+    return `Resources: ${parts.length === 0 ? "none" : parts.join(", ")}`;
+}
+
 export function renderSummary(resources: readonly PlanResource[]): string {
     const counts = new Map<string, number>();
     for (const { type } of resources) counts.set(type, (counts.get(type) ?? 0) + 1);
     const byType = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `    ${String(n).padStart(4)}  ${displayType(type)}`);
-    return [`Resources:\n    + ${resources.length} to create`, "", "By type:", ...byType].join("\n");
+    return [renderCounts({ create: resources.length }), "", "By type:", ...byType].join("\n");
+}
+
+/** The stack outputs, one leaf a line (`database.writerEndpoint: "writer.db..."`); secrets stay `[secret]`. */
+export function renderOutputs(outputs: Readonly<Record<string, unknown>>): string {
+    const lines = Object.keys(outputs).length === 0 ? ["    (none)"] : leaves(outputs).map(([path, value]) => `    ${path}: ${formatValue(value)}`);
+    return ["Outputs:", ...lines].join("\n");
 }
 
 export function renderViolations(violations: readonly PolicyViolation[]): string {
@@ -52,6 +77,8 @@ export function renderPlan(document: PlanDocument): string {
         `Previewing update (${document.stack}) offline: project ${document.project}`,
         "",
         renderTree(document.resources),
+        "",
+        renderOutputs(document.outputs),
         "",
         renderSummary(document.resources),
         "",
