@@ -30,7 +30,8 @@ describe("npm run demo: refusals and help", () => {
         ["an unknown stack", ["--stack", "prod"], /no stack "prod".*known stacks: dev, local, production, staging/],
         ["a time scale that is not a number", ["--time-scale", "fast"], /--time-scale "fast": expected a number from 1/],
         ["a time scale below real time", ["--time-scale", "0.5"], /expected a number from 1 \(real time\) to 3600/],
-        ["an unknown flag", ["--fast"], /Unknown option '--fast'/],
+        ["an unknown flag", ["--fast"], /^unknown option --fast; the options are --stack, --time-scale, --help \(-h\)/],
+        ["a stack given twice", ["--stack", "dev", "--stack", "production"], /^--stack given twice \(dev, then production\); it takes one value/],
         ["a stray argument", ["start"], /unexpected argument "start"/],
     ];
     for (const [what, argv, message] of refusals) {

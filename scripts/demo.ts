@@ -4,12 +4,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { renderMonitoring, type RenderedFile } from "../components/monitoring";
 import { knownStack, RefusedInput } from "../policies/offline";
 import { resolveKeelConfig } from "../stacks/config";
 import { monitoringSpec } from "../stacks/monitoring";
+import { parseCommandLine, refusing, runAsScript, type Output } from "./cli/command-line";
 import { loadStackConfig } from "./plan/stack-config";
 import {
     chartWatchdogGroup,
@@ -55,17 +55,8 @@ interface DemoState {
     readonly urls: Readonly<Record<string, string>>;
 }
 
-export interface Output {
-    readonly out: (text: string) => void;
-    readonly err: (text: string) => void;
-}
-
 function options(argv: readonly string[]) {
-    try {
-        return parseArgs({ args: [...argv], allowPositionals: true, options: { stack: { type: "string" }, "time-scale": { type: "string" }, help: { type: "boolean", short: "h" } } });
-    } catch (error) {
-        throw new RefusedInput(`${(error as Error).message}\n${usage}`);
-    }
+    return parseCommandLine(argv, { stack: { type: "string" }, "time-scale": { type: "string" }, help: { type: "boolean", short: "h" } }, "See npm run demo -- --help.");
 }
 
 function timeScaleOf(text: string | undefined): number {
@@ -214,8 +205,8 @@ async function stopDemo(io: Output): Promise<number> {
 }
 
 /** The command itself, for the script and for tests: returns the exit code. */
-export async function demoCommand(argv: readonly string[], io: Output): Promise<number> {
-    try {
+export function demoCommand(argv: readonly string[], io: Output): Promise<number> {
+    return refusing(io, async () => {
         const { values, positionals } = options(argv);
         if (values.help) {
             io.out(usage);
@@ -228,19 +219,7 @@ export async function demoCommand(argv: readonly string[], io: Output): Promise<
         const running = runningDemo();
         if (running !== undefined) throw new RefusedInput(`a demo of ${running.stack} is already running (pid ${running.pid}); stop it first: npm run demo:stop`);
         return await runDemo(stack, timeScale, io);
-    } catch (error) {
-        if (!(error instanceof RefusedInput)) throw error;
-        io.err(error.message);
-        return 2;
-    }
+    });
 }
 
-if (require.main === module) {
-    demoCommand(process.argv.slice(2), { out: (text) => console.log(text), err: (text) => console.error(text) }).then(
-        (code) => process.exit(code),
-        (error: unknown) => {
-            console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runAsScript("demo", demoCommand);

@@ -18,6 +18,7 @@ import type { Clients } from "./dr/checks";
 import { parseCommand, usage } from "./dr/cli";
 import { dryRunPhase, RefusedError, runPhase, type DrStack } from "./dr/failover";
 import { planDifference, renderDiff } from "./plan/diff";
+import { consoleOutput, internalErrorMessage, type Output } from "./cli/command-line";
 import { loadStackConfig } from "./plan/stack-config";
 
 const projectRoot = resolve(__dirname, "..");
@@ -68,11 +69,6 @@ function drStack(stack: Stack, name: string, project: string): DrStack {
             }
         },
     };
-}
-
-export interface Output {
-    readonly out: (text: string) => void;
-    readonly err: (text: string) => void;
 }
 
 /** What the command reaches outside itself; the tests replace each. */
@@ -157,10 +153,11 @@ export async function drFailoverCommand(argv: readonly string[], io: Output, dep
 }
 
 if (require.main === module) {
-    drFailoverCommand(process.argv.slice(2), { out: (text) => console.log(text), err: (text) => console.error(text) }).then(
+    drFailoverCommand(process.argv.slice(2), consoleOutput).then(
         (code) => process.exit(code),
         (error: unknown) => {
-            console.error(process.env.KEEL_DEBUG === "1" && error instanceof Error ? error.stack : `dr-failover failed: ${error instanceof Error ? error.message : String(error)} (KEEL_DEBUG=1 shows where)`);
+            // Not 2 (refused): an internal error may come after the run changed something; the timeline so far is above.
+            console.error(internalErrorMessage("dr-failover", error));
             process.exit(1);
         },
     );
