@@ -10,7 +10,7 @@ import {
     type ResourceValidationPolicy,
     type StackValidationPolicy,
 } from "@pulumi/policy";
-import type { PolicyViolation } from "../scripts/plan/record";
+import type { PolicyViolation } from "../offline-plan/record";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "./offline";
 import { keelPolicies } from "./rules";
 import { freezeAsOf } from "./rules/change-freeze";

@@ -11,7 +11,7 @@ import type {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import type { PlanResource, PolicyViolation } from "../scripts/plan/record";
+import type { PlanResource, PolicyViolation } from "../offline-plan/record";
 import { freezeAsOf, freezeForPreview } from "./rules/change-freeze";
 
 /**
@@ -257,7 +257,7 @@ const nonEmptyText: FieldCheck = { accepts: (v) => typeof v === "string" && v.le
 const textOrNull: FieldCheck = { accepts: (v) => v === null || typeof v === "string", expected: "a string or null" };
 const flag: FieldCheck = { accepts: (v) => typeof v === "boolean", expected: "true or false" };
 
-/** Every field of a plan record (scripts/plan/record.ts), as `npm run plan -- <stack> --json` writes it. */
+/** Every field of a plan record (offline-plan/record.ts), as `npm run plan -- <stack> --json` writes it. */
 const resourceFields: readonly (readonly [keyof PlanResource, FieldCheck])[] = [
     ["urn", nonEmptyText],
     ["type", nonEmptyText],

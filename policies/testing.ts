@@ -1,5 +1,5 @@
 import type { Policy, PolicyPackConfig } from "@pulumi/policy";
-import type { PlanResource, PolicyViolation } from "../scripts/plan/record";
+import type { PlanResource, PolicyViolation } from "../offline-plan/record";
 import { evaluatePolicies } from "./offline";
 
 /**

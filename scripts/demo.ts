@@ -10,7 +10,7 @@ import { knownStack, RefusedInput } from "../policies/offline";
 import { resolveKeelConfig } from "../stacks/config";
 import { monitoringSpec } from "../stacks/monitoring";
 import { parseCommandLine, refusing, runAsScript, type Output } from "./cli/command-line";
-import { loadStackConfig } from "./plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import {
     chartWatchdogGroup,
     closeHttpServer,

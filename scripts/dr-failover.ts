@@ -19,7 +19,7 @@ import { parseCommand, usage } from "./dr/cli";
 import { dryRunPhase, RefusedError, runPhase, type DrStack } from "./dr/failover";
 import { planDifference, renderDiff } from "./plan/diff";
 import { consoleOutput, internalErrorMessage, type Output } from "./cli/command-line";
-import { loadStackConfig } from "./plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 
 const projectRoot = resolve(__dirname, "..");
 

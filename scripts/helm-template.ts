@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { checkRenderedReleases, type RenderedRelease } from "./helm/checks";
 import { helmTemplateArgs, plannedKubeVersion, plannedReleases, plannedServices } from "./helm/releases";
-import type { PlanDocument } from "./plan/record";
+import type { PlanDocument } from "../offline-plan/record";
 
 const usage = "usage: npm run helm-template -- PLAN.json [PLAN.json ...] [--charts DIR] [--out DIR] [--helm PATH]";
 

@@ -12,7 +12,7 @@ import { isoInstant, runAsScript, runCommand, type Output } from "./cli/command-
 import { renderArchitecture } from "./plan/diagram";
 import { diffPlans, renderDiff, renderDiffSummary } from "./plan/diff";
 import { readSavedPlan, type SavedPlan } from "./plan/document";
-import type { PlanDocument } from "./plan/record";
+import type { PlanDocument } from "../offline-plan/record";
 import { renderCounts, renderPlan, renderTree, renderViolations } from "./plan/report";
 import { configuredStack, planStackRecord, projectStack } from "./plan/stack-plan";
 

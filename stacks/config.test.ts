@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { InstanceType } from "@pulumi/aws/types/enums/ec2";
-import { loadStackConfig } from "../scripts/plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import { object as asObject, projectRoot } from "../tests/plans";
 import { ConfigError, configNamespaces, deepMerge, ec2InstanceTypes, keelConfigSchema, resolveKeelConfig, servingRegions } from "./config";
 import { environmentDefaults, environmentMinimums, environments } from "./environments";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { runbookSlug } from "../components/monitoring";
-import type { PlanRecord } from "../scripts/plan/engine";
+import type { PlanRecord } from "../offline-plan/engine";
 import {
     chartWatchdogGroup,
     eventually,

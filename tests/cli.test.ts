@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { knownStacks } from "../policies/offline";
 import { help as planHelp, planCommand } from "../scripts/plan";
-import type { PlanDocument } from "../scripts/plan/record";
+import type { PlanDocument } from "../offline-plan/record";
 import { policyCommand, usage as policyHelp } from "../scripts/policy";
 import { usage as verifyHelp, verifyBackupsCommand } from "../scripts/verify-backups";
 import { outsideFreezes, projectRoot } from "./plans";

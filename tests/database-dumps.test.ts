@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { PlanRecord } from "../scripts/plan/engine";
+import type { PlanRecord } from "../offline-plan/engine";
 import { only, plannedDumpJob, plannedRuleGroups, plannedScrapeJobs, planStack, type PlannedContainer } from "./plans";
 import { fillRunbook, logicalDumpRestore } from "./restore-runbook";
 import { eventually, postgresBin, startPostgres, startPrometheus, startPushgateway, startS3, type PostgresServer, type Pushgateway, type S3Server } from "../scripts/servers";

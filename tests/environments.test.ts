@@ -4,7 +4,7 @@ import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { taggableAwsTypes, untaggableAwsTypes } from "../policies/rules/resource-types";
 import { plaintextCredentials } from "../policies/rules/secrets";
-import type { PlanRecord } from "../scripts/plan/engine";
+import type { PlanRecord } from "../offline-plan/engine";
 import { environments, type Environment } from "../stacks/environments";
 import { ofType, only, packConfigFor, planStack } from "./plans";
 

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { jobs, renderMonitoring, type RenderedFile } from "../components/monitoring/render";
 import { metricUses, stalePublishedMetricProblems, unexportedMetricProblems, type MetricUse } from "./promql-metrics";
 import { publishedMetrics } from "../components/monitoring/render/published-metrics";
-import { loadStackConfig } from "../scripts/plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import { eventually, exporterCommands, removeTempDir, run, scrapeJobsOnLoopback, selfSignedCertificate, startExporter, startLocalDatabasePair, startPairExporter, startPrometheus, tempDir } from "../scripts/servers";
 import { resolveKeelConfig } from "../stacks/config";
 import { monitoringSpec } from "../stacks/monitoring";

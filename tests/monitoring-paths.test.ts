@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { postgresExporterImage } from "../components/monitoring/postgres-exporter";
 import { list, mockOf, object, ofType, only, plannedDumpJob, plannedScrapeJobs, planStack, text } from "./plans";
 import { parse } from "yaml";

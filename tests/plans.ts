@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { planProgram, type PlanRecord } from "../scripts/plan/engine";
+import { planProgram, type PlanRecord } from "../offline-plan/engine";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadPolicyPackConfig } from "../policies/offline";
 import { freezeAsOf } from "../policies/rules/change-freeze";
-import { mockResource } from "../scripts/plan/mocks";
-import type { PlanResource } from "../scripts/plan/record";
-import { loadStackConfig } from "../scripts/plan/stack-config";
+import { mockResource } from "../offline-plan/mocks";
+import type { PlanResource } from "../offline-plan/record";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import { composeStack } from "../stacks";
 
 /** Test helpers over the offline plan: plan a stack or a few components, then query the record. */
@@ -142,7 +142,7 @@ export function list(value: unknown, what: string): unknown[] {
 export const texts = (value: unknown, what: string): string[] => list(value, what).map((v, i) => text(v, `${what}[${i}]`));
 export const json = (value: unknown, what: string): Record<string, unknown> => object(JSON.parse(text(value, what)), what);
 
-/** The id and state the offline plan gave a recorded resource (scripts/plan/mocks.ts). */
+/** The id and state the offline plan gave a recorded resource (offline-plan/mocks.ts). */
 export function mockOf(resource: PlanResource): { id: string; state: Record<string, unknown> } {
     return mockResource({ type: resource.type, name: resource.name, inputs: resource.inputs, region: text(resource.region, `${resource.name}.region`) });
 }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { packConfigFor, planStack } from "./plans";
 
 /**

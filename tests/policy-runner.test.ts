@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { checkPlanDocument, evaluatePolicies, knownStack, knownStacks, loadPolicyPackConfig, planDocumentLimits, RefusedInput } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
-import type { PlanDocument, PlanResource } from "../scripts/plan/record";
+import type { PlanDocument, PlanResource } from "../offline-plan/record";
 import { policyCommand, usage } from "../scripts/policy";
 import { outsideFreezes, packConfigFor, planStack, projectRoot } from "./plans";
 

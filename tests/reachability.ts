@@ -1,5 +1,5 @@
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { cidrContains } from "../components/network/subnets";
 import { mockOf } from "./plans";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Output } from "../scripts/cli/command-line";
-import { loadStackConfig } from "../scripts/plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import { resolveKeelConfig } from "../stacks/config";
 import { projectRoot } from "./plans";
 

@@ -5,8 +5,8 @@ import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { backupPolicies } from "../policies/rules/backup";
 import { databasePolicies } from "../policies/rules/database";
 import { storagePolicies } from "../policies/rules/storage";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { packConfigFor, planStack } from "./plans";
 
 /**

@@ -4,8 +4,8 @@ import type { Policies } from "@pulumi/policy";
 import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { workloadPolicies } from "../policies/rules/workloads";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { packConfigFor, planStack } from "./plans";
 
 /**

@@ -5,8 +5,8 @@ import { unknownCheckingProxy, type Policy, type PolicyResource, type StackValid
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
 import { alertingPolicies } from "../policies/rules/alerting";
 import { monitoringPolicies } from "../policies/rules/monitoring";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { packConfigFor, planStack } from "./plans";
 
 /**

@@ -5,8 +5,8 @@ import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { computePolicies } from "../policies/rules/compute";
 import { edgePolicies } from "../policies/rules/edge";
 import { networkPolicies } from "../policies/rules/network";
-import type { PlanRecord } from "../scripts/plan/engine";
-import type { PlanResource } from "../scripts/plan/record";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { PlanResource } from "../offline-plan/record";
 import { packConfigFor, planStack } from "./plans";
 
 /**

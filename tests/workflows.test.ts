@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { loadStackConfig } from "../scripts/plan/stack-config";
+import { loadStackConfig } from "../offline-plan/stack-config";
 import { type KeelConfig, resolveKeelConfig } from "../stacks/config";
 import { projectRoot } from "./plans";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { childrenOf, only, planComponents } from "../../tests/plans";
 import { DatabaseDumpJob, dumpCadenceProblems, dumpJobImages, dumpJobPolicy, dumpSchedule, type DatabaseDumpJobArgs, type DumpCadence } from "./dump-job";
 

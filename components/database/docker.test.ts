@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { list, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { unregioned } from "./testing";
 import { LocalReplicatedDatabase, postgresImage } from "./docker";

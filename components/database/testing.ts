@@ -1,5 +1,5 @@
-import { mockResource } from "../../scripts/plan/mocks";
-import type { PlanResource } from "../../scripts/plan/record";
+import { mockResource } from "../../offline-plan/mocks";
+import type { PlanResource } from "../../offline-plan/record";
 
 /**
  * Test helper: the mock state of a resource that records no region (Docker, random). The

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { parse } from "yaml";
-import type { PlanRecord } from "../../scripts/plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { arnOf, childrenOf, mockOf, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { Cluster, clusterProblems, eksKubeconfig, type ManagedClusterArgs } from "./cluster";
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { childrenOf, list, object, only, planComponents } from "../../tests/plans";
 import { autoscalingErrors, guideAutoscaling, imageErrors, KubeService } from "./service";
 

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
-import type { PlanResource } from "../../scripts/plan/record";
+import type { PlanRecord } from "../../offline-plan/engine";
+import type { PlanResource } from "../../offline-plan/record";
 import { childrenOf, list, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { DockerMonitoring, dockerMonitoringEndpoints, dockerNodeExporter, monitoringImages } from "./docker";
 import { exampleSpec } from "./render/example-spec";

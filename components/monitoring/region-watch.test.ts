@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
-import type { PlanResource } from "../../scripts/plan/record";
+import type { PlanRecord } from "../../offline-plan/engine";
+import type { PlanResource } from "../../offline-plan/record";
 import { arnOf, childrenOf, json, list, object, ofType, only, planComponents } from "../../tests/plans";
 import { RegionWatch, regionWatchProblems, watchEvaluation, type RegionWatchArgs } from "./region-watch";
 

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
-import type { PlanResource } from "../../scripts/plan/record";
+import type { PlanRecord } from "../../offline-plan/engine";
+import type { PlanResource } from "../../offline-plan/record";
 import { childrenOf, idOf, mockOf, object, ofType, only, planComponents } from "../../tests/plans";
 import { VpcPeering } from "./peering";
 import { cidrsOverlap } from "./subnets";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../../scripts/plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { idOf, object, ofType, only, planComponents } from "../../tests/plans";
 import { FailoverDns } from "./failover-dns";
 import { HostedZone } from "./hosted-zone";

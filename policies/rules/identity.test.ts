@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { unknownCheckingProxy } from "@pulumi/policy";
-import type { PlanResource } from "../../scripts/plan/record";
+import type { PlanResource } from "../../offline-plan/record";
 import { loadPolicyPackConfig } from "../offline";
 import { messages, provider, resource, runPolicy, type Fixture } from "../testing";
 import { iamNoLongTermCredentials, iamNoPrivilegeEscalation, iamNoWildcardAdmin, identityPolicies, wildcardAdminStatements } from "./identity";

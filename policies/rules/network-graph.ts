@@ -25,7 +25,7 @@ export function known<T>(read: () => T): T | NotKnown {
 /** Deeper than any real resource's inputs: past it, a value is not judged. */
 const maxDepth = 64;
 
-/** How the offline plan records a value it could not know (scripts/plan/record.ts). */
+/** How the offline plan records a value it could not know (offline-plan/record.ts). */
 const recordedUnknown = "[unknown]";
 
 /** A plain copy of a value a policy was handed, `notKnown` where the engine (or the plan) does not know it yet. */

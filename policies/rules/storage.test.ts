@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import type { PlanResource } from "../../scripts/plan/record";
+import type { PlanResource } from "../../offline-plan/record";
 import { messages, planOf, provider, resource, runPolicy } from "../testing";
 import { iamNoWildcardAdmin, kmsKeyRotation, wildcardAdminStatements } from "./identity";
 import {

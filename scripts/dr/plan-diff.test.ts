@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { only, planStack } from "../../tests/plans";
 import { databaseUrn, phaseOverrides, phases } from "./failover";
 import { diffPlans, renderDiff, type PlanDiff } from "../plan/diff";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import type { PlanRecord } from "../plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { planStack, projectRoot } from "../../tests/plans";
 import { parseCommand } from "./cli";
 import { phases } from "./failover";

@@ -1,4 +1,4 @@
-import type { PlanDocument, PlanResource } from "../plan/record";
+import type { PlanDocument, PlanResource } from "../../offline-plan/record";
 
 /**
  * The Helm releases of a plan document, as `helm template` takes them: what the offline plan

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderArchitecture } from "./diagram";
-import type { PlanResource } from "./record";
+import type { PlanResource } from "../../offline-plan/record";
 
 const stack = "urn:pulumi:p::keel::pulumi:pulumi:Stack::keel-p";
 function resource(type: string, name: string, parent: string, region: string | null, dependencies: string[] = [], custom = true): PlanResource {

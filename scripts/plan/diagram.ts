@@ -1,4 +1,4 @@
-import type { PlanResource } from "./record";
+import type { PlanResource } from "../../offline-plan/record";
 import { displayType } from "./report";
 
 /**

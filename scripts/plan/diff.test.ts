@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { changesShown, diffPlans, renderDiff, resourceIdentity, valueChanges, type ComparedPlan } from "./diff";
-import type { PlanResource } from "./record";
+import type { PlanResource } from "../../offline-plan/record";
 import { formatChange, formatValue } from "./values";
 
 /** A resource of stack `stack` as the recorder writes it. */

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { PlanResource } from "./record";
+import type { PlanResource } from "../../offline-plan/record";
 import { displayType, renderCounts } from "./report";
 import { planConfiguredStack } from "./stack-plan";
 import { formatChange, isBranch, pathTo } from "./values";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { PlanDocument } from "./record";
+import type { PlanDocument } from "../../offline-plan/record";
 import { renderCounts, renderOutputs, renderPlan } from "./report";
 
 describe("the plan report", () => {

@@ -1,4 +1,4 @@
-import type { PlanDocument, PlanResource, PolicyViolation } from "./record";
+import type { PlanDocument, PlanResource, PolicyViolation } from "../../offline-plan/record";
 import { formatValue, leaves } from "./values";
 
 /** `aws:ec2/vpc:Vpc` → `aws:ec2:Vpc`, as `pulumi preview` shows types. */

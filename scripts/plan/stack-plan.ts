@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { knownStack, RefusedInput } from "../../policies/offline";
 import { ConfigError, resolveKeelConfig, type KeelConfig } from "../../stacks/config";
-import { planProgram, type PlanRecord } from "./engine";
-import { loadStackConfig, type StackConfig } from "./stack-config";
+import { planProgram, type PlanRecord } from "../../offline-plan/engine";
+import { loadStackConfig, type StackConfig } from "../../offline-plan/stack-config";
 
 /** A stack's configuration as the plan runs it, refused as a user's mistake when it is not one Keel accepts. */
 export interface ConfiguredStack {

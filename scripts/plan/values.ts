@@ -1,4 +1,4 @@
-import { secretMarker, unknownMarker } from "./record";
+import { secretMarker, unknownMarker } from "../../offline-plan/record";
 
 /**
  * How plan values read in a report: a path per leaf (`tags.owner`, `ingress[0].fromPort`,

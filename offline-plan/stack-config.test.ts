@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ConfigError } from "../../stacks/config-keys";
+import { ConfigError } from "../stacks/config-keys";
 import { applyOverrides, loadStackConfig, parseConfigPath } from "./stack-config";
 
 function project(stackYaml: string): string {

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { before, describe, test } from "node:test";
-import { only, planComponents } from "../../tests/plans";
+import { only, planComponents } from "../tests/plans";
 import type { PlanRecord } from "./engine";
 import { secretMarker } from "./record";
 
@@ -151,7 +151,7 @@ describe("plan failures", () => {
     test("an invoke the engine cannot answer fails the plan and names the invoke", () => {
         const { status, stderr } = planInChild(`return { ami: aws.ec2.getAmiOutput({ owners: ["amazon"], mostRecent: true }).id };`);
         assert.equal(status, 3);
-        assert.match(stderr, /no answer for invoke aws:ec2\/getAmi:getAmi: add one to scripts\/plan\/mocks.ts/);
+        assert.match(stderr, /no answer for invoke aws:ec2\/getAmi:getAmi: add one to offline-plan\/mocks.ts/);
     });
 
     test("an error thrown by the program fails the plan", () => {

@@ -324,6 +324,6 @@ class MissingMockError extends Error {
 /** The answer to a data-source invoke, or an error naming the invoke so it can be added here. */
 export function mockInvoke(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
     const answer = invokeAnswers[token];
-    if (!answer) throw new MissingMockError(`the offline plan has no answer for invoke ${token}: add one to scripts/plan/mocks.ts`);
+    if (!answer) throw new MissingMockError(`the offline plan has no answer for invoke ${token}: add one to offline-plan/mocks.ts`);
     return answer(inputs, region);
 }

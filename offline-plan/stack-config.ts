@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isNode, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
-import { ConfigError, namespaceProblem } from "../../stacks/config-keys";
+import { ConfigError, namespaceProblem } from "../stacks/config-keys";
 
 /**
  * Reads a stack's configuration the way the Pulumi CLI hands it to a program: `Pulumi.yaml`
