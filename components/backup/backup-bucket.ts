@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumedBy } from "../iam";
 import { customerManagedKey } from "../kms";
 import { mergeFindings, requireValid, type Findings } from "./findings";
 import { createHardenedBucket, type AccessLogTarget, type ObjectLockSpec } from "./hardened-bucket";
@@ -149,10 +150,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         const sourceRegion = aws.getRegionOutput({}, { parent: this }).region;
         const replicaRegion = aws.getRegionOutput({}, { parent: this, provider: args.provider }).region;
         const role = new aws.iam.Role(`${name}-replication`, {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: assumedBy("s3.amazonaws.com"),
             tags: args.tags,
         }, { parent: this });
         const permissions = pulumi

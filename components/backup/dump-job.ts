@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
+import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
 
 /** The job's steps, one per container (dump-job.sh documents each). */
@@ -201,7 +201,7 @@ export class DatabaseDumpJob extends pulumi.ComponentResource {
     private role(name: string, args: DatabaseDumpJobArgs, namespace: string): aws.iam.Role {
         const role = new aws.iam.Role(`${name}-role`, {
             description: "Database dump job: writes and reads back its prefixes of the dumps bucket",
-            assumeRolePolicy: serviceAccountTrustPolicy(args.oidc, namespace, [serviceAccountName]),
+            assumeRolePolicy: assumedByServiceAccounts(args.oidc, namespace, [serviceAccountName]),
             tags: args.tags,
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-role`, {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { notificationProblems, subscribeTopic, type AlarmNotifications } from "../monitoring/notifications";
+import { assumedBy, awsManagedPolicyArn } from "../iam";
 import { customerManagedKey } from "../kms";
 import { mergeFindings, requireValid, type Findings } from "./findings";
 import {
@@ -89,8 +90,8 @@ export const backupVaultEvents: readonly string[] = ["BACKUP_JOB_COMPLETED", "CO
 
 /** The AWS-managed policies of AWS Backup's service role: backups and restores (restore tests included). */
 export const backupServiceRolePolicyArns: readonly string[] = [
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    awsManagedPolicyArn("service-role/AWSBackupServiceRolePolicyForBackup"),
+    awsManagedPolicyArn("service-role/AWSBackupServiceRolePolicyForRestores"),
 ];
 
 /** Checks that the selection names something, and says what AWS Backup does with several tags. */
@@ -152,6 +153,59 @@ interface Vault {
     readonly topic: aws.sns.Topic;
 }
 
+/** What every step of `BackupPlan` takes from the component. */
+interface PlanOwner {
+    readonly name: string;
+    readonly args: BackupPlanArgs;
+    readonly retainOnDelete: boolean | undefined;
+    /** The caller's tags plus `Name`, the child's logical name. */
+    readonly named: (childName: string) => pulumi.Output<Record<string, string>>;
+}
+
+interface ServiceRole {
+    readonly role: aws.iam.Role;
+    readonly attachments: aws.iam.RolePolicyAttachment[];
+}
+
+/** Everything AWS would refuse in the plan's arguments, and what it would do that the caller may not expect. */
+function backupPlanFindings(args: BackupPlanArgs, drRegionPlan: boolean): Findings {
+    return mergeFindings(
+        validateBackupRules(args.rules, args.vaultLock, { hasDrVault: args.drProvider !== undefined, resourceTypes: args.selection.resourceTypes }),
+        validateSelection(args.selection),
+        args.restoreTesting ? validateRestoreTesting(args.restoreTesting, args.selection.resourceTypes) : { errors: [], warnings: [] },
+        {
+            errors: [
+                ...(drRegionPlan && args.drProvider === undefined ? ["drRegionPlan needs a DR region (drProvider)"] : []),
+                ...(args.notifications ? notificationProblems(args.notifications) : []),
+            ],
+            warnings: drRegionPlan && args.drProvider !== undefined && args.selection.resourceArns !== undefined
+                ? ["selection: the DR region's plan selects the same resourceArns; an ARN of one region selects nothing in the other (use tags or resourceTypes)"]
+                : [],
+        },
+    );
+}
+
+/** The rules backing up into `target`'s vault, copying into `copyTo`'s (the other region's). */
+function planRules(args: BackupPlanArgs, target: Vault, copyTo: Vault | undefined) {
+    return args.rules.map((rule) => {
+        // Cold storage only where the selection's resource types support it.
+        const lifecycle = ruleLifecycle(rule, args.selection.resourceTypes);
+        return {
+            ruleName: rule.name,
+            targetVaultName: target.vault.name,
+            schedule: rule.schedule,
+            // The schedules (and the maintenance window check) are in UTC.
+            scheduleExpressionTimezone: "Etc/UTC",
+            startWindow: rule.startWindowMinutes ?? defaultStartWindowMinutes,
+            completionWindow: rule.completionWindowMinutes ?? defaultCompletionWindowMinutes,
+            enableContinuousBackup: rule.continuous === true,
+            lifecycle,
+            // The copy keeps the rule's lifecycle (validated against both vaults' lock).
+            copyActions: rule.copyToDr === true && copyTo ? [{ destinationVaultArn: copyTo.vault.arn, lifecycle }] : undefined,
+        };
+    });
+}
+
 /**
  * An AWS Backup plan with a customer-managed-key vault in the primary region (the provider
  * in `{ provider }`) and, with `drProvider`, a second one in the DR region that rules copy
@@ -181,168 +235,36 @@ export class BackupPlan extends pulumi.ComponentResource {
     constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         // Refuse a plan AWS would refuse before anything is registered.
         const drRegionPlan = args.drRegionPlan ?? args.drProvider !== undefined;
-        const findings = mergeFindings(
-            validateBackupRules(args.rules, args.vaultLock, { hasDrVault: args.drProvider !== undefined, resourceTypes: args.selection.resourceTypes }),
-            validateSelection(args.selection),
-            args.restoreTesting ? validateRestoreTesting(args.restoreTesting, args.selection.resourceTypes) : { errors: [], warnings: [] },
-            {
-                errors: [
-                    ...(drRegionPlan && args.drProvider === undefined ? ["drRegionPlan needs a DR region (drProvider)"] : []),
-                    ...(args.notifications ? notificationProblems(args.notifications) : []),
-                ],
-                warnings: drRegionPlan && args.drProvider !== undefined && args.selection.resourceArns !== undefined
-                    ? ["selection: the DR region's plan selects the same resourceArns; an ARN of one region selects nothing in the other (use tags or resourceTypes)"]
-                    : [],
-            },
-        );
-        const warnings = requireValid(`BackupPlan ${name}`, findings);
+        const warnings = requireValid(`BackupPlan ${name}`, backupPlanFindings(args, drRegionPlan));
         super("keel:backup:BackupPlan", name, args, opts);
         for (const warning of warnings) void pulumi.log.warn(`BackupPlan ${name}: ${warning}`, this);
 
         const primary: pulumi.CustomResourceOptions = { parent: this };
         const dr: pulumi.CustomResourceOptions | undefined = args.drProvider ? { parent: this, provider: args.drProvider } : undefined;
-        /** The caller's tags plus `Name`, the child's logical name. */
-        const named = (childName: string) => pulumi.output(args.tags ?? {}).apply((tags) => ({ ...tags, Name: childName }));
-
-        /** A region's key, vault, lock and notifications; stateful children also take the component's retainOnDelete. */
-        const vaultIn = (prefix: string, region: "primary" | "DR", resourceOptions: pulumi.CustomResourceOptions): Vault => {
-            const stateful = { ...resourceOptions, retainOnDelete: opts?.retainOnDelete };
-            const key = customerManagedKey(`${prefix}-vault-key`, { description: `AWS Backup ${region} vault key of ${name}`, tags: named(`${prefix}-vault-key`) }, stateful);
-            const vault = new aws.backup.Vault(`${prefix}-vault`, {
-                kmsKeyArn: key.arn,
-                tags: named(`${prefix}-vault`),
-            }, stateful);
-            if (args.vaultLock) {
-                new aws.backup.VaultLockConfiguration(`${prefix}-vault-lock`, {
-                    backupVaultName: vault.name,
-                    minRetentionDays: args.vaultLock.minRetentionDays,
-                    maxRetentionDays: args.vaultLock.maxRetentionDays,
-                    // The provider creates a compliance lock when changeableForDays is set, a governance lock when not.
-                    changeableForDays: args.vaultLock.mode === "compliance" ? args.vaultLock.changeableForDays ?? defaultChangeableForDays : undefined,
-                }, resourceOptions);
-            }
-
-            // AWS Backup publishes to an encrypted topic only if the key's policy lets
-            // backup.amazonaws.com use it; the AWS-managed alias/aws/sns key's policy cannot be
-            // changed, so the topic gets a customer-managed key of its own (the vault key's
-            // policy stays the account default: the backup service gets nothing on it).
-            const notificationsKey = customerManagedKey(`${prefix}-notifications-key`, {
-                description: `AWS Backup ${region} vault notifications of ${name}`,
-                serviceGrants: [{ sid: "BackupPublishesToEncryptedTopic", service: "backup.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:Decrypt"] }],
-                tags: named(`${prefix}-notifications-key`),
-            }, stateful);
-            const topic = new aws.sns.Topic(`${prefix}-notifications`, {
-                kmsMasterKeyId: notificationsKey.arn,
-                tags: named(`${prefix}-notifications`),
-            }, resourceOptions);
-            // AWS Backup's documented publish permission. It publishes only to topics of the
-            // vault's own account (no cross-account notifications), so no source condition is needed.
-            const topicPolicy = new aws.sns.TopicPolicy(`${prefix}-notifications`, {
-                arn: topic.arn,
-                policy: topic.arn.apply((arn) => JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{
-                        Sid: "BackupPublishesVaultEvents",
-                        Effect: "Allow",
-                        Principal: { Service: "backup.amazonaws.com" },
-                        Action: "SNS:Publish",
-                        Resource: arn,
-                    }],
-                })),
-            }, resourceOptions);
-            if (args.notifications) subscribeTopic(`${prefix}-notifications`, topic, "critical", args.notifications, resourceOptions, vaultFailuresOnly);
-            new aws.backup.VaultNotifications(`${prefix}-vault-notifications`, {
-                backupVaultName: vault.name,
-                snsTopicArn: topic.arn,
-                backupVaultEvents: [...backupVaultEvents],
-            }, { ...resourceOptions, dependsOn: [topicPolicy, notificationsKey] });
-            return { key, vault, topic };
+        const owner: PlanOwner = {
+            name,
+            args,
+            retainOnDelete: opts?.retainOnDelete,
+            named: (childName) => pulumi.output(args.tags ?? {}).apply((tags): Record<string, string> => ({ ...tags, Name: childName })),
         };
 
-        const main = vaultIn(name, "primary", primary);
-        const drSide = dr ? vaultIn(`${name}-dr`, "DR", dr) : undefined;
-
-        /** The rules backing up into `target`'s vault, copying into `copyTo`'s (the other region's). */
-        const rulesInto = (target: Vault, copyTo: Vault | undefined) => args.rules.map((rule) => {
-            // Cold storage only where the selection's resource types support it.
-            const lifecycle = ruleLifecycle(rule, args.selection.resourceTypes);
-            return {
-                ruleName: rule.name,
-                targetVaultName: target.vault.name,
-                schedule: rule.schedule,
-                // The schedules (and the maintenance window check) are in UTC.
-                scheduleExpressionTimezone: "Etc/UTC",
-                startWindow: rule.startWindowMinutes ?? defaultStartWindowMinutes,
-                completionWindow: rule.completionWindowMinutes ?? defaultCompletionWindowMinutes,
-                enableContinuousBackup: rule.continuous === true,
-                lifecycle,
-                // The copy keeps the rule's lifecycle (validated against both vaults' lock).
-                copyActions: rule.copyToDr === true && copyTo ? [{ destinationVaultArn: copyTo.vault.arn, lifecycle }] : undefined,
-            };
-        });
-        const plan = new aws.backup.Plan(`${name}-plan`, { rules: rulesInto(main, drSide), tags: named(`${name}-plan`) }, primary);
-
-        const role = new aws.iam.Role(`${name}-role`, {
-            description: `AWS Backup service role of ${name}: backups, copies, restores and restore tests`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags: named(`${name}-role`),
-        }, primary);
-        const attachments = backupServiceRolePolicyArns.map((policyArn) =>
-            new aws.iam.RolePolicyAttachment(`${name}-${policyArn.endsWith("ForBackup") ? "backup" : "restores"}`, { role: role.name, policyArn }, primary));
-
+        const main = this.vault(owner, name, "primary", primary);
+        const drSide = dr ? this.vault(owner, `${name}-dr`, "DR", dr) : undefined;
+        const plan = new aws.backup.Plan(`${name}-plan`, { rules: planRules(args, main, drSide), tags: owner.named(`${name}-plan`) }, primary);
+        const role = this.serviceRole(owner, primary);
         // The IAM role is global: the DR region's selection and restore tests use it too.
-        new aws.backup.Selection(`${name}-selection`, {
-            planId: plan.id,
-            iamRoleArn: role.arn,
-            ...selectionInputs(args.selection),
-        }, { ...primary, dependsOn: attachments });
-
-        /** Restore tests of one region's vault (a restore testing plan is regional). */
-        const restoreTestsOf = (prefix: string, side: Vault, resourceOptions: pulumi.CustomResourceOptions, spec: RestoreTestingSpec) => {
-            // Snapshot recovery points always exist (continuous rules fall back to snapshots for
-            // resources without point-in-time restore); continuous ones when a rule makes them.
-            const recoveryPointTypes = ["SNAPSHOT", ...(args.rules.some((r) => r.continuous === true) ? ["CONTINUOUS"] : [])];
-            const restorePlan = new aws.backup.RestoreTestingPlan(`${prefix}-restore-testing`, {
-                // Alphanumerics and underscores only: the auto-name's hyphen would be refused.
-                name: restoreTestingName(prefix, "restore_testing"),
-                scheduleExpression: spec.scheduleExpression,
-                scheduleExpressionTimezone: "Etc/UTC",
-                recoveryPointSelection: {
-                    algorithm: "LATEST_WITHIN_WINDOW",
-                    includeVaults: [side.vault.arn],
-                    recoveryPointTypes,
-                    selectionWindowDays: spec.selectionWindowDays ?? defaultSelectionWindowDays,
-                },
-                tags: named(`${prefix}-restore-testing`),
-            }, resourceOptions);
-            new aws.backup.RestoreTestingSelection(`${prefix}-restore-testing`, {
-                name: restoreTestingName(prefix, "selection"),
-                restoreTestingPlanName: restorePlan.name,
-                protectedResourceType: spec.protectedResourceType,
-                iamRoleArn: role.arn,
-                // The selection's tags, or every protected resource of the type in the vault: exactly one of the two.
-                ...restoreTestingTargets(args.selection),
-                validationWindowHours: spec.validationWindowHours,
-            }, { ...resourceOptions, dependsOn: attachments });
-        };
-        if (args.restoreTesting) restoreTestsOf(name, main, primary, args.restoreTesting);
+        this.selection(owner, name, plan, role, primary);
+        if (args.restoreTesting) this.restoreTests(owner, name, main, role, primary, args.restoreTesting);
 
         // The DR region's plan: ready before a failover (it selects what the selection matches
         // in the DR region, e.g. the promoted writer's tag), backing up into the DR vault and
         // copying back into the primary one.
         const drPlan = dr && drSide && drRegionPlan
-            ? new aws.backup.Plan(`${name}-dr-plan`, { rules: rulesInto(drSide, main), tags: named(`${name}-dr-plan`) }, dr)
+            ? new aws.backup.Plan(`${name}-dr-plan`, { rules: planRules(args, drSide, main), tags: owner.named(`${name}-dr-plan`) }, dr)
             : undefined;
         if (dr && drSide && drPlan) {
-            new aws.backup.Selection(`${name}-dr-selection`, {
-                planId: drPlan.id,
-                iamRoleArn: role.arn,
-                ...selectionInputs(args.selection),
-            }, { ...dr, dependsOn: attachments });
-            if (args.restoreTesting) restoreTestsOf(`${name}-dr`, drSide, dr, args.restoreTesting);
+            this.selection(owner, `${name}-dr`, drPlan, role, dr);
+            if (args.restoreTesting) this.restoreTests(owner, `${name}-dr`, drSide, role, dr, args.restoreTesting);
         }
 
         this.vaultArn = main.vault.arn;
@@ -353,7 +275,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         this.drPlanArn = drPlan ? drPlan.arn : pulumi.output(undefined);
         this.notificationTopicArn = main.topic.arn;
         this.drNotificationTopicArn = drSide ? drSide.topic.arn : pulumi.output(undefined);
-        this.roleArn = role.arn;
+        this.roleArn = role.role.arn;
         this.registerOutputs({
             vaultArn: this.vaultArn,
             vaultName: this.vaultName,
@@ -365,5 +287,118 @@ export class BackupPlan extends pulumi.ComponentResource {
             drNotificationTopicArn: this.drNotificationTopicArn,
             roleArn: this.roleArn,
         });
+    }
+
+    /** A region's key, vault, lock and notifications; stateful children also take the component's retainOnDelete. */
+    private vault(owner: PlanOwner, prefix: string, region: "primary" | "DR", resourceOptions: pulumi.CustomResourceOptions): Vault {
+        const { name, args, named } = owner;
+        const stateful = { ...resourceOptions, retainOnDelete: owner.retainOnDelete };
+        const key = customerManagedKey(`${prefix}-vault-key`, { description: `AWS Backup ${region} vault key of ${name}`, tags: named(`${prefix}-vault-key`) }, stateful);
+        const vault = new aws.backup.Vault(`${prefix}-vault`, {
+            kmsKeyArn: key.arn,
+            tags: named(`${prefix}-vault`),
+        }, stateful);
+        if (args.vaultLock) {
+            new aws.backup.VaultLockConfiguration(`${prefix}-vault-lock`, {
+                backupVaultName: vault.name,
+                minRetentionDays: args.vaultLock.minRetentionDays,
+                maxRetentionDays: args.vaultLock.maxRetentionDays,
+                // The provider creates a compliance lock when changeableForDays is set, a governance lock when not.
+                changeableForDays: args.vaultLock.mode === "compliance" ? args.vaultLock.changeableForDays ?? defaultChangeableForDays : undefined,
+            }, resourceOptions);
+        }
+        return { key, vault, topic: this.vaultNotifications(owner, prefix, region, vault, resourceOptions) };
+    }
+
+    /** The vault's events to an encrypted topic AWS Backup may publish to. */
+    private vaultNotifications(owner: PlanOwner, prefix: string, region: "primary" | "DR", vault: aws.backup.Vault, resourceOptions: pulumi.CustomResourceOptions): aws.sns.Topic {
+        const { name, args, named } = owner;
+        // AWS Backup publishes to an encrypted topic only if the key's policy lets
+        // backup.amazonaws.com use it; the AWS-managed alias/aws/sns key's policy cannot be
+        // changed, so the topic gets a customer-managed key of its own (the vault key's
+        // policy stays the account default: the backup service gets nothing on it).
+        const notificationsKey = customerManagedKey(`${prefix}-notifications-key`, {
+            description: `AWS Backup ${region} vault notifications of ${name}`,
+            serviceGrants: [{ sid: "BackupPublishesToEncryptedTopic", service: "backup.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:Decrypt"] }],
+            tags: named(`${prefix}-notifications-key`),
+        }, { ...resourceOptions, retainOnDelete: owner.retainOnDelete });
+        const topic = new aws.sns.Topic(`${prefix}-notifications`, {
+            kmsMasterKeyId: notificationsKey.arn,
+            tags: named(`${prefix}-notifications`),
+        }, resourceOptions);
+        // AWS Backup's documented publish permission. It publishes only to topics of the
+        // vault's own account (no cross-account notifications), so no source condition is needed.
+        const topicPolicy = new aws.sns.TopicPolicy(`${prefix}-notifications`, {
+            arn: topic.arn,
+            policy: topic.arn.apply((arn) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Sid: "BackupPublishesVaultEvents",
+                    Effect: "Allow",
+                    Principal: { Service: "backup.amazonaws.com" },
+                    Action: "SNS:Publish",
+                    Resource: arn,
+                }],
+            })),
+        }, resourceOptions);
+        if (args.notifications) subscribeTopic(`${prefix}-notifications`, topic, "critical", args.notifications, resourceOptions, vaultFailuresOnly);
+        new aws.backup.VaultNotifications(`${prefix}-vault-notifications`, {
+            backupVaultName: vault.name,
+            snsTopicArn: topic.arn,
+            backupVaultEvents: [...backupVaultEvents],
+        }, { ...resourceOptions, dependsOn: [topicPolicy, notificationsKey] });
+        return topic;
+    }
+
+    /** AWS Backup's service role, with AWS's managed backup and restore policies. */
+    private serviceRole(owner: PlanOwner, primary: pulumi.CustomResourceOptions): ServiceRole {
+        const { name, named } = owner;
+        const role = new aws.iam.Role(`${name}-role`, {
+            description: `AWS Backup service role of ${name}: backups, copies, restores and restore tests`,
+            assumeRolePolicy: assumedBy("backup.amazonaws.com"),
+            tags: named(`${name}-role`),
+        }, primary);
+        const attachments = backupServiceRolePolicyArns.map((policyArn) =>
+            new aws.iam.RolePolicyAttachment(`${name}-${policyArn.endsWith("ForBackup") ? "backup" : "restores"}`, { role: role.name, policyArn }, primary));
+        return { role, attachments };
+    }
+
+    /** What `plan` backs up, through the service role once its policies are attached. */
+    private selection(owner: PlanOwner, prefix: string, plan: aws.backup.Plan, role: ServiceRole, resourceOptions: pulumi.CustomResourceOptions): void {
+        new aws.backup.Selection(`${prefix}-selection`, {
+            planId: plan.id,
+            iamRoleArn: role.role.arn,
+            ...selectionInputs(owner.args.selection),
+        }, { ...resourceOptions, dependsOn: role.attachments });
+    }
+
+    /** Restore tests of one region's vault (a restore testing plan is regional). */
+    private restoreTests(owner: PlanOwner, prefix: string, side: Vault, role: ServiceRole, resourceOptions: pulumi.CustomResourceOptions, spec: RestoreTestingSpec): void {
+        const { args, named } = owner;
+        // Snapshot recovery points always exist (continuous rules fall back to snapshots for
+        // resources without point-in-time restore); continuous ones when a rule makes them.
+        const recoveryPointTypes = ["SNAPSHOT", ...(args.rules.some((r) => r.continuous === true) ? ["CONTINUOUS"] : [])];
+        const restorePlan = new aws.backup.RestoreTestingPlan(`${prefix}-restore-testing`, {
+            // Alphanumerics and underscores only: the auto-name's hyphen would be refused.
+            name: restoreTestingName(prefix, "restore_testing"),
+            scheduleExpression: spec.scheduleExpression,
+            scheduleExpressionTimezone: "Etc/UTC",
+            recoveryPointSelection: {
+                algorithm: "LATEST_WITHIN_WINDOW",
+                includeVaults: [side.vault.arn],
+                recoveryPointTypes,
+                selectionWindowDays: spec.selectionWindowDays ?? defaultSelectionWindowDays,
+            },
+            tags: named(`${prefix}-restore-testing`),
+        }, resourceOptions);
+        new aws.backup.RestoreTestingSelection(`${prefix}-restore-testing`, {
+            name: restoreTestingName(prefix, "selection"),
+            restoreTestingPlanName: restorePlan.name,
+            protectedResourceType: spec.protectedResourceType,
+            iamRoleArn: role.role.arn,
+            // The selection's tags, or every protected resource of the type in the vault: exactly one of the two.
+            ...restoreTestingTargets(args.selection),
+            validationWindowHours: spec.validationWindowHours,
+        }, { ...resourceOptions, dependsOn: role.attachments });
     }
 }

@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrustPolicy } from "../iam";
+import { assumedBy, awsManagedPolicyArn } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
 import { buildAuroraGlobalCluster } from "./aurora";
-import type { BuildContext, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
+import type { BuildContext, BuiltDatabase, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
 import { buildRdsInstances } from "./rds";
 import {
     DatabaseConfigurationError,
@@ -149,6 +149,21 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
     return settings;
 }
 
+/** What every site of a `ReplicatedDatabase` takes from the component. */
+interface SiteOwner {
+    readonly name: string;
+    readonly notifications: ReplicatedDatabaseArgs["notifications"];
+    readonly retainOnDelete: boolean | undefined;
+    readonly tags: BuildContext["tags"];
+}
+
+/** The private zone and its writer and reader records. */
+interface StableNames {
+    readonly zone: aws.route53.Zone;
+    readonly writer: aws.route53.Record;
+    readonly reader: aws.route53.Record;
+}
+
 /**
  * PostgreSQL with a standby in a second region, and the failover to it as a reviewed,
  * previewable `pulumi up`. RDS for PostgreSQL (a cross-region read replica) or Aurora
@@ -203,54 +218,9 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, ...extra, Name: child }));
         const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: args.primary.provider }).accountId;
         const primaryRegion = aws.getRegionOutput({}, { parent: this, provider: args.primary.provider }).region;
-
-        const site = (siteName: DatabaseSiteName, spec: DatabaseSite, region: pulumi.Output<string>): Site => {
-            const options: pulumi.CustomResourceOptions = { parent: this, provider: spec.provider };
-            const stateful = { ...options, retainOnDelete: opts?.retainOnDelete };
-            const prefix = `${name}-${siteName}`;
-            const key = customerManagedKey(`${prefix}-key`, { description: `Storage, Performance Insights and credentials of ${name} (${siteName})`, tags: tags(`${prefix}-key`) }, stateful);
-            const subnetGroup = new aws.rds.SubnetGroup(prefix, {
-                description: `Database subnets of ${name} (${siteName})`,
-                subnetIds: spec.subnetIds,
-                tags: tags(prefix),
-            }, options);
-            const securityGroup = new aws.ec2.SecurityGroup(prefix, {
-                vpcId: spec.vpcId,
-                description: `PostgreSQL of ${name} (${siteName}): admits the client security groups and networks only`,
-                tags: tags(prefix),
-            }, options);
-            const admit = (suffix: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, description: string) =>
-                new aws.vpc.SecurityGroupIngressRule(`${prefix}-${suffix}`, {
-                    securityGroupId: securityGroup.id,
-                    ...source,
-                    ipProtocol: "tcp",
-                    fromPort: postgresPort,
-                    toPort: postgresPort,
-                    description,
-                    tags: tags(`${prefix}-${suffix}`),
-                }, options);
-            (spec.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, "PostgreSQL from an application tier"));
-            (spec.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, "PostgreSQL from a peered network"));
-            // CloudWatch alarms and RDS events publish to an encrypted topic only if the key's policy
-            // lets those services use it (the AWS-managed alias/aws/sns key cannot be granted).
-            const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
-                description: `Alarm notifications of ${name} (${siteName})`,
-                serviceGrants: [
-                    topicPublishGrant("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
-                    topicPublishGrant("RdsEventsPublish", "events.rds.amazonaws.com"),
-                ],
-                tags: tags(`${prefix}-alarms-key`),
-            }, stateful);
-            const topic = (severity: AlarmSeverity, suffix: string) => {
-                const created = new aws.sns.Topic(`${prefix}-${suffix}`, { kmsMasterKeyId: alarmsKey.arn, tags: tags(`${prefix}-${suffix}`) }, options);
-                if (args.notifications) subscribeTopic(`${prefix}-${suffix}`, created, severity, args.notifications, options);
-                return created;
-            };
-            const alarmTopics = { critical: topic("critical", "alarms"), warning: topic("warning", "warnings") };
-            return { name: siteName, options, stateful, key, subnetGroup, securityGroup, alarmTopics, region };
-        };
-        const primary = site("primary", args.primary, primaryRegion);
-        const dr = args.dr && site("dr", args.dr, pulumi
+        const siteOf = { name, notifications: args.notifications, retainOnDelete: opts?.retainOnDelete, tags };
+        const primary = this.site(siteOf, "primary", args.primary, primaryRegion);
+        const dr = args.dr && this.site(siteOf, "dr", args.dr, pulumi
             .all([primaryRegion, aws.getRegionOutput({}, { parent: this, provider: args.dr.provider }).region])
             .apply(([primaryName, drName]) => {
                 if (drName === primaryName) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, [`dr: the DR region must differ from the primary region (${primaryName})`]);
@@ -275,13 +245,109 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             tags,
         };
         const built = settings.engine === "aurora-postgresql" ? buildAuroraGlobalCluster(context) : buildRdsInstances(context);
+        this.alarms(context, built.alarms);
+        this.eventSubscriptions(context, built);
+        const names = this.stableNames(context, args, built);
+        const credentials = this.credentialsSecret(context, names, password.result);
 
-        for (const target of built.alarms) {
+        this.writerEndpoint = names.writer.fqdn;
+        this.readerEndpoint = names.reader.fqdn;
+        this.port = pulumi.output(postgresPort);
+        this.databaseName = pulumi.output(settings.databaseName);
+        this.credentials = pulumi.secret(credentials.document);
+        this.secret = credentials.secret.arn;
+        this.secretReplicaArn = dr
+            ? pulumi.all([credentials.secret.arn, primary.region, dr.region]).apply(([arn, from, to]) => arn.replace(`:${from}:`, `:${to}:`))
+            : pulumi.output(undefined);
+        this.writerAddress = built.writerAddress;
+        this.readerAddress = built.readerAddress;
+        this.writerSite = pulumi.output(topology.writer);
+        this.primaryArn = built.members.primary.arn;
+        this.drArn = built.members.dr?.arn ?? pulumi.output(undefined);
+        const perSite = (value: (s: Site) => pulumi.Output<string>) => pulumi.output({ primary: value(primary), ...(dr ? { dr: value(dr) } : {}) });
+        this.alarmTopicArns = perSite((s) => s.alarmTopics.critical.arn);
+        this.warningTopicArns = perSite((s) => s.alarmTopics.warning.arn);
+        this.securityGroupIds = perSite((s) => s.securityGroup.id);
+        this.privateZoneId = names.zone.zoneId;
+        this.registerOutputs({
+            writerEndpoint: this.writerEndpoint,
+            readerEndpoint: this.readerEndpoint,
+            port: this.port,
+            databaseName: this.databaseName,
+            credentials: this.credentials,
+            secret: this.secret,
+            secretReplicaArn: this.secretReplicaArn,
+            writerAddress: this.writerAddress,
+            readerAddress: this.readerAddress,
+            writerSite: this.writerSite,
+            primaryArn: this.primaryArn,
+            drArn: this.drArn,
+            alarmTopicArns: this.alarmTopicArns,
+            warningTopicArns: this.warningTopicArns,
+            securityGroupIds: this.securityGroupIds,
+            privateZoneId: this.privateZoneId,
+        });
+    }
+
+    /**
+     * One site's own pieces: its key, subnet group and security group (admitting the client
+     * groups and networks only), and its encrypted alarm topics.
+     */
+    private site(of: SiteOwner, siteName: DatabaseSiteName, spec: DatabaseSite, region: pulumi.Output<string>): Site {
+        const { name, tags } = of;
+        const options: pulumi.CustomResourceOptions = { parent: this, provider: spec.provider };
+        const stateful = { ...options, retainOnDelete: of.retainOnDelete };
+        const prefix = `${name}-${siteName}`;
+        const key = customerManagedKey(`${prefix}-key`, { description: `Storage, Performance Insights and credentials of ${name} (${siteName})`, tags: tags(`${prefix}-key`) }, stateful);
+        const subnetGroup = new aws.rds.SubnetGroup(prefix, {
+            description: `Database subnets of ${name} (${siteName})`,
+            subnetIds: spec.subnetIds,
+            tags: tags(prefix),
+        }, options);
+        const securityGroup = new aws.ec2.SecurityGroup(prefix, {
+            vpcId: spec.vpcId,
+            description: `PostgreSQL of ${name} (${siteName}): admits the client security groups and networks only`,
+            tags: tags(prefix),
+        }, options);
+        const admit = (suffix: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, description: string) =>
+            new aws.vpc.SecurityGroupIngressRule(`${prefix}-${suffix}`, {
+                securityGroupId: securityGroup.id,
+                ...source,
+                ipProtocol: "tcp",
+                fromPort: postgresPort,
+                toPort: postgresPort,
+                description,
+                tags: tags(`${prefix}-${suffix}`),
+            }, options);
+        (spec.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, "PostgreSQL from an application tier"));
+        (spec.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, "PostgreSQL from a peered network"));
+        // CloudWatch alarms and RDS events publish to an encrypted topic only if the key's policy
+        // lets those services use it (the AWS-managed alias/aws/sns key cannot be granted).
+        const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {
+            description: `Alarm notifications of ${name} (${siteName})`,
+            serviceGrants: [
+                topicPublishGrant("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+                topicPublishGrant("RdsEventsPublish", "events.rds.amazonaws.com"),
+            ],
+            tags: tags(`${prefix}-alarms-key`),
+        }, stateful);
+        const topic = (severity: AlarmSeverity, suffix: string) => {
+            const created = new aws.sns.Topic(`${prefix}-${suffix}`, { kmsMasterKeyId: alarmsKey.arn, tags: tags(`${prefix}-${suffix}`) }, options);
+            if (of.notifications) subscribeTopic(`${prefix}-${suffix}`, created, severity, of.notifications, options);
+            return created;
+        };
+        const alarmTopics = { critical: topic("critical", "alarms"), warning: topic("warning", "warnings") };
+        return { name: siteName, options, stateful, key, subnetGroup, securityGroup, alarmTopics, region };
+    }
+
+    /** The engine builder's alarms, each to its site's topic of its severity. */
+    private alarms(context: BuildContext, targets: BuiltDatabase["alarms"]): void {
+        for (const target of targets) {
             const targetSite = context.sites[target.site];
             if (targetSite === undefined) continue;
             for (const spec of target.specs) {
                 new aws.cloudwatch.MetricAlarm(`${target.name}-${spec.key}`, {
-                    alarmDescription: `${name}: ${spec.description}`,
+                    alarmDescription: `${context.name}: ${spec.description}`,
                     namespace: "AWS/RDS",
                     metricName: spec.metricName,
                     dimensions: target.dimensions,
@@ -295,14 +361,17 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
                     actionsEnabled: true,
                     alarmActions: [targetSite.alarmTopics[spec.severity].arn],
                     okActions: [targetSite.alarmTopics[spec.severity].arn],
-                    tags: tags(`${target.name}-${spec.key}`),
+                    tags: context.tags(`${target.name}-${spec.key}`),
                     // Alarms come and go with the DR phases (a promoted replica has no lag): never protected.
                 }, { ...targetSite.options, protect: false });
             }
         }
+    }
 
-        // RDS's own events — a failed, unavailable or failed-over database, a stopped replica — page.
-        const events = settings.engine === "aurora-postgresql"
+    /** RDS's own events — a failed, unavailable or failed-over database, a stopped replica — page. */
+    private eventSubscriptions(context: BuildContext, built: BuiltDatabase): void {
+        const { name, tags } = context;
+        const events = context.settings.engine === "aurora-postgresql"
             ? { sourceType: "db-cluster", eventCategories: ["failover", "failure", "global-failover"] }
             : { sourceType: "db-instance", eventCategories: ["availability", "failover", "failure", "low storage", "read replica"] };
         for (const siteName of ["primary", "dr"] as const) {
@@ -317,9 +386,14 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
                 tags: tags(`${name}-${siteName}-events`),
             }, targetSite.options);
         }
+    }
 
-        // The stable names, resolvable from both VPCs. DR mode changes only the records' values,
-        // and only after the promotion has completed (they depend on the promoted database).
+    /**
+     * The stable names, resolvable from both VPCs. DR mode changes only the records' values,
+     * and only after the promotion has completed (they depend on the promoted database).
+     */
+    private stableNames(context: BuildContext, args: ReplicatedDatabaseArgs, built: BuiltDatabase): StableNames {
+        const { name, tags, sites: { primary, dr } } = context;
         const zone = new aws.route53.Zone(`${name}-zone`, {
             name: args.privateZoneName,
             comment: `Stable names of ${name}: writer and reader follow the writing region`,
@@ -337,10 +411,13 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
                 ttl: args.dnsTtlSeconds ?? 30,
                 records: [target],
             }, primary.options);
-        const writerRecord = record("writer", built.writerAddress);
-        const readerRecord = record("reader", built.readerAddress);
+        return { zone, writer: record("writer", built.writerAddress), reader: record("reader", built.readerAddress) };
+    }
 
-        const credentials = new aws.secretsmanager.Secret(`${name}-credentials`, {
+    /** The master credentials and stable endpoint in Secrets Manager, replicated to the DR region. */
+    private credentialsSecret(context: BuildContext, names: StableNames, password: pulumi.Output<string>) {
+        const { name, tags, settings, sites: { primary, dr } } = context;
+        const secret = new aws.secretsmanager.Secret(`${name}-credentials`, {
             description: `Master credentials and stable endpoint of ${name}`,
             kmsKeyId: primary.key.arn,
             // The DR region's applications read the replica: it stays readable when the primary region is down.
@@ -351,42 +428,15 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
         // The host is the stable writer name: the secret never changes on failover.
         const document = pulumi.output({
             engine: "postgres" as const,
-            host: writerRecord.fqdn,
-            readerHost: readerRecord.fqdn,
+            host: names.writer.fqdn,
+            readerHost: names.reader.fqdn,
             port: postgresPort,
             dbname: settings.databaseName,
             username: settings.masterUsername,
-            password: password.result,
+            password,
         });
-        new aws.secretsmanager.SecretVersion(`${name}-credentials`, { secretId: credentials.id, secretString: pulumi.secret(pulumi.jsonStringify(document)) }, primary.options);
-
-        this.writerEndpoint = writerRecord.fqdn;
-        this.readerEndpoint = readerRecord.fqdn;
-        this.port = pulumi.output(postgresPort);
-        this.databaseName = pulumi.output(settings.databaseName);
-        this.credentials = pulumi.secret(document);
-        this.secret = credentials.arn;
-        this.secretReplicaArn = dr
-            ? pulumi.all([credentials.arn, primary.region, dr.region]).apply(([arn, from, to]) => arn.replace(`:${from}:`, `:${to}:`))
-            : pulumi.output(undefined);
-        this.writerAddress = built.writerAddress;
-        this.readerAddress = built.readerAddress;
-        this.writerSite = pulumi.output(topology.writer);
-        this.primaryArn = built.members.primary.arn;
-        this.drArn = built.members.dr?.arn ?? pulumi.output(undefined);
-        const perSite = (value: (s: Site) => pulumi.Output<string>) => pulumi.output({ primary: value(primary), ...(dr ? { dr: value(dr) } : {}) });
-        this.alarmTopicArns = perSite((s) => s.alarmTopics.critical.arn);
-        this.warningTopicArns = perSite((s) => s.alarmTopics.warning.arn);
-        this.securityGroupIds = perSite((s) => s.securityGroup.id);
-        this.privateZoneId = zone.zoneId;
-        this.registerOutputs({
-            writerEndpoint: this.writerEndpoint,
-            readerEndpoint: this.readerEndpoint,
-            port: this.port,
-            credentials: this.credentials,
-            secret: this.secret,
-            writerSite: this.writerSite,
-        });
+        new aws.secretsmanager.SecretVersion(`${name}-credentials`, { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(document)) }, primary.options);
+        return { secret, document };
     }
 
     /** The role RDS enhanced monitoring assumes to publish OS metrics (IAM is global: one for both regions). */
@@ -398,12 +448,12 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
     ): pulumi.Output<string> {
         const role = new aws.iam.Role(`${name}-monitoring`, {
             description: `RDS enhanced monitoring of ${name}`,
-            assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", accountId),
+            assumeRolePolicy: assumedBy("monitoring.rds.amazonaws.com", { sourceAccount: accountId }),
             tags: tags(`${name}-monitoring`),
         }, options);
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-monitoring`, {
             role: role.name,
-            policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            policyArn: awsManagedPolicyArn("service-role/AmazonRDSEnhancedMonitoringRole"),
         }, options);
         // Databases wait for the policy, or RDS refuses the role as lacking permissions.
         return pulumi.all([role.arn, attachment.id]).apply(([arn]) => arn);

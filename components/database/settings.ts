@@ -20,6 +20,8 @@
  *   medium and up) classes, not the general-purpose db.m* ones.
  */
 
+import { everyDay, minutesPerDay, minutesPerWeek, overlapsInWeek, weekMinute, type WeekInterval } from "../time/week";
+
 export type DatabaseEngine = "postgres" | "aurora-postgresql";
 
 /** What the writer's history is in the primary region (see `databaseTopology`). */
@@ -104,8 +106,6 @@ export function databaseTopology(hasDr: boolean, drActive: boolean, primaryDatab
 // ---- maintenance and backup windows ----
 
 const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-const minutesPerDay = 24 * 60;
-const minutesPerWeek = 7 * minutesPerDay;
 
 /** Minutes after 00:00 UTC of `hh:mm`, or undefined. */
 function clockMinutes(text: string): number | undefined {
@@ -113,28 +113,21 @@ function clockMinutes(text: string): number | undefined {
     return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
 }
 
-/** `[start, end)` in minutes of the week (end may pass the week's end: wrapping intervals). */
-type Interval = readonly [number, number];
-
-function parseDailyWindow(window: string): Interval | undefined {
+function parseDailyWindow(window: string): WeekInterval | undefined {
     const [start, end] = window.split("-").map(clockMinutes);
     if (start === undefined || end === undefined || window.split("-").length !== 2) return undefined;
     return [start, end > start ? end : end + minutesPerDay];
 }
 
-function parseWeeklyWindow(window: string): Interval | undefined {
+function parseWeeklyWindow(window: string): WeekInterval | undefined {
     const match = /^(\w{3}):(\d\d:\d\d)-(\w{3}):(\d\d:\d\d)$/.exec(window.toLowerCase());
     if (!match) return undefined;
     const day = (name: string) => weekdays.indexOf(name as (typeof weekdays)[number]);
     const [startDay, endDay, startClock, endClock] = [day(match[1]), day(match[3]), clockMinutes(match[2]), clockMinutes(match[4])];
     if (startDay < 0 || endDay < 0 || startClock === undefined || endClock === undefined) return undefined;
-    const start = startDay * minutesPerDay + startClock;
-    const end = endDay * minutesPerDay + endClock;
+    const start = weekMinute(startDay, startClock);
+    const end = weekMinute(endDay, endClock);
     return [start, end > start ? end : end + minutesPerWeek];
-}
-
-function overlaps([aStart, aEnd]: Interval, [bStart, bEnd]: Interval): boolean {
-    return [-minutesPerWeek, 0, minutesPerWeek].some((shift) => aStart + shift < bEnd && aEnd + shift > bStart);
 }
 
 /** AWS's rules for a DB instance's backup and maintenance windows. */
@@ -147,8 +140,7 @@ export function validateWindows(backupWindow: string, maintenanceWindow: string)
     if (maintenance === undefined) errors.push(`maintenanceWindow "${maintenanceWindow}": expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:02:00-sun:04:00`);
     else if (maintenance[1] - maintenance[0] < 30) errors.push(`maintenanceWindow "${maintenanceWindow}": RDS needs at least 30 minutes`);
     if (backup !== undefined && maintenance !== undefined) {
-        const daily = weekdays.map((_, day): Interval => [backup[0] + day * minutesPerDay, backup[1] + day * minutesPerDay]);
-        if (daily.some((window) => overlaps(window, maintenance))) {
+        if (everyDay(backup).some((window) => overlapsInWeek(window, maintenance))) {
             errors.push(`backupWindow "${backupWindow}" overlaps maintenanceWindow "${maintenanceWindow}": RDS refuses overlapping windows`);
         }
     }
@@ -163,13 +155,13 @@ export function validateWindows(backupWindow: string, maintenanceWindow: string)
 export function windowsContaining(clock: string, weekdayNumbers: readonly number[], backupWindow: string, maintenanceWindow: string): string[] {
     const minute = clockMinutes(clock);
     if (minute === undefined) return [];
-    const starts = weekdayNumbers.map((day): Interval => [day * minutesPerDay + minute, day * minutesPerDay + minute + 1]);
+    const starts = weekdayNumbers.map((day): WeekInterval => [weekMinute(day, minute), weekMinute(day, minute) + 1]);
     const backup = parseDailyWindow(backupWindow);
     const maintenance = parseWeeklyWindow(maintenanceWindow);
-    const daily = backup && weekdays.map((_, day): Interval => [backup[0] + day * minutesPerDay, backup[1] + day * minutesPerDay]);
+    const daily = backup && everyDay(backup);
     return [
-        ...(daily && starts.some((start) => daily.some((window) => overlaps(start, window))) ? [`backupWindow "${backupWindow}"`] : []),
-        ...(maintenance && starts.some((start) => overlaps(start, maintenance)) ? [`maintenanceWindow "${maintenanceWindow}"`] : []),
+        ...(daily && starts.some((start) => daily.some((window) => overlapsInWeek(start, window))) ? [`backupWindow "${backupWindow}"`] : []),
+        ...(maintenance && starts.some((start) => overlapsInWeek(start, maintenance)) ? [`maintenanceWindow "${maintenanceWindow}"`] : []),
     ];
 }
 

@@ -1,1 +1,2 @@
+export * from "./managed-policy";
 export * from "./trust";

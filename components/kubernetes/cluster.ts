@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { assumedBy, assumedByServiceAccounts, awsManagedPolicyArn, type OidcProvider } from "../iam";
 import { customerManagedKey } from "../kms";
 import { defaultEksVersion, eksVersionProblem } from "./versions";
 
@@ -67,13 +68,6 @@ export interface ClusterArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The IAM OIDC provider of a cluster: what IRSA trust policies name. */
-export interface OidcProvider {
-    readonly arn: pulumi.Input<string>;
-    /** The issuer URL without `https://`, e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC`. */
-    readonly issuer: pulumi.Input<string>;
-}
-
 /** Findings on cluster arguments, before anything is registered; `on` is the plan's date (EKS version support). */
 export function clusterProblems(args: ClusterArgs, on: Date = new Date()): string[] {
     if ((args.managed === undefined) === (args.existing === undefined)) return ["give exactly one of `managed` and `existing`"];
@@ -127,27 +121,6 @@ export function eksKubeconfig(cluster: { name: string; endpoint: string; certifi
     });
 }
 
-/** The trust policy of an IAM role assumed by one Kubernetes service account through the cluster's OIDC provider (IRSA). */
-export function serviceAccountTrustPolicy(oidc: OidcProvider, namespace: string, serviceAccounts: readonly string[]): pulumi.Output<string> {
-    return pulumi.all([oidc.arn, oidc.issuer]).apply(([arn, issuer]) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: arn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${issuer}:aud`]: "sts.amazonaws.com",
-                    [`${issuer}:sub`]: serviceAccounts.map((sa) => `system:serviceaccount:${namespace}:${sa}`),
-                },
-            },
-        }],
-    }));
-}
-
-const assumedBy = (service: string) =>
-    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
-const managedPolicy = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /**
  * A Kubernetes cluster for Keel's workloads and the `k8s.Provider` that deploys to it: either
@@ -199,7 +172,7 @@ export class Cluster extends pulumi.ComponentResource {
         const role = (roleName: string, assumeRolePolicy: pulumi.Input<string>, policies: readonly string[]) => {
             const created = new aws.iam.Role(roleName, { assumeRolePolicy, tags }, parent);
             const attachments = policies.map((policy) =>
-                new aws.iam.RolePolicyAttachment(`${roleName}-${policy.split("/").pop()}`, { role: created.name, policyArn: managedPolicy(policy) }, parent));
+                new aws.iam.RolePolicyAttachment(`${roleName}-${policy.split("/").pop()}`, { role: created.name, policyArn: awsManagedPolicyArn(policy) }, parent));
             return { role: created, attachments };
         };
 
@@ -248,7 +221,7 @@ export class Cluster extends pulumi.ComponentResource {
         const oidc: OidcProvider = { arn: oidcProvider.arn, issuer: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")) };
 
         // Persistent volumes on EBS need the CSI driver (EKS >= 1.23), with its IRSA role.
-        const csiRole = role(`${name}-ebs-csi`, serviceAccountTrustPolicy(oidc, "kube-system", ["ebs-csi-controller-sa"]), ["service-role/AmazonEBSCSIDriverPolicy"]);
+        const csiRole = role(`${name}-ebs-csi`, assumedByServiceAccounts(oidc, "kube-system", ["ebs-csi-controller-sa"]), ["service-role/AmazonEBSCSIDriverPolicy"]);
         const csi = new aws.eks.Addon(`${name}-ebs-csi`, {
             clusterName: cluster.name,
             addonName: "aws-ebs-csi-driver",

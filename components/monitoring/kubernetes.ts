@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import { BackupBucket, type BackupBucketArgs } from "../backup";
-import { serviceAccountTrustPolicy, type OidcProvider } from "../kubernetes/cluster";
+import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
 import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 import { lokiDataPath, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
@@ -116,6 +116,36 @@ export function secretFileLayout(paths: readonly string[]): { directory: string;
     return { directory: directories[0] ?? "", names: paths.map((p) => p.slice(p.lastIndexOf("/") + 1)) };
 }
 
+type Chart = (typeof charts)[keyof typeof charts];
+type SecretFileLayout = ReturnType<typeof secretFileLayout>;
+
+/** What every step of `KubernetesMonitoring` deploys into: its namespace and storage class, the rendered files, the sizes. */
+interface Deployment {
+    readonly name: string;
+    readonly ns: string;
+    readonly spec: MonitoringSpec;
+    readonly files: readonly RenderedFile[];
+    readonly ha: boolean;
+    readonly volumes: Required<NonNullable<KubernetesMonitoringArgs["volumesGb"]>>;
+    readonly timeout: number;
+    readonly retainOnDelete: boolean | undefined;
+    readonly tags: KubernetesMonitoringArgs["tags"];
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly storageClass: k8s.storage.v1.StorageClass;
+    /** Options of a resource in the namespace: created after it. */
+    readonly inNamespace: pulumi.CustomResourceOptions;
+}
+
+/** The Kubernetes Secrets the charts reference instead of carrying credentials in Helm values. */
+interface MonitoringSecrets {
+    readonly password: random.RandomPassword;
+    readonly grafana: k8s.core.v1.Secret;
+    readonly alertmanager?: k8s.core.v1.Secret;
+}
+
+/** A ReadWriteOnce claim of `gb` GiB on Keel's gp3 class. */
+const claim = (d: Deployment, gb: number) => ({ storageClassName: d.storageClass.metadata.name, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gb}Gi` } } });
+
 /**
  * The monitoring stack on Kubernetes, carrying the very files `renderMonitoring` produces for
  * the spec: kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, Grafana)
@@ -138,33 +168,36 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: KubernetesMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         const files = renderMonitoring(args.spec);
-        const { spec } = args;
         const lokiMode = args.lokiMode ?? "monolithic";
-        const s3 = spec.logs?.storage.kind === "s3" ? spec.logs.storage : undefined;
+        const s3 = args.spec.logs?.storage.kind === "s3" ? args.spec.logs.storage : undefined;
         if (lokiMode === "simple-scalable" && s3 === undefined) throw new Error(`KubernetesMonitoring ${name}: simple scalable Loki needs S3 log storage`);
         if (s3 !== undefined && args.oidc === undefined) throw new Error(`KubernetesMonitoring ${name}: S3 log storage needs the cluster's OIDC provider for Loki's IAM role`);
-        const secretPaths = Object.keys(args.alertmanagerSecretFiles ?? {});
-        const layout = secretFileLayout(secretPaths);
+        const layout = secretFileLayout(Object.keys(args.alertmanagerSecretFiles ?? {}));
         super("keel:monitoring:KubernetesMonitoring", name, {}, opts);
 
+        const d = this.deployment(name, args, files, opts?.retainOnDelete);
+        const secrets = this.secrets(d, args.alertmanagerSecretFiles ?? {}, layout);
+        const stack = this.prometheusStack(d, args.oidc, secrets, layout);
+        this.blackboxExporter(d);
+        this.pushgateway(d);
+        this.postgresExporters(d, args.postgresExporters ?? []);
+        this.rulesAndDashboards(d, stack);
+        const loki = this.loki(d, args, lokiMode);
+        this.alloy(d, loki.release);
+        this.jaeger(d);
+
+        this.namespace = d.namespace.metadata.name;
+        this.grafanaAdminPassword = pulumi.secret(secrets.password.result);
+        this.lokiBucketName = pulumi.output(loki.bucket?.bucketName);
+        this.lokiRoleArn = pulumi.output(loki.role?.arn);
+        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword, lokiBucketName: this.lokiBucketName, lokiRoleArn: this.lokiRoleArn });
+    }
+
+    /** The namespace, and the gp3 class: encrypted EBS volumes through the CSI driver (the in-tree gp2 class is unencrypted). */
+    private deployment(name: string, args: KubernetesMonitoringArgs, files: readonly RenderedFile[], retainOnDelete: boolean | undefined): Deployment {
         const parent = { parent: this };
         const ns = args.namespace ?? "monitoring";
-        const ha = args.highAvailability ?? false;
-        const replicas = ha ? 2 : 1;
-        const retainOnDelete = opts?.retainOnDelete;
-        const timeout = args.timeoutSeconds ?? 900;
-        const volumes = {
-            prometheus: Math.ceil(spec.retention.sizeGb * 1.2),
-            alertmanager: 5,
-            grafana: 10,
-            loki: 50,
-            jaeger: 50,
-            ...args.volumesGb,
-        };
-
         const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, parent);
-        const inNamespace = { dependsOn: [namespace], parent: this };
-        // gp3: encrypted EBS volumes through the CSI driver (the in-tree gp2 class is unencrypted).
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: { name: "keel-gp3" },
             provisioner: "ebs.csi.aws.com",
@@ -173,60 +206,96 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
         }, parent);
-        const claim = (gb: number) => ({ storageClassName: storageClass.metadata.name, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gb}Gi` } } });
-        const release = (releaseName: string, chart: (typeof charts)[keyof typeof charts], values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[] = []) =>
-            new k8s.helm.v3.Release(`${name}-${releaseName}`, {
-                name: releaseName,
-                namespace: ns,
-                chart: chart.chart,
-                version: chart.version,
-                repositoryOpts: { repo: chart.repo },
-                values,
-                timeout,
-                atomic: true,
-                cleanupOnFail: true,
-                maxHistory: 10,
-            }, { ...inNamespace, dependsOn: [namespace, storageClass, ...dependsOn] });
+        return {
+            name,
+            ns,
+            spec: args.spec,
+            files,
+            ha: args.highAvailability ?? false,
+            volumes: {
+                prometheus: Math.ceil(args.spec.retention.sizeGb * 1.2),
+                alertmanager: 5,
+                grafana: 10,
+                loki: 50,
+                jaeger: 50,
+                ...args.volumesGb,
+            },
+            timeout: args.timeoutSeconds ?? 900,
+            retainOnDelete,
+            tags: args.tags,
+            namespace,
+            storageClass,
+            inNamespace: { dependsOn: [namespace], parent: this },
+        };
+    }
 
-        // ---- secrets, never in Helm values ----
-        const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
-        const grafanaSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-            metadata: { name: "grafana-admin", namespace: ns },
+    private release(d: Deployment, releaseName: string, chart: Chart, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[] = []): k8s.helm.v3.Release {
+        return new k8s.helm.v3.Release(`${d.name}-${releaseName}`, {
+            name: releaseName,
+            namespace: d.ns,
+            chart: chart.chart,
+            version: chart.version,
+            repositoryOpts: { repo: chart.repo },
+            values,
+            timeout: d.timeout,
+            atomic: true,
+            cleanupOnFail: true,
+            maxHistory: 10,
+        }, { ...d.inNamespace, dependsOn: [d.namespace, d.storageClass, ...dependsOn] });
+    }
+
+    /** A Service of a stable name, for stacks/monitoring.ts's endpoints. */
+    private service(d: Deployment, serviceName: string, labels: Record<string, string>, port: number, targetPort: number | string = port): k8s.core.v1.Service {
+        return new k8s.core.v1.Service(`${d.name}-${serviceName}`, {
+            metadata: { name: serviceName, namespace: d.ns },
+            spec: { selector: labels, ports: [{ name: "http", port, targetPort }] },
+        }, d.inNamespace);
+    }
+
+    private secrets(d: Deployment, alertmanagerFiles: Readonly<Record<string, pulumi.Output<string>>>, layout: SecretFileLayout): MonitoringSecrets {
+        const password = new random.RandomPassword(`${d.name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+        const grafana = new k8s.core.v1.Secret(`${d.name}-grafana-admin`, {
+            metadata: { name: "grafana-admin", namespace: d.ns },
             stringData: { "admin-user": "admin", "admin-password": password.result },
-        }, inNamespace);
-        const alertmanagerSecret = secretPaths.length > 0
-            ? new k8s.core.v1.Secret(`${name}-alertmanager-credentials`, {
-                metadata: { name: "alertmanager-credentials", namespace: ns },
-                stringData: Object.fromEntries(secretPaths.map((path, i) => [layout.names[i], pulumi.secret(args.alertmanagerSecretFiles?.[path] ?? "")])),
-            }, inNamespace)
+        }, d.inNamespace);
+        const paths = Object.keys(alertmanagerFiles);
+        const alertmanager = paths.length > 0
+            ? new k8s.core.v1.Secret(`${d.name}-alertmanager-credentials`, {
+                metadata: { name: "alertmanager-credentials", namespace: d.ns },
+                stringData: Object.fromEntries(paths.map((path, i) => [layout.names[i], pulumi.secret(alertmanagerFiles[path] ?? "")])),
+            }, d.inNamespace)
             : undefined;
+        return { password, grafana, alertmanager };
+    }
 
-        // ---- kube-prometheus-stack ----
-        const prometheusYaml = yamlOf(fileAt(files, "prometheus.yml"));
-        const alertmanagerFile = files.find((f) => f.path === "alertmanager.yml");
-        const grafanaFiles = filesOf(files, "grafana");
-        const datasources = grafanaFiles.find((f) => f.path.includes("/datasources/"));
-        const dashboards = grafanaFiles.filter((f) => f.path.startsWith("grafana/dashboards/"));
-        const keelLabel = { "app.kubernetes.io/part-of": "keel" };
-        const prometheusLabels = { "app.kubernetes.io/name": "prometheus" };
-        const alertmanagerLabels = { "app.kubernetes.io/name": "alertmanager" };
-        // EC2 service discovery (ec2_sd_configs) through an IRSA role only Prometheus's service account
-        // assumes. The Describe actions support no resource-level permissions, so their Resource is "*"
-        // (Service Authorization Reference, Amazon EC2: "Resource types" column empty).
-        const scrapeConfigs = (prometheusYaml.scrape_configs ?? []) as Record<string, unknown>[];
-        const prometheusRole = args.oidc !== undefined && scrapeConfigs.some((c) => c.ec2_sd_configs !== undefined)
-            ? new aws.iam.Role(`${name}-prometheus`, { assumeRolePolicy: serviceAccountTrustPolicy(args.oidc, ns, [prometheusServiceAccount]), tags: args.tags }, parent)
-            : undefined;
-        if (prometheusRole) {
-            new aws.iam.RolePolicy(`${name}-prometheus-ec2-discovery`, {
-                role: prometheusRole.id,
-                policy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Sid: "Ec2Discovery", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"], Resource: "*" }],
-                }),
-            }, parent);
-        }
-        const stack = release("kube-prometheus-stack", charts.kubePrometheusStack, {
+    /**
+     * EC2 service discovery (ec2_sd_configs) through an IRSA role only Prometheus's service account
+     * assumes. The Describe actions support no resource-level permissions, so their Resource is "*"
+     * (Service Authorization Reference, Amazon EC2: "Resource types" column empty).
+     */
+    private prometheusDiscoveryRole(d: Deployment, oidc: OidcProvider | undefined, scrapeConfigs: readonly Record<string, unknown>[]): aws.iam.Role | undefined {
+        if (oidc === undefined || !scrapeConfigs.some((c) => c.ec2_sd_configs !== undefined)) return undefined;
+        const parent = { parent: this };
+        const role = new aws.iam.Role(`${d.name}-prometheus`, { assumeRolePolicy: assumedByServiceAccounts(oidc, d.ns, [prometheusServiceAccount]), tags: d.tags }, parent);
+        new aws.iam.RolePolicy(`${d.name}-prometheus-ec2-discovery`, {
+            role: role.id,
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Sid: "Ec2Discovery", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"], Resource: "*" }],
+            }),
+        }, parent);
+        return role;
+    }
+
+    /** kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, Grafana) with Keel's scrape jobs, and their Services. */
+    private prometheusStack(d: Deployment, oidc: OidcProvider | undefined, secrets: MonitoringSecrets, layout: SecretFileLayout): k8s.helm.v3.Release {
+        const { spec, ha } = d;
+        const replicas = ha ? 2 : 1;
+        const prometheusYaml = yamlOf(fileAt(d.files, "prometheus.yml"));
+        const alertmanagerFile = d.files.find((f) => f.path === "alertmanager.yml");
+        const datasources = filesOf(d.files, "grafana").find((f) => f.path.includes("/datasources/"));
+        const prometheusRole = this.prometheusDiscoveryRole(d, oidc, (prometheusYaml.scrape_configs ?? []) as Record<string, unknown>[]);
+        const stack = this.release(d, "kube-prometheus-stack", charts.kubePrometheusStack, {
             fullnameOverride: "kube-prometheus-stack",
             prometheusOperator: { resources: monitoringResources.operator },
             prometheus: {
@@ -252,7 +321,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     probeSelectorNilUsesHelmValues: false,
                     additionalScrapeConfigs: prometheusYaml.scrape_configs,
                     resources: monitoringResources.prometheus,
-                    storageSpec: { volumeClaimTemplate: { spec: claim(volumes.prometheus) } },
+                    storageSpec: { volumeClaimTemplate: { spec: claim(d, d.volumes.prometheus) } },
                 },
             },
             alertmanager: {
@@ -263,8 +332,8 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     replicas,
                     ...spreadOverNodes(ha),
                     resources: monitoringResources.alertmanager,
-                    storage: { volumeClaimTemplate: { spec: claim(volumes.alertmanager) } },
-                    ...(alertmanagerSecret
+                    storage: { volumeClaimTemplate: { spec: claim(d, d.volumes.alertmanager) } },
+                    ...(secrets.alertmanager
                         ? {
                             volumes: [{ name: "credentials", secret: { secretName: "alertmanager-credentials" } }],
                             volumeMounts: [{ name: "credentials", mountPath: layout.directory, readOnly: true }],
@@ -278,54 +347,52 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 service: { port: 3000 },
                 admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
                 resources: monitoringResources.grafana,
-                persistence: { enabled: true, storageClassName: "keel-gp3", size: `${volumes.grafana}Gi` },
+                persistence: { enabled: true, storageClassName: "keel-gp3", size: `${d.volumes.grafana}Gi` },
                 // Keel's datasources replace the chart's generated Prometheus one (a second default would be refused).
                 sidecar: { datasources: { defaultDatasourceEnabled: false }, dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1" } },
                 ...(datasources ? { datasources: { "keel.yml": yamlOf(datasources) } } : {}),
             },
-        }, [...(alertmanagerSecret ? [alertmanagerSecret] : []), grafanaSecret]);
+        }, [...(secrets.alertmanager ? [secrets.alertmanager] : []), secrets.grafana]);
+        this.service(d, "prometheus", { "app.kubernetes.io/name": "prometheus" }, 9090);
+        if (alertmanagerFile) this.service(d, "alertmanager", { "app.kubernetes.io/name": "alertmanager" }, 9093);
+        return stack;
+    }
 
-        // Stable service names for stacks/monitoring.ts's endpoints.
-        const service = (serviceName: string, labels: Record<string, string>, port: number, targetPort: number | string = port) =>
-            new k8s.core.v1.Service(`${name}-${serviceName}`, {
-                metadata: { name: serviceName, namespace: ns },
-                spec: { selector: labels, ports: [{ name: "http", port, targetPort }] },
-            }, inNamespace);
-        service("prometheus", prometheusLabels, 9090);
-        if (alertmanagerFile) service("alertmanager", alertmanagerLabels, 9093);
+    /** The chart's Service is `blackbox-exporter` on 9115 (spec.endpoints.blackbox). */
+    private blackboxExporter(d: Deployment): void {
+        const blackboxFile = d.files.find((f) => f.service === "blackbox");
+        if (!blackboxFile) return;
+        this.release(d, "blackbox-exporter", charts.blackboxExporter, {
+            fullnameOverride: "blackbox-exporter",
+            service: { port: portOf(d.spec.endpoints.blackbox) },
+            config: yamlOf(blackboxFile),
+            resources: monitoringResources.blackbox,
+        });
+    }
 
-        // ---- Blackbox exporter: the chart's Service is `blackbox-exporter` on 9115 (spec.endpoints.blackbox) ----
-        const blackboxFile = files.find((f) => f.service === "blackbox");
-        if (blackboxFile) {
-            release("blackbox-exporter", charts.blackboxExporter, {
-                fullnameOverride: "blackbox-exporter",
-                service: { port: portOf(spec.endpoints.blackbox) },
-                config: yamlOf(blackboxFile),
-                resources: monitoringResources.blackbox,
-            });
-        }
+    /** Backup jobs push their last success (spec.backups); Keel's scrape job reads it. */
+    private pushgateway(d: Deployment): void {
+        if (!d.spec.backups) return;
+        const [host] = d.spec.backups.pushgateway.split(".");
+        this.release(d, "pushgateway", charts.pushgateway, {
+            fullnameOverride: host,
+            service: { port: portOf(d.spec.backups.pushgateway) },
+            resources: monitoringResources.pushgateway,
+            // Without a persistence file the chart's volume stays empty, and a restart would lose
+            // the last success until the next run: BackupMissing would page for an absent metric.
+            persistentVolume: { enabled: true, storageClass: "keel-gp3", size: "2Gi", mountPath: pushgatewayDataPath },
+            extraArgs: [`--persistence.file=${pushgatewayDataPath}/pushgateway.data`, "--persistence.interval=1m"],
+        });
+    }
 
-        // ---- Pushgateway: backup jobs push their last success (spec.backups); Keel's scrape job reads it ----
-        if (spec.backups) {
-            const [host] = spec.backups.pushgateway.split(".");
-            release("pushgateway", charts.pushgateway, {
-                fullnameOverride: host,
-                service: { port: portOf(spec.backups.pushgateway) },
-                resources: monitoringResources.pushgateway,
-                // Without a persistence file the chart's volume stays empty, and a restart would lose
-                // the last success until the next run: BackupMissing would page for an absent metric.
-                persistentVolume: { enabled: true, storageClass: "keel-gp3", size: "2Gi", mountPath: pushgatewayDataPath },
-                extraArgs: [`--persistence.file=${pushgatewayDataPath}/pushgateway.data`, "--persistence.interval=1m"],
-            });
-        }
-
-        // ---- PostgreSQL exporters: credentials through a Kubernetes Secret, never a Helm value ----
-        for (const target of args.postgresExporters ?? []) {
-            const credentials = new k8s.core.v1.Secret(`${name}-${target.name}-credentials`, {
-                metadata: { name: `${target.name}-credentials`, namespace: ns },
+    /** One exporter release per server, its credentials through a Kubernetes Secret, never a Helm value. */
+    private postgresExporters(d: Deployment, targets: readonly PostgresExporterTarget[]): void {
+        for (const target of targets) {
+            const credentials = new k8s.core.v1.Secret(`${d.name}-${target.name}-credentials`, {
+                metadata: { name: `${target.name}-credentials`, namespace: d.ns },
                 stringData: { username: target.credentials.apply((c) => c.username), password: pulumi.secret(target.credentials.apply((c) => c.password)) },
-            }, inNamespace);
-            release(target.name, charts.postgresExporter, {
+            }, d.inNamespace);
+            this.release(d, target.name, charts.postgresExporter, {
                 fullnameOverride: target.name,
                 // The exporter whose metric names the rules use (pg_replication_lag_seconds since 0.13).
                 image: { tag: postgresExporterImage.slice(postgresExporterImage.lastIndexOf(":") + 1) },
@@ -343,156 +410,160 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                 },
             }, [credentials]);
         }
+    }
 
-        // Keel's rule files as PrometheusRules: the CRD comes with the stack's release.
+    /** Keel's rule files as PrometheusRules (the CRD comes with the stack's release), its dashboards as ConfigMaps Grafana's sidecar loads. */
+    private rulesAndDashboards(d: Deployment, stack: k8s.helm.v3.Release): void {
+        const keelLabel = { "app.kubernetes.io/part-of": "keel" };
         for (const path of Object.values(ruleFiles)) {
-            const file = files.find((f) => f.path === path);
+            const file = d.files.find((f) => f.path === path);
             if (!file) continue;
             const ruleName = `keel-${path.replace(/^rules\//, "").replace(/\.yml$/, "")}`;
-            new k8s.apiextensions.CustomResource(`${name}-${ruleName}`, {
+            new k8s.apiextensions.CustomResource(`${d.name}-${ruleName}`, {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name: ruleName, namespace: ns, labels: keelLabel },
+                metadata: { name: ruleName, namespace: d.ns, labels: keelLabel },
                 spec: yamlOf(file),
             }, { parent: this, dependsOn: [stack] });
         }
-        for (const dashboard of dashboards) {
+        for (const dashboard of filesOf(d.files, "grafana").filter((f) => f.path.startsWith("grafana/dashboards/"))) {
             const file = dashboard.path.split("/").pop() ?? dashboard.path;
-            new k8s.core.v1.ConfigMap(`${name}-dashboard-${file.replace(/\.json$/, "")}`, {
-                metadata: { name: `keel-dashboard-${file.replace(/\.json$/, "")}`, namespace: ns, labels: { ...keelLabel, grafana_dashboard: "1" } },
+            new k8s.core.v1.ConfigMap(`${d.name}-dashboard-${file.replace(/\.json$/, "")}`, {
+                metadata: { name: `keel-dashboard-${file.replace(/\.json$/, "")}`, namespace: d.ns, labels: { ...keelLabel, grafana_dashboard: "1" } },
                 data: { [file]: dashboard.content },
-            }, inNamespace);
+            }, d.inNamespace);
         }
+    }
 
-        // ---- Loki ----
-        let lokiBucket: BackupBucket | undefined;
-        let lokiRole: aws.iam.Role | undefined;
-        const lokiFile = files.find((f) => f.service === "loki");
-        const lokiRelease = lokiFile && spec.logs && (() => {
-            const logs = spec.logs;
-            const rendered = relocateLokiPaths(yamlOf(lokiFile)) as Record<string, unknown>;
-            const serviceAccount = "loki";
-            if (s3 !== undefined && args.oidc !== undefined) {
-                // Loki's compactor applies retention; the lifecycle rule is a backstop a day after the longest stream retention.
-                lokiBucket = new BackupBucket(`${name}-loki`, {
-                    tiers: [{ name: "loki", prefix: "", expireAfterDays: Math.max(logs.retentionDays, logs.securityRetentionDays) + 1 }],
-                    ...args.lokiBucket,
-                    tags: args.tags,
-                }, { parent: this, retainOnDelete });
-                const bucket = lokiBucket;
-                lokiRole = new aws.iam.Role(`${name}-loki`, { assumeRolePolicy: serviceAccountTrustPolicy(args.oidc, ns, [serviceAccount]), tags: args.tags }, parent);
-                new aws.iam.RolePolicy(`${name}-loki`, {
-                    role: lokiRole.id,
-                    policy: pulumi.all([bucket.bucketArn, bucket.kmsKeyArn]).apply(([arn, key]) => JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
-                            { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${arn}/*` },
-                            { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
-                        ],
-                    })),
-                }, parent);
-            }
-            const bucketName = lokiBucket?.bucketName;
-            const common = rendered.common as Record<string, unknown>;
-            const structuredConfig = {
-                ...rendered,
-                common: {
-                    ...common,
-                    // The created bucket's name replaces the spec's; the scalable targets find each other over memberlist.
-                    ...(bucketName ? { storage: { s3: { ...(common.storage as { s3: object }).s3, bucketnames: bucketName } } } : {}),
-                    ...(lokiMode === "simple-scalable" ? { instance_addr: undefined, ring: { kvstore: { store: "memberlist" } }, replication_factor: 3 } : {}),
-                },
-            };
-            const scalable = lokiMode === "simple-scalable";
-            if (scalable) {
-                // Simple scalable Loki has no `loki` Service (only loki-read/-write/-backend): spec.endpoints.loki is
-                // the chart's nginx gateway, which routes pushes to the write and queries to the read targets.
-                service("loki", { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" }, portOf(spec.endpoints.loki), "http");
-            }
-            // The read path is a stateless Deployment in the chart (queriers cache on emptyDir): a
-            // persistent volume there is refused for more than one replica.
-            const component = (count: number, persistent = true) => ({
-                replicas: count,
-                resources: monitoringResources.loki,
-                ...(persistent ? { persistence: { enabled: true, storageClass: "keel-gp3", size: `${volumes.loki}Gi` } } : {}),
-            });
-            return release("loki", charts.loki, {
-                deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
-                fullnameOverride: "loki",
-                serviceAccount: { name: serviceAccount, ...(lokiRole ? { annotations: { "eks.amazonaws.com/role-arn": lokiRole.arn } } : {}) },
-                loki: {
-                    auth_enabled: false,
-                    // The chart builds container ports, Services and every gRPC client address from
-                    // loki.server; the same ports in structuredConfig alone would move only the listeners.
-                    server: lokiServerPorts(rendered),
-                    ...(bucketName ? { storage: { type: "s3", bucketNames: { chunks: bucketName, ruler: bucketName, admin: bucketName }, s3: { region: s3?.region } } } : {}),
-                    structuredConfig,
-                },
-                singleBinary: scalable ? { replicas: 0 } : component(1),
-                write: scalable ? component(3) : { replicas: 0 },
-                read: scalable ? component(2, false) : { replicas: 0 },
-                backend: scalable ? component(2) : { replicas: 0 },
-                gateway: scalable ? { enabled: true, replicas: 2, resources: monitoringResources.lokiGateway } : { enabled: false },
-                chunksCache: { enabled: false },
-                resultsCache: { enabled: false },
-                lokiCanary: { enabled: false },
-                test: { enabled: false },
-                podDisruptionBudget: { enabled: scalable },
-            });
-        })();
+    /** Loki's S3 bucket and the IRSA role that reads and writes it (and uses its key). */
+    private lokiStorage(d: Deployment, args: KubernetesMonitoringArgs, logs: NonNullable<MonitoringSpec["logs"]>, oidc: OidcProvider, serviceAccount: string): { bucket: BackupBucket; role: aws.iam.Role } {
+        const parent = { parent: this };
+        // Loki's compactor applies retention; the lifecycle rule is a backstop a day after the longest stream retention.
+        const bucket = new BackupBucket(`${d.name}-loki`, {
+            tiers: [{ name: "loki", prefix: "", expireAfterDays: Math.max(logs.retentionDays, logs.securityRetentionDays) + 1 }],
+            ...args.lokiBucket,
+            tags: args.tags,
+        }, { parent: this, retainOnDelete: d.retainOnDelete });
+        const role = new aws.iam.Role(`${d.name}-loki`, { assumeRolePolicy: assumedByServiceAccounts(oidc, d.ns, [serviceAccount]), tags: args.tags }, parent);
+        new aws.iam.RolePolicy(`${d.name}-loki`, {
+            role: role.id,
+            policy: pulumi.all([bucket.bucketArn, bucket.kmsKeyArn]).apply(([arn, key]) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
+                    { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${arn}/*` },
+                    { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+                ],
+            })),
+        }, parent);
+        return { bucket, role };
+    }
 
-        // ---- Alloy: a DaemonSet shipping every pod's logs ----
-        const alloyFile = files.find((f) => f.service === "alloy");
-        if (alloyFile) {
-            release("alloy", charts.alloy, {
-                fullnameOverride: "alloy",
-                controller: { type: "daemonset" },
-                alloy: {
-                    configMap: { create: true, content: alloyFile.content },
-                    resources: monitoringResources.alloy,
-                    mounts: { varlog: true },
-                },
-            }, lokiRelease ? [lokiRelease] : []);
+    /** Loki, monolithic or simple scalable, on the filesystem or on S3 (through its own bucket and IRSA role). */
+    private loki(d: Deployment, args: KubernetesMonitoringArgs, lokiMode: NonNullable<KubernetesMonitoringArgs["lokiMode"]>): { release?: k8s.helm.v3.Release; bucket?: BackupBucket; role?: aws.iam.Role } {
+        const lokiFile = d.files.find((f) => f.service === "loki");
+        const logs = d.spec.logs;
+        if (!lokiFile || !logs) return {};
+        const rendered = relocateLokiPaths(yamlOf(lokiFile)) as Record<string, unknown>;
+        const serviceAccount = "loki";
+        const s3 = logs.storage.kind === "s3" ? logs.storage : undefined;
+        const storage = s3 !== undefined && args.oidc !== undefined ? this.lokiStorage(d, args, logs, args.oidc, serviceAccount) : undefined;
+        const bucketName = storage?.bucket.bucketName;
+        const scalable = lokiMode === "simple-scalable";
+        const common = rendered.common as Record<string, unknown>;
+        const structuredConfig = {
+            ...rendered,
+            common: {
+                ...common,
+                // The created bucket's name replaces the spec's; the scalable targets find each other over memberlist.
+                ...(bucketName ? { storage: { s3: { ...(common.storage as { s3: object }).s3, bucketnames: bucketName } } } : {}),
+                ...(scalable ? { instance_addr: undefined, ring: { kvstore: { store: "memberlist" } }, replication_factor: 3 } : {}),
+            },
+        };
+        if (scalable) {
+            // Simple scalable Loki has no `loki` Service (only loki-read/-write/-backend): spec.endpoints.loki is
+            // the chart's nginx gateway, which routes pushes to the write and queries to the read targets.
+            this.service(d, "loki", { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" }, portOf(d.spec.endpoints.loki), "http");
         }
+        // The read path is a stateless Deployment in the chart (queriers cache on emptyDir): a
+        // persistent volume there is refused for more than one replica.
+        const component = (count: number, persistent = true) => ({
+            replicas: count,
+            resources: monitoringResources.loki,
+            ...(persistent ? { persistence: { enabled: true, storageClass: "keel-gp3", size: `${d.volumes.loki}Gi` } } : {}),
+        });
+        const release = this.release(d, "loki", charts.loki, {
+            deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
+            fullnameOverride: "loki",
+            serviceAccount: { name: serviceAccount, ...(storage ? { annotations: { "eks.amazonaws.com/role-arn": storage.role.arn } } : {}) },
+            loki: {
+                auth_enabled: false,
+                // The chart builds container ports, Services and every gRPC client address from
+                // loki.server; the same ports in structuredConfig alone would move only the listeners.
+                server: lokiServerPorts(rendered),
+                ...(bucketName ? { storage: { type: "s3", bucketNames: { chunks: bucketName, ruler: bucketName, admin: bucketName }, s3: { region: s3?.region } } } : {}),
+                structuredConfig,
+            },
+            singleBinary: scalable ? { replicas: 0 } : component(1),
+            write: scalable ? component(3) : { replicas: 0 },
+            read: scalable ? component(2, false) : { replicas: 0 },
+            backend: scalable ? component(2) : { replicas: 0 },
+            gateway: scalable ? { enabled: true, replicas: 2, resources: monitoringResources.lokiGateway } : { enabled: false },
+            chunksCache: { enabled: false },
+            resultsCache: { enabled: false },
+            lokiCanary: { enabled: false },
+            test: { enabled: false },
+            podDisruptionBudget: { enabled: scalable },
+        });
+        return { release, bucket: storage?.bucket, role: storage?.role };
+    }
 
-        // ---- Jaeger v2 ----
-        const jaegerConfig = files.find((f) => f.path === "jaeger.yml");
-        const sampling = files.find((f) => f.path === "jaeger-sampling.json");
-        if (jaegerConfig && sampling) {
-            const samplingMap = new k8s.core.v1.ConfigMap(`${name}-jaeger-sampling`, {
-                metadata: { name: "jaeger-sampling", namespace: ns },
-                data: { "sampling-strategies.json": sampling.content },
-            }, inNamespace);
-            const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-data`, {
-                metadata: { name: "jaeger-badger", namespace: ns },
-                spec: claim(volumes.jaeger),
-            }, { ...inNamespace, retainOnDelete });
-            const dataPath = String((((yamlOf(jaegerConfig).extensions as Record<string, Record<string, unknown>>).jaeger_storage.backends as Record<string, { badger: { directories: { keys: string } } }>).traces.badger.directories.keys)).replace(/\/keys$/, "");
-            release("jaeger", charts.jaeger, {
-                fullnameOverride: "jaeger",
-                userconfig: yamlOf(jaegerConfig),
-                jaeger: {
-                    replicas: 1,
-                    // Badger holds a lock on its directory: the old pod stops before the new one starts.
-                    strategy: { type: "Recreate" },
-                    resources: monitoringResources.jaeger,
-                    extraVolumes: [
-                        { name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } },
-                        { name: "sampling", configMap: { name: "jaeger-sampling" } },
-                    ],
-                    extraVolumeMounts: [
-                        { name: "badger", mountPath: dataPath },
-                        { name: "sampling", mountPath: sampling.mountPath, subPath: "sampling-strategies.json", readOnly: true },
-                    ],
-                },
-            }, [samplingMap, data]);
-        }
+    /** A DaemonSet shipping every pod's logs to Loki. */
+    private alloy(d: Deployment, loki: k8s.helm.v3.Release | undefined): void {
+        const alloyFile = d.files.find((f) => f.service === "alloy");
+        if (!alloyFile) return;
+        this.release(d, "alloy", charts.alloy, {
+            fullnameOverride: "alloy",
+            controller: { type: "daemonset" },
+            alloy: {
+                configMap: { create: true, content: alloyFile.content },
+                resources: monitoringResources.alloy,
+                mounts: { varlog: true },
+            },
+        }, loki ? [loki] : []);
+    }
 
-        this.namespace = namespace.metadata.name;
-        this.grafanaAdminPassword = pulumi.secret(password.result);
-        this.lokiBucketName = pulumi.output(lokiBucket?.bucketName);
-        this.lokiRoleArn = pulumi.output(lokiRole?.arn);
-        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword, lokiBucketName: this.lokiBucketName, lokiRoleArn: this.lokiRoleArn });
+    /** Jaeger v2 with Badger on its own claim, and its sampling strategies from a ConfigMap. */
+    private jaeger(d: Deployment): void {
+        const jaegerConfig = d.files.find((f) => f.path === "jaeger.yml");
+        const sampling = d.files.find((f) => f.path === "jaeger-sampling.json");
+        if (!jaegerConfig || !sampling) return;
+        const samplingMap = new k8s.core.v1.ConfigMap(`${d.name}-jaeger-sampling`, {
+            metadata: { name: "jaeger-sampling", namespace: d.ns },
+            data: { "sampling-strategies.json": sampling.content },
+        }, d.inNamespace);
+        const data = new k8s.core.v1.PersistentVolumeClaim(`${d.name}-jaeger-data`, {
+            metadata: { name: "jaeger-badger", namespace: d.ns },
+            spec: claim(d, d.volumes.jaeger),
+        }, { ...d.inNamespace, retainOnDelete: d.retainOnDelete });
+        const dataPath = String((((yamlOf(jaegerConfig).extensions as Record<string, Record<string, unknown>>).jaeger_storage.backends as Record<string, { badger: { directories: { keys: string } } }>).traces.badger.directories.keys)).replace(/\/keys$/, "");
+        this.release(d, "jaeger", charts.jaeger, {
+            fullnameOverride: "jaeger",
+            userconfig: yamlOf(jaegerConfig),
+            jaeger: {
+                replicas: 1,
+                // Badger holds a lock on its directory: the old pod stops before the new one starts.
+                strategy: { type: "Recreate" },
+                resources: monitoringResources.jaeger,
+                extraVolumes: [
+                    { name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } },
+                    { name: "sampling", configMap: { name: "jaeger-sampling" } },
+                ],
+                extraVolumeMounts: [
+                    { name: "badger", mountPath: dataPath },
+                    { name: "sampling", mountPath: sampling.mountPath, subPath: "sampling-strategies.json", readOnly: true },
+                ],
+            },
+        }, [samplingMap, data]);
     }
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrustPolicy } from "../iam";
+import { assumedBy } from "../iam";
 import { natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 export interface NetworkArgs {
@@ -21,6 +21,22 @@ export interface NetworkArgs {
     readonly flowLogRetentionInDays?: pulumi.Input<number>;
     /** Tags added to every resource, on top of the provider's default tags. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Where Kubernetes load balancer controllers place public and internal load balancers. */
+const subnetRoleTags: Record<SubnetTier, Record<string, string>> = {
+    public: { "kubernetes.io/role/elb": "1" },
+    private: { "kubernetes.io/role/internal-elb": "1" },
+    database: {},
+};
+
+/** What every step of `Network` builds in. */
+interface VpcContext {
+    readonly name: string;
+    readonly vpc: aws.ec2.Vpc;
+    /** The component's tags plus the `Name` of the child `<name>-<suffix>`. */
+    readonly named: (suffix: string) => pulumi.Output<Record<string, string>>;
+    readonly defaults: pulumi.CustomResourceOptions;
 }
 
 /**
@@ -54,16 +70,9 @@ export class Network extends pulumi.ComponentResource {
 
         const natMode = args.natGateways ?? "one-per-az";
         const defaults = { parent: this };
-        const named = (suffix: string) => pulumi.output(args.tags ?? {}).apply((tags) => ({ ...tags, Name: `${name}-${suffix}` }));
-
+        const named = (suffix: string) => pulumi.output(args.tags ?? {}).apply((tags): Record<string, string> => ({ ...tags, Name: `${name}-${suffix}` }));
         const region = aws.getRegionOutput({}, defaults).region;
-        const accountId = aws.getCallerIdentityOutput({}, defaults).accountId;
-        const zones = aws
-            .getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, defaults)
-            .names.apply((names) => {
-                if (names.length < zoneCount) throw new Error(`${name}: the region offers ${names.length} availability zones, ${zoneCount} requested`);
-                return names.slice(0, zoneCount);
-            });
+        const zones = this.usableZones(name, zoneCount);
 
         const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
             cidrBlock,
@@ -71,33 +80,16 @@ export class Network extends pulumi.ComponentResource {
             enableDnsSupport: true,
             tags: named("vpc"),
         }, defaults);
+        const net: VpcContext = { name, vpc, named, defaults };
 
         // The default security group admits all traffic between its members; strip its rules
         // so nothing lands in it by accident (CIS AWS 5.4).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: named("default-sg") }, defaults);
 
         const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named("igw") }, defaults);
-
-        const subnetRoleTags: Record<SubnetTier, Record<string, string>> = {
-            // Where Kubernetes load balancer controllers place public and internal load balancers.
-            public: { "kubernetes.io/role/elb": "1" },
-            private: { "kubernetes.io/role/internal-elb": "1" },
-            database: {},
-        };
-        const subnets = (tier: SubnetTier) =>
-            layout[tier].map((cidr, zone) =>
-                new aws.ec2.Subnet(`${name}-${tier}-${zone}`, {
-                    vpcId: vpc.id,
-                    cidrBlock: cidr,
-                    availabilityZone: zones.apply((z) => z[zone]),
-                    // Nothing gets a public address implicitly, not even in public subnets.
-                    mapPublicIpOnLaunch: false,
-                    tags: named(`${tier}-${zone}`).apply((tags) => ({ ...tags, ...subnetRoleTags[tier], "keel:tier": tier })),
-                }, defaults),
-            );
-        const publicSubnets = subnets("public");
-        const privateSubnets = subnets("private");
-        const databaseSubnets = subnets("database");
+        const publicSubnets = this.subnets(net, "public", layout.public, zones);
+        const privateSubnets = this.subnets(net, "private", layout.private, zones);
+        const databaseSubnets = this.subnets(net, "database", layout.database, zones);
 
         const publicRouteTable = new aws.ec2.RouteTable(`${name}-public`, {
             vpcId: vpc.id,
@@ -106,29 +98,8 @@ export class Network extends pulumi.ComponentResource {
         }, defaults);
         publicSubnets.forEach((subnet, zone) =>
             new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id }, defaults));
-
-        const natGateways = [...Array(natGatewayCount(natMode, zoneCount)).keys()].map((zone) => {
-            const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags: named(`nat-${zone}`) }, defaults);
-            return new aws.ec2.NatGateway(`${name}-nat-${zone}`, {
-                allocationId: eip.id,
-                subnetId: publicSubnets[zone].id,
-                connectivityType: "public",
-                tags: named(`nat-${zone}`),
-            }, { ...defaults, dependsOn: [internetGateway] });
-        });
-
-        // Routes of the private and database tables are `aws.ec2.Route` resources, not inline
-        // `routes`: a table takes one or the other (the provider overwrites one with the other),
-        // and peering (VpcPeering) adds its routes to these tables from outside the component.
-        const privateRouteTables = privateSubnets.map((subnet, zone) => {
-            const nat = natGatewayForZone(natMode, zone);
-            const routeTable = new aws.ec2.RouteTable(`${name}-private-${zone}`, { vpcId: vpc.id, tags: named(`private-${zone}`) }, defaults);
-            if (nat !== undefined) {
-                new aws.ec2.Route(`${name}-private-${zone}-internet`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[nat].id }, defaults);
-            }
-            new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: routeTable.id }, defaults);
-            return routeTable;
-        });
+        const natGateways = this.natGateways(net, natGatewayCount(natMode, zoneCount), publicSubnets, internetGateway);
+        const privateRouteTables = this.privateRouteTables(net, privateSubnets, natMode, natGateways);
 
         // The database tier has no route to the internet in either direction: Keel adds none
         // here, only a peered VPC's (VpcPeering), so replicas and exporters across regions connect.
@@ -144,36 +115,7 @@ export class Network extends pulumi.ComponentResource {
             routeTableIds: [...privateRouteTables.map((rt) => rt.id), databaseRouteTable.id],
             tags: named("s3"),
         }, defaults);
-
-        const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-            namePrefix: `/keel/vpc/${name}/flow-logs-`,
-            retentionInDays: args.flowLogRetentionInDays ?? 90,
-            tags: named("flow-logs"),
-        }, defaults);
-        const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
-            assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", accountId),
-            tags: named("flow-logs"),
-        }, defaults);
-        new aws.iam.RolePolicy(`${name}-flow-logs`, {
-            role: flowLogRole.id,
-            policy: flowLogGroup.arn.apply((arn) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    Resource: [arn, `${arn}:*`],
-                }],
-            })),
-        }, defaults);
-        new aws.ec2.FlowLog(`${name}-flow-logs`, {
-            vpcId: vpc.id,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: flowLogGroup.arn,
-            iamRoleArn: flowLogRole.arn,
-            maxAggregationInterval: 60,
-            tags: named("flow-logs"),
-        }, defaults);
+        const flowLogGroup = this.flowLogs(net, args.flowLogRetentionInDays ?? 90);
 
         const ids = (resources: { id: pulumi.Output<string> }[]) => pulumi.all(resources.map((r) => r.id));
         this.vpcId = vpc.id;
@@ -191,10 +133,110 @@ export class Network extends pulumi.ComponentResource {
         this.flowLogGroupName = flowLogGroup.name;
         this.registerOutputs({
             vpcId: this.vpcId,
+            cidrBlock: this.cidrBlock,
+            region: this.region,
+            availabilityZones: this.availabilityZones,
             publicSubnetIds: this.publicSubnetIds,
             privateSubnetIds: this.privateSubnetIds,
             databaseSubnetIds: this.databaseSubnetIds,
+            privateRouteTableIds: this.privateRouteTableIds,
+            databaseRouteTableId: this.databaseRouteTableId,
+            routeTableIds: this.routeTableIds,
+            privateSubnetCidrBlocks: this.privateSubnetCidrBlocks,
             natGatewayIds: this.natGatewayIds,
+            flowLogGroupName: this.flowLogGroupName,
         });
+    }
+
+    /** The first `zoneCount` zones the region offers without opting in. */
+    private usableZones(name: string, zoneCount: number): pulumi.Output<string[]> {
+        return aws
+            .getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, { parent: this })
+            .names.apply((names) => {
+                if (names.length < zoneCount) throw new Error(`${name}: the region offers ${names.length} availability zones, ${zoneCount} requested`);
+                return names.slice(0, zoneCount);
+            });
+    }
+
+    /** One subnet of the tier per zone, tagged with its tier and the Kubernetes load balancer role. */
+    private subnets(net: VpcContext, tier: SubnetTier, cidrs: readonly string[], zones: pulumi.Output<string[]>): aws.ec2.Subnet[] {
+        return cidrs.map((cidr, zone) =>
+            new aws.ec2.Subnet(`${net.name}-${tier}-${zone}`, {
+                vpcId: net.vpc.id,
+                cidrBlock: cidr,
+                availabilityZone: zones.apply((z) => z[zone]),
+                // Nothing gets a public address implicitly, not even in public subnets.
+                mapPublicIpOnLaunch: false,
+                tags: net.named(`${tier}-${zone}`).apply((tags) => ({ ...tags, ...subnetRoleTags[tier], "keel:tier": tier })),
+            }, net.defaults),
+        );
+    }
+
+    /** NAT gateways in the first `count` public subnets, each with its Elastic IP. */
+    private natGateways(net: VpcContext, count: number, publicSubnets: aws.ec2.Subnet[], internetGateway: aws.ec2.InternetGateway): aws.ec2.NatGateway[] {
+        return [...Array(count).keys()].map((zone) => {
+            const eip = new aws.ec2.Eip(`${net.name}-nat-${zone}`, { domain: "vpc", tags: net.named(`nat-${zone}`) }, net.defaults);
+            return new aws.ec2.NatGateway(`${net.name}-nat-${zone}`, {
+                allocationId: eip.id,
+                subnetId: publicSubnets[zone].id,
+                connectivityType: "public",
+                tags: net.named(`nat-${zone}`),
+            }, { ...net.defaults, dependsOn: [internetGateway] });
+        });
+    }
+
+    /**
+     * A route table per private subnet, to the internet through its zone's NAT gateway (if the
+     * mode gives it one). Routes are `aws.ec2.Route` resources, not inline `routes`: a table takes
+     * one or the other (the provider overwrites one with the other), and peering (VpcPeering)
+     * adds its routes to these tables from outside the component.
+     */
+    private privateRouteTables(net: VpcContext, privateSubnets: aws.ec2.Subnet[], natMode: NatGatewayMode, natGateways: aws.ec2.NatGateway[]): aws.ec2.RouteTable[] {
+        const { name, defaults } = net;
+        return privateSubnets.map((subnet, zone) => {
+            const nat = natGatewayForZone(natMode, zone);
+            const routeTable = new aws.ec2.RouteTable(`${name}-private-${zone}`, { vpcId: net.vpc.id, tags: net.named(`private-${zone}`) }, defaults);
+            if (nat !== undefined) {
+                new aws.ec2.Route(`${name}-private-${zone}-internet`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[nat].id }, defaults);
+            }
+            new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: routeTable.id }, defaults);
+            return routeTable;
+        });
+    }
+
+    /** All the VPC's traffic to CloudWatch Logs each minute, through a role only flow logs acting for this account assume. */
+    private flowLogs(net: VpcContext, retentionInDays: pulumi.Input<number>): aws.cloudwatch.LogGroup {
+        const { name, named, defaults } = net;
+        const accountId = aws.getCallerIdentityOutput({}, defaults).accountId;
+        const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+            namePrefix: `/keel/vpc/${name}/flow-logs-`,
+            retentionInDays,
+            tags: named("flow-logs"),
+        }, defaults);
+        const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
+            assumeRolePolicy: assumedBy("vpc-flow-logs.amazonaws.com", { sourceAccount: accountId }),
+            tags: named("flow-logs"),
+        }, defaults);
+        new aws.iam.RolePolicy(`${name}-flow-logs`, {
+            role: flowLogRole.id,
+            policy: flowLogGroup.arn.apply((arn) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: [arn, `${arn}:*`],
+                }],
+            })),
+        }, defaults);
+        new aws.ec2.FlowLog(`${name}-flow-logs`, {
+            vpcId: net.vpc.id,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: flowLogGroup.arn,
+            iamRoleArn: flowLogRole.arn,
+            maxAggregationInterval: 60,
+            tags: named("flow-logs"),
+        }, defaults);
+        return flowLogGroup;
     }
 }

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { parse } from "yaml";
@@ -485,5 +486,28 @@ describe("AutoscaledService refusals", () => {
             '  - healthCheckPath must be an absolute URL path such as /health, got "health"',
         ].join("\n"));
         assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
+    });
+});
+
+describe("AutoscaledService's registered outputs", () => {
+    // Not a field of the subclass: its initializer would run after the constructor has registered.
+    let registered: Record<string, unknown> = {};
+    /** Keeps what the service registers as its outputs. */
+    class Registering extends AutoscaledService {
+        protected override registerOutputs(outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>): void {
+            if (outputs !== undefined && !(outputs instanceof Promise) && !pulumi.Output.isInstance(outputs)) registered = outputs;
+            super.registerOutputs(outputs);
+        }
+    }
+
+    test("name every public output, so the engine and `pulumi stack` see them all", async () => {
+        let service: AutoscaledService | undefined;
+        await planComponents(() => {
+            service = new Registering("outputs", baseArgs(), { provider: new aws.Provider("primary", { region: "us-east-1" }) });
+        });
+        const fields = Object.entries(service ?? {}) as [string, unknown][];
+        const publicOutputs = fields.filter(([key, value]) => key !== "urn" && pulumi.Output.isInstance(value)).map(([key]) => key);
+        assert.equal(publicOutputs.length, 12);
+        assert.deepEqual(Object.keys(registered).sort(), publicOutputs.sort());
     });
 });

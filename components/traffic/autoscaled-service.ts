@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumedBy, awsManagedPolicyArn } from "../iam";
 import { applicationErrors, ecrRepository, secretRegion, type ServiceApplication } from "./application";
 import {
     alarmPeriodSeconds,
@@ -102,7 +103,63 @@ const groupMetrics = [
     "GroupTotalInstances",
 ] as const;
 
-const awsManagedPolicy = (policy: string) => `arn:aws:iam::aws:policy/${policy}`;
+/** The settings `AutoscaledService` applies defaults to. */
+interface TierSettings {
+    readonly scaling: ScalingSettings;
+    readonly appPort: number;
+    readonly healthCheckPath: string;
+    readonly rootVolumeGb: number;
+    readonly gracePeriod: number;
+}
+
+function tierSettings(args: AutoscaledServiceArgs): TierSettings {
+    return {
+        scaling: args.scaling ?? guideScaling,
+        appPort: args.appPort ?? 3000,
+        healthCheckPath: args.healthCheckPath ?? "/health",
+        rootVolumeGb: args.rootVolumeGb ?? 100,
+        gracePeriod: args.healthCheckGracePeriodSeconds ?? 300,
+    };
+}
+
+/** What AWS would refuse, or what could not work. */
+function tierErrors(args: AutoscaledServiceArgs, { scaling, appPort, healthCheckPath, rootVolumeGb, gracePeriod }: TierSettings): string[] {
+    return [
+        ...capacityErrors(args),
+        ...scalingErrors(scaling),
+        ...(args.spot ? spotErrors(args.spot, args) : []),
+        ...applicationErrors(args.application),
+        ...instanceRefreshErrors(launchBeforeTerminating),
+        ...portErrors(appPort, "appPort"),
+        ...(args.database ? portErrors(args.database.port, "database.port") : []),
+        ...pathErrors(healthCheckPath, "healthCheckPath"),
+        ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [`rootVolumeGb must be a whole number from 8 to 16384 (gp3), got ${rootVolumeGb}`]),
+        ...(Number.isInteger(gracePeriod) && gracePeriod >= 0 ? [] : [`healthCheckGracePeriodSeconds must be a whole number of at least 0, got ${gracePeriod}`]),
+    ];
+}
+
+/** What every step of `AutoscaledService` builds with. */
+interface Tier {
+    readonly name: string;
+    readonly args: AutoscaledServiceArgs;
+    readonly settings: TierSettings;
+    readonly defaults: pulumi.CustomResourceOptions;
+    /** The tags of the child named `<name>-<suffix>`. */
+    readonly named: (suffix: string) => Record<string, pulumi.Input<string>>;
+}
+
+interface PortRule {
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly description: string;
+    readonly port: number;
+    readonly peer: { readonly cidrIpv4: string } | { readonly referencedSecurityGroupId: pulumi.Input<string> };
+}
+
+interface InstanceIdentity {
+    readonly role: aws.iam.Role;
+    readonly profile: aws.iam.InstanceProfile;
+    readonly applicationPolicy: aws.iam.RolePolicy | undefined;
+}
 
 /**
  * An application tier in one region: an internet-facing ALB (HTTPS with a DNS-validated ACM
@@ -132,125 +189,112 @@ export class AutoscaledService extends pulumi.ComponentResource {
     public readonly certificateValidationFqdns: pulumi.Output<string[]>;
 
     constructor(name: string, args: AutoscaledServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        const scaling = args.scaling ?? guideScaling;
-        const appPort = args.appPort ?? 3000;
-        const healthCheckPath = args.healthCheckPath ?? "/health";
-        const rootVolumeGb = args.rootVolumeGb ?? 100;
-        const gracePeriod = args.healthCheckGracePeriodSeconds ?? 300;
+        const settings = tierSettings(args);
         // Refuse what AWS would refuse, or what could not work, before anything is registered.
-        requireNoErrors(`AutoscaledService ${name}`, [
-            ...capacityErrors(args),
-            ...scalingErrors(scaling),
-            ...(args.spot ? spotErrors(args.spot, args) : []),
-            ...applicationErrors(args.application),
-            ...instanceRefreshErrors(launchBeforeTerminating),
-            ...portErrors(appPort, "appPort"),
-            ...(args.database ? portErrors(args.database.port, "database.port") : []),
-            ...pathErrors(healthCheckPath, "healthCheckPath"),
-            ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [`rootVolumeGb must be a whole number from 8 to 16384 (gp3), got ${rootVolumeGb}`]),
-            ...(Number.isInteger(gracePeriod) && gracePeriod >= 0 ? [] : [`healthCheckGracePeriodSeconds must be a whole number of at least 0, got ${gracePeriod}`]),
-        ]);
+        requireNoErrors(`AutoscaledService ${name}`, tierErrors(args, settings));
         super("keel:traffic:AutoscaledService", name, args, opts);
-        const defaults = { parent: this };
-        const named = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
-        const region = aws.getRegionOutput({}, defaults).region;
+        const tier: Tier = { name, args, settings, defaults: { parent: this }, named: (suffix) => ({ ...args.tags, Name: `${name}-${suffix}` }) };
 
-        // ---- security groups: the ALB takes 443/80 from anywhere, instances only the app port from the ALB ----
+        const groups = this.securityGroups(tier);
+        const certificate = this.certificate(tier);
+        const { loadBalancer, targetGroup } = this.loadBalancer(tier, groups.alb, certificate.validation.certificateArn);
+        const instances = this.instanceRole(tier);
+        const launchTemplate = this.launchTemplate(tier, groups.instances, instances);
+        const group = this.autoScalingGroup(tier, launchTemplate, targetGroup);
+        const { scaling } = settings;
+        this.scalingPolicies(name, group, scaling, tier.named("low-load"), scaling.requestsPerTarget === undefined ? undefined : {
+            requestsPerTarget: scaling.requestsPerTarget,
+            resourceLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
+            targetGroupArnSuffix: targetGroup.arnSuffix,
+        });
+
+        this.loadBalancerArn = loadBalancer.arn;
+        this.loadBalancerDnsName = loadBalancer.dnsName;
+        this.loadBalancerZoneId = loadBalancer.zoneId;
+        this.targetGroupArn = targetGroup.arn;
+        this.metricDimensions = pulumi.all([loadBalancer.arnSuffix, targetGroup.arnSuffix]).apply(([LoadBalancer, TargetGroup]) => ({ LoadBalancer, TargetGroup }));
+        this.autoScalingGroupName = group.name;
+        this.launchTemplateId = launchTemplate.id;
+        this.albSecurityGroupId = groups.alb.id;
+        this.instanceSecurityGroupId = groups.instances.id;
+        this.instanceRoleName = instances.role.name;
+        this.certificateArn = certificate.validation.certificateArn;
+        this.certificateValidationFqdns = pulumi.output(certificate.validationRecordFqdns);
+        this.registerOutputs({
+            loadBalancerArn: this.loadBalancerArn,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            loadBalancerZoneId: this.loadBalancerZoneId,
+            targetGroupArn: this.targetGroupArn,
+            metricDimensions: this.metricDimensions,
+            autoScalingGroupName: this.autoScalingGroupName,
+            launchTemplateId: this.launchTemplateId,
+            albSecurityGroupId: this.albSecurityGroupId,
+            instanceSecurityGroupId: this.instanceSecurityGroupId,
+            instanceRoleName: this.instanceRoleName,
+            certificateArn: this.certificateArn,
+            certificateValidationFqdns: this.certificateValidationFqdns,
+        });
+    }
+
+    /** One TCP port from or to one peer (a CIDR, or another security group), as its own rule resource. */
+    private portRule(tier: Tier, direction: "ingress" | "egress", suffix: string, rule: PortRule): void {
+        const Rule = direction === "ingress" ? aws.vpc.SecurityGroupIngressRule : aws.vpc.SecurityGroupEgressRule;
+        const { securityGroupId, description, port, peer } = rule;
+        new Rule(`${tier.name}-${suffix}`, { securityGroupId, description, ipProtocol: "tcp", fromPort: port, toPort: port, ...peer, tags: tier.named(suffix) }, tier.defaults);
+    }
+
+    /** The ALB takes 443/80 from anywhere; the instances only the app port from the ALB (and metrics ports from the scrapers). */
+    private securityGroups(tier: Tier): { alb: aws.ec2.SecurityGroup; instances: aws.ec2.SecurityGroup } {
+        const { name, args, settings: { appPort } } = tier;
         const securityGroup = (suffix: string, description: string) =>
-            new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId: args.vpcId, description, tags: named(suffix) }, defaults);
-        const albGroup = securityGroup("alb", `Keel ${name}: internet to the load balancer`);
-        const instanceGroup = securityGroup("instances", `Keel ${name}: load balancer to the instances`);
+            new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId: args.vpcId, description, tags: tier.named(suffix) }, tier.defaults);
+        const alb = securityGroup("alb", `Keel ${name}: internet to the load balancer`);
+        const instances = securityGroup("instances", `Keel ${name}: load balancer to the instances`);
+        const anywhere = { cidrIpv4: "0.0.0.0/0" };
         for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
-            new aws.vpc.SecurityGroupIngressRule(`${name}-alb-${what}`, {
-                securityGroupId: albGroup.id,
-                description: `${what.toUpperCase()} from the internet`,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                cidrIpv4: "0.0.0.0/0",
-                tags: named(`alb-${what}`),
-            }, defaults);
+            this.portRule(tier, "ingress", `alb-${what}`, { securityGroupId: alb.id, description: `${what.toUpperCase()} from the internet`, port, peer: anywhere });
         }
-        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-instances`, {
-            securityGroupId: albGroup.id,
-            description: "Application port of the instances",
-            ipProtocol: "tcp",
-            fromPort: appPort,
-            toPort: appPort,
-            referencedSecurityGroupId: instanceGroup.id,
-            tags: named("alb-to-instances"),
-        }, defaults);
-        new aws.vpc.SecurityGroupIngressRule(`${name}-instances-from-alb`, {
-            securityGroupId: instanceGroup.id,
-            description: "Application port from the load balancer",
-            ipProtocol: "tcp",
-            fromPort: appPort,
-            toPort: appPort,
-            referencedSecurityGroupId: albGroup.id,
-            tags: named("instances-from-alb"),
-        }, defaults);
+        this.portRule(tier, "egress", "alb-to-instances", { securityGroupId: alb.id, description: "Application port of the instances", port: appPort, peer: { referencedSecurityGroupId: instances.id } });
+        this.portRule(tier, "ingress", "instances-from-alb", { securityGroupId: instances.id, description: "Application port from the load balancer", port: appPort, peer: { referencedSecurityGroupId: alb.id } });
         // AWS APIs (SSM, CloudWatch) and package downloads over HTTPS; Ubuntu's EC2 mirrors serve apt over HTTP.
         for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-instances-${what}`, {
-                securityGroupId: instanceGroup.id,
-                description: `${what.toUpperCase()} out (AWS APIs, packages)`,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                cidrIpv4: "0.0.0.0/0",
-                tags: named(`instances-${what}`),
-            }, defaults);
+            this.portRule(tier, "egress", `instances-${what}`, { securityGroupId: instances.id, description: `${what.toUpperCase()} out (AWS APIs, packages)`, port, peer: anywhere });
         }
         const scrapers = [
-            ...(args.metricsScrapers?.securityGroupIds ?? []).map((id, i) => ({ key: `group-${i}`, source: { referencedSecurityGroupId: id } })),
-            ...(args.metricsScrapers?.cidrBlocks ?? []).map((cidr, i) => ({ key: `cidr-${i}`, source: { cidrIpv4: cidr } })),
+            ...(args.metricsScrapers?.securityGroupIds ?? []).map((id, i) => ({ key: `group-${i}`, peer: { referencedSecurityGroupId: id } })),
+            ...(args.metricsScrapers?.cidrBlocks ?? []).map((cidr, i) => ({ key: `cidr-${i}`, peer: { cidrIpv4: cidr } })),
         ];
         for (const [port, what] of [[appPort, "app"], [nodeExporterPort, "node"]] as const) {
-            for (const { key, source } of scrapers) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-scrape-${what}-${key}`, {
-                    securityGroupId: instanceGroup.id,
-                    description: `Prometheus scrapes ${what === "app" ? "the application's metrics" : "node exporter"}`,
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    ...source,
-                    tags: named(`scrape-${what}-${key}`),
-                }, defaults);
+            for (const { key, peer } of scrapers) {
+                const description = `Prometheus scrapes ${what === "app" ? "the application's metrics" : "node exporter"}`;
+                this.portRule(tier, "ingress", `scrape-${what}-${key}`, { securityGroupId: instances.id, description, port, peer });
             }
         }
         if (args.database) {
             const { securityGroupId, port } = args.database;
-            new aws.vpc.SecurityGroupEgressRule(`${name}-instances-to-database`, {
-                securityGroupId: instanceGroup.id,
-                description: "Database",
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                referencedSecurityGroupId: securityGroupId,
-                tags: named("instances-to-database"),
-            }, defaults);
-            new aws.vpc.SecurityGroupIngressRule(`${name}-database-from-instances`, {
-                securityGroupId,
-                description: `Keel ${name} instances`,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                referencedSecurityGroupId: instanceGroup.id,
-                tags: named("database-from-instances"),
-            }, defaults);
+            this.portRule(tier, "egress", "instances-to-database", { securityGroupId: instances.id, description: "Database", port, peer: { referencedSecurityGroupId: securityGroupId } });
+            this.portRule(tier, "ingress", "database-from-instances", { securityGroupId, description: `Keel ${name} instances`, port, peer: { referencedSecurityGroupId: instances.id } });
         }
+        return { alb, instances };
+    }
 
-        // ---- certificate, DNS-validated in the zone ----
+    /** The ALB's certificate, DNS-validated in the zone (or through another region's validation records). */
+    private certificate(tier: Tier): { validation: aws.acm.CertificateValidation; validationRecordFqdns: pulumi.Input<pulumi.Input<string>[]> } {
+        const { name, args } = tier;
         const certificate = new aws.acm.Certificate(`${name}-cert`, {
             domainName: args.certificate.domainName,
             validationMethod: "DNS",
-            tags: named("cert"),
-        }, defaults);
+            tags: tier.named("cert"),
+        }, tier.defaults);
         const validationRecordFqdns = args.certificate.validationRecordFqdns
             ?? pulumi.output([this.validationRecord(name, certificate, args.certificate.zoneId).fqdn]);
-        const validation = new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns }, defaults);
+        const validation = new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns }, tier.defaults);
+        return { validation, validationRecordFqdns };
+    }
 
-        // ---- load balancer ----
+    /** The internet-facing ALB, its target group, HTTPS forwarding to it and HTTP only redirecting. */
+    private loadBalancer(tier: Tier, albGroup: aws.ec2.SecurityGroup, certificateArn: pulumi.Output<string>): { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup } {
+        const { name, args, defaults, named } = tier;
         const loadBalancer = new aws.lb.LoadBalancer(`${name}-alb`, {
             loadBalancerType: "application",
             internal: false,
@@ -266,14 +310,14 @@ export class AutoscaledService extends pulumi.ComponentResource {
             vpcId: args.vpcId,
             targetType: "instance",
             protocol: "HTTP",
-            port: appPort,
+            port: tier.settings.appPort,
             // Deregistering instances (scale-in, refresh) finish in-flight requests, then leave quickly.
             deregistrationDelay: 60,
             healthCheck: {
                 enabled: true,
                 protocol: "HTTP",
                 port: "traffic-port",
-                path: healthCheckPath,
+                path: tier.settings.healthCheckPath,
                 matcher: "200",
                 interval: 15,
                 timeout: 5,
@@ -287,7 +331,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
             protocol: "HTTPS",
             port: 443,
             sslPolicy: modernTlsPolicy,
-            certificateArn: validation.certificateArn,
+            certificateArn,
             defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
             tags: named("https"),
         }, defaults);
@@ -299,45 +343,50 @@ export class AutoscaledService extends pulumi.ComponentResource {
             defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
             tags: named("http"),
         }, defaults);
+        return { loadBalancer, targetGroup };
+    }
 
-        // ---- instances: role, launch template, group ----
+    /** The instances' role and profile: Session Manager instead of SSH, the CloudWatch agent's PutMetricData, and what the application needs. */
+    private instanceRole(tier: Tier): InstanceIdentity {
+        const { name, defaults, named } = tier;
         const role = new aws.iam.Role(`${name}-instances`, {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: assumedBy("ec2.amazonaws.com"),
             tags: named("instances"),
         }, defaults);
-        // Session Manager instead of SSH, and the CloudWatch agent's PutMetricData.
         for (const policy of ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"]) {
-            new aws.iam.RolePolicyAttachment(`${name}-${policy}`, { role: role.name, policyArn: awsManagedPolicy(policy) }, defaults);
+            new aws.iam.RolePolicyAttachment(`${name}-${policy}`, { role: role.name, policyArn: awsManagedPolicyArn(policy) }, defaults);
         }
-        const instanceProfile = new aws.iam.InstanceProfile(`${name}-instances`, { role: role.name, tags: named("instances") }, defaults);
-        const applicationPolicy = this.applicationPolicy(name, role, args.application, defaults);
+        const profile = new aws.iam.InstanceProfile(`${name}-instances`, { role: role.name, tags: named("instances") }, defaults);
+        return { role, profile, applicationPolicy: this.applicationPolicy(name, role, tier.args.application, defaults) };
+    }
 
+    /** What every instance launches from: the image, hardened metadata and network, the encrypted root volume, the boot script. */
+    private launchTemplate(tier: Tier, instanceGroup: aws.ec2.SecurityGroup, identity: InstanceIdentity): aws.ec2.LaunchTemplate {
+        const { name, args, defaults, named } = tier;
+        const application = args.application;
         // A baked AMI, or Canonical's image resolved here, not with `resolve:ssm:` in the template:
         // instance refresh can roll back only to a template naming its AMI (and only to a numbered version).
-        const imageId = args.application.amiId !== undefined
-            ? pulumi.output(args.application.amiId)
+        const imageId = application.amiId !== undefined
+            ? pulumi.output(application.amiId)
             : aws.ssm.getParameterOutput({ name: args.amiParameter ?? ubuntu2204AmiParameter }, defaults).value;
-        const secret = args.application.databaseSecret;
-        const userData = pulumi.all([region, secret?.arn]).apply(([r, secretArn]) => {
-            const registry = args.application.image === undefined ? undefined : ecrRepository(args.application.image);
+        const region = aws.getRegionOutput({}, defaults).region;
+        const userData = pulumi.all([region, application.databaseSecret?.arn]).apply(([r, secretArn]) => {
+            const registry = application.image === undefined ? undefined : ecrRepository(application.image);
             const boot: ApplicationBoot = {
-                port: appPort,
-                ...(args.application.image !== undefined ? { image: args.application.image } : {}),
+                port: tier.settings.appPort,
+                ...(application.image !== undefined ? { image: application.image } : {}),
                 ...(registry ? { registryLogin: { registry: registry.registry, region: registry.region } } : {}),
-                environment: args.application.environment ?? {},
+                environment: application.environment ?? {},
                 ...(secretArn !== undefined ? { databaseSecret: { arn: secretArn, region: requireSecretRegion(name, secretArn) } } : {}),
             };
             return Buffer.from(renderUserData(r, boot)).toString("base64");
         });
         const launchedTags = named("instance");
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}`, {
+        return new aws.ec2.LaunchTemplate(`${name}`, {
             imageId,
             instanceType: args.instanceType,
             updateDefaultVersion: true,
-            iamInstanceProfile: { arn: instanceProfile.arn },
+            iamInstanceProfile: { arn: identity.profile.arn },
             // IMDSv2 only; one hop, so containers on the host cannot reach the instance's credentials.
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
             // Detailed monitoring: 1-minute EC2 metrics, which target tracking reacts to.
@@ -346,7 +395,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
             blockDeviceMappings: [{
                 deviceName: args.rootDeviceName ?? "/dev/sda1",
                 // Encrypted with the account's EBS key: Auto Scaling's service-linked role can use it without key-policy grants.
-                ebs: { volumeType: "gp3", volumeSize: rootVolumeGb, encrypted: "true", deleteOnTermination: "true" },
+                ebs: { volumeType: "gp3", volumeSize: tier.settings.rootVolumeGb, encrypted: "true", deleteOnTermination: "true" },
             }],
             userData,
             tagSpecifications: [
@@ -357,22 +406,26 @@ export class AutoscaledService extends pulumi.ComponentResource {
         }, {
             ...defaults,
             // Instances launched before the role may pull the image and read the secret would fail their start.
-            ...(applicationPolicy ? { dependsOn: [applicationPolicy] } : {}),
+            ...(identity.applicationPolicy ? { dependsOn: [identity.applicationPolicy] } : {}),
         });
-        const templateVersion = { launchTemplateId: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
+    }
 
-        const group = new aws.autoscaling.Group(`${name}`, {
+    /** The group across the private subnets behind the target group: on-demand, or spot above an on-demand floor; rolling refresh. */
+    private autoScalingGroup(tier: Tier, launchTemplate: aws.ec2.LaunchTemplate, targetGroup: aws.lb.TargetGroup): aws.autoscaling.Group {
+        const { name, args, defaults, named, settings } = tier;
+        const templateVersion = { launchTemplateId: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
+        return new aws.autoscaling.Group(`${name}`, {
             vpcZoneIdentifiers: args.privateSubnetIds,
             minSize: args.minSize,
             maxSize: args.maxSize,
             desiredCapacity: args.minSize,
             targetGroupArns: [targetGroup.arn],
             healthCheckType: "ELB",
-            healthCheckGracePeriod: gracePeriod,
+            healthCheckGracePeriod: settings.gracePeriod,
             // The guides' 300 s scale-up cooldown: a new instance's metrics stay out of the group's
             // aggregate while it warms up, so target tracking does not add capacity for load the
             // new instance is about to take (applies to scaling policies and instance refresh).
-            defaultInstanceWarmup: scaling.instanceWarmupSeconds,
+            defaultInstanceWarmup: settings.scaling.instanceWarmupSeconds,
             ...(args.spot
                 ? {
                       capacityRebalance: true,
@@ -400,32 +453,6 @@ export class AutoscaledService extends pulumi.ComponentResource {
             ...defaults,
             // Scaling policies own the desired capacity once the group exists; the stack must not reset it.
             ignoreChanges: ["desiredCapacity"],
-        });
-
-        this.scalingPolicies(name, group, scaling, named("low-load"), scaling.requestsPerTarget === undefined ? undefined : {
-            requestsPerTarget: scaling.requestsPerTarget,
-            resourceLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
-            targetGroupArnSuffix: targetGroup.arnSuffix,
-        });
-
-        this.loadBalancerArn = loadBalancer.arn;
-        this.loadBalancerDnsName = loadBalancer.dnsName;
-        this.loadBalancerZoneId = loadBalancer.zoneId;
-        this.targetGroupArn = targetGroup.arn;
-        this.metricDimensions = pulumi.all([loadBalancer.arnSuffix, targetGroup.arnSuffix]).apply(([LoadBalancer, TargetGroup]) => ({ LoadBalancer, TargetGroup }));
-        this.autoScalingGroupName = group.name;
-        this.launchTemplateId = launchTemplate.id;
-        this.albSecurityGroupId = albGroup.id;
-        this.instanceSecurityGroupId = instanceGroup.id;
-        this.instanceRoleName = role.name;
-        this.certificateArn = validation.certificateArn;
-        this.certificateValidationFqdns = pulumi.output(validationRecordFqdns);
-        this.registerOutputs({
-            loadBalancerArn: this.loadBalancerArn,
-            metricDimensions: this.metricDimensions,
-            loadBalancerDnsName: this.loadBalancerDnsName,
-            autoScalingGroupName: this.autoScalingGroupName,
-            certificateArn: this.certificateArn,
         });
     }
 
