@@ -1,4 +1,4 @@
-import { backups, type BackupBucketSpec } from "./backup";
+import { backups } from "./backup";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
 import { databaseDumpJob, kubernetesMonitoring, monitoringCluster, monitoringSources } from "./kubernetes";
@@ -13,9 +13,9 @@ import { traffic } from "./traffic";
  * The monitoring cluster comes first: the database and the instances admit its scrapes (in the
  * DR region over the peering of the two VPCs). The DR region also watches itself (CloudWatch
  * alarms that page without the primary region). What differs between environments is
- * configuration, plus the backup buckets each keeps.
+ * configuration and the environment's switches (stacks/environments.ts).
  */
-export function awsEnvironment(config: KeelConfig, backupBuckets: readonly BackupBucketSpec[]) {
+export function awsEnvironment(config: KeelConfig) {
     const providers = regionalProviders(config);
     const networks = regionalNetworks(config, providers);
     const cluster = monitoringCluster(config, providers, networks);
@@ -25,7 +25,7 @@ export function awsEnvironment(config: KeelConfig, backupBuckets: readonly Backu
         clientSecurityGroupIds: { primary: scrapers?.primary.securityGroupIds ?? [] },
         clientCidrBlocks: { dr: scrapers?.dr?.cidrBlocks ?? [] },
     });
-    const backup = backups(config, providers, backupBuckets);
+    const backup = backups(config, providers);
     const served = traffic(config, providers, networks, {
         databases: database.access,
         ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),

@@ -3,31 +3,18 @@ import {
     BackupBucket,
     BackupPlan,
     LogBucket,
-    productionBackupRules,
-    productionRestoreTesting,
-    stagingBackupRules,
     tiers,
     vaultLockFor,
+    weeklyRestoreTest,
     type BackupResourceType,
     type DumpCadence,
     type LifecycleTier,
 } from "../components/backup";
 import type { KeelConfig } from "./config";
 import { alarmNotifications } from "./alerting";
+import { switchesOf } from "./environments";
+import { databaseDumpsBucket, dumpTier, type BackupBucketSpec } from "./presets";
 import { statefulOptions, type RegionalProviders } from "./providers";
-
-/** A backup bucket a stack asks for: its name and the guides' tiers it carries. */
-export interface BackupBucketSpec {
-    readonly name: string;
-    readonly tiers: readonly LifecycleTier[];
-    /** Write-once (Object Lock, governance) for `keel:backup.objectLockDays`: database dumps. */
-    readonly writeOnce?: boolean;
-    /** Prefixes that must always hold an object younger than this many hours (scripts/verify-backups). */
-    readonly freshness?: Readonly<Record<string, number>>;
-}
-
-/** How fresh dumps must be: daily within 26 h, weekly within 8 days, monthly within 32 days (with an hour or two of slack). */
-const dumpFreshness = { daily: 26, weekly: 8 * 24 + 2, monthly: 32 * 24 };
 
 /**
  * The AWS Backup resource type of the environment's database: what the plans select (with the
@@ -39,12 +26,12 @@ export function databaseBackupType(config: KeelConfig): BackupResourceType {
 
 /**
  * The backup half of an environment: an access-log bucket per region, the backup buckets
- * (replicated to the DR region when `keel:backup.copyToDr`), and AWS Backup for the database
+ * (the environment's, replicated to the DR region when `keel:backup.copyToDr`), and AWS Backup for the database
  * writer (its type, tagged `backup=true`) with its vault lock: a plan in the primary region
  * copying into the DR region and, with a DR copy, one in the DR region copying back, which
  * selects the promoted writer after a failover (the replica carries no `backup` tag until then).
  */
-export function backups(config: KeelConfig, providers: RegionalProviders, buckets: readonly BackupBucketSpec[]) {
+export function backups(config: KeelConfig, providers: RegionalProviders, buckets: readonly BackupBucketSpec[] = switchesOf(config).backup.buckets) {
     const { backup } = config;
     if (!backup.enabled) return undefined;
     const stateful = statefulOptions(config);
@@ -64,7 +51,7 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
         return { spec, bucket };
     });
 
-    const rules = backup.schedule === "daily" ? productionBackupRules : stagingBackupRules;
+    const { rules } = switchesOf(config).backup;
     const databaseType = databaseBackupType(config);
     const plan = new BackupPlan("backup", {
         rules: dr ? rules : rules.map((rule) => ({ ...rule, copyToDr: false })),
@@ -75,7 +62,7 @@ export function backups(config: KeelConfig, providers: RegionalProviders, bucket
         // With a DR copy, a plan in the DR region too (drRegionPlan's default): it selects the DR
         // member once it is promoted and copies back into the primary region.
         ...(dr ? { drProvider: dr } : {}),
-        ...(backup.restoreTesting ? { restoreTesting: { ...productionRestoreTesting, protectedResourceType: databaseType } } : {}),
+        ...(backup.restoreTesting ? { restoreTesting: weeklyRestoreTest(databaseType) } : {}),
         // Failed backup, copy and restore-test jobs page (docs/alerting.md).
         notifications: alarmNotifications(config),
     }, { provider: providers.primary, ...stateful });
@@ -112,9 +99,6 @@ export interface DumpsBucket {
     readonly cadence: DumpCadence;
 }
 
-/** The bucket the database dump job writes (and BackupMissing watches). */
-export const databaseDumpsBucket = "database-dumps";
-
 /**
  * When the dump job runs and which of the dumps bucket's tiers each run writes: every run
  * under the tier of `keel:backup.schedule` (daily/ or weekly/), the week's first daily run
@@ -123,7 +107,7 @@ export const databaseDumpsBucket = "database-dumps";
 export function dumpCadence(config: KeelConfig, spec: BackupBucketSpec): DumpCadence {
     const kept = (tier: LifecycleTier) => spec.tiers.some((t) => t.prefix === tier.prefix);
     const daily = config.backup.schedule === "daily";
-    const everyRun = daily ? tiers.dailyDatabaseDumps : tiers.weeklyDatabaseDumps;
+    const everyRun = dumpTier(config.backup.schedule);
     if (!kept(everyRun)) throw new Error(`stacks/backup.ts: the ${spec.name} bucket keeps no ${everyRun.prefix} tier for ${config.backup.schedule} dumps`);
     return {
         every: config.backup.schedule,
@@ -133,21 +117,3 @@ export function dumpCadence(config: KeelConfig, spec: BackupBucketSpec): DumpCad
         ...(kept(tiers.monthlyDatabaseArchives) ? { monthlyPrefix: tiers.monthlyDatabaseArchives.prefix } : {}),
     };
 }
-
-/** Production's buckets (ops guides: database dumps, user uploads, logs, configuration). */
-export const productionBackupBuckets: readonly BackupBucketSpec[] = [
-    {
-        name: databaseDumpsBucket,
-        tiers: [tiers.dailyDatabaseDumps, tiers.weeklyDatabaseDumps, tiers.monthlyDatabaseArchives],
-        writeOnce: true,
-        freshness: { [tiers.dailyDatabaseDumps.prefix]: dumpFreshness.daily, [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly, [tiers.monthlyDatabaseArchives.prefix]: dumpFreshness.monthly },
-    },
-    { name: "uploads", tiers: [tiers.userUploads] },
-    { name: "logs", tiers: [tiers.applicationLogs, tiers.securityLogs, tiers.debugLogs] },
-    { name: "configuration", tiers: [tiers.configurationHistory] },
-];
-
-/** Staging keeps weekly database dumps only (ops guides: "Staging: weekly backups"). */
-export const stagingBackupBuckets: readonly BackupBucketSpec[] = [
-    { name: databaseDumpsBucket, tiers: [tiers.weeklyDatabaseDumps], writeOnce: true, freshness: { [tiers.weeklyDatabaseDumps.prefix]: dumpFreshness.weekly } },
-];

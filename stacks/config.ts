@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { productionBackupRules, stagingBackupRules } from "../components/backup/schedule";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
@@ -7,7 +6,8 @@ import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
 import type { Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
 import { ConfigError, namespaceProblem } from "./config-keys";
-import { environmentDefaults, environmentMinimums, environments, type Environment } from "./environments";
+import { environmentDefaults, environmentMinimums, environments, switchesOf, type Environment } from "./environments";
+import { databaseDumpsBucket, dumpTier } from "./presets";
 
 export { ConfigError, configNamespaces } from "./config-keys";
 
@@ -381,6 +381,10 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     if (backup?.enabled && kubernetes !== undefined && !kubernetes.enabled) {
         problem(["backup", "enabled"], "requires keel:kubernetes.enabled: the database dump job runs on the environment's cluster (docs/backups.md)");
     }
+    const dumps = backup?.enabled ? switchesOf({ environment }).backup.buckets.find((bucket) => bucket.name === databaseDumpsBucket) : undefined;
+    if (backup !== undefined && dumps !== undefined && !dumps.tiers.some((tier) => tier.prefix === dumpTier(backup.schedule).prefix)) {
+        problem(["backup", "schedule"], `expected a schedule whose dumps ${environment}'s ${databaseDumpsBucket} bucket keeps (it has no ${dumpTier(backup.schedule).prefix} tier)`);
+    }
     if (backup?.enabled && database !== undefined) {
         const clashes = windowsContaining(backup.dumpTime, backup.schedule === "daily" ? [0, 1, 2, 3, 4, 5, 6] : [0], database.backupWindow, database.maintenanceWindow);
         if (clashes.length > 0) problem(["backup", "dumpTime"], `expected a start outside the database's ${clashes.join(" and ")}: the dump would compete with the snapshot or lose its connection to a maintenance reboot`);
@@ -389,7 +393,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (database.backupRetentionDays < minimums.backupRetentionDays) {
             problem(["database", "backupRetentionDays"], `expected at least ${minimums.backupRetentionDays} days in ${environment} (ops guides)`);
         }
-        const continuous = backup?.enabled ? (backup.schedule === "daily" ? productionBackupRules : stagingBackupRules).find((rule) => rule.continuous === true) : undefined;
+        const continuous = backup?.enabled ? switchesOf({ environment }).backup.rules.find((rule) => rule.continuous === true) : undefined;
         if (continuous !== undefined && continuous.deleteAfterDays !== database.backupRetentionDays) {
             // AWS Backup's continuous rule takes over the automated backups and keeps them its own
             // retention; RDS then refuses a different one (terraform-provider-aws #33465).
@@ -434,7 +438,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         const version = eksVersionProblem(kubernetes.version);
         if (kubernetes.enabled && version !== undefined) problem(["kubernetes", "version"], version);
     }
-    if (monitoring !== undefined && environment !== "local" && monitoring.alarmEmails.length === 0) {
+    if (monitoring !== undefined && minimums.requiresAlarmEmails && monitoring.alarmEmails.length === 0) {
         problem(["monitoring", "alarmEmails"], `expected at least one address in ${environment}: the database and backup alarms would reach nobody (docs/alerting.md)`);
     }
     if (monitoring?.heartbeat === true && monitoring.level !== "full") {

@@ -2,7 +2,11 @@
  * Every environment decision Keel makes by default, from the operations guides
  * (../shared/ops-guides, summarised in DESIGN.md). `Pulumi.<stack>.yaml` holds only what differs.
  */
+import type { BackupRuleSpec } from "../components/backup/schedule";
 import { defaultEksVersion } from "../components/kubernetes/versions";
+import type { KubernetesMonitoringArgs } from "../components/monitoring/kubernetes";
+import type { MonitoringSpec } from "../components/monitoring/render/spec";
+import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
 export const environments = ["local", "dev", "staging", "production"] as const;
 export type Environment = (typeof environments)[number];
@@ -21,16 +25,63 @@ export interface EnvironmentMinimums {
     readonly hardenedLoadBalancers: boolean;
     /** Longest DNS failover allowed (health check interval × threshold + TTL). */
     readonly maxFailoverSeconds: number;
+    /** At least one address in `keel:monitoring.alarmEmails`: the database and backup alarms must reach someone. */
+    readonly requiresAlarmEmails: boolean;
 }
 
 export const environmentMinimums: Record<Environment, EnvironmentMinimums> = {
-    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
-    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
+    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: false },
+    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
     // Staging: 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
-    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300 },
+    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
     // Production: 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
-    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90 },
+    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90, requiresAlarmEmails: true },
 };
+
+/**
+ * What each environment runs that is no configuration key: the stacks read these switches
+ * instead of comparing the environment's name.
+ */
+export interface EnvironmentSwitches {
+    /** Where the environment runs: containers on the developer's Docker (stacks/local.ts), or AWS (stacks/aws.ts). */
+    readonly platform: "docker" | "aws";
+    readonly monitoring: {
+        /** Prometheus and Alertmanager with two replicas on distinct nodes (KubernetesMonitoring's `highAvailability`). */
+        readonly highAvailability: boolean;
+        /** Loki on Kubernetes: one monolithic pod, or simple scalable (read, write and backend on S3). */
+        readonly lokiMode: NonNullable<KubernetesMonitoringArgs["lokiMode"]>;
+        /** The application's 5xx ratio that warns and, where set, the one that is critical (pages, where `keel:monitoring.paging`). */
+        readonly errorRatio: MonitoringSpec["applications"][number]["errorRatio"];
+    };
+    readonly backup: {
+        /** AWS Backup's rules for the database where `keel:backup.enabled` (the vault lock admits exactly their retentions). */
+        readonly rules: readonly BackupRuleSpec[];
+        /** The S3 backup buckets where `keel:backup.enabled`; the dump job writes the database-dumps one, if any. */
+        readonly buckets: readonly BackupBucketSpec[];
+    };
+}
+
+// Guides: warn above 5 % 5xx; production pages above 1 %.
+const warnOnErrors = { warning: 0.05 };
+const singleMonitoring = { highAvailability: false, lokiMode: "monolithic", errorRatio: warnOnErrors } as const;
+
+export const environmentSwitches: Record<Environment, EnvironmentSwitches> = {
+    // Local runs no AWS Backup: its database is a container pair.
+    local: { platform: "docker", monitoring: singleMonitoring, backup: { rules: [], buckets: [] } },
+    // Dev keeps no backups (ops guides: "basic health checks, no backups"); with keel:backup.enabled, staging's rules.
+    dev: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: [] } },
+    staging: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: stagingBackupBuckets } },
+    production: {
+        platform: "aws",
+        monitoring: { highAvailability: true, lokiMode: "simple-scalable", errorRatio: { ...warnOnErrors, critical: 0.01 } },
+        backup: { rules: productionBackupRules, buckets: productionBackupBuckets },
+    },
+};
+
+/** The switches of a configuration's environment. */
+export function switchesOf(config: { readonly environment: Environment }): EnvironmentSwitches {
+    return environmentSwitches[config.environment];
+}
 
 const shared = {
     regions: { primary: "us-east-1" } as { primary: string; dr?: string },

@@ -4,11 +4,13 @@ import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
 import { postgresImage, postgresPort } from "../components/database";
 import type { PostgresExporterTarget } from "../components/monitoring";
 import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
-import { databaseDumpsBucket, type DumpsBucket } from "./backup";
+import type { DumpsBucket } from "./backup";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { KeelConfig } from "./config";
-import { kubernetesPushgateway, lokiMode, monitoringSpec, postgresExporterNames } from "./monitoring";
+import { switchesOf } from "./environments";
+import { kubernetesPushgateway, monitoringSpec, postgresExporterNames } from "./monitoring";
 import type { RegionalNetworks } from "./network";
+import { databaseDumpsBucket } from "./presets";
 import { statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
 
@@ -99,17 +101,17 @@ export interface KubernetesMonitoringOptions {
 }
 
 /**
- * Staging and production's monitoring stack on the cluster: highly available, simple scalable
- * Loki on S3 in production; single replicas and monolithic Loki in staging.
+ * The monitoring stack on the cluster, as the environment's switches have it: highly available
+ * with simple scalable Loki on S3 (production), or single replicas and monolithic Loki (staging).
  */
 export function kubernetesMonitoring(config: KeelConfig, providers: RegionalProviders, cluster: Cluster, options: KubernetesMonitoringOptions = {}) {
     const tags = standardTags(config);
-    const production = config.environment === "production";
+    const { highAvailability, lokiMode } = switchesOf(config).monitoring;
     const logs = options.serverAccessLogBuckets;
     const monitoring = new KubernetesMonitoring("monitoring", {
         spec: monitoringSpec(config),
-        highAvailability: production,
-        lokiMode: lokiMode(config),
+        highAvailability,
+        lokiMode,
         ...(cluster.oidc ? { oidc: cluster.oidc } : {}),
         alertmanagerSecretFiles: options.secrets ?? alertmanagerSecrets(config),
         ...(options.database ? { postgresExporters: postgresExporters(options.database) } : {}),

@@ -19,16 +19,18 @@ import { postgresPort } from "../components/database";
 import type { AutoscaledService } from "../components/traffic/autoscaled-service";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { RegionalProviders } from "./providers";
-import { databaseDumpsBucket, productionBackupBuckets, stagingBackupBuckets } from "./backup";
 import { regionCapacity, type KeelConfig } from "./config";
+import { switchesOf } from "./environments";
+import { databaseDumpsBucket, dumpTier } from "./presets";
 import { statefulOptions } from "./providers";
 import { standardTags } from "./tags";
 
 /**
  * The monitoring decisions of each environment (DESIGN.md, ops guides): local runs everything
  * as containers; dev has health checks and a basic Prometheus; staging adds Grafana and Loki
- * with short retention; production adds Alertmanager routing and Jaeger. Everything else comes
- * from `keel:monitoring` (levels, intervals, retention, sampling).
+ * with short retention; production adds Alertmanager routing and Jaeger. What differs comes
+ * from `keel:monitoring` (levels, intervals, retention, sampling, paging) and the environment's
+ * switches (stacks/environments.ts: platform, error ratios, Loki's mode).
  */
 
 /** Where the runbooks live; each alert's `runbook_url` is `<base>/<alert-slug>.md` (docs/runbooks). */
@@ -64,15 +66,10 @@ function kubernetesEndpoints(config: KeelConfig): MonitoringEndpoints {
         loki: "loki.monitoring.svc:3100",
         // In simple scalable mode `loki` is the gateway, which serves the API but not /metrics;
         // the read path's Service does.
-        ...(lokiMode(config) === "simple-scalable" ? { lokiMetrics: "loki-read.monitoring.svc:3100" } : {}),
+        ...(switchesOf(config).monitoring.lokiMode === "simple-scalable" ? { lokiMetrics: "loki-read.monitoring.svc:3100" } : {}),
         jaeger: "jaeger.monitoring.svc:16686",
         blackbox: "blackbox-exporter.monitoring.svc:9115",
     };
-}
-
-/** Loki runs simple scalable (read, write and backend on S3) in production, monolithic elsewhere. */
-export function lokiMode(config: KeelConfig): "simple-scalable" | "monolithic" {
-    return config.environment === "production" ? "simple-scalable" : "monolithic";
 }
 
 /** The PostgreSQL exporters on Kubernetes (stacks/kubernetes.ts deploys them under these names). */
@@ -80,10 +77,10 @@ export const postgresExporterNames = { writer: "postgres-exporter", replica: "po
 
 /**
  * The exporters: the writer's always, the replica's where one streams (its lag is measured
- * there): the local standby container, or RDS's DR replica (Aurora's lag is CloudWatch's).
+ * there): the standby container on Docker, or RDS's DR replica (Aurora's lag is CloudWatch's).
  */
 function postgresExporterServices(config: KeelConfig): string[] {
-    const replica = config.environment === "local" || (config.database.replicaInDr && config.database.engine === "postgres");
+    const replica = switchesOf(config).platform === "docker" || (config.database.replicaInDr && config.database.engine === "postgres");
     return [postgresExporterNames.writer, ...(replica ? [postgresExporterNames.replica] : [])];
 }
 
@@ -95,8 +92,8 @@ export const alertmanagerSecretFiles = {
     heartbeatUrl: "/etc/alertmanager/secrets/heartbeat-url",
 } as const;
 
-/** Production's receivers (guides): PagerDuty for critical, Slack channels per severity, email through SES. */
-function productionAlerting(config: KeelConfig): AlertingSpec {
+/** The on-call receivers of a paging environment (guides): PagerDuty for critical, Slack channels per severity, email through SES. */
+function onCallAlerting(config: KeelConfig): AlertingSpec {
     const domain = config.dns.domain;
     return {
         pagerduty: { routingKeyFile: alertmanagerSecretFiles.pagerdutyRoutingKey },
@@ -113,18 +110,25 @@ function productionAlerting(config: KeelConfig): AlertingSpec {
     };
 }
 
-/** The newest dump a backup bucket must always hold, in hours (stacks/backup.ts freshness: daily 26 h, weekly 8 d + 2 h). */
-function databaseDumpMaxAgeHours(config: KeelConfig): number {
-    const buckets = config.backup.schedule === "daily" ? productionBackupBuckets : stagingBackupBuckets;
-    const hours = Object.values(buckets.find((b) => b.name === databaseDumpsBucket)?.freshness ?? {});
-    if (hours.length === 0) throw new Error("stacks/backup.ts: the database-dumps bucket states no freshness for BackupMissing to follow");
-    return Math.min(...hours);
+/**
+ * What BackupMissing watches where the environment keeps database dumps: the newest dump must
+ * be younger than the freshness of the tier every run of the dump job writes (stacks/presets.ts:
+ * daily 26 h, weekly 8 d + 2 h).
+ */
+function databaseDumpBackups(config: KeelConfig): MonitoringSpec["backups"] {
+    const dumps = config.backup.enabled ? switchesOf(config).backup.buckets.find((b) => b.name === databaseDumpsBucket) : undefined;
+    if (dumps === undefined) return undefined;
+    const { prefix } = dumpTier(config.backup.schedule);
+    const maxAgeHours = dumps.freshness?.[prefix];
+    if (maxAgeHours === undefined) throw new Error(`stacks/presets.ts: the ${databaseDumpsBucket} bucket states no freshness for ${prefix}, which BackupMissing follows`);
+    return { names: [databaseDumpsBucket], maxAgeHours, pushgateway: kubernetesPushgateway };
 }
 
 /** The monitoring spec of an environment. */
 export function monitoringSpec(config: KeelConfig): MonitoringSpec {
     const { environment, monitoring, regions, compute } = config;
-    const local = environment === "local";
+    const switches = switchesOf(config);
+    const onDocker = switches.platform === "docker";
     const standard = monitoring.level !== "basic";
     const full = monitoring.level === "full";
     // In AWS the autoscaled instances are found by the tags they are launched with.
@@ -137,24 +141,24 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
     const inCluster = (names: readonly string[], port: number): Targets => ({ kind: "static", addresses: names.map((name) => `${name}.monitoring.svc:${port}`) });
     const onNetwork = (address: string): Targets => ({ kind: "static", addresses: [address] });
     const { appPort, healthCheckPath } = config.traffic;
-    const probeUrl = local ? `http://${applicationName}:${appPort}${healthCheckPath}` : `https://${config.dns.domain}${healthCheckPath}`;
+    const probeUrl = onDocker ? `http://${applicationName}:${appPort}${healthCheckPath}` : `https://${config.dns.domain}${healthCheckPath}`;
     const retentionDays = monitoring.retentionDays;
+    const backups = databaseDumpBackups(config);
     return {
         environment,
         scrapeIntervalSeconds: monitoring.scrapeIntervalSeconds,
         retention: { days: retentionDays, sizeGb: monitoring.retentionSizeGb },
-        endpoints: local ? dockerMonitoringEndpoints : kubernetesEndpoints(config),
+        endpoints: onDocker ? dockerMonitoringEndpoints : kubernetesEndpoints(config),
         applications: [{
             name: applicationName,
-            targets: local ? onNetwork(`${applicationName}:${appPort}`) : ec2(appPort),
+            targets: onDocker ? onNetwork(`${applicationName}:${appPort}`) : ec2(appPort),
             metricsPath,
             scrapeIntervalSeconds: monitoring.applicationScrapeIntervalSeconds,
-            // Guides: warn above 5 % 5xx; production pages above 1 %.
-            errorRatio: { warning: 0.05, ...(environment === "production" ? { critical: 0.01 } : {}) },
+            errorRatio: switches.monitoring.errorRatio,
         }],
         exporters: {
-            node: local ? onNetwork(dockerNodeExporter) : ec2(9100),
-            postgres: local
+            node: onDocker ? onNetwork(dockerNodeExporter) : ec2(9100),
+            postgres: onDocker
                 ? { kind: "static", addresses: postgresExporterServices(config).map((name) => `${name}:${postgresExporterPort}`) }
                 : inCluster(postgresExporterServices(config), postgresExporterPort),
             // No environment runs a cache yet: a Redis job would scrape nothing (and alert on nothing).
@@ -173,12 +177,12 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
         slos,
         // A month where retention allows; never more than Prometheus keeps.
         sloPeriodDays: Math.min(30, retentionDays),
-        ...(config.backup.enabled ? { backups: { names: [databaseDumpsBucket], maxAgeHours: databaseDumpMaxAgeHours(config), pushgateway: kubernetesPushgateway } } : {}),
+        ...(backups ? { backups } : {}),
         runbookBaseUrl,
         ...(full
             ? {
                 alerting: {
-                    ...(environment === "production" ? productionAlerting(config) : {}),
+                    ...(monitoring.paging ? onCallAlerting(config) : {}),
                     ...(monitoring.heartbeat ? { heartbeat: { urlFile: alertmanagerSecretFiles.heartbeatUrl } } : {}),
                 },
             }
@@ -197,8 +201,8 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
                     retentionDays: monitoring.logRetentionDays,
                     securityRetentionDays: monitoring.securityLogRetentionDays,
                     debugRetentionDays: monitoring.debugLogRetentionDays,
-                    storage: local ? { kind: "filesystem" } : { kind: "s3", bucket: `${config.tags.service}-${environment}-loki`, region: regions.primary },
-                    collector: local ? "docker" : "kubernetes",
+                    storage: onDocker ? { kind: "filesystem" } : { kind: "s3", bucket: `${config.tags.service}-${environment}-loki`, region: regions.primary },
+                    collector: onDocker ? "docker" : "kubernetes",
                 },
             }
             : {}),

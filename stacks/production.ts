@@ -1,5 +1,4 @@
 import { awsEnvironment } from "./aws";
-import { productionBackupBuckets } from "./backup";
 import type { KeelConfig } from "./config";
 
 /**
@@ -7,5 +6,5 @@ import type { KeelConfig } from "./config";
  * a NAT gateway per zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
  */
 export default function production(config: KeelConfig) {
-    return awsEnvironment(config, productionBackupBuckets);
+    return awsEnvironment(config);
 }

@@ -11,16 +11,7 @@ import type { PlanResource } from "../../offline-plan/record";
 import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, componentPackConfigFor, planComponents } from "../../tests/plans";
 import { BackupConfigurationError } from "./findings";
 import { BackupPlan, restoreTestingTargets, selectionInputs, type BackupPlanArgs, type BackupSelectionSpec } from "./plan";
-import {
-    productionBackupRules,
-    productionRestoreTesting,
-    productionVaultLock,
-    ruleLifecycle,
-    stagingBackupRules,
-    stagingVaultLock,
-    type BackupResourceType,
-    type BackupRuleSpec,
-} from "./schedule";
+import { guideBackupRules, ruleLifecycle, vaultLockFor, weeklyRestoreTest, type BackupResourceType, type BackupRuleSpec } from "./schedule";
 
 /**
  * The BackupPlan component's contract, read from offline plans built the way the stacks
@@ -150,13 +141,17 @@ function expectedRule(spec: BackupRuleSpec, vaultName: string, drVaultArn: strin
 
 // ---- the plans, each built once ----
 
+/** The guides' rules, every one copied into the DR vault (3-2-1: one copy off-site). */
+const copiedRules: readonly BackupRuleSpec[] = Object.values(guideBackupRules).map((rule) => ({ ...rule, copyToDr: true }));
+const weeklyRules: readonly BackupRuleSpec[] = [guideBackupRules.weekly];
+
 const productionArgs = (drProvider: aws.Provider): BackupPlanArgs => ({
-    rules: productionBackupRules,
+    rules: copiedRules,
     // As the stacks select: the database's type, tagged.
     selection: { resourceTypes: ["RDS"], tags: { backup: "production" } },
-    vaultLock: productionVaultLock,
+    vaultLock: vaultLockFor("compliance", copiedRules),
     drProvider,
-    restoreTesting: { ...productionRestoreTesting, validationWindowHours: 2 },
+    restoreTesting: { ...weeklyRestoreTest("RDS"), validationWindowHours: 2 },
     tags: { "cost-center": "platform" },
 });
 
@@ -175,9 +170,9 @@ function planStaging(): Promise<PlanRecord> {
     return planComponents(() => {
         const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
         const plan = new BackupPlan("staging-backup", {
-            rules: stagingBackupRules,
+            rules: weeklyRules,
             selection: { tags: { backup: "staging" }, resourceArns: [stagingDatabaseArn] },
-            vaultLock: stagingVaultLock,
+            vaultLock: vaultLockFor("governance", weeklyRules),
         }, { provider: primary });
         return { "staging-backup": exportsOf(plan) };
     });
@@ -251,7 +246,7 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR (a plan in each),
         const vaultName = nameOf(view.side("").vault);
         const drVaultArn = arnOf(view.side("dr-").vault);
         assert.match(drVaultArn, new RegExp(`^arn:aws:backup:us-west-2:${mockAccountId}:backup-vault:prod-backup-dr-vault-`));
-        assert.deepEqual(plan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, vaultName, drVaultArn, ["RDS"])));
+        assert.deepEqual(plan.inputs.rules, copiedRules.map((spec) => expectedRule(spec, vaultName, drVaultArn, ["RDS"])));
         // Spot checks against the guides, independent of the helper above.
         const rules = list(plan.inputs.rules, "rules").map((r, i) => object(r, `rules[${i}]`));
         assert.deepEqual(rules.map((r) => r.ruleName), ["pitr", "daily", "weekly", "monthly"]);
@@ -268,7 +263,7 @@ describe("BackupPlan production-like: us-east-1 + us-west-2 DR (a plan in each),
         assert.equal(drPlan.region, "us-west-2");
         const primaryVaultArn = arnOf(view.side("").vault);
         assert.match(primaryVaultArn, new RegExp(`^arn:aws:backup:us-east-1:${mockAccountId}:backup-vault:prod-backup-vault-`));
-        assert.deepEqual(drPlan.inputs.rules, productionBackupRules.map((spec) => expectedRule(spec, nameOf(view.side("dr-").vault), primaryVaultArn, ["RDS"])));
+        assert.deepEqual(drPlan.inputs.rules, copiedRules.map((spec) => expectedRule(spec, nameOf(view.side("dr-").vault), primaryVaultArn, ["RDS"])));
         assert.deepEqual(drPlan.inputs.tags, { "cost-center": "platform", Name: "prod-backup-dr-plan" });
         assert.ok(drPlan.dependencies.includes(view.side("").vault.urn), "the DR plan does not depend on the primary vault");
     });
@@ -605,7 +600,7 @@ describe("BackupPlan inputs AWS and its provider accept", () => {
                     rules: [monthly],
                     selection: { resourceTypes: ["Aurora"], resourceArns: ["arn:aws:rds:us-east-1:123456789012:cluster:one"] },
                     drRegionPlan: true,
-                    restoreTesting: { ...productionRestoreTesting, validationWindowHours: 0 },
+                    restoreTesting: { ...weeklyRestoreTest("RDS"), validationWindowHours: 0 },
                 }, { provider });
             } catch (error) {
                 refusal = error;

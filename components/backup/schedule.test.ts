@@ -3,17 +3,15 @@ import { describe, it } from "node:test";
 import {
     coldStorageApplies,
     firstRunInWindow,
+    guideBackupRules,
     maintenanceWindows,
     parseAwsCron,
-    productionBackupRules,
-    productionRestoreTesting,
-    productionVaultLock,
     restoreTestingName,
     ruleLifecycle,
-    stagingBackupRules,
-    stagingVaultLock,
     validateBackupRules,
     validateRestoreTesting,
+    vaultLockFor,
+    weeklyRestoreTest,
     type AwsCron,
     type BackupRuleSpec,
     type RestoreTestingSpec,
@@ -318,38 +316,28 @@ describe("parseAwsCron", () => {
     });
 });
 
-describe("the operations guides' rule sets", () => {
-    const byName = (rules: readonly BackupRuleSpec[]) => Object.fromEntries(rules.map((r) => [r.name, r]));
+describe("the operations guides' rules", () => {
+    const rules: readonly BackupRuleSpec[] = Object.values(guideBackupRules);
 
-    it("production: valid with the compliance lock and a DR vault, no warning", () => {
-        assert.deepEqual(validateBackupRules(productionBackupRules, productionVaultLock, { hasDrVault: true }), { errors: [], warnings: [] });
-    });
-
-    it("production: PITR 35 days, daily 7 days, weekly (Sunday) 4 weeks, monthly 1 year in cold storage after 90 days, all copied to DR", () => {
-        assert.deepEqual(byName(productionBackupRules), {
-            pitr: { name: "pitr", continuous: true, schedule: "cron(0 7 ? * * *)", deleteAfterDays: 35, copyToDr: true },
-            daily: { name: "daily", schedule: "cron(0 6 ? * * *)", deleteAfterDays: 7, copyToDr: true },
-            weekly: { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28, copyToDr: true },
-            monthly: { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365, copyToDr: true },
+    it("PITR 35 days, daily 7 days, weekly (Sunday) 4 weeks, monthly 1 year in cold storage after 90 days, none copied to a DR vault", () => {
+        assert.deepEqual(guideBackupRules, {
+            pointInTime: { name: "pitr", continuous: true, schedule: "cron(0 7 ? * * *)", deleteAfterDays: 35 },
+            daily: { name: "daily", schedule: "cron(0 6 ? * * *)", deleteAfterDays: 7 },
+            weekly: { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28 },
+            monthly: { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365 },
         });
     });
 
-    it("production: every rule needs the DR vault (3-2-1: one copy off-site)", () => {
-        assert.deepEqual(
-            validateBackupRules(productionBackupRules, productionVaultLock, { hasDrVault: false }).errors,
-            ["pitr", "daily", "weekly", "monthly"].map((name) => `rule "${name}": copyToDr needs a DR vault, and this plan has none (no drProvider)`),
-        );
+    it("together: valid with a compliance lock, no warning", () => {
+        assert.deepEqual(validateBackupRules(rules, vaultLockFor("compliance", rules), { hasDrVault: false }), { errors: [], warnings: [] });
     });
 
-    it("production: the compliance lock admits exactly the shortest (7 d) to the longest (365 d) retention, changeable for 3 days", () => {
-        assert.deepEqual(productionVaultLock, { mode: "compliance", changeableForDays: 3, minRetentionDays: 7, maxRetentionDays: 365 });
-        const retentions = productionBackupRules.map((r) => r.deleteAfterDays);
-        assert.equal(Math.min(...retentions), productionVaultLock.minRetentionDays);
-        assert.equal(Math.max(...retentions), productionVaultLock.maxRetentionDays);
+    it("each alone: valid with a governance lock of its own retention", () => {
+        for (const r of rules) assert.deepEqual(validateBackupRules([r], vaultLockFor("governance", [r]), { hasDrVault: false }), { errors: [], warnings: [] }, r.name);
     });
 
-    it("production: every job ends before the Sunday maintenance windows begin and starts after they end", () => {
-        for (const r of productionBackupRules) {
+    it("every job ends before the Sunday maintenance windows begin and starts after they end", () => {
+        for (const r of rules) {
             const cron = parseAwsCron(r.schedule ?? "");
             if (typeof cron === "string") assert.fail(cron);
             // The default windows give every job 4 hours; even with 6 it stays clear (06:00 + 6 h).
@@ -358,18 +346,24 @@ describe("the operations guides' rule sets", () => {
             assert.equal(r.completionWindowMinutes, undefined);
         }
     });
+});
 
-    it("staging: weekly only, kept 4 weeks, no DR copy; valid with the governance lock", () => {
-        assert.deepEqual(stagingBackupRules, [{ name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28 }]);
-        assert.deepEqual(stagingVaultLock, { mode: "governance", minRetentionDays: 28, maxRetentionDays: 28 });
-        assert.deepEqual(validateBackupRules(stagingBackupRules, stagingVaultLock, { hasDrVault: false }), { errors: [], warnings: [] });
+describe("vaultLockFor", () => {
+    const rules: readonly BackupRuleSpec[] = Object.values(guideBackupRules);
+
+    it("compliance: admits exactly the shortest (7 d) to the longest (365 d) retention, changeable for 3 days", () => {
+        assert.deepEqual(vaultLockFor("compliance", rules), { mode: "compliance", changeableForDays: 3, minRetentionDays: 7, maxRetentionDays: 365 });
+    });
+
+    it("governance: no grace time, exactly the rules' retention", () => {
+        assert.deepEqual(vaultLockFor("governance", [guideBackupRules.weekly]), { mode: "governance", minRetentionDays: 28, maxRetentionDays: 28 });
     });
 });
 
 describe("validateRestoreTesting", () => {
-    const spec = (overrides: Partial<RestoreTestingSpec>): RestoreTestingSpec => ({ ...productionRestoreTesting, ...overrides });
+    const spec = (overrides: Partial<RestoreTestingSpec>): RestoreTestingSpec => ({ ...weeklyRestoreTest("RDS"), ...overrides });
     const cases: readonly [string, RestoreTestingSpec, readonly string[]][] = [
-        ["the guides' weekly restore test", productionRestoreTesting, []],
+        ["the guides' weekly restore test", weeklyRestoreTest("RDS"), []],
         ["a validation window of 1 hour", spec({ validationWindowHours: 1 }), []],
         ["a validation window of 168 hours", spec({ validationWindowHours: 168 }), []],
         // The AWS provider's validation_window_hours validator is Between(1, 168): 0 is refused at preview.
@@ -387,15 +381,15 @@ describe("validateRestoreTesting", () => {
     }
 
     it("refuses a resource type the plan's selection does not back up", () => {
-        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, ["Aurora"]).errors, [
+        assert.deepEqual(validateRestoreTesting(weeklyRestoreTest("RDS"), ["Aurora"]).errors, [
             'restore testing: protectedResourceType "RDS" is not among the selection\'s resource types (Aurora): there would be nothing to restore',
         ]);
-        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, ["RDS", "EBS"]).errors, []);
-        assert.deepEqual(validateRestoreTesting(productionRestoreTesting, undefined).errors, []);
+        assert.deepEqual(validateRestoreTesting(weeklyRestoreTest("RDS"), ["RDS", "EBS"]).errors, []);
+        assert.deepEqual(validateRestoreTesting(weeklyRestoreTest("RDS"), undefined).errors, []);
     });
 
-    it("production: every Monday 08:00 UTC, the latest RDS recovery point of the past week", () => {
-        assert.deepEqual(productionRestoreTesting, { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "RDS", selectionWindowDays: 7 });
+    it("the guides' weekly test: every Monday 08:00 UTC, the latest recovery point of the given type from the past week", () => {
+        assert.deepEqual(weeklyRestoreTest("Aurora"), { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "Aurora", selectionWindowDays: 7 });
     });
 
     it("names plans and selections with alphanumerics and underscores, at most 50 characters", () => {
@@ -407,7 +401,7 @@ describe("validateRestoreTesting", () => {
 });
 
 describe("cold storage where it takes effect", () => {
-    const monthlyRule = productionBackupRules.find((r) => r.name === "monthly")!;
+    const monthlyRule = guideBackupRules.monthly;
 
     it("applies to a selection that can hold EFS, DynamoDB or EBS, or any type; not to RDS, Aurora, EC2 or S3 alone", () => {
         assert.equal(coldStorageApplies(undefined), true);
@@ -430,6 +424,7 @@ describe("cold storage where it takes effect", () => {
         assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false }).errors, [refusal]);
         assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false, resourceTypes: ["EFS"] }).errors, [refusal]);
         assert.deepEqual(validateBackupRules([short], undefined, { hasDrVault: false, resourceTypes: ["RDS"] }).errors, []);
-        assert.deepEqual(validateBackupRules(productionBackupRules, productionVaultLock, { hasDrVault: true, resourceTypes: ["RDS"] }), { errors: [], warnings: [] });
+        const rules: readonly BackupRuleSpec[] = Object.values(guideBackupRules);
+        assert.deepEqual(validateBackupRules(rules, vaultLockFor("compliance", rules), { hasDrVault: false, resourceTypes: ["RDS"] }), { errors: [], warnings: [] });
     });
 });

@@ -451,12 +451,11 @@ export function restoreTestingName(component: string, suffix: string): string {
     return `${base.slice(0, 50 - suffix.length - 1)}_${suffix}`;
 }
 
-// ---- the operations guides' schedules ----
+// ---- the operations guides' schedules: building blocks the stacks compose plans from ----
 
 /**
- * Production: the guides' 3-2-1 rule (the data, a backup in the primary region's vault and a
- * copy in the DR region's vault, each encrypted under its own region's key) with RTO 15 min /
- * RPO 5 min.
+ * The operations guides' backup rules, none copied to a DR vault (a plan that keeps an
+ * off-site copy sets `copyToDr` on the ones it copies).
  *
  * Every scheduled rule starts at 06:00 UTC (07:00 for the continuous one) and may run for
  * start + completion windows = 4 hours, so no job is running during the weekly (Sunday
@@ -467,22 +466,22 @@ export function restoreTestingName(component: string, suffix: string): string {
  * daily and a weekly one. The continuous rule runs an hour later so its DR snapshot copy does
  * not collide with the daily snapshot of the same database.
  */
-export const productionBackupRules: readonly BackupRuleSpec[] = [
+export const guideBackupRules = {
     // RPO 5 minutes: continuous backup with point-in-time restore, kept AWS's maximum of 35
     // days (covers the guides' 30-day database backups). Its daily run takes the snapshot
     // AWS Backup copies to the DR region.
-    { name: "pitr", continuous: true, schedule: "cron(0 7 ? * * *)", deleteAfterDays: 35, copyToDr: true },
+    pointInTime: { name: "pitr", continuous: true, schedule: "cron(0 7 ? * * *)", deleteAfterDays: 35 },
     // "Incremental backup, daily, 7 days": AWS Backup snapshots are incremental after the first.
-    { name: "daily", schedule: "cron(0 6 ? * * *)", deleteAfterDays: 7, copyToDr: true },
+    daily: { name: "daily", schedule: "cron(0 6 ? * * *)", deleteAfterDays: 7 },
     // "Full backup, weekly, 4 weeks": Sunday, after both maintenance windows, so it captures
     // the post-maintenance state. It stays warm: cold storage would need 90 days in it.
-    { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28, copyToDr: true },
+    weekly: { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28 },
     // "Monthly archives retained for 1 year", in cold storage after 90 days (365 ≥ 90 + 90)
     // for the resource types that support it (EFS, DynamoDB, EBS's archive tier). RDS and
     // Aurora do not: a plan selecting only databases keeps monthly recovery points warm for
     // the year (`ruleLifecycle` leaves the cold storage out of the rule).
-    { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365, copyToDr: true },
-];
+    monthly: { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365 },
+} as const satisfies Record<string, BackupRuleSpec>;
 
 /**
  * The vault lock for a rule set: it admits exactly the shortest to the longest retention
@@ -500,16 +499,10 @@ export function vaultLockFor(mode: VaultLockSpec["mode"], rules: readonly Backup
     };
 }
 
-/** Production's vault lock, on the primary and the DR vault: compliance, 7 (daily) to 365 (monthly) days. */
-export const productionVaultLock: VaultLockSpec = vaultLockFor("compliance", productionBackupRules);
-
-/** Staging: the guides' weekly backup only (RTO 4 h / RPO 1 h are the database's own PITR), kept 4 weeks, no DR copy. */
-export const stagingBackupRules: readonly BackupRuleSpec[] = [
-    { name: "weekly", schedule: "cron(0 6 ? * SUN *)", deleteAfterDays: 28 },
-];
-
-/** Staging's vault lock: governance mode, exactly the weekly rule's 28 days. */
-export const stagingVaultLock: VaultLockSpec = vaultLockFor("governance", stagingBackupRules);
-
-/** Production restore testing: every Monday 08:00 UTC, restore the latest RDS recovery point of the past week (stacks use the database's type). */
-export const productionRestoreTesting: RestoreTestingSpec = { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "RDS", selectionWindowDays: 7 };
+/**
+ * The guides' weekly restore test: every Monday 08:00 UTC (after Sunday's weekly backup and
+ * clear of the 06:00 rules), restore the latest recovery point of the past week of this type.
+ */
+export function weeklyRestoreTest(protectedResourceType: string): RestoreTestingSpec {
+    return { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType, selectionWindowDays: 7 };
+}
