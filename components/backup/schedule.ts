@@ -1,3 +1,4 @@
+import { minutesPerDay, minutesPerWeek, overlapsInWeek, weekMinute, type WeekInterval } from "../time/week";
 import { mergeFindings, type Findings } from "./findings";
 
 /**
@@ -254,10 +255,8 @@ export const maintenanceWindows: readonly MaintenanceWindow[] = [
 ];
 
 const weekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const minutesPerDay = 24 * 60;
-const minutesPerWeek = 7 * minutesPerDay;
-const clock = (weekMinute: number) => {
-    const m = ((weekMinute % minutesPerWeek) + minutesPerWeek) % minutesPerWeek;
+const clock = (minuteOfWeek: number) => {
+    const m = ((minuteOfWeek % minutesPerWeek) + minutesPerWeek) % minutesPerWeek;
     const hh = String(Math.floor((m % minutesPerDay) / 60)).padStart(2, "0");
     const mm = String(m % 60).padStart(2, "0");
     return `${weekdayNames[Math.floor(m / minutesPerDay)]} ${hh}:${mm}`;
@@ -269,15 +268,13 @@ const clock = (weekMinute: number) => {
  * conservatively end to end). Copy jobs, which start after the backup completes, are not counted.
  */
 export function firstRunInWindow(cron: AwsCron, jobMinutes: number, window: MaintenanceWindow): { start: string; end: string } | undefined {
-    const windowStart = window.weekday * minutesPerDay + window.startMinute;
-    const windowEnd = window.weekday * minutesPerDay + window.endMinute;
+    const windowInterval: WeekInterval = [weekMinute(window.weekday, window.startMinute), weekMinute(window.weekday, window.endMinute)];
     for (const day of [...cron.weekdays].sort()) {
         for (const hour of [...cron.hours].sort((a, b) => a - b)) {
             for (const minute of [...cron.minutes].sort((a, b) => a - b)) {
-                const start = day * minutesPerDay + hour * 60 + minute;
+                const start = weekMinute(day, hour * 60 + minute);
                 const end = start + jobMinutes;
-                // The week wraps: a Saturday-night job can run into Sunday morning.
-                if ([-minutesPerWeek, 0, minutesPerWeek].some((shift) => start + shift < windowEnd && end + shift > windowStart)) {
+                if (overlapsInWeek([start, end], windowInterval)) {
                     return { start: clock(start), end: clock(end) };
                 }
             }
