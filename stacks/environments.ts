@@ -190,12 +190,14 @@ const overrides: Record<Environment, Overrides> = {
         compute: { minSize: 0, maxSize: 1 },
         monitoring: { level: "full", retentionDays: 2, retentionSizeGb: 5, logRetentionDays: 7 },
     },
+    // One region, one NAT gateway, ASG 1–2, a small database, no backups (ops guides: "basic health checks, no backups").
     dev: {
         network: { flowLogRetentionDays: 7 },
         database: { monitoringIntervalSeconds: 0 },
         traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
         monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
     },
+    // One region, production-like tiers at smaller sizes (ops guides: weekly backups, 7-day retention).
     staging: {
         network: { flowLogRetentionDays: 30 },
         database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7, deletionProtection: true },
@@ -206,6 +208,8 @@ const overrides: Record<Environment, Overrides> = {
         kubernetes: { enabled: true },
         monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
     },
+    // Active-passive across the primary (us-east-1) and DR (us-west-2) regions, a NAT gateway per
+    // zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
     production: {
         regions: { primary: "us-east-1", dr: "us-west-2" },
         protect: true,

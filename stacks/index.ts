@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resolveKeelConfig, type KeelConfig } from "./config";
-import type { Environment } from "./environments";
-import dev from "./dev";
+import { awsEnvironment } from "./aws";
+import { resolveKeelConfig } from "./config";
+import { switchesOf } from "./environments";
 import local from "./local";
-import production from "./production";
-import staging from "./staging";
 
-const stackPrograms: Record<Environment, (config: KeelConfig) => Record<string, unknown>> = { local, dev, staging, production };
-
-/** The Pulumi program: validates the stack's config, then composes its environment. */
+/**
+ * The Pulumi program: validates the stack's config, then composes its environment — one
+ * composition per platform (a laptop's Docker, or AWS), never per environment name: an
+ * environment differs only by its entry in stacks/environments.ts and its configuration.
+ */
 export async function composeStack(): Promise<Record<string, unknown>> {
     const config = resolveKeelConfig(pulumi.runtime.allConfig(), pulumi.getStack());
-    return stackPrograms[config.environment](config);
+    return switchesOf(config).platform === "docker" ? local(config) : awsEnvironment(config);
 }

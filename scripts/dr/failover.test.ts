@@ -21,7 +21,7 @@ const drVaultArn = "arn:aws:backup:us-west-2:123456789012:backup-vault:backup-dr
 const primaryAlb = "app-primary-1.us-east-1.elb.amazonaws.com";
 const drAlb = "app-dr-1.us-west-2.elb.amazonaws.com";
 
-/** The production stack's outputs (the names stacks/production.ts exports), in a given mode. */
+/** The production stack's outputs (the names stacks/aws.ts exports for production), in a given mode. */
 const outputs = (writerSite: "primary" | "dr", drActive: boolean) => ({
     environment: "production",
     drActive,
