@@ -192,6 +192,11 @@ export function helmValuesOf(props: Record<string, unknown>): HelmValues[] {
         .map(({ source, values }) => ({ source, values: withEmbeddedYaml(typeof values === "string" ? safeParse(values) : values) }));
 }
 
+/** What `findingsOf` finds in each of a Helm release's values (its `values` and value files), as `<source>.<finding>`. */
+export function helmValuesFindings(props: Record<string, unknown>, findingsOf: (values: unknown) => readonly string[]): string[] {
+    return helmValuesOf(props).flatMap(({ source, values }) => findingsOf(values).map((finding) => `${source}.${finding}`));
+}
+
 function safeParse(text: string): unknown {
     try {
         return parse(text) as unknown;

@@ -1,5 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { containersOf, entries, helmValuesOf, isHelmRelease, isMasked, known, manifestsOf, podSpecOf } from "./kubernetes-manifests";
+import { containersOf, entries, helmValuesFindings, isHelmRelease, isMasked, known, manifestsOf, podSpecOf } from "./kubernetes-manifests";
 import { object } from "./props";
 
 /** Kubernetes, Helm and EKS rules (Checkov CKV_K8S_11/13/14/43, CKV_AWS_37/38/39/58/100, kube-score, Trivy KSV011/015/016/018). */
@@ -84,9 +84,7 @@ export const pinnedImages: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
         if (isHelmRelease(args.type)) {
-            for (const { source, values } of helmValuesOf(args.props)) {
-                for (const found of unpinnedValuesImages(values)) reportViolation(`Helm release "${args.name}" runs an unpinned image: ${source}.${found} (pin a version tag or a digest; an empty tag keeps the chart's appVersion)`);
-            }
+            for (const found of helmValuesFindings(args.props, unpinnedValuesImages)) reportViolation(`Helm release "${args.name}" runs an unpinned image: ${found} (pin a version tag or a digest; an empty tag keeps the chart's appVersion)`);
             return;
         }
         const docker = args.type.startsWith("docker:") ? object(known(args.props)) : {};

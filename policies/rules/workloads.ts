@@ -2,6 +2,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import {
     containersOf,
     entries,
+    helmValuesFindings,
     helmValuesOf,
     isAllowedHostPath,
     isHelmRelease,
@@ -142,9 +143,7 @@ export const podSecurity: ResourceValidationPolicy = {
         const { allowedCapabilities = ["NET_BIND_SERVICE"], allowedHostPaths = [] } = args.getConfig<Partial<PodSecuritySettings>>();
         const settings = { allowedCapabilities: allowedCapabilities.map(normalizedCapability), allowedHostPaths };
         if (isHelmRelease(args.type)) {
-            for (const { source, values } of helmValuesOf(args.props)) {
-                for (const finding of valuesSecurityFindings(values, settings)) reportViolation(`Helm release "${args.name}": ${source}.${finding}`);
-            }
+            for (const finding of helmValuesFindings(args.props, (values) => valuesSecurityFindings(values, settings))) reportViolation(`Helm release "${args.name}": ${finding}`);
             return;
         }
         for (const manifest of manifestsOf(args.type, args.name, args.props)) {
@@ -331,9 +330,7 @@ export const internalServices: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
         if (isHelmRelease(args.type)) {
-            for (const { source, values } of helmValuesOf(args.props)) {
-                for (const finding of valuesExposureFindings(values)) reportViolation(`Helm release "${args.name}": ${source}.${finding} (EKS best practices: keep monitoring endpoints private)`);
-            }
+            for (const finding of helmValuesFindings(args.props, valuesExposureFindings)) reportViolation(`Helm release "${args.name}": ${finding} (EKS best practices: keep monitoring endpoints private)`);
             return;
         }
         for (const manifest of manifestsOf(args.type, args.name, args.props)) {
