@@ -5,10 +5,9 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderMonitoring, type RenderedFile } from "../components/monitoring";
+import { renderMonitoring, type RenderedFile } from "../components/monitoring/render";
 import { knownStack, RefusedInput } from "../policies/offline";
 import { resolveKeelConfig } from "../stacks/config";
-import { monitoringSpec } from "../stacks/monitoring";
 import { parseCommandLine, refusing, runAsScript, type Output } from "./cli/command-line";
 import { loadStackConfig } from "../offline-plan/stack-config";
 import {
@@ -105,6 +104,8 @@ function describeDelivery(d: Delivery): string {
 
 /** Starts everything, prints where, streams notifications; resolves with the exit code when stopped. */
 async function runDemo(stack: string, timeScale: number, io: Output): Promise<number> {
+    // The stack's monitoring module loads the Pulumi SDK: a refusal, --help and stop answer without it.
+    const { monitoringSpec } = await import("../stacks/monitoring");
     const spec = monitoringSpec(resolveKeelConfig(loadStackConfig(join(__dirname, ".."), stack, []).config, stack));
     const files = renderMonitoring(spec);
     const stoppers: (() => Promise<void>)[] = [];

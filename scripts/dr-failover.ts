@@ -6,7 +6,7 @@
 import { BackupClient } from "@aws-sdk/client-backup";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import { request } from "node:https";
 import { resolve } from "node:path";
@@ -98,6 +98,8 @@ const isMissingPulumi = (error: unknown) => error instanceof Error && /ENOENT|pu
 export const realDependencies: Dependencies = {
     openStack: async (stackName, environment, project) => {
         try {
+            // The automation API loads the Pulumi SDK: only a failover or failback needs it.
+            const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
             return drStack(await LocalWorkspace.selectStack({ stackName, workDir: projectRoot }), environment, project);
         } catch (error) {
             if (isMissingPulumi(error)) throw new RefusedInput("the Pulumi CLI is not installed (or not on PATH): a failover or failback drives it, with AWS credentials for the stack. --dry-run needs neither.");

@@ -5,16 +5,15 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { evaluatePolicies, knownStacks, mandatoryViolations, RefusedInput, runnerPackConfig } from "../policies/offline";
-import { keelPolicies } from "../policies/rules";
 import type { KeelConfig } from "../stacks/config";
-import { writeMonitoringFiles } from "../stacks/monitoring";
 import { isoInstant, runAsScript, runCommand, type Output } from "./cli/command-line";
 import { renderArchitecture } from "./plan/diagram";
 import { diffPlans, renderDiff, renderDiffSummary } from "./plan/diff";
 import { readSavedPlan, type SavedPlan } from "./plan/document";
 import type { PlanDocument } from "../offline-plan/record";
 import { renderCounts, renderPlan, renderTree, renderViolations } from "./plan/report";
-import { configuredStack, planStackRecord, projectStack } from "./plan/stack-plan";
+import { configuredStack, planStackRecord, projectStack, type ConfiguredStack } from "./plan/stack-plan";
+import type { PlanRecord } from "../offline-plan/engine";
 
 const projectRoot = resolve(__dirname, "..");
 
@@ -80,13 +79,15 @@ function writeFile(file: string, content: string): void {
 const documentText = (document: PlanDocument) => `${JSON.stringify(document, null, 2)}\n`;
 
 /** Writes `--out DIR`'s artifacts; says what it wrote. */
-function writeArtifacts(out: string, document: PlanDocument, config: KeelConfig): string {
+async function writeArtifacts(out: string, document: PlanDocument, config: KeelConfig): Promise<string> {
     const files: [string, string][] = [
         ["plan.json", documentText(document)],
         ["resources.txt", `${renderTree(document.resources)}\n`],
         ["architecture.mmd", renderArchitecture(document.resources)],
     ];
     for (const [name, content] of files) writeFile(join(out, name), content);
+    // The monitoring components load the SDKs: only a plan needs them, not a refusal or --help.
+    const { writeMonitoringFiles } = await import("../stacks/monitoring");
     let monitoring: string[];
     try {
         monitoring = writeMonitoringFiles(config, out);
@@ -121,8 +122,11 @@ function renderQuiet(document: PlanDocument): string {
     return [renderCounts({ create: document.resources.length }), renderViolations(document.policy.violations)].join("\n");
 }
 
+/** Makes the plan of a configured stack; tests share theirs across a run (tests/plans.ts). */
+export type Planner = (configured: ConfiguredStack) => Promise<PlanRecord>;
+
 /** The command itself, for the script and for tests: returns the exit code. */
-export function planCommand(argv: readonly string[], io: Output): Promise<number> {
+export function planCommand(argv: readonly string[], io: Output, planner: Planner = planStackRecord): Promise<number> {
     return runCommand(argv, io, { options, hint, help }, async ({ values, positionals }) => {
         if (positionals.length !== 1) throw new RefusedInput(`${positionals.length === 0 ? "no stack given" : `one stack at a time, got ${positionals.length}: ${positionals.join(", ")}`}\n${hint}`);
         const stack = projectStack(projectRoot, positionals[0]);
@@ -135,7 +139,8 @@ export function planCommand(argv: readonly string[], io: Output): Promise<number
         // Refuse bad configuration before the runtime starts or any resource is registered.
         const configured = configuredStack(projectRoot, stack, values.config ?? []);
 
-        const record = await planStackRecord(configured);
+        const record = await planner(configured);
+        const { keelPolicies } = await import("../policies/rules");
         const violations = await evaluatePolicies(record, keelPolicies, packConfig);
         const document: PlanDocument = { project: configured.stackConfig.project, stack, ...record, policy: { violations } };
         const quiet = values.quiet === true;
@@ -146,7 +151,7 @@ export function planCommand(argv: readonly string[], io: Output): Promise<number
             writeFile(targets.json, documentText(document));
             io.out(`Wrote the plan document (${document.resources.length} resources) to ${targets.json}`);
         }
-        if (targets.out !== undefined) io.out(writeArtifacts(targets.out, document, configured.config));
+        if (targets.out !== undefined) io.out(await writeArtifacts(targets.out, document, configured.config));
         const blocking = mandatoryViolations(violations);
         if (blocking.length > 0) {
             io.err(`\n${blocking.length} mandatory policy violation${blocking.length === 1 ? "" : "s"}: the plan is refused.`);

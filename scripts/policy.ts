@@ -1,7 +1,6 @@
 // `npm run policy -- PLAN.json [--stack STACK] [--as-of DATE] [--enforce-freeze]`: evaluates the policy
 // pack against a saved plan document (`npm run plan -- <stack> --json FILE`); same report, same exit code as the plan.
 import { evaluatePolicies, knownStack, knownStacks, mandatoryViolations, RefusedInput, runnerPackConfig } from "../policies/offline";
-import { keelPolicies } from "../policies/rules";
 import { isoInstant, runAsScript, runCommand, type Output } from "./cli/command-line";
 import { readPlanDocument } from "./plan/document";
 import { renderViolations } from "./plan/report";
@@ -31,6 +30,8 @@ export function policyCommand(argv: readonly string[], io: Output): Promise<numb
         const asOf = values["as-of"] === undefined ? undefined : isoInstant("--as-of", values["as-of"]);
         const document = readPlanDocument(file);
         const stack = chosen ?? knownStack(document.stack);
+        // The pack loads the Pulumi SDK: a refusal or --help answers without it.
+        const { keelPolicies } = await import("../policies/rules");
         const violations = await evaluatePolicies(document, keelPolicies, runnerPackConfig(stack, asOf, values["enforce-freeze"] === true));
         const judgedBy = stack === document.stack ? "" : `, judged as ${stack}`;
         io.out(`Policy pack keel on ${file} (stack ${document.stack}${judgedBy}, ${document.resources.length} resources)\n`);

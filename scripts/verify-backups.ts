@@ -3,7 +3,6 @@
 // on any failed check. See docs/runbooks/backup-verification.md.
 import { BackupClient } from "@aws-sdk/client-backup";
 import { S3Client } from "@aws-sdk/client-s3";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RefusedInput } from "../policies/offline";
@@ -47,6 +46,8 @@ function outputsFile(file: string): Record<string, unknown> {
 }
 
 async function stackOutputs(stack: string): Promise<Record<string, unknown>> {
+    // The automation API loads the Pulumi SDK: --outputs, a refusal and --help answer without it.
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: resolve(__dirname, "..") });
     return Object.fromEntries(Object.entries(await selected.outputs()).map(([key, output]) => [key, output.value]));
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
-import { hostedZoneIdPattern } from "../components/traffic/hosted-zone";
+import { hostedZoneIdPattern } from "../components/traffic/settings";
 import type { Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
 import { ConfigError, namespaceProblem } from "./config-keys";

@@ -9,7 +9,8 @@ import { help as planHelp, planCommand } from "../scripts/plan";
 import type { PlanDocument } from "../offline-plan/record";
 import { policyCommand, usage as policyHelp } from "../scripts/policy";
 import { usage as verifyHelp, verifyBackupsCommand } from "../scripts/verify-backups";
-import { outsideFreezes, projectRoot } from "./plans";
+import type { Output } from "../scripts/cli/command-line";
+import { outsideFreezes, planStackConfig, projectRoot } from "./plans";
 
 type Script = "plan" | "policy" | "verify-backups";
 
@@ -29,7 +30,9 @@ async function inProcess(command: (argv: readonly string[], io: { out: (t: strin
     const status = await command(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
     return { status, stdout: out.join("\n"), stderr: err.join("\n") };
 }
-const plan = (...args: string[]) => inProcess(planCommand, args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", outsideFreezes]);
+/** `npm run plan` in-process, with the plans the test run shares (`run` runs the script itself). */
+const sharedPlans = (argv: readonly string[], io: Output) => planCommand(argv, io, ({ stackConfig }) => planStackConfig(stackConfig));
+const plan = (...args: string[]) => inProcess(sharedPlans, args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", outsideFreezes]);
 
 /** Refused: exit 2, nothing on stdout, one message (no stack trace) that says what is wrong. */
 function assertRefused(result: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {

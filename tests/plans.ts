@@ -6,8 +6,9 @@ import { loadPolicyPackConfig } from "../policies/offline";
 import { freezeAsOf } from "../policies/rules/change-freeze";
 import { mockResource } from "../offline-plan/mocks";
 import type { PlanResource } from "../offline-plan/record";
-import { loadStackConfig } from "../offline-plan/stack-config";
+import { loadStackConfig, type StackConfig } from "../offline-plan/stack-config";
 import { composeStack } from "../stacks";
+import { cachedPlan } from "./plan-cache";
 
 /** Test helpers over the offline plan: plan a stack or a few components, then query the record. */
 
@@ -39,15 +40,23 @@ export function componentPackConfigFor(environment: string): PolicyPackConfig {
 
 const stackPlans = new Map<string, Promise<PlanRecord>>();
 
-/** Plans an environment's stack (with `--config`-style overrides) once per test process. */
-export function planStack(stack: string, overrides: readonly string[] = []): Promise<PlanRecord> {
-    const key = [stack, ...overrides].join("\n");
+/**
+ * Plans a stack's configuration once per test run: kept in memory for the process and on disk
+ * for the others (tests/plan-cache.ts).
+ */
+export function planStackConfig(config: StackConfig): Promise<PlanRecord> {
+    const key = JSON.stringify(config);
     let plan = stackPlans.get(key);
     if (plan === undefined) {
-        plan = planProgram(composeStack, loadStackConfig(projectRoot, stack, overrides));
+        plan = cachedPlan(projectRoot, config, () => planProgram(composeStack, config));
         stackPlans.set(key, plan);
     }
     return plan;
+}
+
+/** Plans an environment's stack (with `--config`-style overrides) once per test run. */
+export function planStack(stack: string, overrides: readonly string[] = []): Promise<PlanRecord> {
+    return planStackConfig(loadStackConfig(projectRoot, stack, overrides));
 }
 
 /** Plans a program that builds components directly, under a throwaway stack. */

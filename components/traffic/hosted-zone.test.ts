@@ -4,7 +4,8 @@ import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
 import { idOf, mockOf, ofType, only, planComponents } from "../../tests/plans";
 import { AutoscaledService } from "./autoscaled-service";
-import { HostedZone, delegationTtlSeconds, hostedZoneErrors, hostedZoneIdPattern } from "./hosted-zone";
+import { HostedZone, delegationTtlSeconds } from "./hosted-zone";
+import { hostedZoneErrors, hostedZoneIdPattern } from "./settings";
 
 const zoneType = "aws:route53/zone:Zone";
 const recordType = "aws:route53/record:Record";

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { hostedZoneErrors } from "./settings";
 
 export interface HostedZoneArgs {
     /** The name clients resolve, e.g. `app.example.com`. */
@@ -16,25 +17,8 @@ export interface HostedZoneArgs {
     readonly parentZoneId?: string;
 }
 
-/** Route 53 hosted zone ids: `Z` and upper-case letters and digits, at most 32 characters. */
-export const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
-
 /** TTL of the delegation: an hour, so a recreated zone's new name servers take over within one. */
 export const delegationTtlSeconds = 3600;
-
-export function hostedZoneErrors(args: HostedZoneArgs): string[] {
-    const zoneIdError = (key: "zoneId" | "parentZoneId", id: string) =>
-        hostedZoneIdPattern.test(id) ? [] : [`${key} must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/), got ${JSON.stringify(id)}`];
-    return [
-        ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),
-        ...(args.zoneId !== undefined ? zoneIdError("zoneId", args.zoneId) : []),
-        ...(args.parentZoneId !== undefined ? zoneIdError("parentZoneId", args.parentZoneId) : []),
-        ...(args.zoneId === undefined && args.parentZoneId === undefined
-            ? [`needs zoneId (an existing zone for ${args.domain}) or parentZoneId (create the zone and delegate it): a zone nothing delegates to never answers, and ACM's DNS validation in it waits forever`]
-            : []),
-        ...(args.zoneId !== undefined && args.parentZoneId !== undefined ? ["takes zoneId or parentZoneId, not both"] : []),
-    ];
-}
 
 /**
  * The public hosted zone the service's records and certificate validation live in: an existing

@@ -4,6 +4,8 @@
  * settings. Components run these before `super(...)`, so bad input registers nothing.
  */
 
+import type { HostedZoneArgs } from "./hosted-zone";
+
 /** Thrown by traffic components before anything is registered when their settings have errors. */
 export class TrafficConfigurationError extends Error {
     constructor(readonly component: string, readonly errors: readonly string[]) {
@@ -138,4 +140,21 @@ export function instanceRefreshErrors(c: InstanceRefreshCapacity): string[] {
         errors.push(`maxHealthyPercentage (${c.maxHealthyPercentage}) may exceed minHealthyPercentage (${c.minHealthyPercentage}) by at most 100`);
     }
     return errors;
+}
+
+/** Route 53 hosted zone ids: `Z` and upper-case letters and digits, at most 32 characters. */
+export const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
+
+export function hostedZoneErrors(args: HostedZoneArgs): string[] {
+    const zoneIdError = (key: "zoneId" | "parentZoneId", id: string) =>
+        hostedZoneIdPattern.test(id) ? [] : [`${key} must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/), got ${JSON.stringify(id)}`];
+    return [
+        ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),
+        ...(args.zoneId !== undefined ? zoneIdError("zoneId", args.zoneId) : []),
+        ...(args.parentZoneId !== undefined ? zoneIdError("parentZoneId", args.parentZoneId) : []),
+        ...(args.zoneId === undefined && args.parentZoneId === undefined
+            ? [`needs zoneId (an existing zone for ${args.domain}) or parentZoneId (create the zone and delegate it): a zone nothing delegates to never answers, and ACM's DNS validation in it waits forever`]
+            : []),
+        ...(args.zoneId !== undefined && args.parentZoneId !== undefined ? ["takes zoneId or parentZoneId, not both"] : []),
+    ];
 }

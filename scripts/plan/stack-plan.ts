@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { knownStack, RefusedInput } from "../../policies/offline";
 import { ConfigError, resolveKeelConfig, type KeelConfig } from "../../stacks/config";
-import { planProgram, type PlanRecord } from "../../offline-plan/engine";
+import type { PlanRecord } from "../../offline-plan/engine";
 import { loadStackConfig, type StackConfig } from "../../offline-plan/stack-config";
 
 /** A stack's configuration as the plan runs it, refused as a user's mistake when it is not one Keel accepts. */
@@ -39,12 +39,13 @@ export function configuredStack(projectRoot: string, stack: string, overrides: r
 
 /** The offline plan of a configured stack (the Pulumi program under the SDK's mock runtime). */
 export async function planStackRecord({ stackConfig }: ConfiguredStack): Promise<PlanRecord> {
-    // The Pulumi SDK captures a stack trace for every resource and promise; mapping each one
-    // through tsx's source maps costs more than the plan itself (about a third of a
-    // production plan). Error stacks then point into the transpiled code.
+    // The Pulumi SDK takes a stack trace for every resource (its source position); mapping each
+    // one through tsx's source maps costs a tenth of a production plan. Error stacks then point
+    // into the transpiled code.
     process.setSourceMapsEnabled(false);
-    const { composeStack } = await import("../../stacks");
-    return planProgram(composeStack, stackConfig);
+    // The SDKs load here, when a plan is made: a refusal or --help answers without them.
+    const [{ planProgram }, { composeStack }] = await Promise.all([import("../../offline-plan/engine"), import("../../stacks")]);
+    return planProgram(composeStack, { ...stackConfig, stackTraces: process.env.KEEL_DEBUG === "1" });
 }
 
 /** Configures and plans a stack with `--config`-style overrides. */

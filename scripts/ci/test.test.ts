@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, describe, test } from "node:test";
+import { longestFirst, selectTestFiles, testCommand } from "./test";
+
+const projectRoot = resolve(__dirname, "../..");
+
+async function npmTest(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await testCommand(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { status, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+describe("npm test (scripts/ci/test.ts)", () => {
+    const work = mkdtempSync(join(tmpdir(), "keel-npm-test-"));
+    after(() => rmSync(work, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+        const path = join(work, name);
+        mkdirSync(join(path, ".."), { recursive: true });
+        writeFileSync(path, text);
+        return path;
+    };
+
+    test("finds every test file of the project and none of its dependencies or build", () => {
+        const files = selectTestFiles([]).map((f) => f.slice(projectRoot.length + 1));
+        assert.ok(files.includes("tests/cli.test.ts") && files.includes("components/network/network.test.ts") && files.includes("scripts/ci/test.test.ts"));
+        assert.deepEqual(files.filter((f) => /^(node_modules|dist)\//.test(f) || !f.endsWith(".test.ts")), []);
+        assert.deepEqual(selectTestFiles(["components/network"]).map((f) => f.slice(projectRoot.length + 1)), ["components/network/network.test.ts", "components/network/peering.test.ts", "components/network/subnets.test.ts"]);
+    });
+
+    test("hands out the longest files first, the unknown ones before all", () => {
+        const files = ["a.test.ts", "b.test.ts", "c.test.ts", "d.test.ts"].map((f) => join(projectRoot, f));
+        assert.deepEqual(longestFirst(files, { "a.test.ts": 10, "b.test.ts": 3000, "d.test.ts": 500 }).map((f) => f.slice(projectRoot.length + 1)), ["c.test.ts", "b.test.ts", "d.test.ts", "a.test.ts"]);
+    });
+
+    for (const [what, argv, message] of [
+        ["a path that is not there", ["tests/no-such.test.ts"], /^tests\/no-such\.test\.ts: no such file or directory\nusage: npm test/],
+        ["a path without tests", ["docs"], /^docs: no \*\.test\.ts file there\nusage: npm test/],
+        ["a worker count that is not one", ["--workers", "0"], /^--workers expects a number of processes from 1 to 99, got "0"/],
+        ["an unknown option", ["--watch"], /^unknown option --watch; the options are --workers, --help \(-h\)/],
+    ] as const) {
+        test(`refuses ${what}: exit 2, one message`, async () => {
+            const result = await npmTest(...argv);
+            assert.equal(result.status, 2);
+            assert.equal(result.stdout, "");
+            assert.match(result.stderr, message);
+        });
+    }
+
+    test("a failing test fails the run, with its file, its name and its error; a file that ends its worker is named and the rest still run", async () => {
+        const passing = file("passing.test.ts", 'import { test } from "node:test";\ntest("holds", () => {});\n');
+        const failing = file("failing.test.ts", 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("expects two", () => assert.equal(1 + 1, 3));\n');
+        const exiting = file("exiting.test.ts", 'import { test } from "node:test";\ntest("leaves", () => process.exit(3));\n');
+        const result = await npmTest(passing, failing, exiting, "--workers", "1");
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /^Running 3 test files in 1 processes$/m);
+        assert.match(result.stdout, /^ {2}✖ .*exiting\.test\.ts: ended its worker \(exit 3\)$/m);
+        assert.match(result.stdout, /^ {2}✔ +\d+\.\d s {2}.*passing\.test\.ts$/m);
+        assert.match(result.stdout, /^ {2}✖ +\d+\.\d s {2}.*failing\.test\.ts$/m);
+        assert.match(result.stdout, /✖ failing tests:[\s\S]*✖ expects two[\s\S]*3 !== 2|✖ failing tests:[\s\S]*✖ expects two[\s\S]*2 !== 3/);
+        assert.match(result.stdout, /^tests \d+, pass 1, fail [12],/m);
+    });
+});

@@ -1,0 +1,216 @@
+// `npm test [-- PATH ...] [--workers N]`
+// Type-checks, lints and runs every test file, in a few processes that each load the Pulumi SDKs
+// once and share their plans, instead of a process per file. Exits 1 when anything failed.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { RefusedInput } from "../../policies/offline";
+import { runAsScript, runCommand, type Output } from "../cli/command-line";
+import type { WorkerReport, WorkerRequest } from "./test-worker";
+
+const projectRoot = resolve(__dirname, "../..");
+
+export const usage = "usage: npm test [-- PATH ...] [--workers N]";
+
+export const help = `${usage}
+
+Type-checks and lints the project (scripts/ci/static-checks.ts: tsc's program, then eslint with
+its typed rules reading that program) while it runs every *.test.ts under it. The test files are
+handed out one at a time to a few worker processes (scripts/ci/test-worker.ts),
+longest first by the last run's durations; each worker loads the Pulumi SDKs once, and plans of
+the environments are made once per run and shared (tests/plans.ts). Prints a line per test file,
+the failing tests in full, and a summary.
+
+  PATH ...        run only the test files at or under these paths (no type-check or lint), e.g.
+                  npm test -- components/network tests/cli.test.ts
+  --workers N     worker processes (default: the machine's cores + 1; tests that wait on real
+                  servers leave a core idle)
+  -h, --help      print this help
+
+One file also runs alone: node --import tsx --test PATH.
+Exit code: 0 all passed, 1 something failed, 2 refused (an unknown path or option).`;
+
+const hint = `${usage}\n(npm test -- --help explains each option)`;
+
+const options = {
+    workers: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+/** A file stops its worker when it takes longer than this (a test that waits forever). */
+const fileTimeoutMs = 300_000;
+const cacheDirectory = join(projectRoot, "node_modules", ".cache", "keel-tests");
+const durationsFile = join(cacheDirectory, "durations.json");
+
+/** Folders that hold no test of Keel's own: dependencies, the build, Git. */
+const notSources = new Set(["node_modules", "dist", ".git"]);
+
+function testFilesUnder(path: string): string[] {
+    if (!statSync(path).isDirectory()) return path.endsWith(".test.ts") ? [path] : [];
+    return readdirSync(path, { withFileTypes: true })
+        .filter((entry) => !notSources.has(entry.name))
+        .flatMap((entry) => (entry.isDirectory() ? testFilesUnder(join(path, entry.name)) : entry.name.endsWith(".test.ts") ? [join(path, entry.name)] : []));
+}
+
+/** The test files at or under `paths` (the whole project when none), refusing a path that is not there or has none. */
+export function selectTestFiles(paths: readonly string[]): string[] {
+    if (paths.length === 0) return testFilesUnder(projectRoot).sort();
+    return [
+        ...new Set(
+            paths.flatMap((path) => {
+                const full = resolve(path);
+                if (!existsSync(full)) throw new RefusedInput(`${path}: no such file or directory\n${hint}`);
+                const files = testFilesUnder(full);
+                if (files.length === 0) throw new RefusedInput(`${path}: no *.test.ts file there\n${hint}`);
+                return files;
+            }),
+        ),
+    ].sort();
+}
+
+function workerCount(given: string | undefined): number {
+    if (given === undefined) return availableParallelism() + 1;
+    if (!/^[1-9]\d?$/.test(given)) throw new RefusedInput(`--workers expects a number of processes from 1 to 99, got "${given}"\n${hint}`);
+    return Number(given);
+}
+
+function lastDurations(): Record<string, number> {
+    try {
+        return JSON.parse(readFileSync(durationsFile, "utf8")) as Record<string, number>;
+    } catch {
+        return {};
+    }
+}
+
+/** Longest first (unknown files count as long): the last files to start are the short ones. */
+export function longestFirst(files: readonly string[], durations: Readonly<Record<string, number>>): string[] {
+    const expected = (file: string) => durations[relative(projectRoot, file)] ?? Number.POSITIVE_INFINITY;
+    return [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
+}
+
+interface Totals {
+    tests: number;
+    pass: number;
+    fail: number;
+    cancelled: number;
+    skipped: number;
+    todo: number;
+}
+
+interface WorkerRun {
+    readonly failures: string[];
+    readonly totals: Totals;
+    readonly durations: Record<string, number>;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Runs the test files in `count` workers; each worker's TAP stream gives the per-file lines and totals, its spec log the failures. */
+function runWorkers(files: readonly string[], count: number, io: Output): Promise<WorkerRun> {
+    const queue = [...files];
+    const logs = mkdtempSync(join(tmpdir(), "keel-test-"));
+    const run: WorkerRun = { failures: [], totals: { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 }, durations: {} };
+    let started = 0;
+
+    const startWorker = (): Promise<void> =>
+        new Promise((finished) => {
+            const log = join(logs, `worker-${++started}.log`);
+            const worker = spawn(process.execPath, ["--import", "tsx", "--test-reporter=tap", "--test-reporter-destination=stdout", "--test-reporter=spec", `--test-reporter-destination=${log}`, join(__dirname, "test-worker.ts")], {
+                cwd: projectRoot,
+                // Under `node --test`, NODE_TEST_CONTEXT would make the worker report in the runner's protocol instead of TAP.
+                env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+                stdio: ["ignore", "pipe", "pipe", "ipc"],
+            });
+            let current: { file: string; timer: NodeJS.Timeout } | undefined;
+            let stderr = "";
+            worker.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+            readTap(worker, run, io);
+            worker.on("message", (report: WorkerReport) => {
+                if (!("ready" in report)) return;
+                if (current !== undefined) clearTimeout(current.timer);
+                const file = queue.shift();
+                current = file === undefined ? undefined : { file, timer: setTimeout(() => worker.kill("SIGKILL"), fileTimeoutMs) };
+                worker.send((file === undefined ? { done: true } : { file }) satisfies WorkerRequest);
+            });
+            worker.on("exit", (code, signal) => {
+                if (current !== undefined) {
+                    clearTimeout(current.timer);
+                    const why = signal === "SIGKILL" ? `did not finish within ${seconds(fileTimeoutMs)}` : `ended its worker (exit ${code ?? signal})`;
+                    run.failures.push(`${relative(projectRoot, current.file)} ${why}\n${stderr}`);
+                    run.totals.fail++;
+                    io.out(`  ✖ ${relative(projectRoot, current.file)}: ${why}`);
+                }
+                const failing = existsSync(log) ? readFileSync(log, "utf8").split("\n✖ failing tests:\n")[1] : undefined;
+                if (failing !== undefined) run.failures.push(failing.trim());
+                // What is left goes to a new worker when this one stopped early.
+                finished(current !== undefined && queue.length > 0 ? startWorker() : undefined);
+            });
+        });
+
+    return Promise.all(Array.from({ length: Math.min(count, files.length) }, startWorker)).then(() => run);
+}
+
+/** Reads a worker's TAP: a line per finished test file (a top-level suite), then the totals. */
+function readTap(worker: ChildProcess, run: WorkerRun, io: Output): void {
+    let pending: { name: string; ok: boolean } | undefined;
+    createInterface({ input: worker.stdout! }).on("line", (line) => {
+        const result = /^(not )?ok \d+ - (.+)$/.exec(line);
+        if (result !== null) pending = { name: result[2], ok: result[1] === undefined };
+        const duration = /^ {2}duration_ms: ([\d.]+)$/.exec(line);
+        if (duration !== null && pending !== undefined) {
+            if (!pending.name.startsWith("..")) run.durations[pending.name] = Math.round(Number(duration[1]));
+            io.out(`  ${pending.ok ? "✔" : "✖"} ${seconds(Number(duration[1])).padStart(7)}  ${pending.name}`);
+            pending = undefined;
+        }
+        const total = /^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
+        if (total !== null) run.totals[total[1] as keyof Totals] += Number(total[2]);
+    });
+}
+
+interface StaticChecks {
+    readonly passed: boolean;
+    readonly output: string;
+    readonly ms: number;
+}
+
+/** Type-check and lint (scripts/ci/static-checks.ts) in a process of their own, beside the tests. */
+function staticChecks(): Promise<StaticChecks> {
+    const started = performance.now();
+    return new Promise((done) => {
+        const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "static-checks.ts")], { cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("close", (code) => done({ passed: code === 0, output: output.trim(), ms: performance.now() - started }));
+    });
+}
+
+export function testCommand(argv: readonly string[], io: Output): Promise<number> {
+    return runCommand(argv, io, { options, hint, help }, async ({ values, positionals }) => {
+        const started = performance.now();
+        const files = selectTestFiles(positionals);
+        const workers = workerCount(values.workers);
+        const whole = positionals.length === 0;
+        io.out(`${whole ? "Type-checking, linting and running" : "Running"} ${files.length} test file${files.length === 1 ? "" : "s"} in ${Math.min(workers, files.length)} processes`);
+
+        const checks = whole ? staticChecks() : undefined;
+        const tests = await runWorkers(longestFirst(files, lastDurations()), workers, io);
+        const checked = await checks;
+
+        mkdirSync(cacheDirectory, { recursive: true });
+        writeFileSync(durationsFile, JSON.stringify({ ...lastDurations(), ...tests.durations }, null, 1));
+        if (checked !== undefined) io.out(`${checked.output} (${seconds(checked.ms)})`);
+        if (tests.failures.length > 0) io.out(`\n✖ failing tests:\n\n${tests.failures.join("\n\n")}`);
+
+        const { totals } = tests;
+        const failed = totals.fail + totals.cancelled > 0 || checked?.passed === false;
+        const summary = [`tests ${totals.tests}, pass ${totals.pass}, fail ${totals.fail}, cancelled ${totals.cancelled}, skipped ${totals.skipped}, todo ${totals.todo}`];
+        if (checked !== undefined) summary.push(`type-check and lint ${checked.passed ? "passed" : "FAILED"}`);
+        io.out(`\n${[...summary, seconds(performance.now() - started)].join(" · ")}`);
+        return failed ? 1 : 0;
+    });
+}
+
+if (require.main === module) runAsScript("test", testCommand);

@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { PlanRecord } from "../offline-plan/engine";
+import type { StackConfig } from "../offline-plan/stack-config";
+
+/**
+ * Stack plans shared by every test process of a run (and the next run, while nothing they depend
+ * on changes): a plan is kept under node_modules/.cache/keel-plans, named by a hash of everything
+ * it is made of — the program's sources, the stack's resolved configuration, the locked SDK
+ * versions, Node's version and today's date (EKS support windows are judged on it). Tests that
+ * change the tree plan it afresh; a test checks that a kept plan reads back as the plan itself.
+ */
+
+/** What a plan of this tree is made of, besides its configuration: the files the program reads. */
+const programSources = ["components", "stacks", "offline-plan", "index.ts", "Pulumi.yaml", "package-lock.json"];
+
+function filesUnder(root: string, path: string): string[] {
+    const full = join(root, path);
+    if (!statSync(full).isDirectory()) return [path];
+    return readdirSync(full, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && !entry.name.endsWith(".test.ts"))
+        .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+}
+
+const fingerprints = new Map<string, string>();
+
+/** A hash of the program's sources, the SDK versions, Node's version and today's date. */
+function programFingerprint(projectRoot: string): string {
+    let fingerprint = fingerprints.get(projectRoot);
+    if (fingerprint === undefined) {
+        const hash = createHash("sha256").update(`${process.version}\n${new Date().toISOString().slice(0, 10)}\n`);
+        for (const file of programSources.flatMap((path) => filesUnder(projectRoot, path)).sort()) hash.update(`${file}\n`).update(readFileSync(join(projectRoot, file)));
+        fingerprint = hash.digest("hex");
+        fingerprints.set(projectRoot, fingerprint);
+    }
+    return fingerprint;
+}
+
+/** The file a plan of `config` in this tree is kept in. */
+export function cachedPlanFile(projectRoot: string, config: StackConfig): string {
+    const key = createHash("sha256").update(programFingerprint(projectRoot)).update(JSON.stringify(config)).digest("hex").slice(0, 32);
+    return join(projectRoot, "node_modules", ".cache", "keel-plans", `${config.stack}-${key}.json`);
+}
+
+const isRunning = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+function readPlan(file: string): PlanRecord | undefined {
+    try {
+        return JSON.parse(readFileSync(file, "utf8")) as PlanRecord;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The kept plan of `config`, else `plan()`'s, kept for the next process. While another process
+ * makes the same plan (its lock names its pid) this one waits for it instead of planning too.
+ */
+export async function cachedPlan(projectRoot: string, config: StackConfig, plan: () => Promise<PlanRecord>): Promise<PlanRecord> {
+    const file = cachedPlanFile(projectRoot, config);
+    const lock = `${file}.lock`;
+    mkdirSync(join(file, ".."), { recursive: true });
+    for (const deadline = Date.now() + 120_000; ; ) {
+        const kept = readPlan(file);
+        if (kept !== undefined) return kept;
+        try {
+            closeSync(openSync(lock, "wx"));
+            writeFileSync(lock, String(process.pid));
+            break;
+        } catch {
+            const holder = Number(readFileSync(lock, { encoding: "utf8", flag: "a+" }));
+            if ((holder > 0 && !isRunning(holder)) || Date.now() > deadline) rmSync(lock, { force: true });
+            else await new Promise((wait) => setTimeout(wait, 100));
+        }
+    }
+    try {
+        const record = await plan();
+        const partial = `${file}.${process.pid}`;
+        writeFileSync(partial, JSON.stringify(record));
+        renameSync(partial, file);
+        return JSON.parse(JSON.stringify(record)) as PlanRecord;
+    } finally {
+        rmSync(lock, { force: true });
+    }
+}
