@@ -10,7 +10,7 @@ import type { PlanDocument } from "../offline-plan/record";
 import { policyCommand, usage as policyHelp } from "../scripts/policy";
 import { usage as verifyHelp, verifyBackupsCommand } from "../scripts/verify-backups";
 import type { Output } from "../scripts/cli/command-line";
-import { outsideFreezes, planStackConfig, projectRoot } from "./plans";
+import { outsideFreezes, projectRoot, sharedPlanner } from "./plans";
 
 type Script = "plan" | "policy" | "verify-backups";
 
@@ -31,7 +31,7 @@ async function inProcess(command: (argv: readonly string[], io: { out: (t: strin
     return { status, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 /** `npm run plan` in-process, with the plans the test run shares (`run` runs the script itself). */
-const sharedPlans = (argv: readonly string[], io: Output) => planCommand(argv, io, ({ stackConfig }) => planStackConfig(stackConfig));
+const sharedPlans = (argv: readonly string[], io: Output) => planCommand(argv, io, sharedPlanner);
 const plan = (...args: string[]) => inProcess(sharedPlans, args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", outsideFreezes]);
 
 /** Refused: exit 2, nothing on stdout, one message (no stack trace) that says what is wrong. */

@@ -54,6 +54,9 @@ export function planStackConfig(config: StackConfig): Promise<PlanRecord> {
     return plan;
 }
 
+/** `npm run plan`'s planner (scripts/plan.ts) with the plans the test run shares. */
+export const sharedPlanner = ({ stackConfig }: { readonly stackConfig: StackConfig }): Promise<PlanRecord> => planStackConfig(stackConfig);
+
 /** Plans an environment's stack (with `--config`-style overrides) once per test run. */
 export function planStack(stack: string, overrides: readonly string[] = []): Promise<PlanRecord> {
     return planStackConfig(loadStackConfig(projectRoot, stack, overrides));

@@ -6,7 +6,8 @@ import { after, describe, test } from "node:test";
 import type { Output } from "../scripts/cli/command-line";
 import { loadStackConfig } from "../offline-plan/stack-config";
 import { resolveKeelConfig } from "../stacks/config";
-import { projectRoot } from "./plans";
+import { planCommand } from "../scripts/plan";
+import { projectRoot, sharedPlanner } from "./plans";
 
 /**
  * The README is true: every command of its code blocks is run here as written — `npm run X`
@@ -43,10 +44,13 @@ async function commandOf(script: string): Promise<Command> {
     return command as Command;
 }
 
+/** `npm run <script>` in-process; `npm run plan` with the plans the test run shares. */
 async function run(script: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
     let err = "";
-    const code = await (await commandOf(script))(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+    const io = { out: (t: string) => (out += `${t}\n`), err: (t: string) => (err += `${t}\n`) };
+    const command = await commandOf(script);
+    const code = await (command === planCommand ? planCommand(argv, io, sharedPlanner) : command(argv, io));
     return { code, out, err };
 }
 

@@ -31,9 +31,10 @@ describe("npm test (scripts/ci/test.ts)", () => {
         assert.deepEqual(selectTestFiles(["components/network"]).map((f) => f.slice(projectRoot.length + 1)), ["components/network/network.test.ts", "components/network/peering.test.ts", "components/network/subnets.test.ts"]);
     });
 
-    test("hands out the longest files first, the unknown ones before all", () => {
-        const files = ["a.test.ts", "b.test.ts", "c.test.ts", "d.test.ts"].map((f) => join(projectRoot, f));
-        assert.deepEqual(longestFirst(files, { "a.test.ts": 10, "b.test.ts": 3000, "d.test.ts": 500 }).map((f) => f.slice(projectRoot.length + 1)), ["c.test.ts", "b.test.ts", "d.test.ts", "a.test.ts"]);
+    test("hands out the longest files first by the last run; unknown files that start processes before them, other unknown files after", () => {
+        const files = ["tests/cli.test.ts", "tests/environments.test.ts", "components/kms/key.test.ts", "tests/alert-delivery.test.ts", "stacks/config.test.ts"].map((f) => join(projectRoot, f));
+        const order = longestFirst(files, { "tests/cli.test.ts": 10, "tests/environments.test.ts": 3000, "components/kms/key.test.ts": 500 });
+        assert.deepEqual(order.map((f) => f.slice(projectRoot.length + 1)), ["tests/alert-delivery.test.ts", "tests/environments.test.ts", "components/kms/key.test.ts", "tests/cli.test.ts", "stacks/config.test.ts"]);
     });
 
     for (const [what, argv, message] of [

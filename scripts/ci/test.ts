@@ -84,9 +84,16 @@ function lastDurations(): Record<string, number> {
     }
 }
 
-/** Longest first (unknown files count as long): the last files to start are the short ones. */
+/** A file that starts processes or servers: without a last duration, it is expected to be long. */
+const startsProcesses = (file: string) => /from "(node:child_process|[./]+scripts\/servers)"/.test(readFileSync(file, "utf8"));
+
+/**
+ * Longest first by the last run's durations, so the last files to start are the short ones.
+ * Unknown files go first when they start processes or servers (they wait on them), else after
+ * every known file.
+ */
 export function longestFirst(files: readonly string[], durations: Readonly<Record<string, number>>): string[] {
-    const expected = (file: string) => durations[relative(projectRoot, file)] ?? Number.POSITIVE_INFINITY;
+    const expected = (file: string) => durations[relative(projectRoot, file)] ?? (startsProcesses(file) ? Number.POSITIVE_INFINITY : -1);
     return [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
 }
 
