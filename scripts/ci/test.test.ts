@@ -3,14 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
-import { longestFirst, selectTestFiles, testCommand } from "./test";
+import { longestFirst, selectTestFiles, testCommand, type Limits } from "./test";
 
 const projectRoot = resolve(__dirname, "../..");
 
-async function npmTest(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+async function npmTest(argv: string[], limits?: Limits): Promise<{ status: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    const status = await testCommand(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    const status = await testCommand(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, limits);
     return { status, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
@@ -44,7 +44,7 @@ describe("npm test (scripts/ci/test.ts)", () => {
         ["an unknown option", ["--watch"], /^unknown option --watch; the options are --workers, --help \(-h\)/],
     ] as const) {
         test(`refuses ${what}: exit 2, one message`, async () => {
-            const result = await npmTest(...argv);
+            const result = await npmTest([...argv]);
             assert.equal(result.status, 2);
             assert.equal(result.stdout, "");
             assert.match(result.stderr, message);
@@ -55,7 +55,7 @@ describe("npm test (scripts/ci/test.ts)", () => {
         const passing = file("passing.test.ts", 'import { test } from "node:test";\ntest("holds", () => {});\n');
         const failing = file("failing.test.ts", 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("expects two", () => assert.equal(1 + 1, 3));\n');
         const exiting = file("exiting.test.ts", 'import { test } from "node:test";\ntest("leaves", () => process.exit(3));\n');
-        const result = await npmTest(passing, failing, exiting, "--workers", "1");
+        const result = await npmTest([passing, failing, exiting, "--workers", "1"]);
         assert.equal(result.status, 1, result.stdout);
         assert.match(result.stdout, /^Running 3 test files in 1 processes$/m);
         assert.match(result.stdout, /^ {2}✖ .*exiting\.test\.ts: ended its worker \(exit 3\)$/m);
@@ -63,5 +63,16 @@ describe("npm test (scripts/ci/test.ts)", () => {
         assert.match(result.stdout, /^ {2}✖ +\d+\.\d s {2}.*failing\.test\.ts$/m);
         assert.match(result.stdout, /✖ failing tests:[\s\S]*✖ expects two[\s\S]*3 !== 2|✖ failing tests:[\s\S]*✖ expects two[\s\S]*2 !== 3/);
         assert.match(result.stdout, /^tests \d+, pass 1, fail [12],/m);
+    });
+
+    test("a file that never finishes, and a worker that cannot exit after its last file, are stopped and named", async () => {
+        const waiting = file("waiting.test.ts", 'import { test } from "node:test";\ntest("waits", () => new Promise(() => setInterval(() => {}, 1000)));\n');
+        const leaving = file("leaving.test.ts", 'import { test } from "node:test";\ntest("leaves a timer", () => { setInterval(() => {}, 1000); });\n');
+        const stuck = await npmTest([waiting, "--workers", "1"], { fileMs: 1500, exitMs: 30_000 });
+        assert.equal(stuck.status, 1);
+        assert.match(stuck.stdout, /^ {2}✖ .*waiting\.test\.ts did not finish within 1\.5 s$/m);
+        const open = await npmTest([leaving, "--workers", "1"], { fileMs: 30_000, exitMs: 1500 });
+        assert.equal(open.status, 1);
+        assert.match(open.stdout, /^ {2}✖ worker \d+ did not exit within 1\.5 s of its last file: a test of .*leaving\.test\.ts left a server, timer or socket open$/m);
     });
 });

@@ -39,8 +39,14 @@ const options = {
     help: { type: "boolean", short: "h" },
 } as const;
 
-/** A file stops its worker when it takes longer than this (a test that waits forever). */
-const fileTimeoutMs = 300_000;
+/** How long a worker may take: for one file (a test that waits forever), and to exit after its last. */
+export interface Limits {
+    readonly fileMs: number;
+    /** A worker still running after its last file has left something open: a server, a timer, a socket. */
+    readonly exitMs: number;
+}
+
+const defaultLimits: Limits = { fileMs: 300_000, exitMs: 30_000 };
 const cacheDirectory = join(projectRoot, "node_modules", ".cache", "keel-tests");
 const durationsFile = join(cacheDirectory, "durations.json");
 
@@ -115,48 +121,67 @@ interface WorkerRun {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Runs the test files in `count` workers; each worker's TAP stream gives the per-file lines and totals, its spec log the failures. */
-function runWorkers(files: readonly string[], count: number, io: Output): Promise<WorkerRun> {
+function runWorkers(files: readonly string[], count: number, limits: Limits, io: Output): Promise<WorkerRun> {
     const queue = [...files];
     const logs = mkdtempSync(join(tmpdir(), "keel-test-"));
     const run: WorkerRun = { failures: [], totals: { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 }, durations: {} };
     let started = 0;
+    const fail = (line: string, detail: string) => {
+        io.out(`  ✖ ${line}`);
+        run.failures.push(`${line}${detail === "" ? "" : `\n${detail}`}`);
+        run.totals.fail++;
+    };
 
     const startWorker = (): Promise<void> =>
         new Promise((finished) => {
-            const log = join(logs, `worker-${++started}.log`);
+            const name = `worker ${++started}`;
+            const log = join(logs, `worker-${started}.log`);
             const worker = spawn(process.execPath, ["--import", "tsx", "--test-reporter=tap", "--test-reporter-destination=stdout", "--test-reporter=spec", `--test-reporter-destination=${log}`, join(__dirname, "test-worker.ts")], {
                 cwd: projectRoot,
                 // Under `node --test`, NODE_TEST_CONTEXT would make the worker report in the runner's protocol instead of TAP.
                 env: { ...process.env, NODE_TEST_CONTEXT: undefined },
                 stdio: ["ignore", "pipe", "pipe", "ipc"],
             });
-            let current: { file: string; timer: NodeJS.Timeout } | undefined;
+            /** What the worker is doing, and what stops it when that takes too long. */
+            let state: { file?: string; overdue?: string; timer?: NodeJS.Timeout } = {};
+            const enter = (file: string | undefined, ms: number, overdue: string) => {
+                clearTimeout(state.timer);
+                state = {
+                    file,
+                    timer: setTimeout(() => {
+                        state.overdue = overdue;
+                        worker.kill("SIGKILL");
+                    }, ms),
+                };
+            };
+            const ran: string[] = [];
             let stderr = "";
             worker.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
             readTap(worker, run, io);
             worker.on("message", (report: WorkerReport) => {
                 if (!("ready" in report)) return;
-                if (current !== undefined) clearTimeout(current.timer);
                 const file = queue.shift();
-                current = file === undefined ? undefined : { file, timer: setTimeout(() => worker.kill("SIGKILL"), fileTimeoutMs) };
+                if (file === undefined) enter(undefined, limits.exitMs, `did not exit within ${seconds(limits.exitMs)} of its last file: a test of ${ran.join(", ")} left a server, timer or socket open`);
+                else enter(file, limits.fileMs, `did not finish within ${seconds(limits.fileMs)}`);
+                if (file !== undefined) ran.push(relative(projectRoot, file));
                 worker.send((file === undefined ? { done: true } : { file }) satisfies WorkerRequest);
             });
             worker.on("exit", (code, signal) => {
-                if (current !== undefined) {
-                    clearTimeout(current.timer);
-                    const why = signal === "SIGKILL" ? `did not finish within ${seconds(fileTimeoutMs)}` : `ended its worker (exit ${code ?? signal})`;
-                    run.failures.push(`${relative(projectRoot, current.file)} ${why}\n${stderr}`);
-                    run.totals.fail++;
-                    io.out(`  ✖ ${relative(projectRoot, current.file)}: ${why}`);
-                }
+                clearTimeout(state.timer);
+                if (state.overdue !== undefined) fail(state.file === undefined ? `${name} ${state.overdue}` : `${relative(projectRoot, state.file)} ${state.overdue}`, "");
+                else if (state.file !== undefined) fail(`${relative(projectRoot, state.file)}: ended its worker (exit ${code ?? signal})`, stderr.trim());
+                else if (code !== 0 && code !== 1) fail(`${name} ended (exit ${code ?? signal}) before it ran a file`, stderr.trim());
                 const failing = existsSync(log) ? readFileSync(log, "utf8").split("\n✖ failing tests:\n")[1] : undefined;
                 if (failing !== undefined) run.failures.push(failing.trim());
                 // What is left goes to a new worker when this one stopped early.
-                finished(current !== undefined && queue.length > 0 ? startWorker() : undefined);
+                finished(state.file !== undefined && queue.length > 0 ? startWorker() : undefined);
             });
         });
 
-    return Promise.all(Array.from({ length: Math.min(count, files.length) }, startWorker)).then(() => run);
+    return Promise.all(Array.from({ length: Math.min(count, files.length) }, startWorker)).then(() => {
+        if (queue.length > 0) fail(`${queue.length} test file${queue.length === 1 ? "" : "s"} did not run: every worker stopped`, queue.map((f) => relative(projectRoot, f)).join("\n"));
+        return run;
+    });
 }
 
 /** Reads a worker's TAP: a line per finished test file (a top-level suite), then the totals. */
@@ -194,7 +219,7 @@ function staticChecks(): Promise<StaticChecks> {
     });
 }
 
-export function testCommand(argv: readonly string[], io: Output): Promise<number> {
+export function testCommand(argv: readonly string[], io: Output, limits: Limits = defaultLimits): Promise<number> {
     return runCommand(argv, io, { options, hint, help }, async ({ values, positionals }) => {
         const started = performance.now();
         const files = selectTestFiles(positionals);
@@ -203,7 +228,7 @@ export function testCommand(argv: readonly string[], io: Output): Promise<number
         io.out(`${whole ? "Type-checking, linting and running" : "Running"} ${files.length} test file${files.length === 1 ? "" : "s"} in ${Math.min(workers, files.length)} processes`);
 
         const checks = whole ? staticChecks() : undefined;
-        const tests = await runWorkers(longestFirst(files, lastDurations()), workers, io);
+        const tests = await runWorkers(longestFirst(files, lastDurations()), workers, limits, io);
         const checked = await checks;
 
         mkdirSync(cacheDirectory, { recursive: true });
