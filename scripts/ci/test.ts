@@ -2,7 +2,7 @@
 // Type-checks, lints and runs every test file, in a few processes that each load the Pulumi SDKs
 // once and share their plans, instead of a process per file. Exits 1 when anything failed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -96,11 +96,13 @@ const startsProcesses = (file: string) => /from "(node:child_process|[./]+script
 /**
  * Longest first by the last run's durations, so the last files to start are the short ones.
  * Unknown files go first when they start processes or servers (they wait on them), else after
- * every known file.
+ * every known file; among unknown files, the larger first.
  */
 export function longestFirst(files: readonly string[], durations: Readonly<Record<string, number>>): string[] {
-    const expected = (file: string) => durations[relative(projectRoot, file)] ?? (startsProcesses(file) ? Number.POSITIVE_INFINITY : -1);
-    return [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
+    const expected = new Map(files.map((file) => [file, durations[relative(projectRoot, file)] ?? (startsProcesses(file) ? Number.POSITIVE_INFINITY : -1)]));
+    const size = (file: string) => statSync(file).size;
+    // Two unknown files starting processes compare as Infinity - Infinity, not a number: their sizes decide.
+    return [...files].sort((a, b) => expected.get(b)! - expected.get(a)! || size(b) - size(a) || a.localeCompare(b));
 }
 
 interface Totals {
@@ -157,7 +159,7 @@ function runWorkers(files: readonly string[], count: number, limits: Limits, io:
             const ran: string[] = [];
             let stderr = "";
             worker.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-            readTap(worker, run, io);
+            const tap = readTap(worker, run, io);
             worker.on("message", (report: WorkerReport) => {
                 if (!("ready" in report)) return;
                 const file = queue.shift();
@@ -166,39 +168,70 @@ function runWorkers(files: readonly string[], count: number, limits: Limits, io:
                 if (file !== undefined) ran.push(relative(projectRoot, file));
                 worker.send((file === undefined ? { done: true } : { file }) satisfies WorkerRequest);
             });
-            worker.on("exit", (code, signal) => {
+            // "close", not "exit": the TAP on its stdout is read to its end first.
+            worker.on("close", (code, signal) => {
                 clearTimeout(state.timer);
                 if (state.overdue !== undefined) fail(state.file === undefined ? `${name} ${state.overdue}` : `${relative(projectRoot, state.file)} ${state.overdue}`, "");
                 else if (state.file !== undefined) fail(`${relative(projectRoot, state.file)}: ended its worker (exit ${code ?? signal})`, stderr.trim());
                 else if (code !== 0 && code !== 1) fail(`${name} ended (exit ${code ?? signal}) before it ran a file`, stderr.trim());
-                const failing = existsSync(log) ? readFileSync(log, "utf8").split("\n✖ failing tests:\n")[1] : undefined;
-                if (failing !== undefined) run.failures.push(failing.trim());
+                // Without its totals, a stopped worker's failed files still count.
+                if (!tap.summarized) run.totals.fail += tap.failedFiles.length;
+                const failing = failuresOf(log, tap);
+                if (failing !== undefined) run.failures.push(failing);
                 // What is left goes to a new worker when this one stopped early.
                 finished(state.file !== undefined && queue.length > 0 ? startWorker() : undefined);
             });
         });
 
     return Promise.all(Array.from({ length: Math.min(count, files.length) }, startWorker)).then(() => {
+        rmSync(logs, { recursive: true, force: true });
         if (queue.length > 0) fail(`${queue.length} test file${queue.length === 1 ? "" : "s"} did not run: every worker stopped`, queue.map((f) => relative(projectRoot, f)).join("\n"));
         return run;
     });
 }
 
+/** What a worker's TAP said: the files that failed (with their TAP), and whether it got to its totals. */
+interface WorkerTap {
+    summarized: boolean;
+    readonly failedFiles: string[];
+    readonly failedTap: string[];
+}
+
 /** Reads a worker's TAP: a line per finished test file (a top-level suite), then the totals. */
-function readTap(worker: ChildProcess, run: WorkerRun, io: Output): void {
+function readTap(worker: ChildProcess, run: WorkerRun, io: Output): WorkerTap {
+    const tap: WorkerTap = { summarized: false, failedFiles: [], failedTap: [] };
     let pending: { name: string; ok: boolean } | undefined;
+    let block: string[] = [];
     createInterface({ input: worker.stdout! }).on("line", (line) => {
+        if (line.startsWith("# Subtest: ")) block = [];
+        block.push(line);
         const result = /^(not )?ok \d+ - (.+)$/.exec(line);
         if (result !== null) pending = { name: result[2], ok: result[1] === undefined };
+        if (result !== null && result[1] !== undefined) tap.failedTap.push(block.join("\n"));
         const duration = /^ {2}duration_ms: ([\d.]+)$/.exec(line);
         if (duration !== null && pending !== undefined) {
             if (!pending.name.startsWith("..")) run.durations[pending.name] = Math.round(Number(duration[1]));
+            if (!pending.ok) tap.failedFiles.push(pending.name);
             io.out(`  ${pending.ok ? "✔" : "✖"} ${seconds(Number(duration[1])).padStart(7)}  ${pending.name}`);
             pending = undefined;
         }
         const total = /^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
-        if (total !== null) run.totals[total[1] as keyof Totals] += Number(total[2]);
+        if (total !== null) {
+            run.totals[total[1] as keyof Totals] += Number(total[2]);
+            tap.summarized = true;
+        }
     });
+    return tap;
+}
+
+/**
+ * A worker's failures: the closing section of its spec log, or, when the worker stopped before
+ * writing it (a test ended the process), each failed file's TAP.
+ */
+function failuresOf(log: string, tap: WorkerTap): string | undefined {
+    const closing = existsSync(log) ? readFileSync(log, "utf8").split("\n✖ failing tests:\n")[1] : undefined;
+    if (closing !== undefined) return closing.trim();
+    return tap.failedTap.length > 0 ? tap.failedTap.join("\n\n") : undefined;
 }
 
 interface StaticChecks {
