@@ -3,9 +3,13 @@
  * (../shared/ops-guides, summarised in DESIGN.md). `Pulumi.<stack>.yaml` holds only what differs.
  */
 import type { BackupRuleSpec } from "../components/backup/schedule";
+import { databaseDefaults, defaultBackupWindow, defaultMaintenanceWindow, guideAlarmThresholds } from "../components/database/settings";
 import { defaultEksVersion } from "../components/kubernetes/versions";
 import type { KubernetesMonitoringArgs } from "../components/monitoring/kubernetes";
 import type { MonitoringSpec } from "../components/monitoring/render/spec";
+import { guideEndpointCheck } from "../components/traffic/failover";
+import { guideApplication, guideScaling, ubuntu2204AmiParameter } from "../components/traffic/settings";
+import { networkDefaults } from "../components/network/subnets";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
 export const environments = ["local", "dev", "staging", "production"] as const;
@@ -88,33 +92,30 @@ const shared = {
     tags: { service: "keel-app", owner: "platform-team" },
     protect: false,
     network: {
-        primaryCidr: "10.0.0.0/16",
+        primaryCidr: networkDefaults.cidrBlock,
         drCidr: "10.1.0.0/16",
-        availabilityZones: 3,
+        availabilityZones: networkDefaults.availabilityZoneCount,
         natGateways: "single",
         flowLogRetentionDays: 14,
     },
     database: {
-        engine: "postgres",
+        engine: databaseDefaults.engine,
         engineVersion: "15",
         instanceClass: "db.t4g.micro",
         replicaInstanceClass: "db.t4g.micro",
-        allocatedStorageGb: 20,
+        allocatedStorageGb: databaseDefaults.allocatedStorageGb,
         maxAllocatedStorageGb: 100,
         backupRetentionDays: 1,
         multiAz: false,
         deletionProtection: false,
         replicaInDr: false,
         rpoSeconds: 3600,
-        // Ends an hour before the guides' maintenance window (Sunday 02:00–04:00 UTC), clear of
-        // the AWS Backup rules (06:00 and 07:00 UTC, components/backup/schedule.ts).
-        backupWindow: "00:00-01:00",
-        maintenanceWindow: "sun:02:00-sun:04:00",
-        monitoringIntervalSeconds: 60,
-        performanceInsightsRetentionDays: 7,
-        logMinDurationMs: 1000,
-        // Guides: HighCPU > 80 %, HighMemory > 85 % used, DiskSpaceLow > 90 % used, DatabaseConnectionsHigh > 80.
-        alarms: { cpuPercent: 80, freeMemoryPercent: 15, freeStoragePercent: 10, connections: 80 },
+        backupWindow: defaultBackupWindow,
+        maintenanceWindow: defaultMaintenanceWindow,
+        monitoringIntervalSeconds: databaseDefaults.monitoringIntervalSeconds,
+        performanceInsightsRetentionDays: databaseDefaults.performanceInsightsRetentionDays,
+        logMinDurationMs: databaseDefaults.logMinDurationMs,
+        alarms: { ...guideAlarmThresholds },
     },
     // Dumps start after the Sunday maintenance window (02:00–04:00) and before the AWS Backup rules (06:00, 07:00).
     backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false, dumpTime: "04:30" },
@@ -125,21 +126,18 @@ const shared = {
         maxSize: 2,
         drMinSize: 0,
         drMaxSize: 0,
-        // Guides: scale on CPU 70 % and memory 80 %, scale-up cooldown 300 s, scale-down 600 s.
-        cpuTargetPercent: 70,
-        memoryTargetPercent: 80,
-        instanceWarmupSeconds: 300,
-        scaleInCooldownSeconds: 600,
+        cpuTargetPercent: guideScaling.cpuTargetPercent,
+        memoryTargetPercent: guideScaling.memoryTargetPercent,
+        instanceWarmupSeconds: guideScaling.instanceWarmupSeconds,
+        scaleInCooldownSeconds: guideScaling.scaleInCooldownSeconds,
     },
     traffic: {
-        // Guides: APP_PORT=3000, health endpoint /health; application servers with 100 GB SSD.
-        appPort: 3000,
-        healthCheckPath: "/health",
+        appPort: guideApplication.port,
+        healthCheckPath: guideApplication.healthCheckPath,
         accessLogs: false,
         deletionProtection: false,
-        // Canonical's Ubuntu 22.04 LTS (guides: Ubuntu 22.04) from the public SSM parameter.
-        amiParameter: "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
-        rootVolumeGb: 100,
+        amiParameter: ubuntu2204AmiParameter,
+        rootVolumeGb: guideApplication.rootVolumeGb,
     } as { appPort: number; healthCheckPath: string; requestsPerTarget?: number; accessLogs: boolean; deletionProtection: boolean; spot?: { alternativeInstanceTypes: string[]; onDemandBaseCapacity: number }; amiParameter: string; rootVolumeGb: number },
     kubernetes: {
         enabled: false,
@@ -154,9 +152,9 @@ const shared = {
     dns: {
         mode: "simple",
         domain: "app.example.com",
-        // Guides: detect a dead primary fast: 10 s checks, 3 failures, 60 s TTL.
-        healthCheckIntervalSeconds: 10,
-        healthCheckFailureThreshold: 3,
+        healthCheckIntervalSeconds: guideEndpointCheck.requestIntervalSeconds,
+        healthCheckFailureThreshold: guideEndpointCheck.failureThreshold,
+        // Guides: a 60 s TTL.
         ttlSeconds: 60,
     },
     monitoring: {

@@ -5,8 +5,10 @@
  * two cannot drift apart.
  */
 
+import { databaseDefaults } from "./settings";
+
 /** The database and the admin login the writer's first start creates (the image's POSTGRES_DB and POSTGRES_USER). */
-export const localDatabaseDefaults = { databaseName: "app", username: "keel_admin", logMinDurationMs: 1000 } as const;
+export const localDatabaseDefaults = { databaseName: databaseDefaults.databaseName, username: databaseDefaults.masterUsername, logMinDurationMs: databaseDefaults.logMinDurationMs } as const;
 
 /** Where the containers find their password files. */
 export const localCredentialsDir = "/run/keel";

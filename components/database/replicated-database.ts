@@ -9,6 +9,7 @@ import type { BuildContext, BuiltDatabase, DatabaseEndpoints, ResolvedSettings, 
 import { buildRdsInstances } from "./rds";
 import {
     DatabaseConfigurationError,
+    databaseDefaults,
     databaseTopology,
     defaultBackupWindow,
     defaultMaintenanceWindow,
@@ -115,9 +116,9 @@ export interface ReplicatedDatabaseArgs {
 
 /** The settings with their defaults, validated: throws `DatabaseConfigurationError` before anything is registered. */
 export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseArgs): ResolvedSettings {
-    const allocatedStorageGb = args.allocatedStorageGb ?? 20;
+    const allocatedStorageGb = args.allocatedStorageGb ?? databaseDefaults.allocatedStorageGb;
     const settings: ResolvedSettings = {
-        engine: args.engine ?? "postgres",
+        engine: args.engine ?? databaseDefaults.engine,
         engineVersion: args.engineVersion,
         instanceClass: args.instanceClass,
         replicaInstanceClass: args.replicaInstanceClass ?? args.instanceClass,
@@ -126,8 +127,8 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
         backupRetentionDays: args.backupRetentionDays,
         backupWindow: args.backupWindow ?? defaultBackupWindow,
         maintenanceWindow: args.maintenanceWindow ?? defaultMaintenanceWindow,
-        monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? 60,
-        performanceInsightsRetentionDays: args.performanceInsightsRetentionDays ?? 7,
+        monitoringIntervalSeconds: args.monitoringIntervalSeconds ?? databaseDefaults.monitoringIntervalSeconds,
+        performanceInsightsRetentionDays: args.performanceInsightsRetentionDays ?? databaseDefaults.performanceInsightsRetentionDays,
         rpoSeconds: args.rpoSeconds,
         alarmThresholds: args.alarmThresholds ?? guideAlarmThresholds,
         hasDr: args.dr !== undefined,
@@ -135,9 +136,9 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
         primaryDatabase: args.primaryDatabase ?? "original",
         multiAz: args.multiAz ?? true,
         deletionProtection: args.deletionProtection ?? true,
-        databaseName: args.databaseName ?? "app",
-        masterUsername: args.masterUsername ?? "keel_admin",
-        logMinDurationMs: args.logMinDurationMs ?? 1000,
+        databaseName: args.databaseName ?? databaseDefaults.databaseName,
+        masterUsername: args.masterUsername ?? databaseDefaults.masterUsername,
+        logMinDurationMs: args.logMinDurationMs ?? databaseDefaults.logMinDurationMs,
         globalClusterIdentifier: args.globalClusterIdentifier ?? `${name}-global`,
     };
     const errors = validateDatabaseSettings(settings);

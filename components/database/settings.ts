@@ -213,6 +213,10 @@ function isAuroraClass(instanceClass: string): boolean {
 
 // ---- settings ----
 
+/**
+ * Ends an hour before the guides' maintenance window (Sunday 02:00–04:00 UTC), clear of the AWS
+ * Backup rules (06:00 and 07:00 UTC, components/backup/schedule.ts).
+ */
 export const defaultBackupWindow = "00:00-01:00";
 /** The guides' weekly maintenance window: Sunday 02:00–04:00 UTC (the backup window ends an hour before it). */
 export const defaultMaintenanceWindow = "sun:02:00-sun:04:00";
@@ -232,6 +236,28 @@ export interface AlarmThresholds {
 }
 
 export const guideAlarmThresholds: AlarmThresholds = { cpuPercent: 80, freeMemoryPercent: 15, freeStoragePercent: 10, connections: 80 };
+
+/** What ReplicatedDatabase (and the local pair) use where their args are silent. */
+export const databaseDefaults: Readonly<{
+    engine: DatabaseEngine;
+    allocatedStorageGb: number;
+    databaseName: string;
+    masterUsername: string;
+    logMinDurationMs: number;
+    monitoringIntervalSeconds: number;
+    performanceInsightsRetentionDays: number;
+}> = {
+    engine: "postgres",
+    allocatedStorageGb: 20,
+    databaseName: "app",
+    masterUsername: "keel_admin",
+    /** Statements slower than a second are logged. */
+    logMinDurationMs: 1000,
+    /** Enhanced monitoring every minute; the guides' 15 s scrape interval is production's. */
+    monitoringIntervalSeconds: 60,
+    /** Performance Insights' free tier. */
+    performanceInsightsRetentionDays: 7,
+};
 
 /** The settings the checks read: the component's args with their defaults filled in. */
 export interface DatabaseSettings {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumedBy } from "../iam";
-import { natGatewayCount, natGatewayForZone, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { natGatewayCount, natGatewayForZone, networkDefaults, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 export interface NetworkArgs {
     /**
@@ -62,8 +62,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly flowLogGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: NetworkArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
-        const zoneCount = args.availabilityZoneCount ?? 3;
+        const cidrBlock = args.cidrBlock ?? networkDefaults.cidrBlock;
+        const zoneCount = args.availabilityZoneCount ?? networkDefaults.availabilityZoneCount;
         // Refuse a layout that does not fit before anything is registered.
         const layout = planSubnets(cidrBlock, zoneCount);
         super("keel:network:Network", name, args, opts);

@@ -12,6 +12,8 @@ export const maxAvailabilityZones = 6;
 export const minAvailabilityZones = 2;
 /** VPC prefixes the layout fits: /16 (the largest VPC AWS allows) to /20 (/26 public and database subnets). */
 export const vpcPrefixRange = { largest: 16, smallest: 20 } as const;
+/** What Network uses where its args are silent: a /16 over three zones. */
+export const networkDefaults: Readonly<{ cidrBlock: string; availabilityZoneCount: number }> = { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 3 };
 
 function toInt(address: string): number {
     const octets = address.split(".").map(Number);

@@ -7,8 +7,8 @@ import type { PlanRecord } from "../../offline-plan/engine";
 import type { PlanResource } from "../../offline-plan/record";
 import { arnOf, childrenOf, idOf, json, list, mockOf, object, ofType, only, planComponents, text, texts } from "../../tests/plans";
 import { AlbLogBucket } from "./alb-log-bucket";
-import { AutoscaledService, modernTlsPolicy, ubuntu2204AmiParameter, type AutoscaledServiceArgs } from "./autoscaled-service";
-import { TrafficConfigurationError } from "./settings";
+import { AutoscaledService, modernTlsPolicy, type AutoscaledServiceArgs } from "./autoscaled-service";
+import { TrafficConfigurationError, ubuntu2204AmiParameter } from "./settings";
 import { nodeExporterPort } from "./user-data";
 
 const types = {

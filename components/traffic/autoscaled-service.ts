@@ -17,11 +17,10 @@ import {
     spotErrors,
     type ScalingSettings,
     type SpotCapacity,
+    guideApplication,
+    ubuntu2204AmiParameter,
 } from "./settings";
 import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData, type ApplicationBoot } from "./user-data";
-
-/** Canonical's parameter for the current Ubuntu 22.04 LTS amd64 AMI (the guides run Ubuntu 22.04). */
-export const ubuntu2204AmiParameter = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
 
 /**
  * Current ALB policy for TLS 1.3 and 1.2 with restricted, forward-secret ciphers and hybrid
@@ -115,9 +114,9 @@ interface TierSettings {
 function tierSettings(args: AutoscaledServiceArgs): TierSettings {
     return {
         scaling: args.scaling ?? guideScaling,
-        appPort: args.appPort ?? 3000,
-        healthCheckPath: args.healthCheckPath ?? "/health",
-        rootVolumeGb: args.rootVolumeGb ?? 100,
+        appPort: args.appPort ?? guideApplication.port,
+        healthCheckPath: args.healthCheckPath ?? guideApplication.healthCheckPath,
+        rootVolumeGb: args.rootVolumeGb ?? guideApplication.rootVolumeGb,
         gracePeriod: args.healthCheckGracePeriodSeconds ?? 300,
     };
 }

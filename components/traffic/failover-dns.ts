@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, type EndpointCheckSettings } from "./failover";
-import { alarmPeriodSeconds, pathErrors, requireNoErrors } from "./settings";
+import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, guideEndpointCheck, type EndpointCheckSettings } from "./failover";
+import { alarmPeriodSeconds, guideApplication, pathErrors, requireNoErrors } from "./settings";
 
 /** A load balancer an alias record points at. */
 export interface AliasTarget {
@@ -63,10 +63,10 @@ export class FailoverDns extends pulumi.ComponentResource {
 
     constructor(name: string, args: FailoverDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         const check = {
-            requestIntervalSeconds: args.healthCheck?.requestIntervalSeconds ?? 10,
-            failureThreshold: args.healthCheck?.failureThreshold ?? 3,
+            requestIntervalSeconds: args.healthCheck?.requestIntervalSeconds ?? guideEndpointCheck.requestIntervalSeconds,
+            failureThreshold: args.healthCheck?.failureThreshold ?? guideEndpointCheck.failureThreshold,
             regions: args.healthCheck?.regions ?? defaultCheckerRegions,
-            path: args.healthCheck?.path ?? "/health",
+            path: args.healthCheck?.path ?? guideApplication.healthCheckPath,
         };
         requireNoErrors(`FailoverDns ${name}`, [
             ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),

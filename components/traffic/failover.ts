@@ -25,6 +25,9 @@ export type CheckerRegion = (typeof route53CheckerRegions)[number];
 /** Checkers on both US coasts and in Europe, so no single region's checkers decide alone. */
 export const defaultCheckerRegions: readonly CheckerRegion[] = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1"];
 
+/** The guides' fast detection of a dead primary: a check every 10 s, unhealthy after 3 failures. */
+export const guideEndpointCheck: Pick<EndpointCheckSettings, "requestIntervalSeconds" | "failureThreshold"> = { requestIntervalSeconds: 10, failureThreshold: 3 };
+
 export interface EndpointCheckSettings {
     /** Seconds between one checker's requests: Route 53 accepts 10 (fast) or 30, fixed at creation. */
     readonly requestIntervalSeconds: number;

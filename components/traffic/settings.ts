@@ -51,6 +51,12 @@ export interface ScalingSettings {
     readonly scaleInCooldownSeconds: number;
 }
 
+/** The guides' application: it listens on APP_PORT=3000 and answers `/health`; its servers have 100 GB SSD. */
+export const guideApplication: Readonly<{ port: number; healthCheckPath: string; rootVolumeGb: number }> = { port: 3000, healthCheckPath: "/health", rootVolumeGb: 100 };
+
+/** Canonical's parameter for the current Ubuntu 22.04 LTS amd64 AMI (the guides run Ubuntu 22.04). */
+export const ubuntu2204AmiParameter = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
+
 /** The guides' figures: CPU 70 %, memory 80 %, scale-up cooldown 300 s, scale-down 600 s. */
 export const guideScaling: ScalingSettings = {
     cpuTargetPercent: 70,
