@@ -6,7 +6,7 @@ import { InstanceType } from "@pulumi/aws/types/enums/ec2";
 import { loadStackConfig } from "../offline-plan/stack-config";
 import { object as asObject, projectRoot } from "../tests/plans";
 import { ConfigError, configNamespaces, deepMerge, ec2InstanceTypes, keelConfigSchema, resolveKeelConfig, servingRegions } from "./config";
-import { environmentDefaults, environmentMinimums, environments } from "./environments";
+import { environmentDefaults, environments, minimumsOf } from "./environments";
 
 /** Pulumi's flat config map from structured values, as the CLI hands it to a program. */
 function raw(values: Record<string, unknown>): Record<string, string> {
@@ -48,7 +48,7 @@ describe("environment defaults", () => {
         test(`${environment}: the defaults with its stack file are valid`, () => {
             const config = resolveKeelConfig(onStack({}, environment), environment);
             assert.equal(config.environment, environment);
-            assert.ok(config.database.backupRetentionDays >= environmentMinimums[environment].backupRetentionDays);
+            assert.ok(config.database.backupRetentionDays >= minimumsOf(environment).backupRetentionDays);
         });
     }
 

@@ -6,7 +6,7 @@ import { hostedZoneIdPattern } from "../components/traffic/settings";
 import type { Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
 import { ConfigError, namespaceProblem } from "./config-keys";
-import { environmentDefaults, environmentMinimums, environments, switchesOf, type Environment } from "./environments";
+import { environmentDefaults, environments, minimumsOf, switchesOf, type Environment } from "./environments";
 import { databaseDumpsBucket, dumpTier } from "./presets";
 
 export { ConfigError, configNamespaces } from "./config-keys";
@@ -355,7 +355,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
     const { environment, regions, database, compute, traffic, kubernetes, monitoring, network, backup, dns, dr } = c;
     if (environment === undefined) return problems;
-    const minimums = environmentMinimums[environment];
+    const minimums = minimumsOf(environment);
     if (c.protect === false && minimums.protect) problem(["protect"], `expected true in ${environment}: stateful resources must be protected`);
     if (regions !== undefined) {
         if (regions.dr !== undefined && regions.dr === regions.primary) {

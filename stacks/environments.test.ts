@@ -4,7 +4,7 @@ import { validateBackupRules, vaultLockFor } from "../components/backup/schedule
 import { loadStackConfig } from "../offline-plan/stack-config";
 import { projectRoot } from "../tests/plans";
 import { resolveKeelConfig } from "./config";
-import { environmentMinimums, environments, switchesOf, type Environment } from "./environments";
+import { environments, minimumsOf, switchesOf, type Environment } from "./environments";
 import { monitoringSpec } from "./monitoring";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules } from "./presets";
 
@@ -76,7 +76,7 @@ describe("each environment's switches", () => {
         for (const environment of environments) {
             const docker = switchesOf({ environment }).platform === "docker";
             assert.equal(docker, environment === "local", environment);
-            assert.equal(environmentMinimums[environment].requiresAlarmEmails, !docker, environment);
+            assert.equal(minimumsOf(environment).requiresAlarmEmails, !docker, environment);
         }
     });
 

@@ -12,9 +12,6 @@ import { guideApplication, guideScaling, ubuntu2204AmiParameter } from "../compo
 import { networkDefaults } from "../components/network/subnets";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
-export const environments = ["local", "dev", "staging", "production"] as const;
-export type Environment = (typeof environments)[number];
-
 /** Floors a stack may not go below, whatever its config says. */
 export interface EnvironmentMinimums {
     readonly backupRetentionDays: number;
@@ -32,15 +29,6 @@ export interface EnvironmentMinimums {
     /** At least one address in `keel:monitoring.alarmEmails`: the database and backup alarms must reach someone. */
     readonly requiresAlarmEmails: boolean;
 }
-
-export const environmentMinimums: Record<Environment, EnvironmentMinimums> = {
-    local: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: false },
-    dev: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
-    // Staging: 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
-    staging: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
-    // Production: 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
-    production: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90, requiresAlarmEmails: true },
-};
 
 /**
  * What each environment runs that is no configuration key: the stacks read these switches
@@ -69,24 +57,7 @@ export interface EnvironmentSwitches {
 const warnOnErrors = { warning: 0.05 };
 const singleMonitoring = { highAvailability: false, lokiMode: "monolithic", errorRatio: warnOnErrors } as const;
 
-export const environmentSwitches: Record<Environment, EnvironmentSwitches> = {
-    // Local runs no AWS Backup: its database is a container pair.
-    local: { platform: "docker", monitoring: singleMonitoring, backup: { rules: [], buckets: [] } },
-    // Dev keeps no backups (ops guides: "basic health checks, no backups"); with keel:backup.enabled, staging's rules.
-    dev: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: [] } },
-    staging: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: stagingBackupBuckets } },
-    production: {
-        platform: "aws",
-        monitoring: { highAvailability: true, lokiMode: "simple-scalable", errorRatio: { ...warnOnErrors, critical: 0.01 } },
-        backup: { rules: productionBackupRules, buckets: productionBackupBuckets },
-    },
-};
-
-/** The switches of a configuration's environment. */
-export function switchesOf(config: { readonly environment: Environment }): EnvironmentSwitches {
-    return environmentSwitches[config.environment];
-}
-
+/** What every environment starts from: the guides' figures and the components' own defaults. */
 const shared = {
     regions: { primary: "us-east-1" } as { primary: string; dr?: string },
     tags: { service: "keel-app", owner: "platform-team" },
@@ -180,72 +151,124 @@ const shared = {
 type Shared = typeof shared;
 type Overrides = { [K in keyof Shared]?: Shared[K] extends object ? Partial<Shared[K]> : Shared[K] };
 
-const overrides: Record<Environment, Overrides> = {
+/**
+ * Everything Keel decides for one environment. A new environment is one entry below, its
+ * Pulumi.<env>.yaml and its policies/config/<env>.json (tests/new-environment.test.ts adds one).
+ */
+export interface EnvironmentEntry {
+    /** Floors a stack may not go below, whatever its config says. */
+    readonly minimums: EnvironmentMinimums;
+    /** What it runs that is no configuration key. */
+    readonly switches: EnvironmentSwitches;
+    /** Its defaults where they differ from `shared`'s; `Pulumi.<env>.yaml` holds only what differs from these. */
+    readonly defaults: Overrides;
+}
+
+const entries = {
     local: {
-        network: { natGateways: "none" },
-        dns: { mode: "none" },
-        database: { replicaInDr: false, backupRetentionDays: 0 },
-        compute: { minSize: 0, maxSize: 1 },
-        monitoring: { level: "full", retentionDays: 2, retentionSizeGb: 5, logRetentionDays: 7 },
+        minimums: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: false },
+        // Local runs no AWS Backup: its database is a container pair.
+        switches: { platform: "docker", monitoring: singleMonitoring, backup: { rules: [], buckets: [] } },
+        defaults: {
+            network: { natGateways: "none" },
+            dns: { mode: "none" },
+            database: { replicaInDr: false, backupRetentionDays: 0 },
+            compute: { minSize: 0, maxSize: 1 },
+            monitoring: { level: "full", retentionDays: 2, retentionSizeGb: 5, logRetentionDays: 7 },
+        },
     },
     // One region, one NAT gateway, ASG 1–2, a small database, no backups (ops guides: "basic health checks, no backups").
     dev: {
-        network: { flowLogRetentionDays: 7 },
-        database: { monitoringIntervalSeconds: 0 },
-        traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
-        monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
+        minimums: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
+        // With keel:backup.enabled, staging's rules.
+        switches: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: [] } },
+        defaults: {
+            network: { flowLogRetentionDays: 7 },
+            database: { monitoringIntervalSeconds: 0 },
+            traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
+            monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
+        },
     },
     // One region, production-like tiers at smaller sizes (ops guides: weekly backups, 7-day retention).
     staging: {
-        network: { flowLogRetentionDays: 30 },
-        database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7, deletionProtection: true },
-        backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
-        compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
-        // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
-        traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
-        kubernetes: { enabled: true },
-        monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
+        // 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
+        minimums: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
+        switches: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: stagingBackupBuckets } },
+        defaults: {
+            network: { flowLogRetentionDays: 30 },
+            database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7, deletionProtection: true },
+            backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
+            compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
+            // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
+            traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
+            kubernetes: { enabled: true },
+            monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
+        },
     },
     // Active-passive across the primary (us-east-1) and DR (us-west-2) regions, a NAT gateway per
     // zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
     production: {
-        regions: { primary: "us-east-1", dr: "us-west-2" },
-        protect: true,
-        network: { natGateways: "one-per-az", flowLogRetentionDays: 90 },
-        database: {
-            // Guides: primary 8 vCPU / 16 GB and replica 4 vCPU / 8 GB, 500 GB SSD, PostgreSQL 15.
-            // RDS has no compute-optimised classes for single instances; m6g gives the vCPUs with more memory.
-            instanceClass: "db.m6g.2xlarge",
-            replicaInstanceClass: "db.m6g.xlarge",
-            allocatedStorageGb: 500,
-            maxAllocatedStorageGb: 2000,
-            // 35, not the guides' 30: AWS Backup's continuous rule (35 days, PITR) takes over the
-            // automated backups and RDS refuses a different retention (terraform-provider-aws #33465).
-            backupRetentionDays: 35,
-            multiAz: true,
-            deletionProtection: true,
-            replicaInDr: true,
-            // Guides: RPO 5 minutes; enhanced monitoring at the 15 s scrape interval.
-            rpoSeconds: 300,
-            monitoringIntervalSeconds: 15,
+        // 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
+        minimums: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90, requiresAlarmEmails: true },
+        switches: {
+            platform: "aws",
+            monitoring: { highAvailability: true, lokiMode: "simple-scalable", errorRatio: { ...warnOnErrors, critical: 0.01 } },
+            backup: { rules: productionBackupRules, buckets: productionBackupBuckets },
         },
-        // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
-        backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
-        compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
-        traffic: { accessLogs: true, deletionProtection: true },
-        // Three nodes minimum: two Prometheus replicas and Loki's write path on distinct nodes.
-        kubernetes: { enabled: true, nodeInstanceTypes: ["m6i.xlarge", "m5.xlarge"], nodeMinSize: 3, nodeMaxSize: 6 },
-        dns: { mode: "failover" },
-        // Production pages: a dead man's switch watches Alertmanager itself (docs/monitoring.md).
-        monitoring: { level: "full", logRetentionDays: 90, heartbeat: true, paging: true },
+        defaults: {
+            regions: { primary: "us-east-1", dr: "us-west-2" },
+            protect: true,
+            network: { natGateways: "one-per-az", flowLogRetentionDays: 90 },
+            database: {
+                // Guides: primary 8 vCPU / 16 GB and replica 4 vCPU / 8 GB, 500 GB SSD, PostgreSQL 15.
+                // RDS has no compute-optimised classes for single instances; m6g gives the vCPUs with more memory.
+                instanceClass: "db.m6g.2xlarge",
+                replicaInstanceClass: "db.m6g.xlarge",
+                allocatedStorageGb: 500,
+                maxAllocatedStorageGb: 2000,
+                // 35, not the guides' 30: AWS Backup's continuous rule (35 days, PITR) takes over the
+                // automated backups and RDS refuses a different retention (terraform-provider-aws #33465).
+                backupRetentionDays: 35,
+                multiAz: true,
+                deletionProtection: true,
+                replicaInDr: true,
+                // Guides: RPO 5 minutes; enhanced monitoring at the 15 s scrape interval.
+                rpoSeconds: 300,
+                monitoringIntervalSeconds: 15,
+            },
+            // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
+            backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
+            compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },
+            traffic: { accessLogs: true, deletionProtection: true },
+            // Three nodes minimum: two Prometheus replicas and Loki's write path on distinct nodes.
+            kubernetes: { enabled: true, nodeInstanceTypes: ["m6i.xlarge", "m5.xlarge"], nodeMinSize: 3, nodeMaxSize: 6 },
+            dns: { mode: "failover" },
+            // Production pages: a dead man's switch watches Alertmanager itself (docs/monitoring.md).
+            monitoring: { level: "full", logRetentionDays: 90, heartbeat: true, paging: true },
+        },
     },
-};
+} satisfies Record<string, EnvironmentEntry>;
+
+export type Environment = keyof typeof entries;
+/** The environments, in the order above (the entries are not empty: the tuple z.enum wants). */
+export const environments = Object.keys(entries) as [Environment, ...Environment[]];
+const environmentEntries: Readonly<Record<Environment, EnvironmentEntry>> = entries;
+
+/** The floors of an environment. */
+export function minimumsOf(environment: Environment): EnvironmentMinimums {
+    return entries[environment].minimums;
+}
+
+/** The switches of a configuration's environment. */
+export function switchesOf(config: { readonly environment: Environment }): EnvironmentSwitches {
+    return entries[config.environment].switches;
+}
 
 /** The full default configuration of an environment (shared defaults with its overrides). */
 export function environmentDefaults(environment: Environment): Shared & { environment: Environment } {
     const result: Record<string, unknown> = { environment };
     for (const [key, value] of Object.entries(shared)) {
-        const override = overrides[environment][key as keyof Shared];
+        const override = environmentEntries[environment].defaults[key as keyof Shared];
         result[key] = typeof value === "object" ? { ...value, ...(override as object | undefined) } : (override ?? value);
     }
     return result as Shared & { environment: Environment };

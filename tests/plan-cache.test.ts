@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { planProgram, type PlanRecord } from "../offline-plan/engine";
 import { loadStackConfig, type StackConfig } from "../offline-plan/stack-config";
@@ -37,7 +37,7 @@ describe("plans kept between test processes", () => {
         cpSync(root, testOnly, { recursive: true });
         writeFileSync(join(testOnly, "components", "a.test.ts"), "a new test\n");
 
-        const keyOf = (tree: string, stack: StackConfig) => basename(cachedPlanFile(tree, stack));
+        const keyOf = (tree: string, stack: StackConfig) => relative(join(tree, "node_modules", ".cache", "keel-plans"), cachedPlanFile(tree, stack));
         const key = keyOf(root, config("production"));
         assert.notEqual(keyOf(copy, config("production")), key);
         assert.notEqual(keyOf(root, config("production", { "keel:dr": '{"active":true}' })), key);
@@ -67,5 +67,17 @@ describe("plans kept between test processes", () => {
         const stale = cachedPlanFile(root, abandoned);
         writeFileSync(`${stale}.lock`, "2147483646");
         assert.deepEqual(await cachedPlan(root, abandoned, async () => record("ours")), record("ours"));
+    });
+
+    test("a change to the sources plans afresh and removes the plans of the earlier state", async () => {
+        const root = tree("stale");
+        const before = cachedPlanFile(root, config("dev"));
+        await cachedPlan(root, config("dev"), async () => record("before"));
+        writeFileSync(join(root, "components", "a.ts"), "changed\n");
+        // The same tree by another spelling: a fingerprint is taken once per process and tree.
+        const changed = `${root}/`;
+        assert.deepEqual(await cachedPlan(changed, config("dev"), async () => record("after")), record("after"));
+        assert.notEqual(dirname(cachedPlanFile(changed, config("dev"))), dirname(before));
+        assert.equal(existsSync(dirname(before)), false, "the stale folder is gone");
     });
 });

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import type { PlanRecord } from "../offline-plan/engine";
 import type { StackConfig } from "../offline-plan/stack-config";
 
 /**
  * Stack plans shared by every test process of a run (and the next run, while nothing they depend
- * on changes): a plan is kept under node_modules/.cache/keel-plans, named by a hash of everything
- * it is made of — the program's sources, the stack's resolved configuration, the locked SDK
- * versions, Node's version and today's date (EKS support windows are judged on it). Tests that
- * change the tree plan it afresh; a test checks that a kept plan reads back as the plan itself.
+ * on changes): a plan is kept under node_modules/.cache/keel-plans, in a folder named by a hash of
+ * the program's sources, the locked SDK versions, Node's version and today's date (EKS support
+ * windows are judged on it), under a name hashed from the stack's resolved configuration. A
+ * change to any of them plans afresh (and removes the stale folder); a test checks that a kept
+ * plan reads back as the plan itself.
  */
 
 /** What a plan of this tree is made of, besides its configuration: the files the program reads. */
@@ -37,10 +38,19 @@ function programFingerprint(projectRoot: string): string {
     return fingerprint;
 }
 
-/** The file a plan of `config` in this tree is kept in. */
+/** The file a plan of `config` in this tree is kept in: a folder per state of the program's sources. */
 export function cachedPlanFile(projectRoot: string, config: StackConfig): string {
-    const key = createHash("sha256").update(programFingerprint(projectRoot)).update(JSON.stringify(config)).digest("hex").slice(0, 32);
-    return join(projectRoot, "node_modules", ".cache", "keel-plans", `${config.stack}-${key}.json`);
+    const key = createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 32);
+    return join(projectRoot, "node_modules", ".cache", "keel-plans", programFingerprint(projectRoot).slice(0, 32), `${config.stack}-${key}.json`);
+}
+
+/** The folder of this state of the sources; those of earlier states are removed (their plans are stale). */
+function cacheFolder(file: string): void {
+    const folder = dirname(file);
+    if (existsSync(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    const parent = dirname(folder);
+    for (const stale of readdirSync(parent)) if (join(parent, stale) !== folder) rmSync(join(parent, stale), { recursive: true, force: true });
 }
 
 const isRunning = (pid: number) => {
@@ -67,7 +77,7 @@ function readPlan(file: string): PlanRecord | undefined {
 export async function cachedPlan(projectRoot: string, config: StackConfig, plan: () => Promise<PlanRecord>): Promise<PlanRecord> {
     const file = cachedPlanFile(projectRoot, config);
     const lock = `${file}.lock`;
-    mkdirSync(join(file, ".."), { recursive: true });
+    cacheFolder(file);
     for (const deadline = Date.now() + 120_000; ; ) {
         const kept = readPlan(file);
         if (kept !== undefined) return kept;

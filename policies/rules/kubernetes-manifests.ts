@@ -55,12 +55,8 @@ export function withEmbeddedYaml(value: unknown, depth = 0): unknown {
     if (typeof value === "string") {
         // "[unknown]" and "[secret]" are markers, not YAML lists.
         if (isMasked(value) || !looksStructured(value)) return value;
-        try {
-            const parsed: unknown = parse(value);
-            return typeof parsed === "object" && parsed !== null ? withEmbeddedYaml(parsed, depth + 1) : value;
-        } catch {
-            return value;
-        }
+        const parsed = yamlIn(value)?.value;
+        return typeof parsed === "object" && parsed !== null ? withEmbeddedYaml(parsed, depth + 1) : value;
     }
     if (Array.isArray(value)) return value.map((v) => withEmbeddedYaml(v, depth + 1));
     if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEmbeddedYaml(v, depth + 1)]));
@@ -198,10 +194,24 @@ export function helmValuesFindings(props: Record<string, unknown>, findingsOf: (
 }
 
 function safeParse(text: string): unknown {
+    const parsed = yamlIn(text);
+    return parsed === undefined ? unknownMarker : parsed.value;
+}
+
+/**
+ * The YAML a string holds, or undefined where it is not YAML. Strings that only look structured
+ * (Go templates such as `{{ $labels.job }} is down`) fail to parse, and capturing the stack traces
+ * of their errors cost more than the parsing itself: nothing reads them.
+ */
+function yamlIn(text: string): { readonly value: unknown } | undefined {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
-        return parse(text) as unknown;
+        return { value: parse(text) as unknown };
     } catch {
-        return unknownMarker;
+        return undefined;
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
     }
 }
 
