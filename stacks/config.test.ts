@@ -288,6 +288,15 @@ describe("refusals name the key, what is expected and what was given", () => {
         }
     });
 
+    test("the database component's own checks are reported at the keys that set its arguments, with what was given", () => {
+        const problems = problemsOf({ database: { maintenanceWindow: "sun:02:00-sun:02:10", instanceClass: "db.z9.huge" }, dr: { primaryDatabase: "rebuilding" } });
+        assert.deepEqual(problems.filter((p) => /maintenanceWindow|instanceClass|primaryDatabase/.test(p)).sort(), [
+            'keel:database.instanceClass: expected an RDS instance class whose memory is known (db.t3/db.t4g, db.m*, db.r*, db.x2g), got "db.z9.huge"',
+            'keel:database.maintenanceWindow: RDS needs at least 30 minutes, got "sun:02:00-sun:02:10"',
+            'keel:dr.primaryDatabase: the primary region\'s database replicates from the DR writer, which needs drActive, got "rebuilding"',
+        ]);
+    });
+
     test("the error message lists every problem", () => {
         assert.throws(() => resolveKeelConfig(onStack({ database: { backupRetentionDays: -3 }, compute: { maxSize: 0 } }, "production"), "production"), (error: Error) => {
             assert.match(error.message, /^invalid Keel configuration \(2 problems\):/);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
+import type { Problem } from "../components/problems";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { hostedZoneIdPattern } from "../components/traffic/settings";
@@ -333,18 +334,20 @@ export const keelConfigSchema = z.strictObject({
 
 export type KeelConfig = z.infer<typeof keelConfigSchema>;
 
-/** Maps a database settings message (`backupWindow "x": ...`) to its config key and the rest of the message. */
-function databaseProblem(message: string): [(string | number)[], string] {
-    const [, key, rest] = /^([\w.]+)(?: "[^"]*"| [^:]+)?: (.*)$/s.exec(message) ?? [undefined, "", message];
-    const path: Record<string, (string | number)[]> = { drActive: ["dr", "active"], primaryDatabase: ["dr", "primaryDatabase"] };
-    const configKey = path[key] ?? ["database", ...key.replace(/^alarmThresholds\b/, "alarms").split(".")];
-    return [key === "" ? ["database"] : configKey, rest];
+/** Where a ReplicatedDatabase argument is set in Keel's configuration: `keel:database.*`, but for these. */
+const databaseArgumentKeys: Readonly<Record<string, readonly string[]>> = {
+    drActive: ["dr", "active"],
+    primaryDatabase: ["dr", "primaryDatabase"],
+    alarmThresholds: ["database", "alarms"],
+    hasDr: ["database", "replicaInDr"],
+};
+
+/** A ReplicatedDatabase problem at the configuration key that sets the argument. */
+function databaseProblem({ path: [argument, ...rest], message }: Problem): [(string | number)[], string] {
+    const key = String(argument);
+    return [[...(databaseArgumentKeys[key] ?? ["database", key]), ...rest], message];
 }
 
-interface Problem {
-    readonly path: (string | number)[];
-    readonly message: string;
-}
 
 /**
  * Rules that span keys. Each runs when the sections it reads are themselves valid, so one
@@ -402,7 +405,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (dr !== undefined) {
             // The ReplicatedDatabase component's own checks (engine, classes, windows, DR phases), before anything is registered.
             const settings = { ...database, alarmThresholds: database.alarms, hasDr: database.replicaInDr, drActive: dr.active, primaryDatabase: dr.primaryDatabase };
-            for (const message of validateDatabaseSettings(settings)) problem(...databaseProblem(message));
+            for (const found of validateDatabaseSettings(settings)) problem(...databaseProblem(found));
         }
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }

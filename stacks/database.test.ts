@@ -195,7 +195,7 @@ describe("bad configuration is refused", () => {
                 message = (error as Error).message;
             }
         }, loadStackConfig(projectRoot, "production").config, "production");
-        assert.match(message, /backupRetentionDays 0: expected a whole number from 1 to 35 \(the source of a read replica must keep automated backups\)/);
+        assert.match(message, /backupRetentionDays: expected a whole number from 1 to 35 \(the source of a read replica must keep automated backups\), got 0/);
         assert.deepEqual(instances(record), []);
     });
 });

@@ -4,6 +4,7 @@ import { notificationProblems, subscribeTopic, type AlarmNotifications } from ".
 import { assumedBy, awsManagedPolicyArn } from "../iam";
 import { customerManagedKey } from "../kms";
 import { mergeFindings, requireValid, type Findings } from "./findings";
+import { describeProblem } from "../problems";
 import {
     backupResourceTypeArnPatterns,
     backupResourceTypes,
@@ -176,7 +177,7 @@ function backupPlanFindings(args: BackupPlanArgs, drRegionPlan: boolean): Findin
         {
             errors: [
                 ...(drRegionPlan && args.drProvider === undefined ? ["drRegionPlan needs a DR region (drProvider)"] : []),
-                ...(args.notifications ? notificationProblems(args.notifications) : []),
+                ...(args.notifications ? notificationProblems(args.notifications).map((p) => describeProblem(p)) : []),
             ],
             warnings: drRegionPlan && args.drProvider !== undefined && args.selection.resourceArns !== undefined
                 ? ["selection: the DR region's plan selects the same resourceArns; an ARN of one region selects nothing in the other (use tags or resourceTypes)"]

@@ -348,13 +348,13 @@ describe("ReplicatedDatabase refuses settings AWS or the DR design would not tak
         assert.match(await refusal({}, true), /dr: the DR site uses the primary site's provider; it must be a provider of another region/);
     });
     test("retention outside 0–35 days", async () => {
-        assert.match(await refusal({ backupRetentionDays: 36 }), /backupRetentionDays 36: expected a whole number from 0 to 35/);
+        assert.match(await refusal({ backupRetentionDays: 36 }), /backupRetentionDays: expected a whole number from 0 to 35, got 36/);
     });
     test("a replica whose source keeps no backups", async () => {
-        assert.match(await refusal({ backupRetentionDays: 0 }, true), /backupRetentionDays 0: expected a whole number from 1 to 35 \(the source of a read replica must keep automated backups\)/);
+        assert.match(await refusal({ backupRetentionDays: 0 }, true), /backupRetentionDays: expected a whole number from 1 to 35 \(the source of a read replica must keep automated backups\), got 0/);
     });
     test("DR mode without a DR database", async () => {
-        assert.match(await refusal({ drActive: true }), /drActive: there is no DR database to promote/);
+        assert.match(await refusal({ drActive: true }), /drActive: there is no DR database to promote \(give the dr site\), got true/);
     });
     test("nothing is registered for refused settings", async () => {
         const record = await planComponents(() => {

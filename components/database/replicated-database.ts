@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assumedBy, awsManagedPolicyArn } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
+import { problem } from "../problems";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
 import { buildAuroraGlobalCluster } from "./aurora";
 import type { BuildContext, BuiltDatabase, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
@@ -141,12 +142,12 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
         logMinDurationMs: args.logMinDurationMs ?? databaseDefaults.logMinDurationMs,
         globalClusterIdentifier: args.globalClusterIdentifier ?? `${name}-global`,
     };
-    const errors = validateDatabaseSettings(settings);
+    const problems = validateDatabaseSettings(settings);
     if (args.dr !== undefined && args.dr.provider === args.primary.provider) {
-        errors.push("dr: the DR site uses the primary site's provider; it must be a provider of another region");
+        problems.push(problem("dr", "the DR site uses the primary site's provider; it must be a provider of another region"));
     }
-    if (args.notifications !== undefined) errors.push(...notificationProblems(args.notifications));
-    if (errors.length > 0) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, errors);
+    if (args.notifications !== undefined) problems.push(...notificationProblems(args.notifications));
+    if (problems.length > 0) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, problems, settings);
     return settings;
 }
 
@@ -224,7 +225,7 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
         const dr = args.dr && this.site(siteOf, "dr", args.dr, pulumi
             .all([primaryRegion, aws.getRegionOutput({}, { parent: this, provider: args.dr.provider }).region])
             .apply(([primaryName, drName]) => {
-                if (drName === primaryName) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, [`dr: the DR region must differ from the primary region (${primaryName})`]);
+                if (drName === primaryName) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, [problem("dr", `the DR region must differ from the primary region (${primaryName})`)]);
                 return drName;
             }));
 

@@ -13,6 +13,7 @@ import {
     validateWindows,
     type DatabaseSettings,
 } from "./settings";
+import { problem } from "../problems";
 
 const production: DatabaseSettings = {
     engine: "postgres",
@@ -69,16 +70,17 @@ describe("validateWindows", () => {
         assert.deepEqual(validateWindows("00:00-01:00", "sun:02:00-sun:04:00"), []);
     });
     test("refuses a backup window overlapping the maintenance window, on any day, across midnight", () => {
-        assert.match(validateWindows("02:30-03:00", "sun:02:00-sun:04:00").join(), /overlaps/);
-        assert.match(validateWindows("23:30-00:30", "sun:00:00-sun:01:00").join(), /overlaps/);
-        assert.match(validateWindows("23:00-23:30", "sat:23:15-sun:00:30").join(), /overlaps/);
+        const overlapping = (maintenance: string) => [problem("backupWindow", `overlaps maintenanceWindow "${maintenance}": RDS refuses overlapping windows`)];
+        assert.deepEqual(validateWindows("02:30-03:00", "sun:02:00-sun:04:00"), overlapping("sun:02:00-sun:04:00"));
+        assert.deepEqual(validateWindows("23:30-00:30", "sun:00:00-sun:01:00"), overlapping("sun:00:00-sun:01:00"));
+        assert.deepEqual(validateWindows("23:00-23:30", "sat:23:15-sun:00:30"), overlapping("sat:23:15-sun:00:30"));
         assert.deepEqual(validateWindows("23:00-23:30", "sun:23:30-mon:00:30"), []);
     });
     test("refuses windows under 30 minutes and malformed ones", () => {
-        assert.match(validateWindows("00:00-00:20", "sun:02:00-sun:04:00").join(), /backupWindow "00:00-00:20": RDS needs at least 30 minutes/);
-        assert.match(validateWindows("00:00-01:00", "sun:02:00-sun:02:10").join(), /maintenanceWindow .* at least 30 minutes/);
-        assert.match(validateWindows("0:00-1:00", "sun:02:00-sun:04:00").join(), /expected hh24:mi-hh24:mi/);
-        assert.match(validateWindows("00:00-01:00", "sunday:02:00-sunday:04:00").join(), /expected ddd:hh24:mi-ddd:hh24:mi/);
+        assert.deepEqual(validateWindows("00:00-00:20", "sun:02:00-sun:04:00"), [problem("backupWindow", "RDS needs at least 30 minutes")]);
+        assert.deepEqual(validateWindows("00:00-01:00", "sun:02:00-sun:02:10"), [problem("maintenanceWindow", "RDS needs at least 30 minutes")]);
+        assert.deepEqual(validateWindows("0:00-1:00", "sun:02:00-sun:04:00"), [problem("backupWindow", "expected hh24:mi-hh24:mi in UTC, e.g. 00:00-01:00")]);
+        assert.deepEqual(validateWindows("00:00-01:00", "sunday:02:00-sunday:04:00"), [problem("maintenanceWindow", "expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:02:00-sun:04:00")]);
     });
 });
 
@@ -100,29 +102,31 @@ describe("validateDatabaseSettings", () => {
     });
     test("refuses retention out of RDS's 0–35 days", () => {
         assert.deepEqual(validateDatabaseSettings({ ...production, backupRetentionDays: 36 }), [
-            "backupRetentionDays 36: expected a whole number from 1 to 35 (the source of a read replica must keep automated backups)",
+            problem("backupRetentionDays", "expected a whole number from 1 to 35 (the source of a read replica must keep automated backups)"),
         ]);
-        assert.match(validateDatabaseSettings({ ...production, hasDr: false, backupRetentionDays: -1 }).join(), /backupRetentionDays -1: expected a whole number from 0 to 35$/);
+        assert.deepEqual(validateDatabaseSettings({ ...production, hasDr: false, backupRetentionDays: -1 }), [problem("backupRetentionDays", "expected a whole number from 0 to 35")]);
     });
     test("refuses a replica whose source keeps no backups", () => {
         assert.deepEqual(validateDatabaseSettings({ ...production, backupRetentionDays: 0 }), [
-            "backupRetentionDays 0: expected a whole number from 1 to 35 (the source of a read replica must keep automated backups)",
+            problem("backupRetentionDays", "expected a whole number from 1 to 35 (the source of a read replica must keep automated backups)"),
         ]);
         assert.deepEqual(validateDatabaseSettings({ ...production, hasDr: false, backupRetentionDays: 0 }), []);
     });
     test("refuses DR mode without a DR database, and failback out of order", () => {
         assert.deepEqual(validateDatabaseSettings({ ...production, hasDr: false, drActive: true, backupRetentionDays: 7 }), [
-            "drActive: there is no DR database to promote (give the dr site)",
+            problem("drActive", "there is no DR database to promote (give the dr site)"),
         ]);
-        assert.match(validateDatabaseSettings({ ...production, primaryDatabase: "rebuilding" }).join(), /"rebuilding": .* needs drActive/);
+        assert.deepEqual(validateDatabaseSettings({ ...production, primaryDatabase: "rebuilding" }), [
+            problem("primaryDatabase", "the primary region's database replicates from the DR writer, which needs drActive"),
+        ]);
     });
     test("refuses Aurora without a full version, with a db.m class, or with a failback phase", () => {
         const aurora = { ...production, engine: "aurora-postgresql" as const, instanceClass: "db.r6g.xlarge", replicaInstanceClass: "db.r6g.large", engineVersion: "15.4" };
         assert.deepEqual(validateDatabaseSettings(aurora), []);
         assert.deepEqual(validateDatabaseSettings({ ...aurora, engineVersion: "15", instanceClass: "db.m6g.2xlarge", drActive: true, primaryDatabase: "rebuilding" }), [
-            "engineVersion \"15\": an Aurora global database needs a full version such as 15.4, the same in both regions",
-            "instanceClass \"db.m6g.2xlarge\": Aurora offers db.r*, db.x2g and db.t3/db.t4g (medium and up) classes",
-            "primaryDatabase \"rebuilding\": Aurora failback is a new global database built from the promoted cluster (docs/runbooks/database-failover.md), not a component phase",
+            problem("engineVersion", "an Aurora global database needs a full version such as 15.4, the same in both regions"),
+            problem("instanceClass", "Aurora offers db.r*, db.x2g and db.t3/db.t4g (medium and up) classes"),
+            problem("primaryDatabase", "Aurora failback is a new global database built from the promoted cluster (docs/runbooks/database-failover.md), not a component phase"),
         ]);
     });
     test("refuses storage, monitoring, Performance Insights and alarm values AWS would not take", () => {
@@ -135,13 +139,13 @@ describe("validateDatabaseSettings", () => {
             rpoSeconds: 0,
             alarmThresholds: { ...guideAlarmThresholds, cpuPercent: 120, connections: 0 },
         }), [
-            "allocatedStorageGb 10: expected 20 to 65536 GiB",
-            "maxAllocatedStorageGb 5: expected at least allocatedStorageGb (10) and at most 65536",
-            "monitoringIntervalSeconds 20: expected one of 0, 1, 5, 10, 15, 30, 60",
-            "performanceInsightsRetentionDays 30: expected 7, a multiple of 31 up to 713, or 731",
-            "rpoSeconds 0: expected a positive number of seconds",
-            "alarmThresholds.cpuPercent 120: expected a percentage between 0 and 100",
-            "alarmThresholds.connections 0: expected a positive number",
+            problem("allocatedStorageGb", "expected 20 to 65536 GiB"),
+            problem("maxAllocatedStorageGb", "expected at least allocatedStorageGb (10) and at most 65536"),
+            problem("monitoringIntervalSeconds", "expected one of 0, 1, 5, 10, 15, 30, 60"),
+            problem("performanceInsightsRetentionDays", "expected 7, a multiple of 31 up to 713, or 731"),
+            problem("rpoSeconds", "expected a positive number of seconds"),
+            problem(["alarmThresholds", "cpuPercent"], "expected a percentage between 0 and 100"),
+            problem(["alarmThresholds", "connections"], "expected a positive number"),
         ]);
     });
 });

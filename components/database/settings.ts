@@ -1,5 +1,5 @@
 /**
- * The pure half of `ReplicatedDatabase`: AWS's rules for the settings (checked before anything
+ * The pure half of "ReplicatedDatabase": AWS's rules for the settings (checked before anything
  * is registered), the roles each database plays in every DR phase, the parameter group, and
  * the CloudWatch alarms, all as plain data. No Pulumi runtime.
  *
@@ -7,24 +7,25 @@
  * - Automated backup retention is 0–35 days; a source of read replicas needs at least 1
  *   ("Must be greater than 0 if the database is used as a source for a Read Replica");
  *   Aurora clusters keep at least 1 day.
- * - The daily backup window is `hh24:mi-hh24:mi` UTC, at least 30 minutes, and "can't overlap
- *   with the weekly maintenance window" (`ddd:hh24:mi-ddd:hh24:mi`, at least 30 minutes).
+ * - The daily backup window is "hh24:mi-hh24:mi" UTC, at least 30 minutes, and "can't overlap
+ *   with the weekly maintenance window" ("ddd:hh24:mi-ddd:hh24:mi", at least 30 minutes).
  * - RDS for PostgreSQL storage: 20–65,536 GiB; storage autoscaling needs a maximum at least
  *   the allocated storage.
  * - Enhanced monitoring intervals: 0 (off), 1, 5, 10, 15, 30 or 60 seconds.
  * - Performance Insights retention: 7 days (free), a multiple of 31 days, or 731 days; not
  *   available on db.t2/db.t3/db.t4g micro and small classes (Database Insights engine and
  *   instance class support).
- * - Aurora global databases take a full engine version (e.g. `15.4`), the same in every
+ * - Aurora global databases take a full engine version (e.g. "15.4"), the same in every
  *   region, and Aurora offers memory-optimized (db.r*, db.x2g) and burstable (db.t3/db.t4g,
  *   medium and up) classes, not the general-purpose db.m* ones.
  */
 
+import { describeProblem, problem, type Problem } from "../problems";
 import { everyDay, minutesPerDay, minutesPerWeek, overlapsInWeek, weekMinute, type WeekInterval } from "../time/week";
 
 export type DatabaseEngine = "postgres" | "aurora-postgresql";
 
-/** What the writer's history is in the primary region (see `databaseTopology`). */
+/** What the writer's history is in the primary region (see "databaseTopology"). */
 export type PrimaryDatabaseState = "original" | "rebuilding" | "rebuilt";
 
 export type DatabaseSiteName = "primary" | "dr";
@@ -56,7 +57,7 @@ export interface DatabaseTopology {
 
 /**
  * The roles of the two databases in each phase of a failover and failback. Every transition
- * is one `pulumi up`; the ones marked --replace need `pulumi up --replace <urn>` because RDS
+ * is one "pulumi up"; the ones marked --replace need "pulumi up --replace <urn>" because RDS
  * cannot re-point an existing standalone database at a new source ("cannot elect new source
  * database for replication"), so a new replica has to be built in its place:
  *
@@ -107,7 +108,7 @@ export function databaseTopology(hasDr: boolean, drActive: boolean, primaryDatab
 
 const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 
-/** Minutes after 00:00 UTC of `hh:mm`, or undefined. */
+/** Minutes after 00:00 UTC of "hh:mm", or undefined. */
 function clockMinutes(text: string): number | undefined {
     const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
     return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
@@ -131,26 +132,26 @@ function parseWeeklyWindow(window: string): WeekInterval | undefined {
 }
 
 /** AWS's rules for a DB instance's backup and maintenance windows. */
-export function validateWindows(backupWindow: string, maintenanceWindow: string): string[] {
-    const errors: string[] = [];
+export function validateWindows(backupWindow: string, maintenanceWindow: string): Problem[] {
+    const problems: Problem[] = [];
     const backup = parseDailyWindow(backupWindow);
     const maintenance = parseWeeklyWindow(maintenanceWindow);
-    if (backup === undefined) errors.push(`backupWindow "${backupWindow}": expected hh24:mi-hh24:mi in UTC, e.g. 00:00-01:00`);
-    else if (backup[1] - backup[0] < 30) errors.push(`backupWindow "${backupWindow}": RDS needs at least 30 minutes`);
-    if (maintenance === undefined) errors.push(`maintenanceWindow "${maintenanceWindow}": expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:02:00-sun:04:00`);
-    else if (maintenance[1] - maintenance[0] < 30) errors.push(`maintenanceWindow "${maintenanceWindow}": RDS needs at least 30 minutes`);
+    if (backup === undefined) problems.push(problem("backupWindow", "expected hh24:mi-hh24:mi in UTC, e.g. 00:00-01:00"));
+    else if (backup[1] - backup[0] < 30) problems.push(problem("backupWindow", "RDS needs at least 30 minutes"));
+    if (maintenance === undefined) problems.push(problem("maintenanceWindow", "expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:02:00-sun:04:00"));
+    else if (maintenance[1] - maintenance[0] < 30) problems.push(problem("maintenanceWindow", "RDS needs at least 30 minutes"));
     if (backup !== undefined && maintenance !== undefined) {
         if (everyDay(backup).some((window) => overlapsInWeek(window, maintenance))) {
-            errors.push(`backupWindow "${backupWindow}" overlaps maintenanceWindow "${maintenanceWindow}": RDS refuses overlapping windows`);
+            problems.push(problem("backupWindow", `overlaps maintenanceWindow "${maintenanceWindow}": RDS refuses overlapping windows`));
         }
     }
-    return errors;
+    return problems;
 }
 
 /**
- * The database windows a job starting at `clock` (`hh:mm` UTC) on the given weekdays (0 is
+ * The database windows a job starting at "clock" ("hh:mm" UTC) on the given weekdays (0 is
  * Sunday) would start inside: a dump there competes with the snapshot, or loses its
- * connection to a maintenance reboot. Windows that do not parse are left to `validateWindows`.
+ * connection to a maintenance reboot. Windows that do not parse are left to "validateWindows".
  */
 export function windowsContaining(clock: string, weekdayNumbers: readonly number[], backupWindow: string, maintenanceWindow: string): string[] {
     const minute = clockMinutes(clock);
@@ -282,70 +283,72 @@ export interface DatabaseSettings {
 const isWhole = (n: number) => Number.isInteger(n);
 
 /** Every reason AWS (or the DR design) would refuse the settings; empty when they are good. */
-export function validateDatabaseSettings(s: DatabaseSettings): string[] {
-    const errors: string[] = [];
+export function validateDatabaseSettings(s: DatabaseSettings): Problem[] {
+    const problems: Problem[] = [];
+    const report = (path: string | readonly string[], message: string) => problems.push(problem(path, message));
     const aurora = s.engine === "aurora-postgresql";
     const minimumRetention = s.hasDr || aurora ? 1 : 0;
     if (!isWhole(s.backupRetentionDays) || s.backupRetentionDays < minimumRetention || s.backupRetentionDays > 35) {
         const why = s.hasDr ? " (the source of a read replica must keep automated backups)" : aurora ? " (Aurora keeps at least 1 day)" : "";
-        errors.push(`backupRetentionDays ${s.backupRetentionDays}: expected a whole number from ${minimumRetention} to 35${why}`);
+        report("backupRetentionDays", `expected a whole number from ${minimumRetention} to 35${why}`);
     }
-    errors.push(...validateWindows(s.backupWindow, s.maintenanceWindow));
+    problems.push(...validateWindows(s.backupWindow, s.maintenanceWindow));
     if (aurora && !/^\d+\.\d+$/.test(s.engineVersion)) {
-        errors.push(`engineVersion "${s.engineVersion}": an Aurora global database needs a full version such as 15.4, the same in both regions`);
+        report("engineVersion", "an Aurora global database needs a full version such as 15.4, the same in both regions");
     } else if (!/^\d+(\.\d+)?$/.test(s.engineVersion)) {
-        errors.push(`engineVersion "${s.engineVersion}": expected a PostgreSQL major or major.minor version such as 15`);
+        report("engineVersion", "expected a PostgreSQL major or major.minor version such as 15");
     }
     for (const [key, instanceClass] of [["instanceClass", s.instanceClass], ["replicaInstanceClass", s.replicaInstanceClass]] as const) {
         if (instanceClassMemoryGib(instanceClass) === undefined) {
-            errors.push(`${key} "${instanceClass}": not an RDS instance class whose memory is known (db.t3/db.t4g, db.m*, db.r*, db.x2g)`);
+            report(key, "expected an RDS instance class whose memory is known (db.t3/db.t4g, db.m*, db.r*, db.x2g)");
         } else if (aurora && !isAuroraClass(instanceClass)) {
-            errors.push(`${key} "${instanceClass}": Aurora offers db.r*, db.x2g and db.t3/db.t4g (medium and up) classes`);
+            report(key, "Aurora offers db.r*, db.x2g and db.t3/db.t4g (medium and up) classes");
         }
     }
     if (!aurora) {
         if (!isWhole(s.allocatedStorageGb) || s.allocatedStorageGb < 20 || s.allocatedStorageGb > 65536) {
-            errors.push(`allocatedStorageGb ${s.allocatedStorageGb}: expected 20 to 65536 GiB`);
+            report("allocatedStorageGb", "expected 20 to 65536 GiB");
         }
         if (!isWhole(s.maxAllocatedStorageGb) || s.maxAllocatedStorageGb < s.allocatedStorageGb || s.maxAllocatedStorageGb > 65536) {
-            errors.push(`maxAllocatedStorageGb ${s.maxAllocatedStorageGb}: expected at least allocatedStorageGb (${s.allocatedStorageGb}) and at most 65536`);
+            report("maxAllocatedStorageGb", `expected at least allocatedStorageGb (${s.allocatedStorageGb}) and at most 65536`);
         }
     }
     if (!(monitoringIntervals as readonly number[]).includes(s.monitoringIntervalSeconds)) {
-        errors.push(`monitoringIntervalSeconds ${s.monitoringIntervalSeconds}: expected one of ${monitoringIntervals.join(", ")}`);
+        report("monitoringIntervalSeconds", `expected one of ${monitoringIntervals.join(", ")}`);
     }
     const pi = s.performanceInsightsRetentionDays;
     if (!(pi === 7 || pi === 731 || (isWhole(pi) && pi > 0 && pi % 31 === 0 && pi < 731))) {
-        errors.push(`performanceInsightsRetentionDays ${pi}: expected 7, a multiple of 31 up to 713, or 731`);
+        report("performanceInsightsRetentionDays", "expected 7, a multiple of 31 up to 713, or 731");
     }
-    if (!(s.rpoSeconds > 0)) errors.push(`rpoSeconds ${s.rpoSeconds}: expected a positive number of seconds`);
+    if (!(s.rpoSeconds > 0)) report("rpoSeconds", "expected a positive number of seconds");
     const t = s.alarmThresholds;
     for (const [key, value] of [["cpuPercent", t.cpuPercent], ["freeMemoryPercent", t.freeMemoryPercent], ["freeStoragePercent", t.freeStoragePercent]] as const) {
-        if (!(value > 0 && value < 100)) errors.push(`alarmThresholds.${key} ${value}: expected a percentage between 0 and 100`);
+        if (!(value > 0 && value < 100)) report(["alarmThresholds", key], "expected a percentage between 0 and 100");
     }
-    if (!(t.connections > 0)) errors.push(`alarmThresholds.connections ${t.connections}: expected a positive number`);
-    if (s.drActive && !s.hasDr) errors.push("drActive: there is no DR database to promote (give the dr site)");
+    if (!(t.connections > 0)) report(["alarmThresholds", "connections"], "expected a positive number");
+    if (s.drActive && !s.hasDr) report("drActive", "there is no DR database to promote (give the dr site)");
     if (s.primaryDatabase === "rebuilding" && !s.drActive) {
-        errors.push("primaryDatabase \"rebuilding\": the primary region's database replicates from the DR writer, which needs drActive");
+        report("primaryDatabase", "the primary region's database replicates from the DR writer, which needs drActive");
     }
-    if (s.primaryDatabase !== "original" && !s.hasDr) errors.push(`primaryDatabase "${s.primaryDatabase}": failback needs the dr site`);
+    if (s.primaryDatabase !== "original" && !s.hasDr) report("primaryDatabase", "failback needs the dr site");
     if (aurora && s.primaryDatabase !== "original") {
-        errors.push(`primaryDatabase "${s.primaryDatabase}": Aurora failback is a new global database built from the promoted cluster (docs/runbooks/database-failover.md), not a component phase`);
+        report("primaryDatabase", "Aurora failback is a new global database built from the promoted cluster (docs/runbooks/database-failover.md), not a component phase");
     }
-    return errors;
+    return problems;
 }
 
 /** Thrown before anything is registered when a database's settings are refused. */
 export class DatabaseConfigurationError extends Error {
-    constructor(readonly component: string, readonly errors: readonly string[]) {
-        super(`${component}: invalid database settings:\n  - ${errors.join("\n  - ")}`);
+    /** `given`: the settings judged, whose values the message quotes. */
+    constructor(readonly component: string, readonly problems: readonly Problem[], given?: object) {
+        super(`${component}: invalid database settings:\n  - ${problems.map((p) => describeProblem(p, given)).join("\n  - ")}`);
         this.name = "DatabaseConfigurationError";
     }
 }
 
 // ---- parameter group ----
 
-/** The parameter group family: `postgres15`, `aurora-postgresql15`. */
+/** The parameter group family: "postgres15", "aurora-postgresql15". */
 export function parameterFamily(engine: DatabaseEngine, engineVersion: string): string {
     return `${engine}${engineVersion.split(".")[0]}`;
 }
@@ -353,7 +356,7 @@ export function parameterFamily(engine: DatabaseEngine, engineVersion: string): 
 export interface DatabaseParameter {
     readonly name: string;
     readonly value: string;
-    /** `pending-reboot` for static parameters (RDS refuses `immediate` for them). */
+    /** "pending-reboot" for static parameters (RDS refuses "immediate" for them). */
     readonly applyMethod: "immediate" | "pending-reboot";
 }
 
@@ -441,7 +444,7 @@ export function instanceAlarms(instanceClass: string, thresholds: AlarmThreshold
  * every 5 minutes), so a single sample at the boundary is no breach; a stalled replica keeps
  * growing past it. Missing data means the replica is not replicating: breaching.
  *
- * RDS reports `ReplicaLag` in seconds on the replica; Aurora reports `AuroraGlobalDBReplicationLag`
+ * RDS reports "ReplicaLag" in seconds on the replica; Aurora reports "AuroraGlobalDBReplicationLag"
  * in milliseconds on the secondary cluster.
  */
 export function replicationLagAlarm(engine: DatabaseEngine, rpoSeconds: number): AlarmSpec {

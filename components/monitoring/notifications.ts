@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceGrant } from "../kms";
+import { problem, type Problem } from "../problems";
 
 /**
  * Who hears an AWS-side alarm (CloudWatch, RDS events, AWS Backup): `critical` conditions page
@@ -23,10 +24,11 @@ export type AlarmSeverity = "critical" | "warning";
 export const topicPublishGrant = (sid: string, service: string): ServiceGrant => ({ sid, service, actions: ["kms:Decrypt", "kms:GenerateDataKey*"] });
 
 /** Findings on notifications, before anything is registered: every severity needs a subscriber. */
-export function notificationProblems(notifications: AlarmNotifications): string[] {
-    const problems: string[] = [];
-    if (notifications.emails.length === 0) problems.push("notifications.emails: give at least one address (warnings reach nobody else)");
-    for (const email of notifications.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(`notifications.emails: ${JSON.stringify(email)} is not an email address`);
+export function notificationProblems(notifications: AlarmNotifications): Problem[] {
+    const emails = ["notifications", "emails"];
+    const problems: Problem[] = [];
+    if (notifications.emails.length === 0) problems.push(problem(emails, "give at least one address (warnings reach nobody else)"));
+    for (const email of notifications.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(problem(emails, `${JSON.stringify(email)} is not an email address`));
     return problems;
 }
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications } from "./notifications";
+import { describeProblem } from "../problems";
 
 export interface RegionWatchArgs {
     /** Every alarm is critical: it pages through PagerDuty and reaches the addresses, and resolves when the alarm returns to OK. */
@@ -24,7 +25,7 @@ export const watchEvaluation = { periodSeconds: 60, evaluationPeriods: 3 } as co
 
 /** Findings on the arguments, before anything is registered. */
 export function regionWatchProblems(args: RegionWatchArgs): string[] {
-    const problems = notificationProblems(args.notifications);
+    const problems = notificationProblems(args.notifications).map((p) => describeProblem(p));
     if (args.loadBalancer && !(Number.isInteger(args.loadBalancer.minHealthyTargets) && args.loadBalancer.minHealthyTargets >= 1)) {
         problems.push(`loadBalancer.minHealthyTargets must be a whole number of at least 1, got ${args.loadBalancer.minHealthyTargets}`);
     }

@@ -1,0 +1,27 @@
+/**
+ * What a component's checks report about its arguments before anything is registered: each
+ * problem at its path in the arguments, so a stack can name its own configuration key for it
+ * (stacks/config.ts) instead of reading the key back out of a message.
+ */
+export interface Problem {
+    /** Where, in the component's arguments: `["alarmThresholds", "cpuPercent"]`. */
+    readonly path: readonly (string | number)[];
+    /** What is expected, or what is wrong; whoever reports it adds the value given. */
+    readonly message: string;
+}
+
+export function problem(path: string | readonly (string | number)[], message: string): Problem {
+    return { path: typeof path === "string" ? [path] : path, message };
+}
+
+/** The value at `path` in `value`, or undefined where there is none. */
+export function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+    return path.reduce<unknown>((at, key) => (typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[key] : undefined), value);
+}
+
+/** `alarmThresholds.cpuPercent: expected a percentage between 0 and 100, got 120` (what was given, when `given` holds it). */
+export function describeProblem({ path, message }: Problem, given?: object): string {
+    const value = given === undefined ? undefined : valueAt(given, path);
+    const text = value === undefined ? message : `${message}, got ${JSON.stringify(value)}`;
+    return path.length === 0 ? text : `${path.join(".")}: ${text}`;
+}
