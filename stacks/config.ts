@@ -3,8 +3,8 @@ import { validateDatabaseSettings, windowsContaining } from "../components/datab
 import type { Problem } from "../components/problems";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
-import { hostedZoneIdPattern } from "../components/traffic/settings";
-import type { Capacity } from "../components/traffic/settings";
+import { failoverSeconds, loadBalancerAliasTtlSeconds } from "../components/traffic/failover";
+import { capacityProblems, hostedZoneIdPattern, scalingProblems, type Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
 import { ConfigError, namespaceProblem } from "./config-keys";
 import { environmentDefaults, environments, minimumsOf, switchesOf, type Environment } from "./environments";
@@ -59,9 +59,6 @@ const vpcCidr = ipv4Cidr("10.0.0.0/16", {
     ...vpcPrefixRange,
     error: `expected a VPC prefix from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest} (room for 3 tiers in up to ${maxAvailabilityZones} zones)`,
 });
-
-/** Route53 alias records to a load balancer take its DNS TTL: 60 seconds. */
-export const albDnsTtlSeconds = 60;
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
 export const cloudWatchRetentionDays = [
@@ -410,23 +407,24 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }
     if (compute !== undefined) {
-        if (compute.minSize > compute.maxSize) problem(["compute", "minSize"], `expected at most maxSize (${compute.maxSize})`);
-        if (compute.drMinSize > compute.drMaxSize) problem(["compute", "drMinSize"], `expected at most drMaxSize (${compute.drMaxSize})`);
+        // AutoscaledService's own checks, for each region's group (a DR group of no size is none) and the scaling both share.
+        for (const found of capacityProblems({ minSize: compute.minSize, maxSize: compute.maxSize })) problem(["compute", ...found.path], found.message);
+        if (compute.drMinSize > 0 || compute.drMaxSize > 0) {
+            for (const found of capacityProblems({ minSize: compute.drMinSize, maxSize: compute.drMaxSize })) problem(["compute", found.path[0] === "minSize" ? "drMinSize" : "drMaxSize"], found.message);
+        }
+        for (const found of scalingProblems(compute)) problem(["compute", ...found.path], found.message);
         if (compute.minSize < minimums.computeMinSize) {
             problem(["compute", "minSize"], `expected at least ${minimums.computeMinSize} in ${environment} (ops guides)`);
         }
-    }
-    if (compute !== undefined && (compute.scaleInCooldownSeconds < 60 || compute.scaleInCooldownSeconds % 60 !== 0)) {
-        problem(["compute", "scaleInCooldownSeconds"], "expected a whole number of minutes of at least 60 (the scale-in alarm evaluates one-minute periods)");
     }
     if (dns !== undefined && dns.mode !== "none") problems.push(...servingProblems(c, dns));
     if (dns?.mode === "failover" && compute !== undefined && compute.drMaxSize < 1) {
         problem(["compute", "drMaxSize"], "expected at least 1: failover DNS needs a service in the DR region");
     }
     if (dns?.mode === "failover") {
-        const seconds = dns.healthCheckIntervalSeconds * dns.healthCheckFailureThreshold + albDnsTtlSeconds;
+        const seconds = failoverSeconds({ requestIntervalSeconds: dns.healthCheckIntervalSeconds, failureThreshold: dns.healthCheckFailureThreshold });
         if (seconds > minimums.maxFailoverSeconds) {
-            problem(["dns", "healthCheckFailureThreshold"], `expected failover within ${minimums.maxFailoverSeconds} s in ${environment}; interval × threshold + ${albDnsTtlSeconds} s TTL gives ${seconds} s`);
+            problem(["dns", "healthCheckFailureThreshold"], `expected failover within ${minimums.maxFailoverSeconds} s in ${environment}; interval × threshold + ${loadBalancerAliasTtlSeconds} s TTL gives ${seconds} s`);
         }
     }
     if (traffic !== undefined && minimums.hardenedLoadBalancers) {

@@ -481,8 +481,8 @@ describe("AutoscaledService refusals", () => {
         assert.ok(refusal instanceof TrafficConfigurationError);
         assert.equal(refusal.message, [
             "AutoscaledService bad: invalid traffic settings:",
-            "  - minSize (5) must not exceed maxSize (2)",
-            "  - scaleInCooldownSeconds must be a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 45",
+            "  - minSize: expected at most the maximum size (2), got 5",
+            "  - scaleInCooldownSeconds: expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 45",
             '  - healthCheckPath must be an absolute URL path such as /health, got "health"',
         ].join("\n"));
         assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);

@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumedBy, awsManagedPolicyArn } from "../iam";
+import { describeProblem } from "../problems";
 import { applicationErrors, ecrRepository, secretRegion, type ServiceApplication } from "./application";
 import {
     alarmPeriodSeconds,
-    capacityErrors,
+    capacityProblems,
     guideScaling,
     instanceRefreshErrors,
     launchBeforeTerminating,
@@ -13,7 +14,7 @@ import {
     requireNoErrors,
     scaleInBelowPercentOfTarget,
     scaleInEvaluationPeriods,
-    scalingErrors,
+    scalingProblems,
     spotErrors,
     type ScalingSettings,
     type SpotCapacity,
@@ -124,8 +125,8 @@ function tierSettings(args: AutoscaledServiceArgs): TierSettings {
 /** What AWS would refuse, or what could not work. */
 function tierErrors(args: AutoscaledServiceArgs, { scaling, appPort, healthCheckPath, rootVolumeGb, gracePeriod }: TierSettings): string[] {
     return [
-        ...capacityErrors(args),
-        ...scalingErrors(scaling),
+        ...capacityProblems(args).map((p) => describeProblem(p, args)),
+        ...scalingProblems(scaling).map((p) => describeProblem(p, scaling)),
         ...(args.spot ? spotErrors(args.spot, args) : []),
         ...applicationErrors(args.application),
         ...instanceRefreshErrors(launchBeforeTerminating),

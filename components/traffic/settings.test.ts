@@ -2,34 +2,35 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, loadBalancerAliasTtlSeconds } from "./failover";
-import { capacityErrors, guideScaling, instanceRefreshErrors, launchBeforeTerminating, pathErrors, portErrors, scaleInEvaluationPeriods, scalingErrors, spotErrors } from "./settings";
+import { problem } from "../problems";
+import { capacityProblems, guideScaling, instanceRefreshErrors, launchBeforeTerminating, pathErrors, portErrors, scaleInEvaluationPeriods, scalingProblems, spotErrors } from "./settings";
 import { cloudWatchAgentConfig, renderUserData } from "./user-data";
 
 describe("capacity and scaling rules", () => {
     test("accept the guides' figures and every environment's sizes", () => {
-        assert.deepEqual(scalingErrors(guideScaling), []);
-        for (const [minSize, maxSize] of [[0, 1], [1, 2], [2, 4], [2, 10], [1, 10]]) assert.deepEqual(capacityErrors({ minSize, maxSize }), [], `${minSize}-${maxSize}`);
+        assert.deepEqual(scalingProblems(guideScaling), []);
+        for (const [minSize, maxSize] of [[0, 1], [1, 2], [2, 4], [2, 10], [1, 10]]) assert.deepEqual(capacityProblems({ minSize, maxSize }), [], `${minSize}-${maxSize}`);
     });
 
     test("refuse sizes an Auto Scaling group refuses", () => {
-        assert.deepEqual(capacityErrors({ minSize: 3, maxSize: 2 }), ["minSize (3) must not exceed maxSize (2)"]);
-        assert.deepEqual(capacityErrors({ minSize: -1, maxSize: 0 }), [
-            "minSize must be a whole number of at least 0, got -1",
-            "maxSize must be a whole number of at least 1, got 0",
+        assert.deepEqual(capacityProblems({ minSize: 3, maxSize: 2 }), [problem("minSize", "expected at most the maximum size (2)")]);
+        assert.deepEqual(capacityProblems({ minSize: -1, maxSize: 0 }), [
+            problem("minSize", "expected a whole number of at least 0"),
+            problem("maxSize", "expected a whole number of at least 1"),
         ]);
-        assert.deepEqual(capacityErrors({ minSize: 1.5, maxSize: 2 }), ["minSize must be a whole number of at least 0, got 1.5"]);
+        assert.deepEqual(capacityProblems({ minSize: 1.5, maxSize: 2 }), [problem("minSize", "expected a whole number of at least 0")]);
     });
 
     test("refuse targets outside (0, 100) and scale-in timings that are not whole alarm periods", () => {
-        assert.deepEqual(scalingErrors({ ...guideScaling, cpuTargetPercent: 100, memoryTargetPercent: 0, requestsPerTarget: 0 }), [
-            "cpuTargetPercent must be above 0 and below 100, got 100",
-            "memoryTargetPercent must be above 0 and below 100, got 0",
-            "requestsPerTarget must be above 0 when set, got 0",
+        assert.deepEqual(scalingProblems({ ...guideScaling, cpuTargetPercent: 100, memoryTargetPercent: 0, requestsPerTarget: 0 }), [
+            problem("cpuTargetPercent", "expected above 0 and below 100"),
+            problem("memoryTargetPercent", "expected above 0 and below 100"),
+            problem("requestsPerTarget", "expected above 0 when set"),
         ]);
-        assert.deepEqual(scalingErrors({ ...guideScaling, scaleInCooldownSeconds: 90 }), [
-            "scaleInCooldownSeconds must be a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 90",
+        assert.deepEqual(scalingProblems({ ...guideScaling, scaleInCooldownSeconds: 90 }), [
+            problem("scaleInCooldownSeconds", "expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods)"),
         ]);
-        assert.deepEqual(scalingErrors({ ...guideScaling, instanceWarmupSeconds: 3601 }), ["instanceWarmupSeconds must be a whole number from 0 to 3600, got 3601"]);
+        assert.deepEqual(scalingProblems({ ...guideScaling, instanceWarmupSeconds: 3601 }), [problem("instanceWarmupSeconds", "expected a whole number from 0 to 3600")]);
     });
 
     test("the guides' 600 s scale-down cooldown is ten one-minute data points of low load", () => {

@@ -4,6 +4,7 @@
  * settings. Components run these before `super(...)`, so bad input registers nothing.
  */
 
+import { problem, type Problem } from "../problems";
 import type { HostedZoneArgs } from "./hosted-zone";
 
 /** Thrown by traffic components before anything is registered when their settings have errors. */
@@ -25,11 +26,12 @@ export interface Capacity {
     readonly maxSize: number;
 }
 
-export function capacityErrors({ minSize, maxSize }: Capacity): string[] {
+/** What an Auto Scaling group refuses in a capacity. */
+export function capacityProblems({ minSize, maxSize }: Capacity): Problem[] {
     return [
-        ...(isWhole(minSize, 0) ? [] : [`minSize must be a whole number of at least 0, got ${minSize}`]),
-        ...(isWhole(maxSize, 1) ? [] : [`maxSize must be a whole number of at least 1, got ${maxSize}`]),
-        ...(minSize > maxSize ? [`minSize (${minSize}) must not exceed maxSize (${maxSize})`] : []),
+        ...(isWhole(minSize, 0) ? [] : [problem("minSize", "expected a whole number of at least 0")]),
+        ...(isWhole(maxSize, 1) ? [] : [problem("maxSize", "expected a whole number of at least 1")]),
+        ...(minSize > maxSize ? [problem("minSize", `expected at most the maximum size (${maxSize})`)] : []),
     ];
 }
 
@@ -69,16 +71,17 @@ export const guideScaling: ScalingSettings = {
 export const alarmPeriodSeconds = 60;
 const maxAlarmEvaluationSeconds = 86_400;
 
-export function scalingErrors(s: ScalingSettings): string[] {
-    const percent = (value: number, what: string) => (value > 0 && value < 100 ? [] : [`${what} must be above 0 and below 100, got ${value}`]);
+/** What target tracking and the scale-in alarm refuse in scaling settings. */
+export function scalingProblems(s: ScalingSettings): Problem[] {
+    const percent = (value: number, key: string) => (value > 0 && value < 100 ? [] : [problem(key, "expected above 0 and below 100")]);
     return [
         ...percent(s.cpuTargetPercent, "cpuTargetPercent"),
         ...percent(s.memoryTargetPercent, "memoryTargetPercent"),
-        ...(s.requestsPerTarget === undefined || s.requestsPerTarget > 0 ? [] : [`requestsPerTarget must be above 0 when set, got ${s.requestsPerTarget}`]),
-        ...(isWhole(s.instanceWarmupSeconds, 0, 3600) ? [] : [`instanceWarmupSeconds must be a whole number from 0 to 3600, got ${s.instanceWarmupSeconds}`]),
+        ...(s.requestsPerTarget === undefined || s.requestsPerTarget > 0 ? [] : [problem("requestsPerTarget", "expected above 0 when set")]),
+        ...(isWhole(s.instanceWarmupSeconds, 0, 3600) ? [] : [problem("instanceWarmupSeconds", "expected a whole number from 0 to 3600")]),
         ...(isWhole(s.scaleInCooldownSeconds, alarmPeriodSeconds, maxAlarmEvaluationSeconds) && s.scaleInCooldownSeconds % alarmPeriodSeconds === 0
             ? []
-            : [`scaleInCooldownSeconds must be a multiple of ${alarmPeriodSeconds} from ${alarmPeriodSeconds} to ${maxAlarmEvaluationSeconds} (whole CloudWatch alarm periods), got ${s.scaleInCooldownSeconds}`]),
+            : [problem("scaleInCooldownSeconds", `expected a multiple of ${alarmPeriodSeconds} from ${alarmPeriodSeconds} to ${maxAlarmEvaluationSeconds} (whole CloudWatch alarm periods)`)]),
     ];
 }
 
