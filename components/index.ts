@@ -11,3 +11,5 @@ export * as kubernetes from "./kubernetes";
 export * as monitoring from "./monitoring";
 export * as network from "./network";
 export * as traffic from "./traffic";
+// What every component throws and reports when its arguments are refused.
+export * from "./problems";

@@ -14,6 +14,15 @@ export function problem(path: string | readonly (string | number)[], message: st
     return { path: typeof path === "string" ? [path] : path, message };
 }
 
+/** Thrown by a component before it registers anything: every problem with its arguments at once. */
+export class InvalidArgumentsError extends Error {
+    /** `given`: the arguments judged, whose values the message quotes. */
+    constructor(readonly component: string, readonly problems: readonly Problem[], given?: object) {
+        super(`${component}: invalid arguments:\n  - ${problems.map((p) => describeProblem(p, given)).join("\n  - ")}`);
+        this.name = "InvalidArgumentsError";
+    }
+}
+
 /** The value at `path` in `value`, or undefined where there is none. */
 export function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
     return path.reduce<unknown>((at, key) => (typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[key] : undefined), value);

@@ -3,13 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { assumedBy, awsManagedPolicyArn } from "../iam";
 import * as random from "@pulumi/random";
 import { customerManagedKey } from "../kms";
-import { problem } from "../problems";
+import { InvalidArgumentsError, problem } from "../problems";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
 import { buildAuroraGlobalCluster } from "./aurora";
 import type { BuildContext, BuiltDatabase, DatabaseEndpoints, ResolvedSettings, Site } from "./context";
 import { buildRdsInstances } from "./rds";
 import {
-    DatabaseConfigurationError,
     databaseDefaults,
     databaseTopology,
     defaultBackupWindow,
@@ -115,7 +114,7 @@ export interface ReplicatedDatabaseArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The settings with their defaults, validated: throws `DatabaseConfigurationError` before anything is registered. */
+/** The settings with their defaults, validated: throws `InvalidArgumentsError` before anything is registered. */
 export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseArgs): ResolvedSettings {
     const allocatedStorageGb = args.allocatedStorageGb ?? databaseDefaults.allocatedStorageGb;
     const settings: ResolvedSettings = {
@@ -147,7 +146,7 @@ export function resolveDatabaseSettings(name: string, args: ReplicatedDatabaseAr
         problems.push(problem("dr", "the DR site uses the primary site's provider; it must be a provider of another region"));
     }
     if (args.notifications !== undefined) problems.push(...notificationProblems(args.notifications));
-    if (problems.length > 0) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, problems, settings);
+    if (problems.length > 0) throw new InvalidArgumentsError(`ReplicatedDatabase ${name}`, problems, settings);
     return settings;
 }
 
@@ -225,7 +224,7 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
         const dr = args.dr && this.site(siteOf, "dr", args.dr, pulumi
             .all([primaryRegion, aws.getRegionOutput({}, { parent: this, provider: args.dr.provider }).region])
             .apply(([primaryName, drName]) => {
-                if (drName === primaryName) throw new DatabaseConfigurationError(`ReplicatedDatabase ${name}`, [problem("dr", `the DR region must differ from the primary region (${primaryName})`)]);
+                if (drName === primaryName) throw new InvalidArgumentsError(`ReplicatedDatabase ${name}`, [problem("dr", `the DR region must differ from the primary region (${primaryName})`)]);
                 return drName;
             }));
 

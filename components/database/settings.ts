@@ -20,7 +20,7 @@
  *   medium and up) classes, not the general-purpose db.m* ones.
  */
 
-import { describeProblem, problem, type Problem } from "../problems";
+import { problem, type Problem } from "../problems";
 import { everyDay, minutesPerDay, minutesPerWeek, overlapsInWeek, weekMinute, type WeekInterval } from "../time/week";
 
 export type DatabaseEngine = "postgres" | "aurora-postgresql";
@@ -337,14 +337,6 @@ export function validateDatabaseSettings(s: DatabaseSettings): Problem[] {
     return problems;
 }
 
-/** Thrown before anything is registered when a database's settings are refused. */
-export class DatabaseConfigurationError extends Error {
-    /** `given`: the settings judged, whose values the message quotes. */
-    constructor(readonly component: string, readonly problems: readonly Problem[], given?: object) {
-        super(`${component}: invalid database settings:\n  - ${problems.map((p) => describeProblem(p, given)).join("\n  - ")}`);
-        this.name = "DatabaseConfigurationError";
-    }
-}
 
 // ---- parameter group ----
 

@@ -8,7 +8,8 @@ import type { PlanResource } from "../../offline-plan/record";
 import { arnOf, childrenOf, idOf, json, list, mockOf, object, ofType, only, planComponents, text, texts } from "../../tests/plans";
 import { AlbLogBucket } from "./alb-log-bucket";
 import { AutoscaledService, modernTlsPolicy, type AutoscaledServiceArgs } from "./autoscaled-service";
-import { TrafficConfigurationError, ubuntu2204AmiParameter } from "./settings";
+import { InvalidArgumentsError } from "../problems";
+import { ubuntu2204AmiParameter } from "./settings";
 import { nodeExporterPort } from "./user-data";
 
 const types = {
@@ -440,9 +441,9 @@ describe("AutoscaledService refusals", () => {
                 refusal = error;
             }
         });
-        assert.ok(refusal instanceof TrafficConfigurationError);
+        assert.ok(refusal instanceof InvalidArgumentsError);
         assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
-        return refusal.errors;
+        return refusal.problems.map((p) => p.message);
     };
 
     test("refuses a service without an application, or with both an image and an AMI", async () => {
@@ -478,9 +479,9 @@ describe("AutoscaledService refusals", () => {
                 refusal = error;
             }
         });
-        assert.ok(refusal instanceof TrafficConfigurationError);
+        assert.ok(refusal instanceof InvalidArgumentsError);
         assert.equal(refusal.message, [
-            "AutoscaledService bad: invalid traffic settings:",
+            "AutoscaledService bad: invalid arguments:",
             "  - minSize: expected at most the maximum size (2), got 5",
             "  - scaleInCooldownSeconds: expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 45",
             '  - healthCheckPath must be an absolute URL path such as /health, got "health"',

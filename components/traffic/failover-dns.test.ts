@@ -5,7 +5,7 @@ import type { PlanRecord } from "../../offline-plan/engine";
 import { idOf, object, ofType, only, planComponents } from "../../tests/plans";
 import { FailoverDns } from "./failover-dns";
 import { HostedZone } from "./hosted-zone";
-import { TrafficConfigurationError } from "./settings";
+import { InvalidArgumentsError } from "../problems";
 
 const primary = { dnsName: "app-alb-1.us-east-1.elb.amazonaws.com", zoneId: "Z35SXDOTRQ7X7K" };
 const secondary = { dnsName: "app-dr-alb-1.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5" };
@@ -120,9 +120,9 @@ describe("FailoverDns refusals", () => {
                 refusal = error;
             }
         });
-        assert.ok(refusal instanceof TrafficConfigurationError);
+        assert.ok(refusal instanceof InvalidArgumentsError);
         assert.equal(refusal.message, [
-            "FailoverDns app: invalid traffic settings:",
+            "FailoverDns app: invalid arguments:",
             "  - requestIntervalSeconds must be 10 or 30 (the intervals Route 53 accepts), got 5",
             "  - regions must name at least 3 distinct checker regions, got us-east-1",
         ].join("\n"));

@@ -4,19 +4,12 @@
  * settings. Components run these before `super(...)`, so bad input registers nothing.
  */
 
-import { problem, type Problem } from "../problems";
+import { InvalidArgumentsError, problem, type Problem } from "../problems";
 import type { HostedZoneArgs } from "./hosted-zone";
 
-/** Thrown by traffic components before anything is registered when their settings have errors. */
-export class TrafficConfigurationError extends Error {
-    constructor(readonly component: string, readonly errors: readonly string[]) {
-        super(`${component}: invalid traffic settings:\n  - ${errors.join("\n  - ")}`);
-        this.name = "TrafficConfigurationError";
-    }
-}
-
+/** Throws `InvalidArgumentsError` with every error, each a message that names its argument. */
 export function requireNoErrors(component: string, errors: readonly string[]): void {
-    if (errors.length > 0) throw new TrafficConfigurationError(component, errors);
+    if (errors.length > 0) throw new InvalidArgumentsError(component, errors.map((message) => problem([], message)));
 }
 
 const isWhole = (n: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(n) && n >= min && n <= max;
