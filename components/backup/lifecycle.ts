@@ -153,3 +153,11 @@ export function compileLifecycleRules(tiers: readonly LifecycleTier[], defaults:
         abortIncompleteMultipartUpload: { daysAfterInitiation: defaults.abortIncompleteMultipartUploadDays },
     }));
 }
+
+/**
+ * A bucket of access logs: each log expires after `expireAfterDays` (default 90, the ops guides'
+ * production log retention); overwritten versions and unfinished uploads go after a day.
+ */
+export function accessLogLifecycle(ruleName: string, expireAfterDays = 90): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    return compileLifecycleRules([{ name: ruleName, prefix: "", expireAfterDays }], { noncurrentVersionExpireAfterDays: 1, abortIncompleteMultipartUploadDays: 1 });
+}

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
-import { compileLifecycleRules } from "./lifecycle";
+import { accessLogLifecycle } from "./lifecycle";
 import { createHardenedBucket, type AccessLogTarget } from "./hardened-bucket";
 
 export interface LogBucketArgs {
@@ -43,10 +43,7 @@ export class LogBucket extends pulumi.ComponentResource {
         const { bucket, policy } = createHardenedBucket(name, {
             parent: this,
             kmsKey: key,
-            lifecycleRules: compileLifecycleRules([{ name: "access-logs", prefix: "", expireAfterDays: args.expireAfterDays ?? 90 }], {
-                noncurrentVersionExpireAfterDays: 1,
-                abortIncompleteMultipartUploadDays: 1,
-            }),
+            lifecycleRules: accessLogLifecycle("access-logs", args.expireAfterDays),
             forceDestroy: args.forceDestroy ?? false,
             retainOnDelete: opts?.retainOnDelete,
             tags: args.tags,

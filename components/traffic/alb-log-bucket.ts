@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { compileLifecycleRules } from "../backup";
+import { accessLogLifecycle } from "../backup/lifecycle";
 import { createHardenedBucket, type AccessLogTarget } from "../backup/hardened-bucket";
 
 export interface AlbLogBucketArgs {
@@ -42,10 +42,7 @@ export class AlbLogBucket extends pulumi.ComponentResource {
 
         const { bucket, policy } = createHardenedBucket(name, {
             parent: this,
-            lifecycleRules: compileLifecycleRules([{ name: "alb-access-logs", prefix: "", expireAfterDays: args.expireAfterDays ?? 90 }], {
-                noncurrentVersionExpireAfterDays: 1,
-                abortIncompleteMultipartUploadDays: 1,
-            }),
+            lifecycleRules: accessLogLifecycle("alb-access-logs", args.expireAfterDays),
             accessLogs: args.serverAccessLogs && { prefix: name, ...args.serverAccessLogs },
             forceDestroy: args.forceDestroy ?? false,
             retainOnDelete: opts?.retainOnDelete,
