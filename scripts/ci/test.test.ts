@@ -57,7 +57,7 @@ describe("npm test (scripts/ci/test.ts)", () => {
         const exiting = file("exiting.test.ts", 'import { test } from "node:test";\ntest("leaves", () => process.exit(3));\n');
         const result = await npmTest([passing, failing, exiting, "--workers", "1"]);
         assert.equal(result.status, 1, result.stdout);
-        assert.match(result.stdout, /^Running 3 test files in 1 processes$/m);
+        assert.match(result.stdout, /^Running 3 test files in 1 process$/m);
         assert.match(result.stdout, /^ {2}✖ .*exiting\.test\.ts: ended its worker \(exit 3\)$/m);
         assert.match(result.stdout, /^ {2}✔ +\d+\.\d s {2}.*passing\.test\.ts$/m);
         assert.match(result.stdout, /^ {2}✖ +\d+\.\d s {2}.*failing\.test\.ts$/m);

@@ -258,7 +258,8 @@ export function testCommand(argv: readonly string[], io: Output, limits: Limits 
         const files = selectTestFiles(positionals);
         const workers = workerCount(values.workers);
         const whole = positionals.length === 0;
-        io.out(`${whole ? "Type-checking, linting and running" : "Running"} ${files.length} test file${files.length === 1 ? "" : "s"} in ${Math.min(workers, files.length)} processes`);
+        const processes = Math.min(workers, files.length);
+        io.out(`${whole ? "Type-checking, linting and running" : "Running"} ${files.length} test file${files.length === 1 ? "" : "s"} in ${processes} process${processes === 1 ? "" : "es"}`);
 
         const checks = whole ? staticChecks() : undefined;
         const tests = await runWorkers(longestFirst(files, lastDurations()), workers, limits, io);
