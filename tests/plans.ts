@@ -48,7 +48,8 @@ export function planStackConfig(config: StackConfig): Promise<PlanRecord> {
     const key = JSON.stringify(config);
     let plan = stackPlans.get(key);
     if (plan === undefined) {
-        plan = cachedPlan(projectRoot, config, () => planProgram(composeStack, config));
+        // Frozen: test files share it within a worker, so none may change it for the others.
+        plan = cachedPlan(projectRoot, config, () => planProgram(composeStack, config)).then(deepFreeze);
         stackPlans.set(key, plan);
     }
     return plan;
@@ -56,6 +57,14 @@ export function planStackConfig(config: StackConfig): Promise<PlanRecord> {
 
 /** `npm run plan`'s planner (scripts/plan.ts) with the plans the test run shares. */
 export const sharedPlanner = ({ stackConfig }: { readonly stackConfig: StackConfig }): Promise<PlanRecord> => planStackConfig(stackConfig);
+
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value)) deepFreeze(inner);
+    }
+    return value;
+}
 
 /** Plans an environment's stack (with `--config`-style overrides) once per test run. */
 export function planStack(stack: string, overrides: readonly string[] = []): Promise<PlanRecord> {

@@ -10,7 +10,7 @@ import { describe } from "node:test";
  */
 
 export type WorkerRequest = { readonly file: string } | { readonly done: true };
-export type WorkerReport = { readonly ready: true } | { readonly finished: string; readonly ms: number };
+export type WorkerReport = { readonly ready: true };
 
 const projectRoot = resolve(__dirname, "../..");
 const load = createRequire(__filename);
@@ -24,12 +24,10 @@ function nextFile(): Promise<string | undefined> {
 
 async function work(): Promise<void> {
     for (let file = await nextFile(); file !== undefined; file = await nextFile()) {
-        const started = performance.now();
         const path = file;
         await describe(relative(projectRoot, path), () => {
             load(path);
         });
-        process.send?.({ finished: file, ms: performance.now() - started } satisfies WorkerReport);
     }
     // node:test reports once nothing is left to run; the channel would keep this process alive.
     process.disconnect();

@@ -160,8 +160,8 @@ function runWorkers(files: readonly string[], count: number, limits: Limits, io:
             let stderr = "";
             worker.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
             const tap = readTap(worker, run, io);
-            worker.on("message", (report: WorkerReport) => {
-                if (!("ready" in report)) return;
+            // The worker asks for a file whenever it is ready for one.
+            worker.on("message", (_ready: WorkerReport) => {
                 const file = queue.shift();
                 if (file === undefined) enter(undefined, limits.exitMs, `did not exit within ${seconds(limits.exitMs)} of its last file: a test of ${ran.join(", ")} left a server, timer or socket open`);
                 else enter(file, limits.fileMs, `did not finish within ${seconds(limits.fileMs)}`);
