@@ -24,8 +24,8 @@ export class InvalidArgumentsError extends Error {
 }
 
 /** The value at `path` in `value`, or undefined where there is none. */
-export function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
-    return path.reduce<unknown>((at, key) => (typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[key] : undefined), value);
+export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<unknown>((at, key) => (typeof at === "object" && at !== null ? (at as Record<string, unknown>)[String(key)] : undefined), value);
 }
 
 /** `alarmThresholds.cpuPercent: expected a percentage between 0 and 100, got 120` (what was given, when `given` holds it). */

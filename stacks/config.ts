@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
-import type { Problem } from "../components/problems";
+import { valueAt, type Problem } from "../components/problems";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
 import { failoverSeconds, loadBalancerAliasTtlSeconds } from "../components/traffic/failover";
@@ -573,20 +573,11 @@ function parseConfigValue(raw: string): Json {
     }
 }
 
-function valueAt(root: Json, path: readonly PropertyKey[]): Json | undefined {
-    let node: Json | undefined = root;
-    for (const key of path) {
-        if (!isObject(node) && !Array.isArray(node)) return undefined;
-        node = (node as Record<string, Json>)[String(key)];
-    }
-    return node;
-}
-
 function keyName(path: readonly PropertyKey[]): string {
     return path.length === 0 ? "keel" : `keel:${path.map(String).join(".")}`;
 }
 
-function describe(value: Json | undefined): string {
+function describe(value: unknown): string {
     return value === undefined ? "nothing" : JSON.stringify(value);
 }
 
