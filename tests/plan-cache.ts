@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { PlanRecord } from "../offline-plan/engine";
 import type { StackConfig } from "../offline-plan/stack-config";
+import { isRunning } from "../scripts/servers/process";
 
 /**
  * Stack plans shared by every test process of a run (and the next run, while nothing they depend
@@ -53,14 +54,14 @@ function cacheFolder(file: string): void {
     for (const stale of readdirSync(parent)) if (join(parent, stale) !== folder) rmSync(join(parent, stale), { recursive: true, force: true });
 }
 
-const isRunning = (pid: number) => {
+/** The pid a lock names, or undefined once its holder has removed it. */
+function lockHolder(lock: string): number | undefined {
     try {
-        process.kill(pid, 0);
-        return true;
+        return Number(readFileSync(lock, "utf8"));
     } catch {
-        return false;
+        return undefined;
     }
-};
+}
 
 function readPlan(file: string): PlanRecord | undefined {
     try {
@@ -82,21 +83,23 @@ export async function cachedPlan(projectRoot: string, config: StackConfig, plan:
         const kept = readPlan(file);
         if (kept !== undefined) return kept;
         try {
-            closeSync(openSync(lock, "wx"));
-            writeFileSync(lock, String(process.pid));
+            // Created with its holder's pid in one step: no other process sees it empty.
+            writeFileSync(lock, String(process.pid), { flag: "wx" });
             break;
         } catch {
-            const holder = Number(readFileSync(lock, { encoding: "utf8", flag: "a+" }));
-            if ((holder > 0 && !isRunning(holder)) || Date.now() > deadline) rmSync(lock, { force: true });
+            const holder = lockHolder(lock);
+            if (holder === undefined) continue;
+            if (!isRunning(holder) || Date.now() > deadline) rmSync(lock, { force: true });
             else await new Promise((wait) => setTimeout(wait, 100));
         }
     }
     try {
-        const record = await plan();
+        const text = JSON.stringify(await plan());
         const partial = `${file}.${process.pid}`;
-        writeFileSync(partial, JSON.stringify(record));
+        writeFileSync(partial, text);
         renameSync(partial, file);
-        return JSON.parse(JSON.stringify(record)) as PlanRecord;
+        // What the next process reads: the same JSON, so every process sees the same shape.
+        return JSON.parse(text) as PlanRecord;
     } finally {
         rmSync(lock, { force: true });
     }

@@ -99,10 +99,9 @@ const startsProcesses = (file: string) => /from "(node:child_process|[./]+script
  * every known file; among unknown files, the larger first.
  */
 export function longestFirst(files: readonly string[], durations: Readonly<Record<string, number>>): string[] {
-    const expected = new Map(files.map((file) => [file, durations[relative(projectRoot, file)] ?? (startsProcesses(file) ? Number.POSITIVE_INFINITY : -1)]));
-    const size = (file: string) => statSync(file).size;
+    const keyed = files.map((file) => ({ file, expected: durations[relative(projectRoot, file)] ?? (startsProcesses(file) ? Number.POSITIVE_INFINITY : -1), size: statSync(file).size }));
     // Two unknown files starting processes compare as Infinity - Infinity, not a number: their sizes decide.
-    return [...files].sort((a, b) => expected.get(b)! - expected.get(a)! || size(b) - size(a) || a.localeCompare(b));
+    return keyed.sort((a, b) => b.expected - a.expected || b.size - a.size || a.file.localeCompare(b.file)).map(({ file }) => file);
 }
 
 interface Totals {
@@ -262,11 +261,12 @@ export function testCommand(argv: readonly string[], io: Output, limits: Limits 
         io.out(`${whole ? "Type-checking, linting and running" : "Running"} ${files.length} test file${files.length === 1 ? "" : "s"} in ${processes} process${processes === 1 ? "" : "es"}`);
 
         const checks = whole ? staticChecks() : undefined;
-        const tests = await runWorkers(longestFirst(files, lastDurations()), workers, limits, io);
+        const durations = lastDurations();
+        const tests = await runWorkers(longestFirst(files, durations), workers, limits, io);
         const checked = await checks;
 
         mkdirSync(cacheDirectory, { recursive: true });
-        writeFileSync(durationsFile, JSON.stringify({ ...lastDurations(), ...tests.durations }, null, 1));
+        writeFileSync(durationsFile, JSON.stringify({ ...durations, ...tests.durations }, null, 1));
         if (checked !== undefined) io.out(`${checked.output} (${seconds(checked.ms)})`);
         if (tests.failures.length > 0) io.out(`\n✖ failing tests:\n\n${tests.failures.join("\n\n")}`);
 
