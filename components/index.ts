@@ -13,3 +13,5 @@ export * as network from "./network";
 export * as traffic from "./traffic";
 // What every component throws and reports when its arguments are refused.
 export * from "./problems";
+// Container image references, as AutoscaledService and KubeService judge them.
+export * from "./container-image";

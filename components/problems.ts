@@ -14,6 +14,12 @@ export function problem(path: string | readonly (string | number)[], message: st
     return { path: typeof path === "string" ? [path] : path, message };
 }
 
+/** The same problems, moved under `prefix`: a nested argument's checks reported at the component's argument paths. */
+export function under(prefix: string | readonly (string | number)[], problems: readonly Problem[]): Problem[] {
+    const head = typeof prefix === "string" ? [prefix] : prefix;
+    return problems.map((p) => ({ path: [...head, ...p.path], message: p.message }));
+}
+
 /** Thrown by a component before it registers anything: every problem with its arguments at once. */
 export class InvalidArgumentsError extends Error {
     /** `given`: the arguments judged, whose values the message quotes. */
@@ -21,6 +27,11 @@ export class InvalidArgumentsError extends Error {
         super(`${component}: invalid arguments:\n  - ${problems.map((p) => describeProblem(p, given)).join("\n  - ")}`);
         this.name = "InvalidArgumentsError";
     }
+}
+
+/** Throws `InvalidArgumentsError` when there are problems: what a component runs before `super(...)`, so bad arguments register nothing. */
+export function requireNoProblems(component: string, problems: readonly Problem[], given?: object): void {
+    if (problems.length > 0) throw new InvalidArgumentsError(component, problems, given);
 }
 
 /** The value at `path` in `value`, or undefined where there is none. */
@@ -31,6 +42,8 @@ export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 /** `alarmThresholds.cpuPercent: expected a percentage between 0 and 100, got 120` (what was given, when `given` holds it). */
 export function describeProblem({ path, message }: Problem, given?: object): string {
     const value = given === undefined ? undefined : valueAt(given, path);
-    const text = value === undefined ? message : `${message}, got ${JSON.stringify(value)}`;
+    // A value, or a list of them; a whole object (a problem about an argument group) is not quoted.
+    const quotable = value !== undefined && (typeof value !== "object" || Array.isArray(value));
+    const text = quotable ? `${message}, got ${JSON.stringify(value)}` : message;
     return path.length === 0 ? text : `${path.join(".")}: ${text}`;
 }

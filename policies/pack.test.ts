@@ -2,10 +2,23 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { EnforcementLevel, Policy } from "@pulumi/policy";
+import type { EnforcementLevel, Policies, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema, PolicyConfigJSONSchemaDefinition, PolicyConfigJSONSchemaTypeName } from "@pulumi/policy/schema";
 import { parse } from "yaml";
 import { keelPolicies } from "./rules";
+import { alertingPolicies } from "./rules/alerting";
+import { backupPolicies } from "./rules/backup";
+import { computePolicies } from "./rules/compute";
+import { databasePolicies } from "./rules/database";
+import { edgePolicies } from "./rules/edge";
+import { identityPolicies } from "./rules/identity";
+import { kubernetesPolicies } from "./rules/kubernetes";
+import { monitoringPolicies } from "./rules/monitoring";
+import { networkPolicies } from "./rules/network";
+import { resourcePolicyPolicies } from "./rules/resource-policies";
+import { secretPolicies } from "./rules/secrets";
+import { storagePolicies } from "./rules/storage";
+import { workloadPolicies } from "./rules/workloads";
 
 /** Settings that are absent unless someone sets them on purpose (a freeze override, a rehearsal clock). */
 const optionalSettings: Record<string, readonly string[]> = {
@@ -183,6 +196,34 @@ describe("keelPolicies", () => {
                 assert.equal(policy.configSchema?.properties.enforcementLevel, undefined);
                 assert.ok(!(policy.configSchema?.required ?? []).includes("enforcementLevel"));
             });
+        });
+    }
+});
+
+/** Each rule module's list of policies, by name in the module's order: the lists keelPolicies spreads. */
+const moduleLists: readonly (readonly [module: string, policies: Policies, names: readonly string[]])[] = [
+    ["network", networkPolicies, ["keel-sg-no-internet-ingress", "keel-default-sg-closed", "keel-vpc-flow-logs", "keel-compute-private-subnets"]],
+    ["storage", storagePolicies, ["keel-s3-kms-encryption", "keel-s3-public-access-block", "keel-s3-versioning", "keel-s3-acls-disabled", "keel-s3-tls-only", "keel-s3-lifecycle", "keel-s3-access-logging", "keel-s3-replication", "keel-s3-object-lock", "keel-backup-bucket-retention", "keel-customer-managed-keys"]],
+    ["backup", backupPolicies, ["keel-database-dumps", "keel-backup-plan-retention", "keel-backup-cross-region-copy", "keel-backup-vault-lock", "keel-database-backup-selection"]],
+    ["database", databasePolicies, ["keel-rds-encryption", "keel-rds-not-public", "keel-rds-backup-retention", "keel-rds-deletion-protection", "keel-rds-multi-az", "keel-rds-iam-authentication", "keel-rds-performance-insights", "keel-rds-cross-region", "keel-rds-final-snapshot", "keel-rds-auto-minor-version-upgrade", "keel-rds-copy-tags-to-snapshot", "keel-rds-force-ssl"]],
+    ["compute", computePolicies, ["keel-ec2-imdsv2", "keel-ec2-encrypted-volumes", "keel-ec2-no-public-ip", "keel-asg-minimum-capacity", "keel-asg-elb-health-checks", "keel-asg-scaling-policy", "keel-ec2-user-data-secrets"]],
+    ["edge", edgePolicies, ["keel-alb-https-only", "keel-alb-hardening", "keel-route53-failover", "keel-route53-failover-health"]],
+    ["kubernetes", kubernetesPolicies, ["keel-k8s-requests-and-limits", "keel-k8s-pinned-images", "keel-helm-pinned-charts", "keel-k8s-hpa-bounds", "keel-k8s-disruption-budgets", "keel-eks-endpoint-access", "keel-eks-secrets-encryption", "keel-eks-control-plane-logs", "keel-eks-node-ssh"]],
+    ["workloads", workloadPolicies, ["keel-k8s-pod-security", "keel-k8s-rbac", "keel-k8s-secret-values", "keel-k8s-internal-services", "keel-k8s-encrypted-storage", "keel-grafana-no-anonymous-access"]],
+    ["monitoring", monitoringPolicies, ["keel-critical-alerts-page", "keel-alertmanager-inhibition", "keel-prometheus-alert-rules", "keel-prometheus-retention", "keel-grafana-admin-secret"]],
+    ["alerting", alertingPolicies, ["keel-alarm-actions", "keel-replica-lag-alarm"]],
+    ["identity", identityPolicies, ["keel-kms-key-rotation", "keel-iam-no-wildcard-admin", "keel-iam-no-privilege-escalation", "keel-iam-no-long-term-credentials"]],
+    ["resource-policies", resourcePolicyPolicies, ["keel-resource-policy-no-public", "keel-resource-policy-accounts", "keel-resource-policy-service-grants", "keel-irsa-trust-scoped"]],
+    ["secrets", secretPolicies, ["keel-no-plaintext-secrets"]],
+];
+
+describe("the rule modules' lists", () => {
+    for (const [module, policies, names] of moduleLists) {
+        it(`policies/rules/${module}.ts exports its policies in order, each mandatory, each with a configSchema`, () => {
+            assert.deepEqual(
+                policies.map((p) => [p.name, p.enforcementLevel, Object.keys(p.configSchema?.properties ?? {}).length > 0]),
+                names.map((name) => [name, "mandatory", true]),
+            );
         });
     }
 });

@@ -1,6 +1,6 @@
 import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource, PolicyViolation } from "../offline-plan/record";
-import { evaluatePolicies } from "./offline";
+import { evaluatePolicies, loadPolicyPackConfig } from "./offline";
 
 /**
  * Test helpers for the policy pack, in the spirit of pulumi-policy-aws's
@@ -87,6 +87,14 @@ export function provider(options: ProviderOptions = {}): PlanResource {
     };
 }
 
+/** AWS providers of the two regions Keel runs in, the primary (us-east-1) and the DR region (us-west-2). */
+export const east = provider({ name: "east", region: "us-east-1" });
+export const west = provider({ name: "west", region: "us-west-2" });
+
+/** The production and staging policy pack configs (policies/config/<stack>.json), as the stacks' policies run under. */
+export const production = loadPolicyPackConfig("production");
+export const staging = loadPolicyPackConfig("staging");
+
 /** A resource record of `type` with `inputs`, and the provider record made for it. */
 export function resource(type: string, inputs: Record<string, unknown> = {}, options: ResourceOptions = {}): Fixture {
     const providerRecord = options.provider === undefined ? undefined : isPlanResource(options.provider) ? options.provider : provider(options.provider);
@@ -129,4 +137,9 @@ export function runPolicy(policy: Policy, resources: readonly PlanInput[], packC
 /** The messages of the violations, for compact assertions. */
 export function messages(violations: readonly PolicyViolation[]): string[] {
     return violations.map((v) => v.message);
+}
+
+/** The messages of one policy's violations over the records: what most rule tests assert. */
+export async function found(policy: Policy, resources: readonly PlanInput[], packConfig: PolicyPackConfig = {}): Promise<string[]> {
+    return messages(await runPolicy(policy, resources, packConfig));
 }

@@ -157,7 +157,7 @@ describe("a serving environment names its application and a zone it can validate
             `keel:compute.image: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "${ecr("us-east-1", "latest")}"`,
         ]);
         assert.deepEqual(only({ dns: zone, compute: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app" } }, "dev"), [
-            'keel:compute.image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is when an instance boots), got "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app"',
+            'keel:compute.image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is each time one starts), got "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app"',
         ]);
         assert.deepEqual(only({ dns: zone, compute: { image: { "us-east-1": ecr("us-east-1"), "us-west-2": ecr("us-west-2", "latest") } } }), [
             `keel:compute.image.us-west-2: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "${ecr("us-west-2", "latest")}"`,

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { valueAt, type Problem } from "../components/problems";
 import { eksVersionProblem } from "../components/kubernetes/versions";
-import { amiIdErrors, environmentProblems, parseImage } from "../components/traffic/application";
+import { containerImageProblems } from "../components/container-image";
+import { amiIdProblems, environmentProblems } from "../components/traffic/application";
 import { failoverSeconds, loadBalancerAliasTtlSeconds } from "../components/traffic/failover";
 import { capacityProblems, hostedZoneIdPattern, scalingProblems, type Capacity } from "../components/traffic/settings";
 import { cidrContains, cidrsOverlap, maxAvailabilityZones, minAvailabilityZones, networkCidr, overlappingSubnets, planSubnets, vpcPrefixRange, type PlannedSubnet } from "../components/network/subnets";
@@ -178,18 +179,9 @@ const instanceType = checked(instanceTypeProblem);
 const perRegion = <T extends z.ZodType<string>>(value: T, what: string) =>
     z.union([value, z.record(z.string(), value)], { error: `expected ${what}, or a map of AWS region code to ${what}` });
 /** A container image pinned by a version tag or a sha256 digest: every instance (and every rollback) runs the same build. */
-const containerImage = checked((image) => {
-    const parsed = parseImage(image);
-    return parsed === undefined
-        ? "expected a container image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2"
-        : parsed.digest === undefined && parsed.tag === undefined
-            ? "expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is when an instance boots)"
-            : parsed.digest === undefined && parsed.tag === "latest"
-                ? "expected an image pinned by a version tag or a sha256 digest, not the moving tag latest"
-                : undefined;
-});
+const containerImage = checked((image) => containerImageProblems(image)[0]?.message);
 const hostedZoneId = z.string().regex(hostedZoneIdPattern, { error: "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and up to 31 upper-case letters and digits, without /hostedzone/)" });
-const amiId = z.string().refine((id) => amiIdErrors(id).length === 0, { error: "expected an AMI id such as ami-0123456789abcdef0" });
+const amiId = checked((id) => amiIdProblems(id)[0]?.message);
 
 const computeSchema = z.strictObject({
     instanceType,
@@ -201,7 +193,7 @@ const computeSchema = z.strictObject({
     cpuTargetPercent: integer(10, 95),
     memoryTargetPercent: integer(10, 95),
     /** Seconds a new instance is excluded from the group's metrics (the guides' 300 s scale-up cooldown). */
-    instanceWarmupSeconds: integer(0, 3600),
+    instanceWarmupSeconds: integer(1, 3600),
     /** Seconds of sustained low load before scaling in (the guides' 600 s scale-down cooldown). */
     scaleInCooldownSeconds: integer(0, 3600),
     /**

@@ -8,7 +8,7 @@ import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
 import { parse } from "yaml";
 import { loadStackConfig } from "../offline-plan/stack-config";
-import { list, mockOf, object, ofType, only, componentPackConfigFor, packConfigFor, planComponents, planStack, projectRoot, text } from "../tests/plans";
+import { list, mockOf, object, ofType, only, componentPackConfigFor, packConfigFor, planComponents, planRefusal, plannedBeforeTests, planStack, projectRoot, text } from "../tests/plans";
 import { regionCapacity, resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
@@ -41,15 +41,11 @@ const groups = (plan: PlanRecord, region: string) => ofType(plan, "aws:autoscali
 const sizes = (group: PlanResource) => [group.inputs.minSize, group.inputs.maxSize];
 
 describe("production traffic", () => {
-    let plan: PlanRecord;
-    let drPlan: PlanRecord;
-    before(async () => {
-        plan = await planTraffic(production);
-        drPlan = await planTraffic(drActive);
-    });
+    const plan = plannedBeforeTests(() => planTraffic(production));
+    const drPlan = plannedBeforeTests(() => planTraffic(drActive));
 
     test("one name served by a PRIMARY/SECONDARY pair, the PRIMARY health-checked", () => {
-        const records = ofType(plan, "aws:route53/record:Record").filter((r) => r.inputs.name === "app.example.com" && r.inputs.type === "A");
+        const records = ofType(plan(), "aws:route53/record:Record").filter((r) => r.inputs.name === "app.example.com" && r.inputs.type === "A");
         const byRole = Object.fromEntries(records.map((r) => [object(list(r.inputs.failoverRoutingPolicies, "policies")[0], "policy").type, r]));
         assert.deepEqual(Object.keys(byRole).sort(), ["PRIMARY", "SECONDARY"]);
         assert.notEqual(byRole.PRIMARY.inputs.setIdentifier, byRole.SECONDARY.inputs.setIdentifier);
@@ -60,37 +56,37 @@ describe("production traffic", () => {
     });
 
     test("the endpoint checks fail over within 90 s: interval × threshold + the 60 s alias TTL", () => {
-        const endpointChecks = ofType(plan, "aws:route53/healthCheck:HealthCheck").filter((c) => c.inputs.type === "HTTPS");
+        const endpointChecks = ofType(plan(), "aws:route53/healthCheck:HealthCheck").filter((c) => c.inputs.type === "HTTPS");
         assert.equal(endpointChecks.length, 1);
         for (const check of endpointChecks) {
             const seconds = Number(check.inputs.requestInterval) * Number(check.inputs.failureThreshold) + 60;
             assert.equal(seconds, 90);
             assert.ok(seconds <= 90);
         }
-        assert.equal(plan.outputs.failoverSeconds, 90);
+        assert.equal(plan().outputs.failoverSeconds, 90);
     });
 
     test("2–10 instances in us-east-1 and a pilot light of 1–10 in us-west-2", () => {
-        assert.deepEqual(groups(plan, "us-east-1").map(sizes), [[2, 10]]);
-        assert.deepEqual(groups(plan, "us-west-2").map(sizes), [[1, 10]]);
+        assert.deepEqual(groups(plan(), "us-east-1").map(sizes), [[2, 10]]);
+        assert.deepEqual(groups(plan(), "us-west-2").map(sizes), [[1, 10]]);
         assert.deepEqual(regionCapacity(production), { primary: { minSize: 2, maxSize: 10 }, dr: { minSize: 1, maxSize: 10 } });
     });
 
     test("with keel:dr.active the DR region takes production capacity", () => {
-        assert.deepEqual(groups(drPlan, "us-west-2").map(sizes), [[2, 10]]);
-        assert.deepEqual(groups(drPlan, "us-east-1").map(sizes), [[2, 10]]);
+        assert.deepEqual(groups(drPlan(), "us-west-2").map(sizes), [[2, 10]]);
+        assert.deepEqual(groups(drPlan(), "us-east-1").map(sizes), [[2, 10]]);
         // Failing over never edits DNS: the same records and health checks as without DR mode.
         const dnsOf = (p: PlanRecord) => p.resources.filter((r) => r.type.startsWith("aws:route53/")).map((r) => [r.type, r.name, JSON.stringify(r.inputs)]);
-        assert.deepEqual(dnsOf(drPlan), dnsOf(plan));
+        assert.deepEqual(dnsOf(drPlan()), dnsOf(plan()));
     });
 
     test("target tracking at 70 % CPU in both regions", () => {
-        const cpu = ofType(plan, "aws:autoscaling/policy:Policy").filter((p) => object(p.inputs.targetTrackingConfiguration ?? {}, "tt").predefinedMetricSpecification !== undefined);
+        const cpu = ofType(plan(), "aws:autoscaling/policy:Policy").filter((p) => object(p.inputs.targetTrackingConfiguration ?? {}, "tt").predefinedMetricSpecification !== undefined);
         assert.deepEqual(cpu.map((p) => [p.region, object(p.inputs.targetTrackingConfiguration, "tt").targetValue]).sort(), [["us-east-1", 70], ["us-west-2", 70]]);
     });
 
     test("deploys launch before terminating in both regions: running capacity never drops", () => {
-        for (const p of [plan, drPlan]) {
+        for (const p of [plan(), drPlan()]) {
             for (const group of ofType(p, "aws:autoscaling/group:Group")) {
                 assert.deepEqual(group.inputs.instanceRefresh, { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true } }, `${group.name} ${group.region}`);
             }
@@ -98,25 +94,25 @@ describe("production traffic", () => {
     });
 
     test("the app.example.com zone is created and delegated from the parent zone the stack names", () => {
-        const zone = only(plan, "aws:route53/zone:Zone");
-        const delegation = only(plan, "aws:route53/record:Record", "dns-delegation");
+        const zone = only(plan(), "aws:route53/zone:Zone");
+        const delegation = only(plan(), "aws:route53/record:Record", "dns-delegation");
         assert.deepEqual([delegation.inputs.zoneId, delegation.inputs.name, delegation.inputs.type, delegation.inputs.records], ["Z0123456789ABCDEFGHIJ", "app.example.com", "NS", mockOf(zone).state.nameServers]);
         assert.deepEqual([delegation.protect, delegation.retainOnDelete], [true, true]);
-        const validation = ofType(plan, "aws:route53/record:Record").filter((r) => r.name.endsWith("-cert-validation"));
+        const validation = ofType(plan(), "aws:route53/record:Record").filter((r) => r.name.endsWith("-cert-validation"));
         assert.equal(validation.length, 1, "the DR region reuses the primary's validation record");
         assert.ok(validation[0].dependencies.includes(delegation.urn), "ACM's record is written once the zone is delegated");
-        assert.equal(plan.outputs.zoneId, mockOf(zone).id);
+        assert.equal(plan().outputs.zoneId, mockOf(zone).id);
     });
 
     test("IMDSv2 required on every launch template", () => {
-        const templates = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate");
+        const templates = ofType(plan(), "aws:ec2/launchTemplate:LaunchTemplate");
         assert.equal(templates.length, 2);
         for (const template of templates) assert.equal(object(template.inputs.metadataOptions, "metadata").httpTokens, "required", template.name);
     });
 
     test("a load balancer per region with an HTTPS listener; plain HTTP only redirects", () => {
-        assert.deepEqual(ofType(plan, "aws:lb/loadBalancer:LoadBalancer").map((lb) => lb.region).sort(), ["us-east-1", "us-west-2"]);
-        for (const listener of ofType(plan, "aws:lb/listener:Listener")) {
+        assert.deepEqual(ofType(plan(), "aws:lb/loadBalancer:LoadBalancer").map((lb) => lb.region).sort(), ["us-east-1", "us-west-2"]);
+        for (const listener of ofType(plan(), "aws:lb/listener:Listener")) {
             const actions = list(listener.inputs.defaultActions, "actions").map((a) => object(a, "action"));
             if (listener.inputs.protocol === "HTTPS") {
                 assert.deepEqual(actions.map((a) => a.type), ["forward"]);
@@ -124,45 +120,41 @@ describe("production traffic", () => {
                 assert.deepEqual([listener.inputs.protocol, actions], ["HTTP", [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]]);
             }
         }
-        assert.deepEqual(ofType(plan, "aws:lb/listener:Listener").map((l) => l.inputs.protocol).sort(), ["HTTP", "HTTP", "HTTPS", "HTTPS"]);
+        assert.deepEqual(ofType(plan(), "aws:lb/listener:Listener").map((l) => l.inputs.protocol).sort(), ["HTTP", "HTTP", "HTTPS", "HTTPS"]);
     });
 
     test("deletion protection, access logs to a protected SSE-S3 bucket in each region, no spot", () => {
-        for (const lb of ofType(plan, "aws:lb/loadBalancer:LoadBalancer")) {
+        for (const lb of ofType(plan(), "aws:lb/loadBalancer:LoadBalancer")) {
             assert.equal(lb.inputs.enableDeletionProtection, true);
             assert.equal(object(lb.inputs.accessLogs, "accessLogs").enabled, true);
         }
-        const buckets = ofType(plan, "aws:s3/bucket:Bucket").filter((b) => b.name.startsWith("alb-logs"));
+        const buckets = ofType(plan(), "aws:s3/bucket:Bucket").filter((b) => b.name.startsWith("alb-logs"));
         assert.deepEqual(buckets.map((b) => [b.name, b.region, b.protect, b.retainOnDelete]).sort(), [["alb-logs", "us-east-1", true, true], ["alb-logs-dr", "us-west-2", true, true]]);
-        const logging = ofType(plan, "aws:s3/bucketLogging:BucketLogging").filter((l) => l.name.startsWith("alb-logs"));
+        const logging = ofType(plan(), "aws:s3/bucketLogging:BucketLogging").filter((l) => l.name.startsWith("alb-logs"));
         assert.deepEqual(logging.map((l) => [l.name, l.region, l.inputs.targetPrefix]).sort(), [["alb-logs", "us-east-1", "alb-logs/"], ["alb-logs-dr", "us-west-2", "alb-logs-dr/"]]);
-        for (const group of ofType(plan, "aws:autoscaling/group:Group")) assert.equal(group.inputs.mixedInstancesPolicy, undefined);
-        assert.deepEqual([only(plan, "aws:route53/zone:Zone").protect, only(plan, "aws:route53/zone:Zone").retainOnDelete], [true, true]);
+        for (const group of ofType(plan(), "aws:autoscaling/group:Group")) assert.equal(group.inputs.mixedInstancesPolicy, undefined);
+        assert.deepEqual([only(plan(), "aws:route53/zone:Zone").protect, only(plan(), "aws:route53/zone:Zone").retainOnDelete], [true, true]);
     });
 
     test("passes the policy pack (tags on the groups, protection, regions)", async () => {
-        for (const p of [plan, drPlan]) assert.deepEqual(mandatoryViolations(await evaluatePolicies(p, keelPolicies, componentPackConfigFor("production"))), []);
+        for (const p of [plan(), drPlan()]) assert.deepEqual(mandatoryViolations(await evaluatePolicies(p, keelPolicies, componentPackConfigFor("production"))), []);
     });
 
     test("exports the URL, load balancer names, group names and the failover switch", () => {
-        assert.equal(plan.outputs.url, "https://app.example.com");
-        const names = object(plan.outputs.autoScalingGroupNames, "asgs");
+        assert.equal(plan().outputs.url, "https://app.example.com");
+        const names = object(plan().outputs.autoScalingGroupNames, "asgs");
         assert.deepEqual(Object.keys(names).sort(), ["dr", "primary"]);
-        assert.match(String(object(plan.outputs.loadBalancerDnsNames, "lbs").dr), /us-west-2\.elb\.amazonaws\.com$/);
-        assert.equal(object(plan.outputs.failoverSwitch, "switch").region, "us-west-2");
+        assert.match(String(object(plan().outputs.loadBalancerDnsNames, "lbs").dr), /us-west-2\.elb\.amazonaws\.com$/);
+        assert.equal(object(plan().outputs.failoverSwitch, "switch").region, "us-west-2");
     });
 });
 
 describe("single-region environments", () => {
-    let stagingPlan: PlanRecord;
-    let devPlan: PlanRecord;
-    before(async () => {
-        stagingPlan = await planTraffic(staging);
-        devPlan = await planTraffic(dev);
-    });
+    const stagingPlan = plannedBeforeTests(() => planTraffic(staging));
+    const devPlan = plannedBeforeTests(() => planTraffic(dev));
 
     test("staging and dev adopt the zone their stack names; nothing to delegate", () => {
-        for (const [p, zoneId] of [[stagingPlan, "Z0223456789ABCDEFGHIJ"], [devPlan, "Z0323456789ABCDEFGHIJ"]] as const) {
+        for (const [p, zoneId] of [[stagingPlan(), "Z0223456789ABCDEFGHIJ"], [devPlan(), "Z0323456789ABCDEFGHIJ"]] as const) {
             assert.deepEqual(ofType(p, "aws:route53/zone:Zone"), []);
             assert.deepEqual(ofType(p, "aws:route53/record:Record").map((r) => r.inputs.zoneId), [zoneId, zoneId]);
             assert.deepEqual(p.outputs.nameServers, []);
@@ -170,41 +162,36 @@ describe("single-region environments", () => {
     });
 
     test("staging: 2–4 instances, spot above one on-demand instance, a simple record", () => {
-        assert.deepEqual(ofType(stagingPlan, "aws:autoscaling/group:Group").map((g) => [g.region, ...sizes(g)]), [["us-east-1", 2, 4]]);
-        const distribution = object(object(only(stagingPlan, "aws:autoscaling/group:Group").inputs.mixedInstancesPolicy, "mixed").instancesDistribution, "distribution");
+        assert.deepEqual(ofType(stagingPlan(), "aws:autoscaling/group:Group").map((g) => [g.region, ...sizes(g)]), [["us-east-1", 2, 4]]);
+        const distribution = object(object(only(stagingPlan(), "aws:autoscaling/group:Group").inputs.mixedInstancesPolicy, "mixed").instancesDistribution, "distribution");
         assert.equal(distribution.onDemandBaseCapacity, 1);
-        assert.deepEqual(ofType(stagingPlan, "aws:route53/record:Record").filter((r) => r.inputs.name === "staging.app.example.com").map((r) => r.inputs.failoverRoutingPolicies), [undefined]);
-        assert.equal(ofType(stagingPlan, "aws:route53/healthCheck:HealthCheck").length, 0);
+        assert.deepEqual(ofType(stagingPlan(), "aws:route53/record:Record").filter((r) => r.inputs.name === "staging.app.example.com").map((r) => r.inputs.failoverRoutingPolicies), [undefined]);
+        assert.equal(ofType(stagingPlan(), "aws:route53/healthCheck:HealthCheck").length, 0);
     });
 
     test("dev: 1–2 instances, no access logs, no deletion protection", () => {
-        assert.deepEqual(ofType(devPlan, "aws:autoscaling/group:Group").map(sizes), [[1, 2]]);
-        const lb = only(devPlan, "aws:lb/loadBalancer:LoadBalancer");
+        assert.deepEqual(ofType(devPlan(), "aws:autoscaling/group:Group").map(sizes), [[1, 2]]);
+        const lb = only(devPlan(), "aws:lb/loadBalancer:LoadBalancer");
         assert.deepEqual([lb.inputs.enableDeletionProtection, lb.inputs.accessLogs], [false, undefined]);
-        assert.equal(ofType(devPlan, "aws:s3/bucket:Bucket").length, 0);
-        const names = object(devPlan.outputs.autoScalingGroupNames, "names");
-        assert.deepEqual([names.primary, names.dr], [mockOf(only(devPlan, "aws:autoscaling/group:Group")).state.name, undefined]);
+        assert.equal(ofType(devPlan(), "aws:s3/bucket:Bucket").length, 0);
+        const names = object(devPlan().outputs.autoScalingGroupNames, "names");
+        assert.deepEqual([names.primary, names.dr], [mockOf(only(devPlan(), "aws:autoscaling/group:Group")).state.name, undefined]);
     });
 
     test("both pass the policy pack", async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan, keelPolicies, packConfigFor("staging"))), []);
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan, keelPolicies, packConfigFor("dev"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan(), keelPolicies, packConfigFor("staging"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan(), keelPolicies, packConfigFor("dev"))), []);
     });
 
     test("refuses an environment without DNS before registering a traffic resource", async () => {
-        let refusal: unknown;
-        const plan = await planComponents(() => {
+        const { refusal, registered } = await planRefusal(() => {
             const config = resolveKeelConfig({}, "local");
             const providers = regionalProviders(config);
-            try {
-                traffic(config, providers, regionalNetworks(config, providers));
-            } catch (error) {
-                refusal = error;
-            }
+            traffic(config, providers, regionalNetworks(config, providers));
         });
         assert.ok(refusal instanceof Error);
         assert.match(refusal.message, /keel:dns\.mode is none/);
-        assert.deepEqual(plan.resources.filter((r) => r.type.startsWith("keel:traffic")), []);
+        assert.deepEqual(registered.filter((r) => r.type.startsWith("keel:traffic")), []);
     });
 });
 

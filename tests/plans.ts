@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { before } from "node:test";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { resolve } from "node:path";
+import { InvalidArgumentsError } from "../components/problems";
 import { planProgram, type PlanRecord } from "../offline-plan/engine";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadPolicyPackConfig } from "../policies/offline";
@@ -71,6 +75,18 @@ export function planStack(stack: string, overrides: readonly string[] = []): Pro
     return planStackConfig(loadStackConfig(projectRoot, stack, overrides));
 }
 
+/** Makes a plan before the tests of the suite it is called in; the returned function gives them that plan. */
+export function plannedBeforeTests(plan: () => Promise<PlanRecord>): () => PlanRecord {
+    let record: PlanRecord | undefined;
+    before(async () => {
+        record = await plan();
+    });
+    return () => {
+        assert.ok(record, "the plan is made before the tests");
+        return record;
+    };
+}
+
 /** Plans a program that builds components directly, under a throwaway stack. */
 export function planComponents(
     build: () => Record<string, unknown> | void,
@@ -78,6 +94,47 @@ export function planComponents(
     stack = "test",
 ): Promise<PlanRecord> {
     return planProgram(async () => build() ?? {}, { project: "keel", stack, config });
+}
+
+/** Every public output of a component (its Output-valued fields but the URN), for a program to export. */
+export function publicOutputs(component: pulumi.ComponentResource): Record<string, pulumi.Output<unknown>> {
+    return Object.fromEntries(Object.entries(component).filter(([key, value]) => key !== "urn" && !key.startsWith("_") && pulumi.Output.isInstance(value)));
+}
+
+/** The two regions' AWS providers, named as the stacks name them: `primary` in us-east-1, `dr` in us-west-2. */
+export function twoRegions(): { primary: aws.Provider; dr: aws.Provider } {
+    return {
+        primary: new aws.Provider("primary", { region: "us-east-1" }),
+        dr: new aws.Provider("dr", { region: "us-west-2" }),
+    };
+}
+
+/** What a program that should be refused did: the error it threw (undefined if none), and what it registered anyway. */
+export interface Refusal {
+    readonly refusal: unknown;
+    /** Every resource but the stack and the providers. */
+    readonly registered: readonly PlanResource[];
+}
+
+/** Plans a program whose components are expected to refuse their arguments before registering anything. */
+export async function planRefusal(build: () => void): Promise<Refusal> {
+    let refusal: unknown;
+    const record = await planComponents(() => {
+        try {
+            build();
+        } catch (error) {
+            refusal = error;
+        }
+    });
+    return { refusal, registered: record.resources.filter((r) => !r.type.startsWith("pulumi:")) };
+}
+
+/** The `InvalidArgumentsError` a program's component refuses its arguments with, having checked that it registered nothing. */
+export async function refusedArguments(build: () => void): Promise<InvalidArgumentsError> {
+    const { refusal, registered } = await planRefusal(build);
+    assert.ok(refusal instanceof InvalidArgumentsError, `expected InvalidArgumentsError, got ${String(refusal)}`);
+    assert.deepEqual(registered, [], "a refused component registers nothing");
+    return refusal;
 }
 
 /** A container of a planned pod: its name, image, command and environment (values or secret references). */

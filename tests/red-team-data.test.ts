@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { Policy } from "@pulumi/policy";
-import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { backupPolicies } from "../policies/rules/backup";
 import { databasePolicies } from "../policies/rules/database";
 import { storagePolicies } from "../policies/rules/storage";
-import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
-import { packConfigFor, planStack } from "./plans";
+import { cleanPlanPasses, inputs, plannedStack, redTeam, remove, type Attack } from "./red-team";
 
 /**
  * Data protection, attacked: realistic bad changes to the production and staging plans (backup
@@ -17,27 +15,13 @@ import { packConfigFor, planStack } from "./plans";
  * record, each refused by the named policy at the mandatory level.
  */
 
-type Mutation = (resources: PlanResource[]) => void;
-type Case = readonly [name: string, policy: string, mutate: Mutation];
-
 const dataPolicies: Policy[] = [...storagePolicies, ...databasePolicies, ...backupPolicies];
-const policyNamed = (name: string) => {
-    const policy = dataPolicies.find((p) => p.name === name);
-    assert.ok(policy, `no data-protection policy ${name}`);
-    return policy;
-};
 
-const inputs = (r: PlanResource) => r.inputs as Record<string, unknown>;
 const writable = (r: PlanResource) => r as { -readonly [K in keyof PlanResource]: PlanResource[K] };
 const find = (resources: PlanResource[], type: string, name: string) => {
     const found = resources.find((r) => r.type === `aws:${type}` && r.name === name);
     assert.ok(found, `the plan has no aws:${type} named ${name}`);
     return found;
-};
-const remove = (resources: PlanResource[], predicate: (r: PlanResource) => boolean) => {
-    const before = resources.length;
-    resources.splice(0, resources.length, ...resources.filter((r) => !predicate(r)));
-    assert.ok(resources.length < before, "nothing to remove");
 };
 const removeNamed = (resources: PlanResource[], type: string, name: string) => remove(resources, (r) => r.type === `aws:${type}` && r.name === name);
 
@@ -80,7 +64,7 @@ function impostorBucket(rs: PlanResource[], copyOf: string, name: string, encryp
     return [own, sse];
 }
 
-const productionCases: Case[] = [
+const productionCases: Attack[] = [
     // Backup data kept less than the minimum: S3 lifecycle on the backup buckets.
     ["daily dumps expired after 3 days", "keel-backup-bucket-retention", (rs) => { ruleWith(lifecycle(rs, "database-dumps"), "id", "database-daily").expiration = { days: 3 }; }],
     ["weekly dumps expired after 30 days", "keel-backup-bucket-retention", (rs) => { ruleWith(lifecycle(rs, "database-dumps"), "id", "database-weekly").expiration = { days: 30 }; }],
@@ -237,13 +221,13 @@ const productionCases: Case[] = [
     ["copyTagsToSnapshot dropped", "keel-rds-copy-tags-to-snapshot", (rs) => { delete primaryDatabase(rs).copyTagsToSnapshot; }],
 ];
 
-const drModeCases: Case[] = [
+const drModeCases: Attack[] = [
     ["the promoted writer's region left without a selection", "keel-database-backup-selection", (rs) => removeNamed(rs, "backup/selection:Selection", "backup-dr-selection")],
     ["the promoted writer skips its final snapshot", "keel-rds-final-snapshot", (rs) => { inputs(find(rs, "rds/instance:Instance", "database-dr")).skipFinalSnapshot = true; }],
     ["the DR vault's lock removed", "keel-backup-vault-lock", (rs) => removeNamed(rs, "backup/vaultLockConfiguration:VaultLockConfiguration", "backup-dr-vault-lock")],
 ];
 
-const stagingCases: Case[] = [
+const stagingCases: Attack[] = [
     ["the vault lock removed", "keel-backup-vault-lock", (rs) => removeNamed(rs, "backup/vaultLockConfiguration:VaultLockConfiguration", "backup-vault-lock")],
     ["a vault lock with a week's minimum", "keel-backup-vault-lock", (rs) => { vaultLock(rs).minRetentionDays = 7; }],
     ["weekly recovery points kept a week", "keel-backup-plan-retention", (rs) => { backupRule(rs, "weekly").lifecycle = { deleteAfter: 7 }; }],
@@ -255,36 +239,11 @@ const stagingCases: Case[] = [
     }],
 ];
 
-function refusals(environment: string, overrides: readonly string[], cases: readonly Case[]) {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack(environment, overrides);
-    });
-
-    test("the clean plan passes every data-protection policy", async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(plan, dataPolicies, packConfigFor(environment))), []);
-    });
-
-    for (const [name, policyName, mutate] of cases) {
-        test(`${name}: refused by ${policyName}`, async () => {
-            const resources = structuredClone(plan.resources);
-            mutate(resources);
-            const refused = mandatoryViolations(await evaluatePolicies({ resources }, [policyNamed(policyName)], packConfigFor(environment)));
-            assert.ok(refused.length > 0, `${policyName} let it through`);
-            for (const violation of refused) assert.equal(violation.enforcementLevel, "mandatory");
-        });
-    }
-}
-
-describe("data protection: bad changes to the production plan are refused", () => refusals("production", [], productionCases));
-describe("data protection: bad changes to the production plan in DR mode are refused", () => refusals("production", ["keel:dr.active=true"], drModeCases));
-describe("data protection: bad changes to the staging plan are refused", () => refusals("staging", [], stagingCases));
+const clean = "the clean plan passes every data-protection policy";
+describe("data protection: bad changes to the production plan are refused", () => redTeam(clean, dataPolicies, "production", [], productionCases));
+describe("data protection: bad changes to the production plan in DR mode are refused", () => redTeam(clean, dataPolicies, "production", ["keel:dr.active=true"], drModeCases));
+describe("data protection: bad changes to the staging plan are refused", () => redTeam(clean, dataPolicies, "staging", [], stagingCases));
 
 describe("data protection: the dev and local plans pass", () => {
-    for (const environment of ["dev", "local"]) {
-        test(environment, async () => {
-            const plan = await planStack(environment);
-            assert.deepEqual(mandatoryViolations(await evaluatePolicies(plan, dataPolicies, packConfigFor(environment))), []);
-        });
-    }
+    for (const environment of ["dev", "local"]) cleanPlanPasses(environment, plannedStack(environment), dataPolicies, environment);
 });

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { Policies } from "@pulumi/policy";
-import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { resourcePolicyPolicies } from "../policies/rules/resource-policies";
-import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
-import { packConfigFor, planStack } from "./plans";
+import { added, cleanPlanPasses, inputs, named, plannedStack, refusesAttacks, type Attack } from "./red-team";
 
 /**
  * Resource policies and IAM: realistic bad changes to the production (and staging) plan — a key,
@@ -15,8 +13,6 @@ import { packConfigFor, planStack } from "./plans";
  * editing a copy of the real record as a careless or hostile pull request would, must be refused.
  */
 
-type Mutation = (resources: PlanResource[]) => void;
-type Inputs = Record<string, unknown>;
 type Statement = Record<string, unknown>;
 type Document = { Version?: string; Statement: Statement[] };
 
@@ -27,12 +23,6 @@ const own = "123456789012";
 const stranger = "999999999999";
 const issuer = "oidc.eks.us-east-1.amazonaws.com/id/D928EB64002A9660ADFEF346A518E724";
 
-const inputs = (r: PlanResource) => r.inputs as Inputs;
-const named = (resources: PlanResource[], typeSuffix: string, name: string) => {
-    const found = resources.filter((r) => r.type.endsWith(`:${typeSuffix}`) && r.name === name);
-    assert.equal(found.length, 1, `expected one ${typeSuffix} "${name}", found ${found.length}`);
-    return found[0];
-};
 /** Rewrites a JSON policy document property in place, as the SDK records it (a string). */
 const editDocument = (r: PlanResource, field: string, edit: (document: Document) => void) => {
     const document = JSON.parse(String(inputs(r)[field])) as Document;
@@ -53,16 +43,6 @@ const addStatement = (statement: Statement) => (d: Document) => void d.Statement
 /** The IRSA condition of a trust as components write it: StringEquals on `<issuer>:aud` and `<issuer>:sub`. */
 const irsaCondition = (d: Document) => (d.Statement[0].Condition as Record<string, Record<string, unknown>>);
 
-/** A new record beside `like`: same provider, parent and region, its own type, name and inputs. */
-const added = (like: PlanResource, type: string, name: string, recordInputs: Inputs): PlanResource => ({
-    ...like,
-    type,
-    name,
-    urn: `${like.urn.slice(0, like.urn.lastIndexOf("::"))}::${name}`.replace(like.type, type),
-    inputs: recordInputs,
-    dependencies: [like.urn],
-    protect: false,
-});
 const secretArn = (rs: PlanResource[]) => String(inputs(named(rs, "SecretVersion", "database-credentials")).secretId);
 const secretPolicy = (rs: PlanResource[], statement: Statement) => {
     const secret = named(rs, "Secret", "database-credentials");
@@ -72,7 +52,7 @@ const secretPolicy = (rs: PlanResource[], statement: Statement) => {
     }));
 };
 
-const production: [string, string, Mutation][] = [
+const production: Attack[] = [
     // ---- KMS key policies ----
     ["the key policy's administrator opened to everyone", "keel-resource-policy-no-public", (rs) => keyPolicy(rs, "access-logs-key", (d) => { statementOf(d, "EnableIamPolicies").Principal = "*"; })],
     ["a decrypt grant to {AWS: \"*\"} added to the alarms key", "keel-resource-policy-no-public", (rs) => keyPolicy(rs, "database-primary-alarms-key", addStatement({ Sid: "Debug", Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt"], Resource: "*" }))],
@@ -167,7 +147,7 @@ const production: [string, string, Mutation][] = [
     ["iam:Put*Policy on * for the flow logs", "keel-iam-no-privilege-escalation", (rs) => rolePolicy(rs, "primary-flow-logs", addStatement({ Effect: "Allow", Action: ["iam:Put*Policy", "iam:Attach*"], Resource: "*" }))],
 ];
 
-const staging: [string, string, Mutation][] = [
+const staging: Attack[] = [
     ["a staging key opened to everyone", "keel-resource-policy-no-public", (rs) => {
         const key = rs.find((r) => r.type === "aws:kms/key:Key" && typeof inputs(r).policy === "string");
         assert.ok(key, "staging has a key with a policy");
@@ -178,32 +158,12 @@ const staging: [string, string, Mutation][] = [
     ["iam:PassRole on * in staging", "keel-iam-no-privilege-escalation", (rs) => rolePolicy(rs, "app-application", addStatement({ Effect: "Allow", Action: "iam:PassRole", Resource: "*" }))],
 ];
 
-function refusalTests(stack: string, mutations: readonly [string, string, Mutation][]) {
-    describe(`the pack refuses resource-policy and IAM changes to the ${stack} plan`, () => {
-        let plan: PlanRecord;
-        before(async () => {
-            plan = await planStack(stack);
-        });
-
-        for (const [name, policy, mutate] of mutations) {
-            test(`${name} is refused by ${policy}`, async () => {
-                const resources = structuredClone(plan.resources) as PlanResource[];
-                mutate(resources);
-                const refused = mandatoryViolations(await evaluatePolicies({ resources }, pack, packConfigFor(stack)));
-                assert.ok(refused.some((v) => v.policyName === policy), `${policy} did not refuse it; refused: ${refused.map((v) => v.policyName).join(", ") || "nothing"}`);
-            });
-        }
-    });
-}
-
 describe("the clean plans pass the resource-policy and IAM rules", () => {
     for (const [stack, overrides] of [["production", []], ["production", ["keel:dr.active=true"]], ["staging", []], ["dev", []], ["local", []]] as const) {
-        test(`${stack}${overrides.length > 0 ? ` (${overrides.join(", ")})` : ""}`, async () => {
-            const plan = await planStack(stack, overrides);
-            assert.deepEqual(mandatoryViolations(await evaluatePolicies(plan, pack, packConfigFor(stack))), []);
-        });
+        cleanPlanPasses(`${stack}${overrides.length > 0 ? ` (${overrides.join(", ")})` : ""}`, plannedStack(stack, overrides), pack, stack);
     }
 });
 
-refusalTests("production", production);
-refusalTests("staging", staging);
+for (const [stack, attacks] of [["production", production], ["staging", staging]] as const) {
+    describe(`the pack refuses resource-policy and IAM changes to the ${stack} plan`, () => refusesAttacks(plannedStack(stack), pack, stack, attacks));
+}

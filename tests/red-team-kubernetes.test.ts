@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Policies } from "@pulumi/policy";
-import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { keelPolicies } from "../policies/rules";
 import { workloadPolicies } from "../policies/rules/workloads";
-import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
-import { packConfigFor, planStack } from "./plans";
+import { mandatoryRefusals, plannedStack, redTeam, refusesAttacks, type Attack } from "./red-team";
 
 /**
  * A red team's pull requests against the cluster: realistic bad changes to the EKS control
@@ -18,7 +16,6 @@ import { packConfigFor, planStack } from "./plans";
 /** The pack, with the workload policies whether or not policies/rules/index.ts registers them yet. */
 const pack: Policies = [...keelPolicies, ...workloadPolicies.filter((p) => !keelPolicies.some((k) => k.name === p.name))];
 
-type Mutation = (resources: PlanResource[]) => void;
 type Json = Record<string, unknown>;
 
 const named = (resources: PlanResource[], type: string, name: string): Json => {
@@ -54,7 +51,7 @@ const stackValues = (rs: PlanResource[]) => values(rs, "kube-prometheus-stack");
 const grafana = (rs: PlanResource[]) => at(stackValues(rs), "grafana");
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-const controlPlane: [string, string, Mutation][] = [
+const controlPlane: Attack[] = [
     ["a public API endpoint with no CIDRs (EKS admits 0.0.0.0/0)", "keel-eks-endpoint-access", (rs) => { vpc(rs).endpointPublicAccess = true; }],
     ["a public API endpoint open to 0.0.0.0/0", "keel-eks-endpoint-access", (rs) => Object.assign(vpc(rs), { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })],
     ["a public API endpoint open to ::/0 beside the runner's address", "keel-eks-endpoint-access", (rs) => Object.assign(vpc(rs), { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.10/32", "::/0"] })],
@@ -73,7 +70,7 @@ const controlPlane: [string, string, Mutation][] = [
     ["SSH to the nodes with an empty source list", "keel-eks-node-ssh", (rs) => { nodes(rs).remoteAccess = { ec2SshKey: "ops-debug", sourceSecurityGroupIds: [] }; }],
 ];
 
-const podSecurity: [string, string, Mutation][] = [
+const podSecurity: Attack[] = [
     ["a privileged dump container", "keel-k8s-pod-security", (rs) => { at(dumpContainer(rs), "securityContext").privileged = true; }],
     ["privilege escalation allowed in the upload step", "keel-k8s-pod-security", (rs) => { at(dumpContainer(rs, 1), "securityContext").allowPrivilegeEscalation = true; }],
     ["the dump job running as root (runAsUser 0)", "keel-k8s-pod-security", (rs) => { at(dumpPod(rs), "securityContext").runAsUser = 0; }],
@@ -96,7 +93,7 @@ const podSecurity: [string, string, Mutation][] = [
     ["a privileged sidecar given as a YAML string", "keel-k8s-pod-security", (rs) => { at(values(rs, "jaeger"), "jaeger").extraContainers = "- name: debug\n  image: busybox:1.36\n  securityContext:\n    privileged: true\n"; }],
 ];
 
-const images: [string, string, Mutation][] = [
+const images: Attack[] = [
     ["the postgres exporter on latest", "keel-k8s-pinned-images", (rs) => { at(values(rs, "postgres-exporter"), "image").tag = "latest"; }],
     ["Grafana following its main branch", "keel-k8s-pinned-images", (rs) => { grafana(rs).image = { repository: "grafana/grafana", tag: "main" }; }],
     ["Grafana's image as an untagged string", "keel-k8s-pinned-images", (rs) => { grafana(rs).image = "grafana/grafana"; }],
@@ -106,7 +103,7 @@ const images: [string, string, Mutation][] = [
     ["the publish step on a moving tag", "keel-k8s-pinned-images", (rs) => { at(dumpPod(rs), "containers", 0).image = "curlimages/curl:stable"; }],
 ];
 
-const grafanaAccess: [string, string, Mutation][] = [
+const grafanaAccess: Attack[] = [
     ["Grafana anonymous access in grafana.ini", "keel-grafana-no-anonymous-access", (rs) => { grafana(rs)["grafana.ini"] = { "auth.anonymous": { enabled: true, org_role: "Viewer" } }; }],
     ["Grafana anonymous access as the string \"true\" in nested sections", "keel-grafana-no-anonymous-access", (rs) => { grafana(rs)["grafana.ini"] = { auth: { anonymous: { enabled: "true" } } }; }],
     ["Grafana anonymous access through env", "keel-grafana-no-anonymous-access", (rs) => { grafana(rs).env = { GF_AUTH_ANONYMOUS_ENABLED: "true" }; }],
@@ -124,7 +121,7 @@ const added = (resources: PlanResource[], type: string, name: string, inputs: Js
 };
 const rbacApi = "kubernetes:rbac.authorization.k8s.io/v1";
 
-const clusterAccess: [string, string, Mutation][] = [
+const clusterAccess: Attack[] = [
     ["cluster-admin for the monitoring namespace's default service account", "keel-k8s-rbac", (rs) => added(rs, `${rbacApi}:ClusterRoleBinding`, "monitoring-admin", {
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
         subjects: [{ kind: "ServiceAccount", name: "default", namespace: "monitoring" }],
@@ -144,7 +141,7 @@ const clusterAccess: [string, string, Mutation][] = [
     }],
 ];
 
-const secrets: [string, string, Mutation][] = [
+const secrets: Attack[] = [
     ["Grafana's admin Secret with the chart's default password", "keel-k8s-secret-values", (rs) => { named(rs, types.secret, "monitoring-grafana-admin").stringData = { "admin-user": "admin", "admin-password": "prom-operator" }; }],
     ["the exporter's password in base64 data", "keel-k8s-secret-values", (rs) => {
         const secret = named(rs, types.secret, "monitoring-postgres-exporter-credentials");
@@ -155,7 +152,7 @@ const secrets: [string, string, Mutation][] = [
     ["an Alertmanager credential shortened to a test token", "keel-k8s-secret-values", (rs) => { named(rs, types.secret, "monitoring-alertmanager-credentials").stringData = { "smtp-password": "x9Tq2" }; }],
 ];
 
-const services: [string, string, Mutation][] = [
+const services: Attack[] = [
     ["Prometheus behind an internet-facing load balancer", "keel-k8s-internal-services", (rs) => { at(named(rs, types.service, "monitoring-prometheus"), "spec").type = "LoadBalancer"; }],
     ["Alertmanager on a NodePort", "keel-k8s-internal-services", (rs) => { at(named(rs, types.service, "monitoring-alertmanager"), "spec").type = "NodePort"; }],
     ["Loki's gateway with an explicit internet-facing scheme", "keel-k8s-internal-services", (rs) => {
@@ -169,7 +166,7 @@ const services: [string, string, Mutation][] = [
     ["Grafana behind an internet-facing ALB ingress", "keel-k8s-internal-services", (rs) => { grafana(rs).ingress = { enabled: true, ingressClassName: "alb", annotations: { "alb.ingress.kubernetes.io/scheme": "internet-facing" } }; }],
 ];
 
-const storage: [string, string, Mutation][] = [
+const storage: Attack[] = [
     ["the monitoring StorageClass unencrypted", "keel-k8s-encrypted-storage", (rs) => { at(named(rs, types.storageClass, "monitoring-gp3"), "parameters").encrypted = "false"; }],
     ["the encrypted parameter removed", "keel-k8s-encrypted-storage", (rs) => { delete at(named(rs, types.storageClass, "monitoring-gp3"), "parameters").encrypted; }],
     ["the scratch class on the in-tree provisioner", "keel-k8s-encrypted-storage", (rs) => { named(rs, types.storageClass, "database-dumps-scratch").provisioner = "kubernetes.io/aws-ebs"; }],
@@ -179,60 +176,33 @@ const storage: [string, string, Mutation][] = [
     ["the dump scratch volume on gp2", "keel-k8s-encrypted-storage", (rs) => { at(dumpPod(rs), "volumes", 0, "ephemeral", "volumeClaimTemplate", "spec").storageClassName = "gp2"; }],
 ];
 
-async function refusedBy(resources: PlanResource[], environment: string): Promise<string[]> {
-    return mandatoryViolations(await evaluatePolicies({ resources }, pack, packConfigFor(environment))).map((v) => v.policyName);
-}
-
-function refuses(environment: string, stack: () => PlanRecord, cases: readonly [string, string, Mutation][]) {
-    for (const [name, policy, mutate] of cases) {
-        test(`${name} is refused by ${policy}`, async () => {
-            const resources = structuredClone(stack().resources);
-            mutate(resources);
-            const refused = await refusedBy(resources, environment);
-            assert.ok(refused.includes(policy), `${policy} did not refuse it; refused: ${refused.join(", ") || "nothing"}`);
-        });
-    }
-}
-
 describe("red team: the cluster and its workloads in production", () => {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack("production");
-    });
+    const plan = plannedStack("production");
+    const drMode = plannedStack("production", ["keel:dr.active=true"]);
 
     test("the clean production plans (and DR mode) pass", async () => {
-        assert.deepEqual(await refusedBy(plan.resources, "production"), []);
-        assert.deepEqual(await refusedBy((await planStack("production", ["keel:dr.active=true"])).resources, "production"), []);
+        assert.deepEqual(await mandatoryRefusals(plan().resources, pack, "production"), []);
+        assert.deepEqual(await mandatoryRefusals(drMode().resources, pack, "production"), []);
     });
 
-    describe("control plane and nodes", () => refuses("production", () => plan, controlPlane));
-    describe("pod security", () => refuses("production", () => plan, podSecurity));
-    describe("pinned images", () => refuses("production", () => plan, images));
-    describe("Grafana access", () => refuses("production", () => plan, grafanaAccess));
-    describe("Kubernetes Secrets", () => refuses("production", () => plan, secrets));
-    describe("cluster access", () => refuses("production", () => plan, clusterAccess));
-    describe("Services", () => refuses("production", () => plan, services));
-    describe("storage", () => refuses("production", () => plan, storage));
+    describe("control plane and nodes", () => refusesAttacks(plan, pack, "production", controlPlane));
+    describe("pod security", () => refusesAttacks(plan, pack, "production", podSecurity));
+    describe("pinned images", () => refusesAttacks(plan, pack, "production", images));
+    describe("Grafana access", () => refusesAttacks(plan, pack, "production", grafanaAccess));
+    describe("Kubernetes Secrets", () => refusesAttacks(plan, pack, "production", secrets));
+    describe("cluster access", () => refusesAttacks(plan, pack, "production", clusterAccess));
+    describe("Services", () => refusesAttacks(plan, pack, "production", services));
+    describe("storage", () => refusesAttacks(plan, pack, "production", storage));
 });
 
-describe("red team: the cluster and its workloads in staging", () => {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack("staging");
-    });
+const staging: Attack[] = [
+    ["a public endpoint open to the world", "keel-eks-endpoint-access", (rs) => Object.assign(vpc(rs), { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })],
+    ["audit logs dropped", "keel-eks-control-plane-logs", (rs) => { cluster(rs).enabledClusterLogTypes = ["api"]; }],
+    ["SSH to the nodes from anywhere", "keel-eks-node-ssh", (rs) => { nodes(rs).remoteAccess = { ec2SshKey: "ops-debug" }; }],
+    ["a privileged dump container", "keel-k8s-pod-security", (rs) => { at(dumpContainer(rs), "securityContext").privileged = true; }],
+    ["Grafana anonymous access", "keel-grafana-no-anonymous-access", (rs) => { grafana(rs)["grafana.ini"] = { "auth.anonymous": { enabled: true } }; }],
+    ["Grafana on a public load balancer", "keel-k8s-internal-services", (rs) => { at(grafana(rs), "service").type = "LoadBalancer"; }],
+    ["an unencrypted StorageClass", "keel-k8s-encrypted-storage", (rs) => { at(named(rs, types.storageClass, "monitoring-gp3"), "parameters").encrypted = "false"; }],
+];
 
-    test("the clean staging plan passes", async () => {
-        assert.deepEqual(await refusedBy(plan.resources, "staging"), []);
-    });
-
-    const stagingCases: [string, string, Mutation][] = [
-        ["a public endpoint open to the world", "keel-eks-endpoint-access", (rs) => Object.assign(vpc(rs), { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })],
-        ["audit logs dropped", "keel-eks-control-plane-logs", (rs) => { cluster(rs).enabledClusterLogTypes = ["api"]; }],
-        ["SSH to the nodes from anywhere", "keel-eks-node-ssh", (rs) => { nodes(rs).remoteAccess = { ec2SshKey: "ops-debug" }; }],
-        ["a privileged dump container", "keel-k8s-pod-security", (rs) => { at(dumpContainer(rs), "securityContext").privileged = true; }],
-        ["Grafana anonymous access", "keel-grafana-no-anonymous-access", (rs) => { grafana(rs)["grafana.ini"] = { "auth.anonymous": { enabled: true } }; }],
-        ["Grafana on a public load balancer", "keel-k8s-internal-services", (rs) => { at(grafana(rs), "service").type = "LoadBalancer"; }],
-        ["an unencrypted StorageClass", "keel-k8s-encrypted-storage", (rs) => { at(named(rs, types.storageClass, "monitoring-gp3"), "parameters").encrypted = "false"; }],
-    ];
-    refuses("staging", () => plan, stagingCases);
-});
+describe("red team: the cluster and its workloads in staging", () => redTeam("the clean staging plan passes", pack, "staging", [], staging));

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parse, stringify } from "yaml";
 import { unknownCheckingProxy, type Policy, type PolicyResource, type StackValidationPolicy } from "@pulumi/policy";
-import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "../policies/offline";
+import { loadPolicyPackConfig } from "../policies/offline";
 import { alertingPolicies } from "../policies/rules/alerting";
 import { monitoringPolicies } from "../policies/rules/monitoring";
-import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
-import { packConfigFor, planStack } from "./plans";
+import { inputs, plannedStack, redTeam, remove, type Attack } from "./red-team";
 
 /**
  * Signals that must reach a person: realistic bad changes to the production (and staging, local)
@@ -17,20 +16,13 @@ import { packConfigFor, planStack } from "./plans";
 
 const policies = [...monitoringPolicies, ...alertingPolicies];
 
-type Mutation = (resources: PlanResource[]) => void;
 type Values = Record<string, unknown>;
 
-const inputs = (r: PlanResource) => r.inputs as Values;
 const obj = (v: unknown) => v as Values;
 const first = (resources: PlanResource[], type: string, name?: string) => {
     const found = resources.find((r) => r.type === type && (name === undefined || r.name === name));
     assert.ok(found, `no ${type}${name ? ` named ${name}` : ""}`);
     return found;
-};
-const remove = (resources: PlanResource[], predicate: (r: PlanResource) => boolean) => {
-    const before = resources.length;
-    resources.splice(0, resources.length, ...resources.filter((r) => !predicate(r)));
-    assert.ok(resources.length < before, "nothing to remove");
 };
 
 const alarmType = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -71,7 +63,7 @@ const retention = "keel-prometheus-retention";
 const actions = "keel-alarm-actions";
 const lag = "keel-replica-lag-alarm";
 
-const production: [string, string, Mutation][] = [
+const production: Attack[] = [
     // CloudWatch: the replica-lag alarm
     ["the replica-lag alarm at an hour instead of the RPO", lag, (rs) => { lagAlarm(rs).threshold = 3600; }],
     ["the DR watch's lag alarm at 15 minutes", lag, (rs) => { alarm(rs, "dr-watch-replica-lag").threshold = 900; }],
@@ -172,7 +164,7 @@ const production: [string, string, Mutation][] = [
     ["metrics capped at 10 GB", retention, (rs) => { prometheusSpec(rs).retentionSize = "10GB"; }],
 ];
 
-const staging: [string, string, Mutation][] = [
+const staging: Attack[] = [
     ["staging's alert rules removed", rules, (rs) => remove(rs, (r) => r.name === "monitoring-keel-alerts")],
     ["staging's BackupMissing removed", rules, (rs) => dropRule(rs, "BackupMissing")],
     ["staging's retention cut to a day", retention, (rs) => { prometheusSpec(rs).retention = "1d"; }],
@@ -187,7 +179,7 @@ const upload = (rs: PlanResource[], name: string, file: string) => {
     return found;
 };
 
-const local: [string, string, Mutation][] = [
+const local: Attack[] = [
     ["local Prometheus keeping an hour", retention, (rs) => {
         const c = container(rs, "monitoring-prometheus");
         c.command = (c.command as string[]).map((a) => (a.startsWith("--storage.tsdb.retention.time=") ? "--storage.tsdb.retention.time=1h" : a));
@@ -204,30 +196,10 @@ const local: [string, string, Mutation][] = [
     }],
 ];
 
-function refusals(stack: string, overrides: readonly string[], cases: [string, string, Mutation][]) {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack(stack, overrides);
-    });
-
-    test(`the clean ${stack} plan passes`, async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(plan, policies, packConfigFor(stack))), []);
-    });
-
-    for (const [name, policy, mutate] of cases) {
-        test(`${name} is refused by ${policy}`, async () => {
-            const resources = structuredClone(plan.resources);
-            mutate(resources);
-            const refused = mandatoryViolations(await evaluatePolicies({ resources }, policies, packConfigFor(stack)));
-            assert.ok(refused.some((v) => v.policyName === policy), `${policy} did not refuse it; refused: ${refused.map((v) => `${v.policyName}: ${v.message}`).join("; ") || "nothing"}`);
-        });
-    }
-}
-
-describe("signals that must reach a person: bad changes to the production plan are refused", () => refusals("production", [], production));
-describe("signals that must reach a person: production in DR mode still passes", () => refusals("production", ["keel:dr.active=true"], []));
-describe("signals that must reach a person: bad changes to the staging plan are refused", () => refusals("staging", [], staging));
-describe("signals that must reach a person: bad changes to the local plan are refused", () => refusals("local", [], local));
+describe("signals that must reach a person: bad changes to the production plan are refused", () => redTeam("the clean production plan passes", policies, "production", [], production));
+describe("signals that must reach a person: production in DR mode still passes", () => redTeam("the clean production plan passes", policies, "production", ["keel:dr.active=true"], []));
+describe("signals that must reach a person: bad changes to the staging plan are refused", () => redTeam("the clean staging plan passes", policies, "staging", [], staging));
+describe("signals that must reach a person: bad changes to the local plan are refused", () => redTeam("the clean local plan passes", policies, "local", [], local));
 
 // ---- the same rules as the engine runs them at preview ----
 
@@ -275,17 +247,14 @@ async function judgeAtPreview(records: readonly PlanResource[], unknown: (v: unk
 const newTopicsAndRoles = (v: unknown) => typeof v === "string" && (/^arn:aws:sns:/.test(v) || /^arn:aws:iam::\d+:role\//.test(v) || /^app-failover-switch-[0-9a-f]{7}$/.test(v));
 
 describe("signals that must reach a person: at preview, unknown values leave the rest judged", () => {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack("production");
-    });
+    const plan = plannedStack("production");
 
     test("the clean production plan passes with topic ARNs and role ARNs unknown", async () => {
-        assert.deepEqual(await judgeAtPreview(plan.resources, newTopicsAndRoles), []);
+        assert.deepEqual(await judgeAtPreview(plan().resources, newTopicsAndRoles), []);
     });
 
     test("a topic without subscribers is still found through dependencies, and a silent route still refused", async () => {
-        const resources = structuredClone(plan.resources);
+        const resources = structuredClone(plan().resources);
         remove(resources, (r) => r.type === subscriptionType && String(inputs(r).topic).includes(":database-dr-alarms-"));
         criticalRoute(resources).receiver = "warning";
         const reported = await judgeAtPreview(resources, newTopicsAndRoles);

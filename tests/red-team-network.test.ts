@@ -1,13 +1,10 @@
-import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { gzipSync } from "node:zlib";
-import { evaluatePolicies, mandatoryViolations } from "../policies/offline";
 import { computePolicies } from "../policies/rules/compute";
 import { edgePolicies } from "../policies/rules/edge";
 import { networkPolicies } from "../policies/rules/network";
-import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
-import { packConfigFor, planStack } from "./plans";
+import { added, inputs, named, redTeam, remove, type Attack } from "./red-team";
 
 /**
  * Network exposure, compute and traffic: realistic bad changes to the production (and staging)
@@ -15,33 +12,11 @@ import { packConfigFor, planStack } from "./plans";
  * would — often without the dependencies a real change would also move — must each be refused.
  */
 
-type Mutation = (resources: PlanResource[]) => void;
 type Inputs = Record<string, unknown>;
 
 const pack = [...networkPolicies, ...computePolicies, ...edgePolicies];
 
-const inputs = (r: PlanResource) => r.inputs as Inputs;
-const named = (resources: PlanResource[], typeSuffix: string, name: string) => {
-    const found = resources.filter((r) => r.type.endsWith(`:${typeSuffix}`) && r.name === name);
-    assert.equal(found.length, 1, `expected one ${typeSuffix} "${name}", found ${found.length}`);
-    return found[0];
-};
 const rule = (rs: PlanResource[], name: string) => inputs(named(rs, "SecurityGroupIngressRule", name));
-const remove = (resources: PlanResource[], predicate: (r: PlanResource) => boolean) => {
-    const before = resources.length;
-    resources.splice(0, resources.length, ...resources.filter((r) => !predicate(r)));
-    assert.ok(resources.length < before, "nothing to remove");
-};
-/** A new record beside `like`: same provider, parent and region, its own name. */
-const added = (like: PlanResource, type: string, name: string, recordInputs: Inputs, dependencies: string[]): PlanResource => ({
-    ...like,
-    type,
-    name,
-    urn: `${like.urn.slice(0, like.urn.lastIndexOf("::"))}::${name}`.replace(like.type, type),
-    inputs: recordInputs,
-    dependencies,
-    protect: false,
-});
 /** Rewrites a launch template's (base64) user data as text. */
 const editUserData = (rs: PlanResource[], name: string, edit: (text: string) => string, encode = (t: string) => Buffer.from(t).toString("base64")) => {
     const template = inputs(named(rs, "LaunchTemplate", name));
@@ -52,7 +27,7 @@ const intoBootScript = (line: string) => (text: string) => text.replace("      c
 const healthCheck = (rs: PlanResource[], name: string) => inputs(named(rs, "HealthCheck", name));
 const primaryRecord = (rs: PlanResource[]) => inputs(named(rs, "Record", "app-primary"));
 
-const production: [string, string, Mutation][] = [
+const production: Attack[] = [
     // ---- security groups open to the internet ----
     ["SSH from anywhere to the application instances", "keel-sg-no-internet-ingress", (rs) => {
         Object.assign(rule(rs, "app-scrape-node-group-0"), { cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22, referencedSecurityGroupId: undefined });
@@ -184,7 +159,7 @@ const production: [string, string, Mutation][] = [
     }],
 ];
 
-const staging: [string, string, Mutation][] = [
+const staging: Attack[] = [
     ["staging: the load balancer's group opened on every port", "keel-sg-no-internet-ingress", (rs) => { Object.assign(rule(rs, "app-alb-http"), { fromPort: 0, toPort: 65535 }); }],
     ["staging: the database opened to the world", "keel-sg-no-internet-ingress", (rs) => {
         const r = rule(rs, "database-primary-client-0");
@@ -198,26 +173,7 @@ const staging: [string, string, Mutation][] = [
     ["staging: a literal password in the user data", "keel-ec2-user-data-secrets", (rs) => editUserData(rs, "app", intoBootScript("export PGPASSWORD=staging123"))],
 ];
 
-function refusals(stack: string, overrides: string[], environment: string, mutations: [string, string, Mutation][]) {
-    let plan: PlanRecord;
-    before(async () => {
-        plan = await planStack(stack, overrides);
-    });
-
-    test("the clean plan passes the network, compute and edge policies", async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(plan, pack, packConfigFor(environment))), []);
-    });
-
-    for (const [name, policy, mutate] of mutations) {
-        test(`${name} is refused by ${policy}`, async () => {
-            const resources = structuredClone(plan.resources);
-            mutate(resources);
-            const refused = mandatoryViolations(await evaluatePolicies({ resources }, pack, packConfigFor(environment)));
-            assert.ok(refused.some((v) => v.policyName === policy), `${policy} did not refuse it; refused: ${refused.map((v) => v.policyName).join(", ") || "nothing"}`);
-        });
-    }
-}
-
-describe("red team: network exposure, compute and traffic in the production plan", () => refusals("production", [], "production", production));
-describe("red team: the production plan in DR mode", () => refusals("production", ["keel:dr.active=true"], "production", production.filter(([name]) => /DR|default group|flow log|inverted/.test(name))));
-describe("red team: network exposure, compute and traffic in the staging plan", () => refusals("staging", [], "staging", staging));
+const clean = "the clean plan passes the network, compute and edge policies";
+describe("red team: network exposure, compute and traffic in the production plan", () => redTeam(clean, pack, "production", [], production));
+describe("red team: the production plan in DR mode", () => redTeam(clean, pack, "production", ["keel:dr.active=true"], production.filter(([name]) => /DR|default group|flow log|inverted/.test(name))));
+describe("red team: network exposure, compute and traffic in the staging plan", () => redTeam(clean, pack, "staging", [], staging));

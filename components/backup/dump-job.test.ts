@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
-import { childrenOf, only, planComponents } from "../../tests/plans";
+import { childrenOf, only, planComponents, refusedArguments } from "../../tests/plans";
 import { DatabaseDumpJob, dumpCadenceProblems, dumpJobImages, dumpJobPolicy, dumpSchedule, type DatabaseDumpJobArgs, type DumpCadence } from "./dump-job";
 
 const production: DumpCadence = { every: "daily", at: "04:30", prefix: "daily/", weeklyPrefix: "weekly/", monthlyPrefix: "monthly/" };
@@ -118,18 +118,27 @@ describe("dump cadence", () => {
 
     test("refuses a bad time, prefixes that are not key prefixes or are shared, and a weekly copy of weekly runs, all at once", () => {
         assert.deepEqual(dumpCadenceProblems({ every: "weekly", at: "4:30", prefix: "weekly", weeklyPrefix: "weekly", monthlyPrefix: "monthly/" }), [
-            'cadence.at: expected hh:mm in UTC, got "4:30"',
-            'cadence: expected a key prefix such as daily/, got "weekly"',
-            'cadence: expected a key prefix such as daily/, got "weekly"',
-            "cadence: each tier needs its own prefix, got weekly, weekly, monthly/",
-            "cadence.weeklyPrefix: every weekly run already writes cadence.prefix",
+            { path: ["at"], message: "expected hh:mm in UTC" },
+            { path: ["prefix"], message: "expected a key prefix such as daily/" },
+            { path: ["weeklyPrefix"], message: "expected a key prefix such as daily/" },
+            { path: ["weeklyPrefix"], message: "expected a prefix of its own, not the same as cadence.prefix" },
+            { path: ["weeklyPrefix"], message: 'expected none when every is "weekly": every run already writes cadence.prefix' },
+        ]);
+        assert.deepEqual(dumpCadenceProblems({ ...production, weeklyPrefix: "weekly/", monthlyPrefix: "weekly/" }), [
+            { path: ["monthlyPrefix"], message: "expected a prefix of its own, not the same as cadence.weeklyPrefix" },
         ]);
         assert.deepEqual(dumpCadenceProblems(production), []);
     });
 
-    test("the component refuses a bad cadence or scratch size before registering anything", () => {
-        assert.throws(() => new DatabaseDumpJob("dumps", { ...args({ ...production, at: "25:00" }), scratchGb: 0 }), {
-            message: 'DatabaseDumpJob dumps:\n  - cadence.at: expected hh:mm in UTC, got "25:00"\n  - scratchGb: expected whole GiB ≥ 1, got 0',
+    test("the component refuses a bad cadence or scratch size before registering anything, quoting the values given", async () => {
+        const refusal = await refusedArguments(() => {
+            new DatabaseDumpJob("dumps", { ...args({ ...production, at: "25:00", weeklyPrefix: production.prefix }), scratchGb: 0 });
         });
+        assert.equal(refusal.message, [
+            "DatabaseDumpJob dumps: invalid arguments:",
+            '  - cadence.at: expected hh:mm in UTC, got "25:00"',
+            `  - cadence.weeklyPrefix: expected a prefix of its own, not the same as cadence.prefix, got "${production.prefix}"`,
+            "  - scratchGb: expected whole GiB ≥ 1, got 0",
+        ].join("\n"));
     });
 });

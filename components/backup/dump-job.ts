@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
+import { problem, requireNoProblems, type Problem } from "../problems";
 
 /** The job's steps, one per container (dump-job.sh documents each). */
 export const dumpJobScript = readFileSync(join(__dirname, "dump-job.sh"), "utf8");
@@ -62,16 +63,23 @@ export interface DatabaseDumpJobArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** Findings on a dump cadence, all at once. */
-export function dumpCadenceProblems(cadence: DumpCadence): string[] {
-    const problems: string[] = [];
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(cadence.at)) problems.push(`cadence.at: expected hh:mm in UTC, got ${JSON.stringify(cadence.at)}`);
-    const prefixes = [cadence.prefix, cadence.weeklyPrefix, cadence.monthlyPrefix].filter((p) => p !== undefined);
-    for (const prefix of prefixes) {
-        if (!/^[a-z0-9][a-z0-9-]*\/$/.test(prefix)) problems.push(`cadence: expected a key prefix such as daily/, got ${JSON.stringify(prefix)}`);
+/**
+ * Problems with a dump cadence, all at once, at its own paths (`at`, `weeklyPrefix`, ...); the
+ * messages leave the values to `given`.
+ */
+export function dumpCadenceProblems(cadence: DumpCadence): Problem[] {
+    const problems: Problem[] = [];
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(cadence.at)) problems.push(problem("at", "expected hh:mm in UTC"));
+    const prefixes = (["prefix", "weeklyPrefix", "monthlyPrefix"] as const).filter((key) => cadence[key] !== undefined);
+    for (const key of prefixes) {
+        if (!/^[a-z0-9][a-z0-9-]*\/$/.test(cadence[key] ?? "")) problems.push(problem(key, "expected a key prefix such as daily/"));
     }
-    if (new Set(prefixes).size !== prefixes.length) problems.push(`cadence: each tier needs its own prefix, got ${prefixes.join(", ")}`);
-    if (cadence.every === "weekly" && cadence.weeklyPrefix !== undefined) problems.push("cadence.weeklyPrefix: every weekly run already writes cadence.prefix");
+    // Each tier's copies (and so their retention) need a prefix of their own.
+    prefixes.forEach((key, i) => {
+        const earlier = prefixes.slice(0, i).find((other) => cadence[other] === cadence[key]);
+        if (earlier !== undefined) problems.push(problem(key, `expected a prefix of its own, not the same as cadence.${earlier}`));
+    });
+    if (cadence.every === "weekly" && cadence.weeklyPrefix !== undefined) problems.push(problem("weeklyPrefix", 'expected none when every is "weekly": every run already writes cadence.prefix'));
     return problems;
 }
 
@@ -133,9 +141,10 @@ export class DatabaseDumpJob extends pulumi.ComponentResource {
     public readonly schedule: string;
 
     constructor(name: string, args: DatabaseDumpJobArgs, opts?: pulumi.ComponentResourceOptions) {
-        const problems = dumpCadenceProblems(args.cadence);
-        if (!(Number.isInteger(args.scratchGb) && args.scratchGb >= 1)) problems.push(`scratchGb: expected whole GiB ≥ 1, got ${args.scratchGb}`);
-        if (problems.length > 0) throw new Error(`DatabaseDumpJob ${name}:\n  - ${problems.join("\n  - ")}`);
+        requireNoProblems(`DatabaseDumpJob ${name}`, [
+            ...dumpCadenceProblems(args.cadence).map((p) => problem(["cadence", ...p.path], p.message)),
+            ...(Number.isInteger(args.scratchGb) && args.scratchGb >= 1 ? [] : [problem("scratchGb", "expected whole GiB ≥ 1")]),
+        ], args);
         super("keel:backup:DatabaseDumpJob", name, {}, opts);
         const parent = { parent: this };
         const ns = args.namespace ?? "backup";

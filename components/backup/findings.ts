@@ -1,3 +1,5 @@
+import { InvalidArgumentsError, problem } from "../problems";
+
 /** What a backup validator found: errors (AWS refuses it, or it cannot work) and warnings (it works, but costs or surprises). */
 export interface Findings {
     readonly errors: readonly string[];
@@ -10,16 +12,12 @@ export function mergeFindings(...all: readonly Findings[]): Findings {
     return { errors: all.flatMap((f) => f.errors), warnings: all.flatMap((f) => f.warnings) };
 }
 
-/** Thrown by components before anything is registered when their backup settings have errors. */
-export class BackupConfigurationError extends Error {
-    constructor(readonly component: string, readonly errors: readonly string[]) {
-        super(`${component}: invalid backup configuration:\n  - ${errors.join("\n  - ")}`);
-        this.name = "BackupConfigurationError";
-    }
-}
-
-/** Throws on errors; returns the warnings for the caller to surface (e.g. with pulumi.log.warn). */
+/**
+ * Throws `InvalidArgumentsError` on errors, before anything is registered; returns the warnings
+ * for the caller to surface (e.g. with pulumi.log.warn). Each message names the tier, rule or
+ * setting it is about, so the problems sit at the arguments' root.
+ */
 export function requireValid(component: string, findings: Findings): readonly string[] {
-    if (findings.errors.length > 0) throw new BackupConfigurationError(component, findings.errors);
+    if (findings.errors.length > 0) throw new InvalidArgumentsError(component, findings.errors.map((message) => problem([], message)));
     return findings.warnings;
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { accessLogLifecycle } from "./lifecycle";
-import { createHardenedBucket, type AccessLogTarget } from "./hardened-bucket";
+import { createHardenedBucket, type AccessLogTarget, type HardenedBucket, type PolicyStatement } from "./hardened-bucket";
 
 export interface LogBucketArgs {
     /** Days access logs are kept. Default 90 (ops guides: production logs 90 days). */
@@ -10,6 +10,33 @@ export interface LogBucketArgs {
     /** Allow deleting the bucket with its logs in it. Default false. */
     readonly forceDestroy?: boolean;
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** How a log bucket is made that one AWS service delivers to: hardened, its logs expiring as `args` say. */
+export interface LogDeliveryBucketOptions {
+    readonly parent: pulumi.Resource;
+    /** Unset: SSE-S3, for services that cannot write to SSE-KMS buckets (ELB). */
+    readonly kmsKey?: aws.kms.Key;
+    /** The lifecycle rule's id. */
+    readonly ruleName: string;
+    readonly accessLogs?: AccessLogTarget;
+    readonly retainOnDelete?: boolean;
+    /** The bucket policy statement that lets the service write, given the bucket's ARN. */
+    readonly delivery: (bucketArn: string) => pulumi.Input<PolicyStatement>;
+}
+
+/** A hardened bucket that a service delivers logs to (S3 server access logs, ELB access logs). */
+export function createLogDeliveryBucket(name: string, args: LogBucketArgs, options: LogDeliveryBucketOptions): HardenedBucket {
+    return createHardenedBucket(name, {
+        parent: options.parent,
+        kmsKey: options.kmsKey,
+        lifecycleRules: accessLogLifecycle(options.ruleName, args.expireAfterDays),
+        accessLogs: options.accessLogs,
+        forceDestroy: args.forceDestroy ?? false,
+        retainOnDelete: options.retainOnDelete,
+        tags: args.tags,
+        extraStatements: (bucketArn) => [options.delivery(bucketArn)],
+    });
 }
 
 /**
@@ -40,21 +67,19 @@ export class LogBucket extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, retainOnDelete: opts?.retainOnDelete });
 
-        const { bucket, policy } = createHardenedBucket(name, {
+        const { bucket, policy } = createLogDeliveryBucket(name, args, {
             parent: this,
             kmsKey: key,
-            lifecycleRules: accessLogLifecycle("access-logs", args.expireAfterDays),
-            forceDestroy: args.forceDestroy ?? false,
+            ruleName: "access-logs",
             retainOnDelete: opts?.retainOnDelete,
-            tags: args.tags,
-            extraStatements: (bucketArn) => [{
+            delivery: (bucketArn) => ({
                 Sid: "AllowServerAccessLogDelivery",
                 Effect: "Allow",
                 Principal: { Service: "logging.s3.amazonaws.com" },
                 Action: "s3:PutObject",
                 Resource: `${bucketArn}/*`,
                 Condition: fromThisAccount,
-            }],
+            }),
         });
         this.deliveryDependencies = [policy, key];
         // The policy's bucket is the bucket's name; joined with the key's ARN it carries both dependencies.

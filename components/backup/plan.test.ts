@@ -1,5 +1,4 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { evaluatePolicies } from "../../policies/offline";
@@ -8,8 +7,7 @@ import { statefulAwsTypes, taggableAwsTypes, untaggableAwsTypes } from "../../po
 import type { PlanRecord } from "../../offline-plan/engine";
 import { mockAccountId } from "../../offline-plan/mocks";
 import type { PlanResource } from "../../offline-plan/record";
-import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, componentPackConfigFor, planComponents } from "../../tests/plans";
-import { BackupConfigurationError } from "./findings";
+import { text, object, list, json, mockOf, idOf, arnOf, childrenOf, only, componentPackConfigFor, planComponents, refusedArguments, publicOutputs } from "../../tests/plans";
 import { BackupPlan, restoreTestingTargets, selectionInputs, type BackupPlanArgs, type BackupSelectionSpec } from "./plan";
 import { guideBackupRules, ruleLifecycle, vaultLockFor, weeklyRestoreTest, type BackupResourceType, type BackupRuleSpec } from "./schedule";
 
@@ -47,21 +45,6 @@ const managedPolicies = [
 
 
 const nameOf = (resource: PlanResource) => text(mockOf(resource).state.name, `${resource.name}.name`);
-
-/** Every public output of a BackupPlan, as the build function exports it. */
-function exportsOf(plan: BackupPlan): Record<string, pulumi.Output<unknown>> {
-    return {
-        vaultArn: plan.vaultArn,
-        vaultName: plan.vaultName,
-        drVaultArn: plan.drVaultArn,
-        planId: plan.planId,
-        planArn: plan.planArn,
-        drPlanArn: plan.drPlanArn,
-        notificationTopicArn: plan.notificationTopicArn,
-        drNotificationTopicArn: plan.drNotificationTopicArn,
-        roleArn: plan.roleArn,
-    };
-}
 
 /** One BackupPlan of a plan record: its component, its children and its exported outputs. */
 class PlanView {
@@ -160,7 +143,7 @@ function planProduction(): Promise<PlanRecord> {
         const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
         const dr = new aws.Provider("dr", { region: "us-west-2", defaultTags: { tags: defaultTags } });
         const plan = new BackupPlan("prod-backup", productionArgs(dr), { provider: primary, protect: true, retainOnDelete: true });
-        return { "prod-backup": exportsOf(plan) };
+        return { "prod-backup": publicOutputs(plan) };
     });
 }
 
@@ -174,7 +157,7 @@ function planStaging(): Promise<PlanRecord> {
             selection: { tags: { backup: "staging" }, resourceArns: [stagingDatabaseArn] },
             vaultLock: vaultLockFor("governance", weeklyRules),
         }, { provider: primary });
-        return { "staging-backup": exportsOf(plan) };
+        return { "staging-backup": publicOutputs(plan) };
     });
 }
 
@@ -449,29 +432,22 @@ describe("BackupPlan staging-like: one region, governance lock, weekly rule, sel
 });
 
 describe("BackupPlan refusals and warnings", () => {
-    const registeredByUs = (record: PlanRecord) => record.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("keel:"));
 
     it("refuses an invalid plan before registering anything, listing every problem", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
+        const refusal = await refusedArguments(() => {
             const provider = new aws.Provider("primary", { region: "us-east-1" });
-            try {
-                new BackupPlan("bad", {
-                    rules: [
-                        { name: "daily", schedule: "cron(0 6 * * ?)", deleteAfterDays: 7, copyToDr: true },
-                        { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 30, deleteAfterDays: 60 },
-                    ],
-                    selection: {},
-                    vaultLock: { mode: "compliance", changeableForDays: 1, minRetentionDays: 7, maxRetentionDays: 365 },
-                    restoreTesting: { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "Redshift" },
-                }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
+            new BackupPlan("bad", {
+                rules: [
+                    { name: "daily", schedule: "cron(0 6 * * ?)", deleteAfterDays: 7, copyToDr: true },
+                    { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 30, deleteAfterDays: 60 },
+                ],
+                selection: {},
+                vaultLock: { mode: "compliance", changeableForDays: 1, minRetentionDays: 7, maxRetentionDays: 365 },
+                restoreTesting: { scheduleExpression: "cron(0 8 ? * MON *)", protectedResourceType: "Redshift" },
+            }, { provider });
         });
-        assert.ok(refusal instanceof BackupConfigurationError, String(refusal));
         assert.equal(refusal.component, "BackupPlan bad");
-        assert.deepEqual(refusal.errors, [
+        assert.deepEqual(refusal.problems.map((p) => p.message), [
             "vault lock (compliance): changeableForDays 1 must be a whole number, at least 3: AWS Backup Vault Lock enforces a 72-hour cooling-off period before a compliance lock becomes immutable",
             'rule "daily": schedule "cron(0 6 * * ?)" is not an AWS Backup cron expression: expected 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), got 5',
             'rule "daily": copyToDr needs a DR vault, and this plan has none (no drProvider)',
@@ -479,8 +455,7 @@ describe("BackupPlan refusals and warnings", () => {
             "selection: give tags, resourceArns or resourceTypes (AWS Backup would otherwise select every supported resource, or none)",
             'restore testing: protectedResourceType "Redshift" is not one AWS Backup restore testing supports (Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3)',
         ]);
-        assert.match(refusal.message, /^BackupPlan bad: invalid backup configuration:\n {2}- vault lock/);
-        assert.deepEqual(registeredByUs(record), []);
+        assert.match(refusal.message, /^BackupPlan bad: invalid arguments:\n {2}- vault lock/);
     });
 
     describe("a valid plan with warnings", () => {
@@ -497,7 +472,7 @@ describe("BackupPlan refusals and warnings", () => {
                         rules: [{ name: "nightly", schedule: "cron(0 1 ? * * *)", deleteAfterDays: 7 }],
                         selection: { tags: { backup: "yes", tier: "gold" } },
                     }, { provider });
-                    return { noisy: exportsOf(plan) };
+                    return { noisy: publicOutputs(plan) };
                 }), "noisy");
             } finally {
                 console.warn = consoleWarn;
@@ -527,7 +502,6 @@ describe("BackupPlan refusals and warnings", () => {
 });
 
 describe("BackupPlan inputs AWS and its provider accept", () => {
-    const registeredByUs = (record: PlanRecord) => record.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("keel:"));
     const monthly: BackupRuleSpec = { name: "monthly", schedule: "cron(0 6 1 * ? *)", coldStorageAfterDays: 90, deleteAfterDays: 365 };
 
     it("restore tests name their resources by tag conditions or by ['*'], never both (the provider's ExactlyOneOf)", () => {
@@ -578,7 +552,7 @@ describe("BackupPlan inputs AWS and its provider accept", () => {
             const primary = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
             const dr = new aws.Provider("dr", { region: "us-west-2", defaultTags: { tags: defaultTags } });
             const plan = new BackupPlan("single", { ...productionArgs(dr), drRegionPlan: false }, { provider: primary });
-            return { single: exportsOf(plan) };
+            return { single: publicOutputs(plan) };
         });
         const view = new PlanView(record, "single");
         assert.deepEqual([types.plan, types.selection, types.restorePlan, types.restoreSelection].flatMap((t) => view.all(t)).map((r) => `${r.name}@${r.region}`), [
@@ -592,27 +566,20 @@ describe("BackupPlan inputs AWS and its provider accept", () => {
     });
 
     it("refuses what the provider or AWS Backup would refuse, before registering anything", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
+        const refusal = await refusedArguments(() => {
             const provider = new aws.Provider("primary", { region: "us-east-1" });
-            try {
-                new BackupPlan("bad", {
-                    rules: [monthly],
-                    selection: { resourceTypes: ["Aurora"], resourceArns: ["arn:aws:rds:us-east-1:123456789012:cluster:one"] },
-                    drRegionPlan: true,
-                    restoreTesting: { ...weeklyRestoreTest("RDS"), validationWindowHours: 0 },
-                }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
+            new BackupPlan("bad", {
+                rules: [monthly],
+                selection: { resourceTypes: ["Aurora"], resourceArns: ["arn:aws:rds:us-east-1:123456789012:cluster:one"] },
+                drRegionPlan: true,
+                restoreTesting: { ...weeklyRestoreTest("RDS"), validationWindowHours: 0 },
+            }, { provider });
         });
-        assert.ok(refusal instanceof BackupConfigurationError, String(refusal));
-        assert.deepEqual(refusal.errors, [
+        assert.deepEqual(refusal.problems.map((p) => p.message), [
             "selection: give resourceTypes or resourceArns, not both (the tags would narrow both)",
             "restore testing: validationWindowHours 0 must be a whole number from 1 to 168 (leave it unset for no validation window)",
             'restore testing: protectedResourceType "RDS" is not among the selection\'s resource types (Aurora): there would be nothing to restore',
             "drRegionPlan needs a DR region (drProvider)",
         ]);
-        assert.deepEqual(registeredByUs(record), []);
     });
 });

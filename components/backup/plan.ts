@@ -216,7 +216,7 @@ function planRules(args: BackupPlanArgs, target: Vault, copyTo: Vault | undefine
  * role with AWS's managed backup and restore policies; a tag/ARN/resource-type selection; SNS
  * notifications of job outcomes from both vaults; and optional automatic restore tests of
  * each plan's vault. The rules are checked against AWS Backup's limits before anything is
- * registered (`BackupConfigurationError`); warnings are logged.
+ * registered (`InvalidArgumentsError`); warnings are logged.
  */
 export class BackupPlan extends pulumi.ComponentResource {
     public readonly vaultArn: pulumi.Output<string>;

@@ -1,13 +1,11 @@
-import * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
-import { arnOf, mockOf, ofType, only, planComponents, text } from "../../tests/plans";
+import { arnOf, mockOf, ofType, only, planComponents, text, twoRegions } from "../../tests/plans";
 import { ReplicatedDatabase } from "./replicated-database";
 
 function build(drActive: boolean) {
-    const primary = new aws.Provider("primary", { region: "us-east-1" });
-    const dr = new aws.Provider("dr", { region: "us-west-2" });
+    const { primary, dr } = twoRegions();
     const db = new ReplicatedDatabase("db", {
         engine: "aurora-postgresql",
         engineVersion: "15.4",

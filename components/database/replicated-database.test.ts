@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
 import type { PlanResource } from "../../offline-plan/record";
-import { arnOf, childrenOf, json, mockOf, object, ofType, only, planComponents, text } from "../../tests/plans";
-import { unregioned } from "./testing";
+import { arnOf, childrenOf, json, mockOf, object, ofType, only, planComponents, text, twoRegions } from "../../tests/plans";
+import { guideSizing, unregioned } from "./testing";
 import { ReplicatedDatabase, type DatabaseSite, type ReplicatedDatabaseArgs } from "./replicated-database";
 import type { PrimaryDatabaseState } from "./settings";
 
@@ -13,15 +13,9 @@ const gib = 1024 ** 3;
 
 /** Production-like settings over two regions; the providers are made inside the program. */
 function build(overrides: Partial<ReplicatedDatabaseArgs> = {}, sites: { primary?: Partial<DatabaseSite>; dr?: Partial<DatabaseSite> } = {}) {
-    const primary = new aws.Provider("primary", { region: "us-east-1" });
-    const dr = new aws.Provider("dr", { region: "us-west-2" });
+    const { primary, dr } = twoRegions();
     const db = new ReplicatedDatabase("db", {
-        engineVersion: "15",
-        instanceClass: "db.m6g.2xlarge",
-        replicaInstanceClass: "db.m6g.xlarge",
-        allocatedStorageGb: 500,
-        maxAllocatedStorageGb: 2000,
-        backupRetentionDays: 30,
+        ...guideSizing,
         monitoringIntervalSeconds: 15,
         rpoSeconds: 300,
         privateZoneName: "db.test.internal",

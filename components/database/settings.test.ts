@@ -14,15 +14,11 @@ import {
     type DatabaseSettings,
 } from "./settings";
 import { problem } from "../problems";
+import { guideSizing } from "./testing";
 
 const production: DatabaseSettings = {
     engine: "postgres",
-    engineVersion: "15",
-    instanceClass: "db.m6g.2xlarge",
-    replicaInstanceClass: "db.m6g.xlarge",
-    allocatedStorageGb: 500,
-    maxAllocatedStorageGb: 2000,
-    backupRetentionDays: 30,
+    ...guideSizing,
     backupWindow: "00:00-01:00",
     maintenanceWindow: "sun:02:00-sun:04:00",
     monitoringIntervalSeconds: 15,

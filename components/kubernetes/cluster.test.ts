@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { parse } from "yaml";
 import type { PlanRecord } from "../../offline-plan/engine";
-import { arnOf, childrenOf, mockOf, object, ofType, only, planComponents, text } from "../../tests/plans";
+import { arnOf, childrenOf, mockOf, object, ofType, only, planComponents, planRefusal, refusedArguments, text } from "../../tests/plans";
+import { InvalidArgumentsError } from "../problems";
 import { Cluster, clusterProblems, eksKubeconfig, type ManagedClusterArgs } from "./cluster";
 
 const managed: ManagedClusterArgs = {
@@ -103,16 +104,56 @@ describe("Cluster (existing)", () => {
 });
 
 describe("cluster validation", () => {
-    test("refuses bad arguments before registering anything", () => {
-        assert.deepEqual(clusterProblems({}), ["give exactly one of `managed` and `existing`"]);
+    test("exactly one of managed and existing", () => {
+        assert.deepEqual(clusterProblems({}), [{ path: [], message: "give exactly one of `managed` and `existing`" }]);
+        assert.deepEqual(clusterProblems({ managed, existing: { kubeconfig: "{}" } }), [{ path: [], message: "give exactly one of `managed` and `existing`" }]);
+        assert.deepEqual(clusterProblems({ existing: { kubeconfig: "{}" } }), []);
+        assert.deepEqual(clusterProblems({ managed }, new Date("2026-11-27T00:00:00Z")), []);
+    });
+
+    test("node groups: at least one, sizes in order, a desired size within them, an instance type", () => {
+        assert.deepEqual(clusterProblems({ managed: { ...managed, nodeGroups: [] } }), [{ path: ["managed", "nodeGroups"], message: "expected at least one node group" }]);
         assert.deepEqual(clusterProblems({ managed: { ...managed, nodeGroups: [{ name: "g", instanceTypes: [], minSize: 4, maxSize: 2 }] } }), [
-            "node group g: need 0 <= minSize <= maxSize and maxSize >= 1, got 4..2",
-            "node group g: at least one instance type is required",
+            { path: ["managed", "nodeGroups", 0], message: "expected 0 <= minSize <= maxSize and maxSize >= 1 in node group g, got 4..2" },
+            { path: ["managed", "nodeGroups", 0, "instanceTypes"], message: "expected at least one instance type in node group g" },
         ]);
-        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: [] } } }), ["a public endpoint needs deployerAccess.cidrs (0.0.0.0/0 is EKS's default and not Keel's)"]);
-        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: ["0.0.0.0/0"] } } }), ["deployerAccess.cidrs: 0.0.0.0/0 opens the Kubernetes API to every address; name the deployer's own CIDRs"]);
-        assert.throws(() => new Cluster("bad", {}), /Cluster bad: give exactly one/);
-        assert.match(clusterProblems({ managed: { ...managed, version: "1.33" } }, new Date("2026-11-27T00:00:00Z")).join(), /EKS version 1\.33 left standard support on 2026-07-29/);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, nodeGroups: [managed.nodeGroups[0], { name: "batch", instanceTypes: ["c6i.large"], minSize: 1, maxSize: 3, desiredSize: 5 }] } }), [
+            { path: ["managed", "nodeGroups", 1, "desiredSize"], message: "expected a size within 1..3 in node group batch, got 5" },
+        ]);
+    });
+
+    test("the deployer's access: CIDRs for a public endpoint, never 0.0.0.0/0", () => {
+        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: [] } } }), [
+            { path: ["managed", "deployerAccess", "cidrs"], message: "expected at least one CIDR for a public endpoint (0.0.0.0/0 is EKS's default and not Keel's)" },
+        ]);
+        assert.deepEqual(clusterProblems({ managed: { ...managed, deployerAccess: { endpoint: "public", cidrs: ["203.0.113.0/24", "0.0.0.0/0"] } } }), [
+            { path: ["managed", "deployerAccess", "cidrs", 1], message: "0.0.0.0/0 opens the Kubernetes API to every address; name the deployer's own CIDRs" },
+        ]);
+    });
+
+    test("an EKS version in standard support on the day of the plan", () => {
+        const [version, ...others] = clusterProblems({ managed: { ...managed, version: "1.33" } }, new Date("2026-11-27T00:00:00Z"));
+        assert.deepEqual(others, []);
+        assert.deepEqual(version.path, ["managed", "version"]);
+        assert.match(version.message, /^EKS version 1\.33 left standard support on 2026-07-29/);
+    });
+
+    test("the constructor refuses with every problem at its path before registering anything", async () => {
+        const refusal = await refusedArguments(() => {
+            new Cluster("bad", {});
+        });
+        assert.equal(refusal.message, "Cluster bad: invalid arguments:\n  - give exactly one of `managed` and `existing`");
+        const nodes = await planRefusal(() => {
+            new Cluster("bad", { managed: { ...managed, nodeGroups: [{ name: "g", instanceTypes: [], minSize: 4, maxSize: 2 }], deployerAccess: { endpoint: "public", cidrs: ["0.0.0.0/0"] } } });
+        });
+        assert.ok(nodes.refusal instanceof InvalidArgumentsError);
+        assert.equal(nodes.refusal.message, [
+            "Cluster bad: invalid arguments:",
+            "  - managed.nodeGroups.0: expected 0 <= minSize <= maxSize and maxSize >= 1 in node group g, got 4..2",
+            "  - managed.nodeGroups.0.instanceTypes: expected at least one instance type in node group g",
+            "  - managed.deployerAccess.cidrs.0: 0.0.0.0/0 opens the Kubernetes API to every address; name the deployer's own CIDRs",
+        ].join("\n"));
+        assert.deepEqual(nodes.registered, []);
     });
 
     test("the generated kubeconfig execs aws eks get-token for the cluster and region", () => {

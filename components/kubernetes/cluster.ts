@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { assumedBy, assumedByServiceAccounts, awsManagedPolicyArn, type OidcProvider } from "../iam";
 import { customerManagedKey } from "../kms";
+import { problem, requireNoProblems, type Problem } from "../problems";
 import { defaultEksVersion, eksVersionProblem } from "./versions";
 
 /** A managed node group, spread over every subnet the cluster is given. */
@@ -68,31 +69,35 @@ export interface ClusterArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** Findings on cluster arguments, before anything is registered; `on` is the plan's date (EKS version support). */
-export function clusterProblems(args: ClusterArgs, on: Date = new Date()): string[] {
-    if ((args.managed === undefined) === (args.existing === undefined)) return ["give exactly one of `managed` and `existing`"];
+/**
+ * Problems with cluster arguments, before anything is registered; `on` is the plan's date (EKS
+ * version support). The messages quote the values themselves (no `given` needed).
+ */
+export function clusterProblems(args: ClusterArgs, on: Date = new Date()): Problem[] {
+    if ((args.managed === undefined) === (args.existing === undefined)) return [problem([], "give exactly one of `managed` and `existing`")];
     const managed = args.managed;
     if (managed === undefined) return [];
-    const problems: string[] = [];
-    if (managed.nodeGroups.length === 0) problems.push("at least one node group is required");
-    for (const group of managed.nodeGroups) {
+    const problems: Problem[] = [];
+    if (managed.nodeGroups.length === 0) problems.push(problem(["managed", "nodeGroups"], "expected at least one node group"));
+    managed.nodeGroups.forEach((group, i) => {
+        const at = (...path: string[]) => ["managed", "nodeGroups", i, ...path];
         const desired = group.desiredSize ?? group.minSize;
         if (!(Number.isInteger(group.minSize) && group.minSize >= 0 && group.maxSize >= 1 && group.minSize <= group.maxSize)) {
-            problems.push(`node group ${group.name}: need 0 <= minSize <= maxSize and maxSize >= 1, got ${group.minSize}..${group.maxSize}`);
+            problems.push(problem(at(), `expected 0 <= minSize <= maxSize and maxSize >= 1 in node group ${group.name}, got ${group.minSize}..${group.maxSize}`));
         } else if (desired < group.minSize || desired > group.maxSize) {
-            problems.push(`node group ${group.name}: desiredSize ${desired} is outside ${group.minSize}..${group.maxSize}`);
+            problems.push(problem(at("desiredSize"), `expected a size within ${group.minSize}..${group.maxSize} in node group ${group.name}, got ${desired}`));
         }
-        if (group.instanceTypes.length === 0) problems.push(`node group ${group.name}: at least one instance type is required`);
-    }
+        if (group.instanceTypes.length === 0) problems.push(problem(at("instanceTypes"), `expected at least one instance type in node group ${group.name}`));
+    });
     const deployer = managed.deployerAccess;
     if (deployer?.endpoint === "public" && deployer.cidrs.length === 0) {
-        problems.push("a public endpoint needs deployerAccess.cidrs (0.0.0.0/0 is EKS's default and not Keel's)");
+        problems.push(problem(["managed", "deployerAccess", "cidrs"], "expected at least one CIDR for a public endpoint (0.0.0.0/0 is EKS's default and not Keel's)"));
     }
-    for (const cidr of deployer?.cidrs ?? []) {
-        if (/\/0$/.test(cidr)) problems.push(`deployerAccess.cidrs: ${cidr} opens the Kubernetes API to every address; name the deployer's own CIDRs`);
-    }
+    (deployer?.cidrs ?? []).forEach((cidr, i) => {
+        if (/\/0$/.test(cidr)) problems.push(problem(["managed", "deployerAccess", "cidrs", i], `${cidr} opens the Kubernetes API to every address; name the deployer's own CIDRs`));
+    });
     const versionProblem = eksVersionProblem(managed.version ?? defaultEksVersion, on);
-    if (versionProblem !== undefined) problems.push(versionProblem);
+    if (versionProblem !== undefined) problems.push(problem(["managed", "version"], versionProblem));
     return problems;
 }
 
@@ -148,8 +153,7 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const problems = clusterProblems(args);
-        if (problems.length > 0) throw new Error(`Cluster ${name}: ${problems.join("; ")}`);
+        requireNoProblems(`Cluster ${name}`, clusterProblems(args));
         super("keel:kubernetes:Cluster", name, {}, opts);
 
         const created = args.managed && this.create(name, args.managed, args.tags, opts?.retainOnDelete);

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
-import { childrenOf, list, object, only, planComponents } from "../../tests/plans";
-import { autoscalingErrors, guideAutoscaling, imageErrors, KubeService } from "./service";
+import { childrenOf, list, object, only, planComponents, planRefusal, refusedArguments } from "../../tests/plans";
+import { autoscalingProblems, guideAutoscaling, KubeService, type KubeServiceArgs } from "./service";
 
 const image = `registry.example.com:5000/keel/app@sha256:${"a".repeat(64)}`;
 const types = {
@@ -89,40 +89,52 @@ describe("KubeService with the guides' defaults", () => {
 });
 
 describe("KubeService rules", () => {
-    test("images must be pinned by version tag or digest", () => {
-        assert.deepEqual([...imageErrors(image), ...imageErrors("ghcr.io/keel/app:1.4.2"), ...imageErrors("localhost:5000/app:2024-06-01")], []);
-        assert.deepEqual(imageErrors("ghcr.io/keel/app"), ['image "ghcr.io/keel/app" is not pinned: name a version tag or a sha256 digest']);
-        assert.deepEqual(imageErrors("localhost:5000/app"), ['image "localhost:5000/app" is not pinned: name a version tag or a sha256 digest']);
-        assert.deepEqual(imageErrors("ghcr.io/keel/app:latest"), ['image "ghcr.io/keel/app:latest" uses the moving tag latest: name a version tag or a sha256 digest']);
+    /** The message refusing `args`, given to the constructor under a Kubernetes provider. */
+    const refusalOf = async (args: KubeServiceArgs) => (await refusedArguments(() => new KubeService("api", args, { provider: new k8s.Provider("cluster", { kubeconfig: "{}" }) }))).message;
+
+    test("images must be pinned by version tag or digest", async () => {
+        for (const pinned of [image, "ghcr.io/keel/app:1.4.2", "localhost:5000/app:2024-06-01"]) {
+            const { refusal } = await planRefusal(() => {
+                new KubeService("api", { image: pinned }, { provider: new k8s.Provider("cluster", { kubeconfig: "{}" }) });
+            });
+            assert.equal(refusal, undefined, pinned);
+        }
+        assert.equal(await refusalOf({ image: "ghcr.io/keel/app" }), 'KubeService api: invalid arguments:\n  - image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is each time one starts), got "ghcr.io/keel/app"');
+        assert.equal(await refusalOf({ image: "localhost:5000/app" }), 'KubeService api: invalid arguments:\n  - image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is each time one starts), got "localhost:5000/app"');
+        assert.equal(await refusalOf({ image: "ghcr.io/keel/app:latest" }), 'KubeService api: invalid arguments:\n  - image: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "ghcr.io/keel/app:latest"');
+        assert.match(await refusalOf({ image: "ghcr.io/keel/app:1 --privileged" }), /^KubeService api: invalid arguments:\n {2}- image: expected a container image reference such as .*, got "ghcr\.io\/keel\/app:1 --privileged"$/);
     });
 
     test("HPA bounds", () => {
-        assert.deepEqual(autoscalingErrors(guideAutoscaling), []);
-        assert.deepEqual(autoscalingErrors({ ...guideAutoscaling, minReplicas: 0, maxReplicas: 0, cpuTargetPercent: 120, scaleDownStabilizationSeconds: 7200 }), [
-            "minReplicas must be a whole number from 1 to 1000, got 0",
-            "maxReplicas must be a whole number from 1 to 1000, got 0",
-            "cpuTargetPercent must be a whole number from 1 to 100, got 120",
-            "scaleDownStabilizationSeconds must be a whole number from 0 to 3600, got 7200",
+        assert.deepEqual(autoscalingProblems(guideAutoscaling), []);
+        assert.deepEqual(autoscalingProblems({ ...guideAutoscaling, minReplicas: 0, maxReplicas: 0, cpuTargetPercent: 120, memoryTargetPercent: 0, scaleDownStabilizationSeconds: 7200 }), [
+            { path: ["autoscaling", "minReplicas"], message: "expected a whole number from 1 to 1000" },
+            { path: ["autoscaling", "maxReplicas"], message: "expected a whole number from 1 to 1000" },
+            { path: ["autoscaling", "cpuTargetPercent"], message: "expected a whole number from 1 to 100" },
+            { path: ["autoscaling", "memoryTargetPercent"], message: "expected a whole number from 1 to 100" },
+            { path: ["autoscaling", "scaleDownStabilizationSeconds"], message: "expected a whole number from 0 to 3600 (Kubernetes caps stabilization windows at one hour)" },
         ]);
-        assert.deepEqual(autoscalingErrors({ ...guideAutoscaling, minReplicas: 11 }), ["minReplicas (11) must not exceed maxReplicas (10)"]);
+        assert.deepEqual(autoscalingProblems({ ...guideAutoscaling, minReplicas: 11 }), [{ path: ["autoscaling", "minReplicas"], message: "expected at most maxReplicas (10)" }]);
+        assert.deepEqual(autoscalingProblems({ ...guideAutoscaling, scaleUpPodsPerMinute: 0, scaleUpPercentPerMinute: 1.5 }), [
+            { path: ["autoscaling", "scaleUpPodsPerMinute"], message: "expected a whole number from 1 to 1000" },
+            { path: ["autoscaling", "scaleUpPercentPerMinute"], message: "expected a whole number from 1 to 1000" },
+        ]);
     });
 
-    test("refuses an unpinned image before registering anything", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
-            const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
-            try {
-                new KubeService("api", { image: "app:latest", autoscaling: { ...guideAutoscaling, minReplicas: 3, maxReplicas: 2 } }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
-        });
-        assert.ok(refusal instanceof Error);
-        assert.equal(refusal.message, [
-            "KubeService api: invalid settings:",
-            '  - image "app:latest" uses the moving tag latest: name a version tag or a sha256 digest',
-            "  - minReplicas (3) must not exceed maxReplicas (2)",
+    test("refuses an unpinned image and inverted bounds at once, quoting the values given, before registering anything", async () => {
+        assert.equal(await refusalOf({ image: "app:latest", autoscaling: { ...guideAutoscaling, minReplicas: 3, maxReplicas: 2, scaleUpPodsPerMinute: 0 } }), [
+            "KubeService api: invalid arguments:",
+            '  - image: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "app:latest"',
+            "  - autoscaling.minReplicas: expected at most maxReplicas (2), got 3",
+            "  - autoscaling.scaleUpPodsPerMinute: expected a whole number from 1 to 1000, got 0",
         ].join("\n"));
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("kubernetes:")), []);
+    });
+
+    test("refuses ports outside 1–65535", async () => {
+        assert.equal(await refusalOf({ image, containerPort: 0, servicePort: 70_000 }), [
+            "KubeService api: invalid arguments:",
+            "  - containerPort: expected a TCP port (1–65535), got 0",
+            "  - servicePort: expected a TCP port (1–65535), got 70000",
+        ].join("\n"));
     });
 });

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { containerImageProblems } from "../container-image";
+import { problem, requireNoProblems, type Problem } from "../problems";
 
 /** CPU and memory of one container, in Kubernetes quantities. */
 export interface ContainerResources {
@@ -62,30 +64,25 @@ export interface KubeServiceArgs {
     readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
-const digest = /@sha256:[a-f0-9]{64}$/;
-
-/** Problems with an image reference that make deploys unrepeatable. */
-export function imageErrors(image: string): string[] {
-    if (digest.test(image)) return [];
-    const lastSegment = image.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    if (tag === undefined || tag === "") return [`image ${JSON.stringify(image)} is not pinned: name a version tag or a sha256 digest`];
-    if (tag === "latest") return [`image ${JSON.stringify(image)} uses the moving tag latest: name a version tag or a sha256 digest`];
-    return /^[\w][\w.-]{0,127}$/.test(tag) ? [] : [`image ${JSON.stringify(image)} has an invalid tag ${JSON.stringify(tag)}`];
+/** Problems with a pod autoscaler's bounds and targets, at KubeService's `autoscaling` paths; the messages leave the values to `given`. */
+export function autoscalingProblems(a: PodAutoscaling): Problem[] {
+    const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+    const at = (key: keyof PodAutoscaling, message: string) => problem(["autoscaling", key], message);
+    return [
+        ...(whole(a.minReplicas, 1, 1000) ? [] : [at("minReplicas", "expected a whole number from 1 to 1000")]),
+        ...(whole(a.maxReplicas, 1, 1000) ? [] : [at("maxReplicas", "expected a whole number from 1 to 1000")]),
+        ...(a.minReplicas > a.maxReplicas ? [at("minReplicas", `expected at most maxReplicas (${a.maxReplicas})`)] : []),
+        ...(whole(a.cpuTargetPercent, 1, 100) ? [] : [at("cpuTargetPercent", "expected a whole number from 1 to 100")]),
+        ...(whole(a.memoryTargetPercent, 1, 100) ? [] : [at("memoryTargetPercent", "expected a whole number from 1 to 100")]),
+        ...(whole(a.scaleDownStabilizationSeconds, 0, 3600) ? [] : [at("scaleDownStabilizationSeconds", "expected a whole number from 0 to 3600 (Kubernetes caps stabilization windows at one hour)")]),
+        ...(whole(a.scaleUpPodsPerMinute, 1, 1000) ? [] : [at("scaleUpPodsPerMinute", "expected a whole number from 1 to 1000")]),
+        ...(whole(a.scaleUpPercentPerMinute, 1, 1000) ? [] : [at("scaleUpPercentPerMinute", "expected a whole number from 1 to 1000")]),
+    ];
 }
 
-export function autoscalingErrors(a: PodAutoscaling): string[] {
-    const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
-    return [
-        ...(whole(a.minReplicas, 1, 1000) ? [] : [`minReplicas must be a whole number from 1 to 1000, got ${a.minReplicas}`]),
-        ...(whole(a.maxReplicas, 1, 1000) ? [] : [`maxReplicas must be a whole number from 1 to 1000, got ${a.maxReplicas}`]),
-        ...(a.minReplicas > a.maxReplicas ? [`minReplicas (${a.minReplicas}) must not exceed maxReplicas (${a.maxReplicas})`] : []),
-        ...(whole(a.cpuTargetPercent, 1, 100) ? [] : [`cpuTargetPercent must be a whole number from 1 to 100, got ${a.cpuTargetPercent}`]),
-        ...(whole(a.memoryTargetPercent, 1, 100) ? [] : [`memoryTargetPercent must be a whole number from 1 to 100, got ${a.memoryTargetPercent}`]),
-        // Kubernetes caps stabilization windows at one hour.
-        ...(whole(a.scaleDownStabilizationSeconds, 0, 3600) ? [] : [`scaleDownStabilizationSeconds must be a whole number from 0 to 3600, got ${a.scaleDownStabilizationSeconds}`]),
-        ...(whole(a.scaleUpPodsPerMinute, 1, 1000) && whole(a.scaleUpPercentPerMinute, 1, 1000) ? [] : ["scale-up bounds must be whole numbers of at least 1"]),
-    ];
+/** Problems with a Service or container port at `path`. */
+function portProblems(port: number, path: string): Problem[] {
+    return Number.isInteger(port) && port >= 1 && port <= 65_535 ? [] : [problem(path, "expected a TCP port (1–65535)")];
 }
 
 /**
@@ -104,13 +101,12 @@ export class KubeService extends pulumi.ComponentResource {
         const autoscaling = args.autoscaling ?? guideAutoscaling;
         const containerPort = args.containerPort ?? 3000;
         const servicePort = args.servicePort ?? 80;
-        const problems = [
-            ...imageErrors(args.image),
-            ...autoscalingErrors(autoscaling),
-            ...[["containerPort", containerPort], ["servicePort", servicePort]].flatMap(([what, port]) =>
-                Number.isInteger(port) && Number(port) >= 1 && Number(port) <= 65_535 ? [] : [`${what} must be a TCP port (1–65535), got ${port}`]),
-        ];
-        if (problems.length > 0) throw new Error(`KubeService ${name}: invalid settings:\n  - ${problems.join("\n  - ")}`);
+        requireNoProblems(`KubeService ${name}`, [
+            ...containerImageProblems(args.image),
+            ...portProblems(containerPort, "containerPort"),
+            ...portProblems(servicePort, "servicePort"),
+            ...autoscalingProblems(autoscaling),
+        ], { ...args, autoscaling, containerPort, servicePort });
         super("keel:kubernetes:KubeService", name, args, opts);
         const defaults = { parent: this };
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };

@@ -6,7 +6,8 @@ import type { PlanResource } from "../../offline-plan/record";
 import { childrenOf, list, object, ofType, only, planComponents, text } from "../../tests/plans";
 import { DockerMonitoring, dockerMonitoringEndpoints, dockerNodeExporter, monitoringImages } from "./docker";
 import { exampleSpec } from "./render/example-spec";
-import { MonitoringSpecError, renderMonitoring, type MonitoringSpec } from "./render";
+import { renderMonitoring, type MonitoringSpec } from "./render";
+import { InvalidArgumentsError } from "../problems";
 
 /** The example spec as a laptop runs it: container addresses, local logs. */
 function localSpec(): MonitoringSpec {
@@ -166,9 +167,9 @@ describe("DockerMonitoring refusals", () => {
                 }
             }
         }, {});
-        assert.deepEqual(errors.map((e) => (e instanceof MonitoringSpecError ? e.problems : e)), [
-            ["endpoints.loki: expected loki:3100 (the container's network alias) for the Docker backend, got loki.monitoring.svc:3100"],
-            ["sloPeriodDays: expected 1 to the Prometheus retention (15 days), got 99"],
+        assert.deepEqual(errors.map((e) => (e instanceof InvalidArgumentsError ? e.message : e)), [
+            "DockerMonitoring monitoring: invalid arguments:\n  - spec.endpoints.loki: expected loki:3100 (the container's network alias) for the Docker backend, got loki.monitoring.svc:3100",
+            "DockerMonitoring monitoring: invalid arguments:\n  - spec.sloPeriodDays: expected 1 to the Prometheus retention (15 days), got 99",
         ]);
         assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("docker:")), []);
     });

@@ -7,7 +7,7 @@ import {
     jaegerPaths,
     jaegerPorts,
     lokiDataPath,
-    MonitoringSpecError,
+    monitoringSpecProblems,
     portOf,
     prometheusFlags,
     renderMonitoring,
@@ -16,6 +16,7 @@ import {
     type MonitoringSpec,
     type RenderedFile,
 } from "./render";
+import { problem, requireNoProblems } from "../problems";
 import { dataSourceUri, exporterConnectionVariables, postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 
 /**
@@ -170,10 +171,10 @@ export class DockerMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: DockerMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         const { spec } = args;
         const mismatched = endpointNames.filter((key) => spec.endpoints[key] !== dockerMonitoringEndpoints[key]);
-        if (mismatched.length > 0) {
-            throw new MonitoringSpecError(mismatched.map((key) => `endpoints.${key}: expected ${dockerMonitoringEndpoints[key]} (the container's network alias) for the Docker backend, got ${spec.endpoints[key]}`));
-        }
-        // Refuses a bad spec before anything is registered.
+        requireNoProblems(`DockerMonitoring ${name}`, [
+            ...mismatched.map((key) => problem(["spec", "endpoints", key], `expected ${dockerMonitoringEndpoints[key]} (the container's network alias) for the Docker backend, got ${spec.endpoints[key]}`)),
+            ...monitoringSpecProblems(spec).map((p) => problem(["spec", ...p.path], p.message)),
+        ]);
         const files = renderMonitoring(spec);
         super("keel:monitoring:DockerMonitoring", name, {}, opts);
 

@@ -7,7 +7,8 @@ import { BackupBucket, type BackupBucketArgs } from "../backup";
 import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
 import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
-import { lokiDataPath, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
+import { problem, requireNoProblems } from "../problems";
+import { lokiDataPath, monitoringSpecProblems, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
 
 /**
  * The charts, pinned to exact versions (looked up in each chart repository's Chart.yaml).
@@ -167,11 +168,14 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
     public readonly lokiRoleArn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: KubernetesMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        const files = renderMonitoring(args.spec);
         const lokiMode = args.lokiMode ?? "monolithic";
         const s3 = args.spec.logs?.storage.kind === "s3" ? args.spec.logs.storage : undefined;
-        if (lokiMode === "simple-scalable" && s3 === undefined) throw new Error(`KubernetesMonitoring ${name}: simple scalable Loki needs S3 log storage`);
-        if (s3 !== undefined && args.oidc === undefined) throw new Error(`KubernetesMonitoring ${name}: S3 log storage needs the cluster's OIDC provider for Loki's IAM role`);
+        requireNoProblems(`KubernetesMonitoring ${name}`, [
+            ...monitoringSpecProblems(args.spec).map((p) => problem(["spec", ...p.path], p.message)),
+            ...(lokiMode === "simple-scalable" && s3 === undefined ? [problem("lokiMode", "simple scalable Loki needs S3 log storage (spec.logs.storage)")] : []),
+            ...(s3 !== undefined && args.oidc === undefined ? [problem("oidc", "S3 log storage needs the cluster's OIDC provider for Loki's IAM role")] : []),
+        ]);
+        const files = renderMonitoring(args.spec);
         const layout = secretFileLayout(Object.keys(args.alertmanagerSecretFiles ?? {}));
         super("keel:monitoring:KubernetesMonitoring", name, {}, opts);
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
 import type { PlanResource } from "../../offline-plan/record";
-import { arnOf, childrenOf, json, list, object, ofType, only, planComponents } from "../../tests/plans";
+import { arnOf, childrenOf, json, list, object, ofType, only, planComponents, refusedArguments } from "../../tests/plans";
 import { RegionWatch, regionWatchProblems, watchEvaluation, type RegionWatchArgs } from "./region-watch";
 
 /**
@@ -88,30 +88,13 @@ describe("RegionWatch in us-west-2 over a load balancer and a replica", () => {
 
     const summary = (a: PlanResource) => {
         const i = a.inputs;
-        return { namespace: i.namespace, metricName: i.metricName, statistic: i.statistic, comparisonOperator: i.comparisonOperator, threshold: i.threshold, dimensions: i.dimensions };
+        return [i.namespace, i.metricName, i.statistic, i.comparisonOperator, i.threshold, i.dimensions];
     };
-
-    test("healthy targets: pages below 1 healthy host behind the load balancer's target group", () => {
-        assert.deepEqual(summary(alarm("healthy-targets")), {
-            namespace: "AWS/ApplicationELB",
-            metricName: "HealthyHostCount",
-            statistic: "Minimum",
-            comparisonOperator: "LessThanThreshold",
-            threshold: 1,
-            dimensions: loadBalancerDimensions,
-        });
-    });
-
-    test("replica lag: pages above 300 s on the DR replica", () => {
-        assert.deepEqual(summary(alarm("replica-lag")), {
-            namespace: "AWS/RDS",
-            metricName: "ReplicaLag",
-            statistic: "Maximum",
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: 300,
-            dimensions: { DBInstanceIdentifier: "db-dr" },
-        });
-    });
+    const pages: [string, string, unknown[]][] = [
+        ["healthy targets: pages below 1 healthy host behind the load balancer's target group", "healthy-targets", ["AWS/ApplicationELB", "HealthyHostCount", "Minimum", "LessThanThreshold", 1, loadBalancerDimensions]],
+        ["replica lag: pages above 300 s on the DR replica", "replica-lag", ["AWS/RDS", "ReplicaLag", "Maximum", "GreaterThanThreshold", 300, { DBInstanceIdentifier: "db-dr" }]],
+    ];
+    for (const [title, name, expected] of pages) test(title, () => assert.deepEqual(summary(alarm(name)), expected));
 
     test("both alarms: three one-minute periods, missing data breaches, alarm and OK both notify the topic", () => {
         assert.deepEqual(watchEvaluation, { periodSeconds: 60, evaluationPeriods: 3 });
@@ -141,38 +124,41 @@ describe("regionWatchProblems", () => {
 
     test("refuses fewer than one healthy target", () => {
         assert.deepEqual(regionWatchProblems({ ...valid, loadBalancer: { dimensions: loadBalancerDimensions, minHealthyTargets: 0 } }), [
-            "loadBalancer.minHealthyTargets must be a whole number of at least 1, got 0",
+            { path: ["loadBalancer", "minHealthyTargets"], message: "expected a whole number of at least 1, got 0" },
         ]);
         assert.deepEqual(regionWatchProblems({ ...valid, loadBalancer: { dimensions: loadBalancerDimensions, minHealthyTargets: 1.5 } }), [
-            "loadBalancer.minHealthyTargets must be a whole number of at least 1, got 1.5",
+            { path: ["loadBalancer", "minHealthyTargets"], message: "expected a whole number of at least 1, got 1.5" },
         ]);
     });
 
     test("refuses a lag limit of 0", () => {
-        assert.deepEqual(regionWatchProblems({ ...valid, replica: { instanceIdentifier: "db-dr", maxLagSeconds: 0 } }), ["replica.maxLagSeconds must be more than 0, got 0"]);
+        assert.deepEqual(regionWatchProblems({ ...valid, replica: { instanceIdentifier: "db-dr", maxLagSeconds: 0 } }), [
+            { path: ["replica", "maxLagSeconds"], message: "expected more than 0 seconds, got 0" },
+        ]);
     });
 
     test("refuses something that is not an email address", () => {
-        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: ["oncall@example.com", "oncall"] } }), ['notifications.emails: "oncall" is not an email address']);
-        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: [] } }), ["notifications.emails: give at least one address (warnings reach nobody else)"]);
+        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: ["oncall@example.com", "oncall"] } }), [
+            { path: ["notifications", "emails"], message: '"oncall" is not an email address' },
+        ]);
+        assert.deepEqual(regionWatchProblems({ ...valid, notifications: { emails: [] } }), [
+            { path: ["notifications", "emails"], message: "give at least one address (warnings reach nobody else)" },
+        ]);
     });
 
     test("refuses nothing to watch", () => {
-        assert.deepEqual(regionWatchProblems({ notifications: valid.notifications }), ["nothing to watch: give a loadBalancer, a replica or both"]);
+        assert.deepEqual(regionWatchProblems({ notifications: valid.notifications }), [{ path: [], message: "nothing to watch: give a loadBalancer, a replica or both" }]);
     });
 
     test("the constructor refuses with every problem and registers nothing", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
+        const refusal = await refusedArguments(() => {
             const provider = new aws.Provider("dr", { region: "us-west-2" });
-            try {
-                new RegionWatch("bad", { notifications: { pagerDutyUrl: "https://events.pagerduty.com/integration/abc/enqueue", emails: ["nobody"] } }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
+            new RegionWatch("bad", { notifications: { pagerDutyUrl: "https://events.pagerduty.com/integration/abc/enqueue", emails: ["nobody"] } }, { provider });
         });
-        assert.ok(refusal instanceof Error);
-        assert.equal(refusal.message, 'RegionWatch bad: notifications.emails: "nobody" is not an email address; nothing to watch: give a loadBalancer, a replica or both');
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
+        assert.equal(refusal.message, [
+            "RegionWatch bad: invalid arguments:",
+            '  - notifications.emails: "nobody" is not an email address',
+            "  - nothing to watch: give a loadBalancer, a replica or both",
+        ].join("\n"));
     });
 });

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications } from "./notifications";
-import { describeProblem } from "../problems";
+import { problem, requireNoProblems, type Problem } from "../problems";
 
 export interface RegionWatchArgs {
     /** Every alarm is critical: it pages through PagerDuty and reaches the addresses, and resolves when the alarm returns to OK. */
@@ -23,14 +23,17 @@ export interface RegionWatchArgs {
 /** How long a condition must hold before it pages: three one-minute periods. */
 export const watchEvaluation = { periodSeconds: 60, evaluationPeriods: 3 } as const;
 
-/** Findings on the arguments, before anything is registered. */
-export function regionWatchProblems(args: RegionWatchArgs): string[] {
-    const problems = notificationProblems(args.notifications).map((p) => describeProblem(p));
+/**
+ * Problems with the arguments, before anything is registered. The messages quote the values
+ * themselves, as `notificationProblems`' do (no `given` needed).
+ */
+export function regionWatchProblems(args: RegionWatchArgs): Problem[] {
+    const problems = notificationProblems(args.notifications);
     if (args.loadBalancer && !(Number.isInteger(args.loadBalancer.minHealthyTargets) && args.loadBalancer.minHealthyTargets >= 1)) {
-        problems.push(`loadBalancer.minHealthyTargets must be a whole number of at least 1, got ${args.loadBalancer.minHealthyTargets}`);
+        problems.push(problem(["loadBalancer", "minHealthyTargets"], `expected a whole number of at least 1, got ${args.loadBalancer.minHealthyTargets}`));
     }
-    if (args.replica && !(args.replica.maxLagSeconds > 0)) problems.push(`replica.maxLagSeconds must be more than 0, got ${args.replica.maxLagSeconds}`);
-    if (!args.loadBalancer && !args.replica) problems.push("nothing to watch: give a loadBalancer, a replica or both");
+    if (args.replica && !(args.replica.maxLagSeconds > 0)) problems.push(problem(["replica", "maxLagSeconds"], `expected more than 0 seconds, got ${args.replica.maxLagSeconds}`));
+    if (!args.loadBalancer && !args.replica) problems.push(problem([], "nothing to watch: give a loadBalancer, a replica or both"));
     return problems;
 }
 
@@ -49,8 +52,7 @@ export class RegionWatch extends pulumi.ComponentResource {
     public readonly alarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: RegionWatchArgs, opts?: pulumi.ComponentResourceOptions) {
-        const problems = regionWatchProblems(args);
-        if (problems.length > 0) throw new Error(`RegionWatch ${name}: ${problems.join("; ")}`);
+        requireNoProblems(`RegionWatch ${name}`, regionWatchProblems(args));
         super("keel:monitoring:RegionWatch", name, {}, opts);
         const parent = { parent: this };
 

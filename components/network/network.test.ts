@@ -1,12 +1,11 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
 import { mockAccountId } from "../../offline-plan/mocks";
 import type { PlanResource } from "../../offline-plan/record";
-import { text, object, list, texts, mockOf, idOf, arnOf, childrenOf, only, planComponents } from "../../tests/plans";
-import { Network, type NetworkArgs } from "./network";
+import { text, object, list, texts, mockOf, idOf, arnOf, childrenOf, only, planComponents, refusedArguments, publicOutputs } from "../../tests/plans";
+import { Network, networkProblems, type NetworkArgs } from "./network";
 import { planSubnets, type SubnetTier } from "./subnets";
 
 /**
@@ -40,23 +39,6 @@ const stackUrn = "urn:pulumi:test::keel::pulumi:pulumi:Stack::keel-test";
 const defaultTags = { environment: "test", service: "keel", owner: "platform", "managed-by": "pulumi" };
 
 
-
-/** What the build function exports of a Network (every public output). */
-function exportsOf(network: Network): Record<string, pulumi.Output<unknown>> {
-    return {
-        vpcId: network.vpcId,
-        cidrBlock: network.cidrBlock,
-        region: network.region,
-        availabilityZones: network.availabilityZones,
-        publicSubnetIds: network.publicSubnetIds,
-        privateSubnetIds: network.privateSubnetIds,
-        databaseSubnetIds: network.databaseSubnetIds,
-        privateRouteTableIds: network.privateRouteTableIds,
-        databaseRouteTableId: network.databaseRouteTableId,
-        natGatewayIds: network.natGatewayIds,
-        flowLogGroupName: network.flowLogGroupName,
-    };
-}
 
 interface NetworkOutputs {
     readonly vpcId: string;
@@ -174,7 +156,7 @@ function planTwoRegions(): Promise<PlanRecord> {
         const drProvider = new aws.Provider("dr", { region: "us-west-2", defaultTags: { tags: defaultTags } });
         const primary = new Network("primary", { flowLogRetentionInDays: 365, tags: { "cost-center": "platform" } }, { provider: primaryProvider });
         const dr = new Network("dr", { cidrBlock: "10.1.0.0/16", availabilityZoneCount: 3, natGateways: "single" }, { provider: drProvider });
-        return { primary: exportsOf(primary), dr: exportsOf(dr) };
+        return { primary: publicOutputs(primary), dr: publicOutputs(dr) };
     });
     return twoRegions;
 }
@@ -183,7 +165,7 @@ function planIsolated(args: NetworkArgs): Promise<PlanRecord> {
     return planComponents(() => {
         const provider = new aws.Provider("primary", { region: "us-east-1", defaultTags: { tags: defaultTags } });
         const network = new Network("isolated", args, { provider });
-        return { isolated: exportsOf(network) };
+        return { isolated: publicOutputs(network) };
     });
 }
 
@@ -460,120 +442,147 @@ function checkTags(view: () => NetworkView, extraTags: Record<string, string>): 
 
 // ---- scenarios ----
 
-describe("Network primary: us-east-1, defaults (10.0.0.0/16, 3 zones, one NAT gateway per zone)", () => {
-    let view: NetworkView;
-    before(async () => {
-        view = new NetworkView(await planTwoRegions(), "primary");
-    });
-    const current = () => view;
+/** What every network scenario is checked for: where it is, its blocks, its NAT gateways and its flow logs. */
+interface ScenarioContract {
+    readonly provider: string;
+    readonly region: string;
+    readonly cidrBlock: string;
+    readonly subnets: Record<SubnetTier, string[]>;
+    /** NAT gateways; with none, the scenario checks their absence itself. */
+    readonly natGateways: number;
+    readonly flowLogRetentionInDays: number;
+}
 
-    checkStructure(current, "primary", "us-east-1", 3);
-    checkVpcAndSubnets(current, "us-east-1", "10.0.0.0/16", {
-        public: ["10.0.192.0/22", "10.0.196.0/22", "10.0.200.0/22"],
-        private: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
-        database: ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"],
+/** Plans a scenario once before its tests and checks its contract; the returned function gives its own tests the view. */
+function scenario(plan: () => Promise<PlanRecord>, name: string, contract: ScenarioContract): () => NetworkView {
+    let view: NetworkView | undefined;
+    before(async () => {
+        view = new NetworkView(await plan(), name);
     });
+    const current = () => {
+        assert.ok(view, `the ${name} scenario was not planned`);
+        return view;
+    };
+    checkStructure(current, contract.provider, contract.region, contract.natGateways);
+    checkVpcAndSubnets(current, contract.region, contract.cidrBlock, contract.subnets);
     checkRouting(current);
-    checkNat(current, 3);
-    checkFlowLogs(current, 365);
+    if (contract.natGateways > 0) checkNat(current, contract.natGateways);
+    checkFlowLogs(current, contract.flowLogRetentionInDays);
+    return current;
+}
+
+describe("Network primary: us-east-1, defaults (10.0.0.0/16, 3 zones, one NAT gateway per zone)", () => {
+    const current = scenario(() => planTwoRegions(), "primary", {
+        provider: "primary",
+        region: "us-east-1",
+        cidrBlock: "10.0.0.0/16",
+        subnets: {
+            public: ["10.0.192.0/22", "10.0.196.0/22", "10.0.200.0/22"],
+            private: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+            database: ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"],
+        },
+        natGateways: 3,
+        flowLogRetentionInDays: 365,
+    });
     checkTags(current, { "cost-center": "platform" });
 
     it("gives each zone a NAT gateway of its own (no two private route tables share one)", () => {
-        const natIds = view.outputs.privateRouteTableIds.map((id) => {
-            const route = view.all(types.route).find((r) => r.inputs.routeTableId === id);
+        const natIds = current().outputs.privateRouteTableIds.map((id) => {
+            const route = current().all(types.route).find((r) => r.inputs.routeTableId === id);
             return text(route?.inputs.natGatewayId, "natGatewayId");
         });
         assert.equal(new Set(natIds).size, 3);
-        assert.deepEqual(natIds, view.outputs.natGatewayIds);
+        assert.deepEqual(natIds, current().outputs.natGatewayIds);
     });
 });
 
 describe("Network dr: us-west-2 provider, 10.1.0.0/16, a single NAT gateway, default flow log retention", () => {
-    let view: NetworkView;
-    before(async () => {
-        view = new NetworkView(await planTwoRegions(), "dr");
+    const current = scenario(() => planTwoRegions(), "dr", {
+        provider: "dr",
+        region: "us-west-2",
+        cidrBlock: "10.1.0.0/16",
+        subnets: {
+            public: ["10.1.192.0/22", "10.1.196.0/22", "10.1.200.0/22"],
+            private: ["10.1.0.0/19", "10.1.32.0/19", "10.1.64.0/19"],
+            database: ["10.1.224.0/22", "10.1.228.0/22", "10.1.232.0/22"],
+        },
+        natGateways: 1,
+        flowLogRetentionInDays: 90,
     });
-    const current = () => view;
-
-    checkStructure(current, "dr", "us-west-2", 1);
-    checkVpcAndSubnets(current, "us-west-2", "10.1.0.0/16", {
-        public: ["10.1.192.0/22", "10.1.196.0/22", "10.1.200.0/22"],
-        private: ["10.1.0.0/19", "10.1.32.0/19", "10.1.64.0/19"],
-        database: ["10.1.224.0/22", "10.1.228.0/22", "10.1.232.0/22"],
-    });
-    checkRouting(current);
-    checkNat(current, 1);
-    checkFlowLogs(current, 90);
 
     it("shares the one NAT gateway between all private route tables", () => {
-        assert.equal(view.outputs.natGatewayIds.length, 1);
-        for (const id of view.outputs.privateRouteTableIds) {
-            const routes = view.all(types.route).filter((r) => r.inputs.routeTableId === id);
-            assert.deepEqual(routes.map((r) => [r.inputs.destinationCidrBlock, r.inputs.natGatewayId]), [["0.0.0.0/0", view.outputs.natGatewayIds[0]]]);
+        assert.equal(current().outputs.natGatewayIds.length, 1);
+        for (const id of current().outputs.privateRouteTableIds) {
+            const routes = current().all(types.route).filter((r) => r.inputs.routeTableId === id);
+            assert.deepEqual(routes.map((r) => [r.inputs.destinationCidrBlock, r.inputs.natGatewayId]), [["0.0.0.0/0", current().outputs.natGatewayIds[0]]]);
         }
     });
 
     it("reaches S3 through the us-west-2 endpoint and writes flow logs to a us-west-2 log group", () => {
-        assert.equal(view.one(types.endpoint, "s3").inputs.serviceName, "com.amazonaws.us-west-2.s3");
-        assert.match(view.logGroupArn, /^arn:aws:logs:us-west-2:123456789012:log-group:\/keel\/vpc\/dr\/flow-logs-/);
-        assert.equal(view.one(types.flowLog, "flow-logs").inputs.logDestination, view.logGroupArn);
+        assert.equal(current().one(types.endpoint, "s3").inputs.serviceName, "com.amazonaws.us-west-2.s3");
+        assert.match(current().logGroupArn, /^arn:aws:logs:us-west-2:123456789012:log-group:\/keel\/vpc\/dr\/flow-logs-/);
+        assert.equal(current().one(types.flowLog, "flow-logs").inputs.logDestination, current().logGroupArn);
     });
 
     it("adds no tags of its own beyond Name and the tier tags when none are given", () => {
-        const keys = new Set(view.children.flatMap((r) => (r.inputs.tags === undefined ? [] : Object.keys(object(r.inputs.tags, `${r.name}.tags`)))));
+        const keys = new Set(current().children.flatMap((r) => (r.inputs.tags === undefined ? [] : Object.keys(object(r.inputs.tags, `${r.name}.tags`)))));
         assert.deepEqual(sorted([...keys]), ["Name", "keel:tier", "kubernetes.io/role/elb", "kubernetes.io/role/internal-elb"]);
     });
 });
 
 describe("Network isolated: a /20 without NAT gateways", () => {
-    let view: NetworkView;
-    before(async () => {
-        view = new NetworkView(await planIsolated({ cidrBlock: "10.2.16.0/20", availabilityZoneCount: 3, natGateways: "none", flowLogRetentionInDays: 30 }), "isolated");
+    const current = scenario(() => planIsolated({ cidrBlock: "10.2.16.0/20", availabilityZoneCount: 3, natGateways: "none", flowLogRetentionInDays: 30 }), "isolated", {
+        provider: "primary",
+        region: "us-east-1",
+        cidrBlock: "10.2.16.0/20",
+        subnets: {
+            public: ["10.2.28.0/26", "10.2.28.64/26", "10.2.28.128/26"],
+            private: ["10.2.16.0/23", "10.2.18.0/23", "10.2.20.0/23"],
+            database: ["10.2.30.0/26", "10.2.30.64/26", "10.2.30.128/26"],
+        },
+        natGateways: 0,
+        flowLogRetentionInDays: 30,
     });
-    const current = () => view;
-
-    checkStructure(current, "primary", "us-east-1", 0);
-    checkVpcAndSubnets(current, "us-east-1", "10.2.16.0/20", {
-        public: ["10.2.28.0/26", "10.2.28.64/26", "10.2.28.128/26"],
-        private: ["10.2.16.0/23", "10.2.18.0/23", "10.2.20.0/23"],
-        database: ["10.2.30.0/26", "10.2.30.64/26", "10.2.30.128/26"],
-    });
-    checkRouting(current);
-    checkFlowLogs(current, 30);
 
     it("creates no NAT gateway and no EIP", () => {
-        assert.deepEqual(view.all(types.natGateway), []);
-        assert.deepEqual(view.all(types.eip), []);
-        assert.deepEqual(view.outputs.natGatewayIds, []);
+        assert.deepEqual(current().all(types.natGateway), []);
+        assert.deepEqual(current().all(types.eip), []);
+        assert.deepEqual(current().outputs.natGatewayIds, []);
     });
 
     it("leaves the private route tables without a route", () => {
-        assert.equal(view.outputs.privateRouteTableIds.length, 3);
-        for (const id of view.outputs.privateRouteTableIds) assert.deepEqual(view.all(types.route).filter((r) => r.inputs.routeTableId === id), []);
+        assert.equal(current().outputs.privateRouteTableIds.length, 3);
+        for (const id of current().outputs.privateRouteTableIds) assert.deepEqual(current().all(types.route).filter((r) => r.inputs.routeTableId === id), []);
     });
 
     it("has no default route anywhere but in the public route table", () => {
-        const withDefault = view.all(types.routeTable)
+        const withDefault = current().all(types.routeTable)
             .filter((t) => (Array.isArray(t.inputs.routes) ? t.inputs.routes : []).some((r) => object(r, "route").cidrBlock === "0.0.0.0/0"))
             .map((t) => t.name);
         assert.deepEqual(withDefault, ["isolated-public"]);
-        assert.deepEqual(view.all(types.route).filter((r) => r.inputs.destinationCidrBlock === "0.0.0.0/0"), []);
+        assert.deepEqual(current().all(types.route).filter((r) => r.inputs.destinationCidrBlock === "0.0.0.0/0"), []);
     });
 });
 
 describe("Network refusals", () => {
+    /** The message refusing `args`, given to the constructor in us-east-1. */
+    const refusalOf = async (args: NetworkArgs) => (await refusedArguments(() => new Network("crowded", args, { provider: new aws.Provider("primary", { region: "us-east-1" }) }))).message;
+
     it("refuses more than six availability zones when constructed, before registering anything", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
-            const provider = new aws.Provider("primary", { region: "us-east-1" });
-            try {
-                new Network("crowded", { availabilityZoneCount: 7 }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
-        });
-        assert.ok(refusal instanceof Error);
-        assert.equal(refusal.message, "expected 2 to 6 availability zones, got 7");
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("keel:")), []);
+        assert.equal(await refusalOf({ availabilityZoneCount: 7 }), "Network crowded: invalid arguments:\n  - availabilityZoneCount: expected 2 to 6 availability zones, got 7");
+    });
+
+    it("refuses a VPC the layout does not fit and one that is not a CIDR, with the zone count, all at once", async () => {
+        assert.equal(await refusalOf({ cidrBlock: "10.0.0.0/24", availabilityZoneCount: 1 }), [
+            "Network crowded: invalid arguments:",
+            '  - cidrBlock: expected a VPC from /16 to /20, got "10.0.0.0/24"',
+            "  - availabilityZoneCount: expected 2 to 6 availability zones, got 1",
+        ].join("\n"));
+        assert.equal(await refusalOf({ cidrBlock: "10.0.0.0" }), 'Network crowded: invalid arguments:\n  - cidrBlock: expected an IPv4 CIDR such as 10.0.0.0/16, got "10.0.0.0"');
+    });
+
+    it("judges the defaults where the arguments are silent", () => {
+        assert.deepEqual(networkProblems({}), []);
+        assert.deepEqual(networkProblems({ cidrBlock: "10.0.0.0/12" }), [{ path: ["cidrBlock"], message: "expected a VPC from /16 to /20" }]);
     });
 });

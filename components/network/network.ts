@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumedBy } from "../iam";
-import { natGatewayCount, natGatewayForZone, networkDefaults, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { requireNoProblems, type Problem } from "../problems";
+import { natGatewayCount, natGatewayForZone, networkDefaults, planSubnets, subnetLayoutProblems, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 export interface NetworkArgs {
     /**
@@ -21,6 +22,11 @@ export interface NetworkArgs {
     readonly flowLogRetentionInDays?: pulumi.Input<number>;
     /** Tags added to every resource, on top of the provider's default tags. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Problems with Network's arguments, before anything is registered; the messages leave the values to `given`. */
+export function networkProblems(args: NetworkArgs): Problem[] {
+    return subnetLayoutProblems(args.cidrBlock ?? networkDefaults.cidrBlock, args.availabilityZoneCount ?? networkDefaults.availabilityZoneCount);
 }
 
 /** Where Kubernetes load balancer controllers place public and internal load balancers. */
@@ -65,6 +71,7 @@ export class Network extends pulumi.ComponentResource {
         const cidrBlock = args.cidrBlock ?? networkDefaults.cidrBlock;
         const zoneCount = args.availabilityZoneCount ?? networkDefaults.availabilityZoneCount;
         // Refuse a layout that does not fit before anything is registered.
+        requireNoProblems(`Network ${name}`, networkProblems(args), args);
         const layout = planSubnets(cidrBlock, zoneCount);
         super("keel:network:Network", name, args, opts);
 

@@ -1,10 +1,11 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
 import type { PlanResource } from "../../offline-plan/record";
-import { childrenOf, idOf, mockOf, object, ofType, only, planComponents } from "../../tests/plans";
-import { VpcPeering } from "./peering";
+import { childrenOf, idOf, mockOf, object, ofType, only, planComponents, planRefusal, twoRegions } from "../../tests/plans";
+import { InvalidArgumentsError } from "../problems";
+import { VpcPeering, vpcPeeringProblems } from "./peering";
 import { cidrsOverlap } from "./subnets";
 
 /**
@@ -28,8 +29,7 @@ describe("VpcPeering between us-east-1 (requester) and us-west-2 (accepter)", ()
     let record: PlanRecord;
     before(async () => {
         record = await planComponents(() => {
-            const provider = new aws.Provider("primary", { region: "us-east-1" });
-            const drProvider = new aws.Provider("dr", { region: "us-west-2" });
+            const { primary: provider, dr: drProvider } = twoRegions();
             const peering = new VpcPeering("mesh", {
                 requester,
                 accepter: { ...accepter, region: "us-west-2", provider: drProvider },
@@ -119,30 +119,38 @@ describe("cidrsOverlap", () => {
 });
 
 describe("VpcPeering refuses overlapping CIDRs", () => {
-    const attempt = (accepterCidr: string) => {
-        let refusal: unknown;
-        const record = planComponents(() => {
-            const provider = new aws.Provider("primary", { region: "us-east-1" });
-            const drProvider = new aws.Provider("dr", { region: "us-west-2" });
-            try {
-                new VpcPeering("mesh", { requester, accepter: { ...accepter, cidrBlock: accepterCidr, region: "us-west-2", provider: drProvider } }, { provider });
-            } catch (error) {
-                refusal = error;
-            }
-        });
-        return record.then((r) => ({ record: r, refusal }));
-    };
+    const attempt = (accepterCidr: string) => planRefusal(() => {
+        const { primary, dr } = twoRegions();
+        new VpcPeering("mesh", { requester, accepter: { ...accepter, cidrBlock: accepterCidr, region: "us-west-2", provider: dr } }, { provider: primary });
+    });
 
     test("refuses 10.0.0.0/16 with 10.0.128.0/20, naming both, and registers nothing", async () => {
-        const { record, refusal } = await attempt("10.0.128.0/20");
-        assert.ok(refusal instanceof Error);
-        assert.equal(refusal.message, "VpcPeering mesh: 10.0.0.0/16 and 10.0.128.0/20 overlap; AWS refuses to peer overlapping CIDRs");
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
+        const { refusal, registered } = await attempt("10.0.128.0/20");
+        assert.ok(refusal instanceof InvalidArgumentsError);
+        assert.equal(refusal.message, [
+            "VpcPeering mesh: invalid arguments:",
+            `  - accepter.cidrBlock: expected a CIDR that does not overlap the requester's 10.0.0.0/16: AWS refuses to peer overlapping CIDRs, got "10.0.128.0/20"`,
+        ].join("\n"));
+        assert.deepEqual(refusal.problems.map((p) => p.path), [["accepter", "cidrBlock"]]);
+        assert.deepEqual(registered, []);
+    });
+
+    test("refuses a CIDR it cannot read, on either side, instead of judging the overlap", async () => {
+        // The pure check never reads the provider.
+        const noProvider = {} as aws.Provider;
+        const { refusal, registered } = await attempt("10.1.0.0");
+        assert.ok(refusal instanceof InvalidArgumentsError);
+        assert.equal(refusal.message, 'VpcPeering mesh: invalid arguments:\n  - accepter.cidrBlock: expected an IPv4 CIDR such as 10.1.0.0/16, got "10.1.0.0"');
+        assert.deepEqual(registered, []);
+        assert.deepEqual(vpcPeeringProblems({ requester: { ...requester, cidrBlock: "10.0.0.256/16" }, accepter: { ...accepter, cidrBlock: "10.0.0.0/33", region: "us-west-2", provider: noProvider } }), [
+            { path: ["requester", "cidrBlock"], message: "expected an IPv4 CIDR such as 10.1.0.0/16" },
+            { path: ["accepter", "cidrBlock"], message: "expected an IPv4 CIDR such as 10.1.0.0/16" },
+        ]);
     });
 
     test("accepts a CIDR that does not overlap", async () => {
-        const { record, refusal } = await attempt("10.2.0.0/16");
+        const { refusal, registered } = await attempt("10.2.0.0/16");
         assert.equal(refusal, undefined);
-        assert.equal(ofType(record, types.peering).length, 1);
+        assert.equal(registered.filter((r) => r.type === types.peering).length, 1);
     });
 });

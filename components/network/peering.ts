@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrsOverlap } from "./subnets";
+import { problem, requireNoProblems, type Problem } from "../problems";
+import { cidrsOverlap, isIpv4Cidr } from "./subnets";
 
 /** One side of a peering: a VPC, its CIDR and the route tables whose subnets talk to the other side. */
 export interface PeeringSide {
@@ -23,6 +24,18 @@ export interface VpcPeeringArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** Problems with the peering's arguments, before anything is registered; the messages leave the values to `given`. */
+export function vpcPeeringProblems(args: VpcPeeringArgs): Problem[] {
+    const { requester, accepter } = args;
+    const cidrProblems = (side: "requester" | "accepter") =>
+        isIpv4Cidr(args[side].cidrBlock) ? [] : [problem([side, "cidrBlock"], "expected an IPv4 CIDR such as 10.1.0.0/16")];
+    const problems = [...cidrProblems("requester"), ...cidrProblems("accepter")];
+    if (problems.length === 0 && cidrsOverlap(requester.cidrBlock, accepter.cidrBlock)) {
+        problems.push(problem(["accepter", "cidrBlock"], `expected a CIDR that does not overlap the requester's ${requester.cidrBlock}: AWS refuses to peer overlapping CIDRs`));
+    }
+    return problems;
+}
+
 /**
  * Inter-region VPC peering with routes both ways: what lets the monitoring cluster in the
  * primary region scrape instances and the database replica in the DR region.
@@ -36,9 +49,7 @@ export class VpcPeering extends pulumi.ComponentResource {
     public readonly connectionId: pulumi.Output<string>;
 
     constructor(name: string, args: VpcPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (cidrsOverlap(args.requester.cidrBlock, args.accepter.cidrBlock)) {
-            throw new Error(`VpcPeering ${name}: ${args.requester.cidrBlock} and ${args.accepter.cidrBlock} overlap; AWS refuses to peer overlapping CIDRs`);
-        }
+        requireNoProblems(`VpcPeering ${name}`, vpcPeeringProblems(args), args);
         super("keel:network:VpcPeering", name, {}, opts);
         const parent = { parent: this };
         const inAccepter = { parent: this, provider: args.accepter.provider };

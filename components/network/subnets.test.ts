@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cidrContains, cidrSubnet, maxAvailabilityZones, natGatewayCount, natGatewayForZone, networkCidr, overlappingSubnets, planSubnets, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { cidrContains, cidrSubnet, isIpv4Cidr, maxAvailabilityZones, natGatewayCount, natGatewayForZone, networkCidr, overlappingSubnets, planSubnets, subnetLayoutProblems, type NatGatewayMode, type SubnetTier } from "./subnets";
 
 /** An IPv4 block as integers, parsed here independently of the module under test. */
 interface Block {
@@ -185,6 +185,38 @@ describe("planSubnets", () => {
     it("refuses a malformed VPC CIDR", () => {
         assert.throws(() => planSubnets("10.0.0.0", 3), /invalid IPv4 CIDR 10\.0\.0\.0/);
     });
+});
+
+describe("subnetLayoutProblems (what planSubnets would throw on, at Network's argument paths)", () => {
+    it("finds nothing in a layout planSubnets makes", () => {
+        for (const [vpc, zones] of [["10.0.0.0/16", 2], ["10.0.16.0/20", 6], ["172.16.0.0/18", 3]] as const) {
+            assert.deepEqual(subnetLayoutProblems(vpc, zones), [], `${vpc} over ${zones}`);
+            assert.doesNotThrow(() => planSubnets(vpc, zones));
+        }
+    });
+
+    for (const zones of [0, 1, 7, -1, 2.5, Number.NaN]) {
+        it(`refuses ${zones} availability zones`, () => {
+            assert.deepEqual(subnetLayoutProblems("10.0.0.0/16", zones), [{ path: ["availabilityZoneCount"], message: "expected 2 to 6 availability zones" }]);
+        });
+    }
+
+    for (const vpc of ["10.0.0.0/15", "10.0.0.0/21", "10.0.0.0/24"]) {
+        it(`refuses a ${vpc} VPC the layout does not fit`, () => {
+            assert.deepEqual(subnetLayoutProblems(vpc, 3), [{ path: ["cidrBlock"], message: "expected a VPC from /16 to /20" }]);
+        });
+    }
+
+    for (const vpc of ["10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0/16", "10..0.0/16", "10.0.0.256/16", "2001:db8::/56"]) {
+        it(`refuses ${vpc}, which is not an IPv4 CIDR, where planSubnets throws`, () => {
+            assert.equal(isIpv4Cidr(vpc), false);
+            assert.throws(() => planSubnets(vpc, 3), /^Error: invalid IPv4 (CIDR|address) /);
+            assert.deepEqual(subnetLayoutProblems(vpc, 9), [
+                { path: ["cidrBlock"], message: "expected an IPv4 CIDR such as 10.0.0.0/16" },
+                { path: ["availabilityZoneCount"], message: "expected 2 to 6 availability zones" },
+            ]);
+        });
+    }
 });
 
 describe("NAT gateways", () => {

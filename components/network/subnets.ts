@@ -3,6 +3,8 @@
  * across the availability zones, and which NAT gateway serves which zone.
  */
 
+import { problem, type Problem } from "../problems";
+
 export type SubnetTier = "public" | "private" | "database";
 export type NatGatewayMode = "none" | "single" | "one-per-az";
 
@@ -27,12 +29,20 @@ function toAddress(n: number): string {
     return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
 
+const cidrForm = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/;
+
 /** An IPv4 CIDR as `a.b.c.d/n`, strictly: four decimal octets and a prefix from 0 to 32. */
 function parseCidr(cidr: string): { address: number; prefix: number } {
-    const match = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    const match = cidrForm.exec(cidr);
     const prefix = match ? Number(match[2]) : NaN;
     if (!match || prefix > 32) throw new Error(`invalid IPv4 CIDR ${cidr}`);
     return { address: toInt(match[1]), prefix };
+}
+
+/** Whether the helpers here read `cidr` as an IPv4 CIDR (`a.b.c.d/n`, octets 0–255, prefix 0–32), instead of throwing. */
+export function isIpv4Cidr(cidr: string): boolean {
+    const match = cidrForm.exec(cidr);
+    return match !== null && Number(match[2]) <= 32 && match[1].split(".").every((octet) => Number(octet) <= 255);
 }
 
 /** The first address of a CIDR's block (host bits cleared) and the block's size. */
@@ -90,17 +100,34 @@ export function overlappingSubnets(a: SubnetPlan, b: SubnetPlan): [PlannedSubnet
     return subnetsOf(a).flatMap((x) => subnetsOf(b).filter((y) => cidrsOverlap(x.cidr, y.cidr)).map((y): [PlannedSubnet, PlannedSubnet] => [x, y]));
 }
 
+const zoneCountFits = (zoneCount: number) => Number.isInteger(zoneCount) && zoneCount >= minAvailabilityZones && zoneCount <= maxAvailabilityZones;
+const vpcPrefixFits = (prefix: number) => prefix >= vpcPrefixRange.largest && prefix <= vpcPrefixRange.smallest;
+
+/**
+ * Why a VPC of `vpcCidr` over `zoneCount` zones does not fit the layout `planSubnets` makes, at
+ * Network's argument paths (`cidrBlock`, `availabilityZoneCount`); the messages leave the values
+ * to `given`. `planSubnets` throws on the same conditions.
+ */
+export function subnetLayoutProblems(vpcCidr: string, zoneCount: number): Problem[] {
+    const problems: Problem[] = [];
+    if (!isIpv4Cidr(vpcCidr)) problems.push(problem("cidrBlock", "expected an IPv4 CIDR such as 10.0.0.0/16"));
+    else if (!vpcPrefixFits(parseCidr(vpcCidr).prefix)) problems.push(problem("cidrBlock", `expected a VPC from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest}`));
+    if (!zoneCountFits(zoneCount)) problems.push(problem("availabilityZoneCount", `expected ${minAvailabilityZones} to ${maxAvailabilityZones} availability zones`));
+    return problems;
+}
+
 /**
  * Private subnets get the large blocks (an eighth of the VPC each: instances, pods);
  * public subnets (load balancers, NAT) and database subnets a sixty-fourth each,
  * placed in the last quarter so the tiers never overlap for up to six zones.
+ * Throws on a layout that does not fit (see `subnetLayoutProblems`).
  */
 export function planSubnets(vpcCidr: string, zoneCount: number): SubnetPlan {
-    if (!Number.isInteger(zoneCount) || zoneCount < minAvailabilityZones || zoneCount > maxAvailabilityZones) {
+    if (!zoneCountFits(zoneCount)) {
         throw new Error(`expected ${minAvailabilityZones} to ${maxAvailabilityZones} availability zones, got ${zoneCount}`);
     }
     const { prefix } = parseCidr(vpcCidr);
-    if (prefix < vpcPrefixRange.largest || prefix > vpcPrefixRange.smallest) {
+    if (!vpcPrefixFits(prefix)) {
         throw new Error(`expected a VPC from /${vpcPrefixRange.largest} to /${vpcPrefixRange.smallest}, got ${vpcCidr}`);
     }
     const zones = [...Array(zoneCount).keys()];

@@ -1,18 +1,23 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accessLogLifecycle } from "../backup/lifecycle";
-import { createHardenedBucket, type AccessLogTarget } from "../backup/hardened-bucket";
+import type { AccessLogTarget } from "../backup/hardened-bucket";
+import { createLogDeliveryBucket, type LogBucketArgs } from "../backup/log-bucket";
+import { problem, requireNoProblems, type Problem } from "../problems";
 
-export interface AlbLogBucketArgs {
+export interface AlbLogBucketArgs extends LogBucketArgs {
     /** Key prefix the load balancers write under (ELB adds `AWSLogs/<account>/...` after it). Default `alb`. */
     readonly prefix?: string;
-    /** Days access logs are kept. Default 90 (ops guides: production logs 90 days). */
-    readonly expireAfterDays?: number;
     /** S3 server access logs of this bucket, to a log bucket in the same region. Default: off. */
     readonly serverAccessLogs?: AccessLogTarget;
-    /** Allow deleting the bucket with its logs in it. Default false. */
-    readonly forceDestroy?: boolean;
-    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Problems with the arguments, before anything is registered; the messages leave the values to `given`. */
+export function albLogBucketProblems(args: AlbLogBucketArgs): Problem[] {
+    const prefix = args.prefix ?? "alb";
+    // ELB refuses a prefix containing AWSLogs (it appends that part itself).
+    return /^[a-z0-9][a-z0-9/-]*[a-z0-9]$/.test(prefix) && !prefix.includes("AWSLogs")
+        ? []
+        : [problem("prefix", "expected lowercase letters, digits, '-' and '/', starting and ending with a letter or digit, without AWSLogs (ELB adds AWSLogs/<account>/ itself)")];
 }
 
 /**
@@ -31,29 +36,24 @@ export class AlbLogBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlbLogBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const prefix = args.prefix ?? "alb";
-        // ELB refuses a prefix containing AWSLogs (it appends that part itself).
-        if (!/^[a-z0-9][a-z0-9/-]*[a-z0-9]$/.test(prefix) || prefix.includes("AWSLogs")) {
-            throw new Error(`AlbLogBucket ${name}: prefix must be lowercase letters, digits, '-' and '/', got ${JSON.stringify(prefix)}`);
-        }
+        requireNoProblems(`AlbLogBucket ${name}`, albLogBucketProblems(args), args);
         super("keel:traffic:AlbLogBucket", name, args, opts);
         const defaults = { parent: this };
         const accountId = aws.getCallerIdentityOutput({}, defaults).accountId;
         const elbAccount = aws.elb.getServiceAccountOutput({}, defaults);
 
-        const { bucket, policy } = createHardenedBucket(name, {
+        const { bucket, policy } = createLogDeliveryBucket(name, args, {
             parent: this,
-            lifecycleRules: accessLogLifecycle("alb-access-logs", args.expireAfterDays),
+            ruleName: "alb-access-logs",
             accessLogs: args.serverAccessLogs && { prefix: name, ...args.serverAccessLogs },
-            forceDestroy: args.forceDestroy ?? false,
             retainOnDelete: opts?.retainOnDelete,
-            tags: args.tags,
-            extraStatements: (bucketArn) => [{
+            delivery: (bucketArn) => ({
                 Sid: "AllowElbAccessLogDelivery",
                 Effect: "Allow",
                 Principal: { AWS: elbAccount.arn },
                 Action: "s3:PutObject",
                 Resource: pulumi.interpolate`${bucketArn}/${prefix}/AWSLogs/${accountId}/*`,
-            }],
+            }),
         });
         this.bucketName = policy.bucket;
         this.bucketArn = bucket.arn;

@@ -1,57 +1,24 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { amiIdErrors, applicationErrors, containerImageErrors, ecrRepository, environmentProblems, parseImage, secretRegion } from "./application";
+import { amiIdProblems, applicationProblems, environmentProblems, secretRegion } from "./application";
 import { applicationUnit, configuredEnvironment, environmentScript, renderUserData, type ApplicationBoot } from "./user-data";
 
 const ecrImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2";
-const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
 const secretArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:database-credentials-Ab12Cd";
-
-describe("container images", () => {
-    test("parses registry, repository, tag and digest", () => {
-        assert.deepEqual(parseImage(ecrImage), { registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com", repository: "keel-app", tag: "1.4.2" });
-        assert.deepEqual(parseImage(`ghcr.io/example/team/keel-app@${digest}`), { registry: "ghcr.io", repository: "example/team/keel-app", digest });
-        assert.deepEqual(parseImage("library/nginx:1.27"), { repository: "library/nginx", tag: "1.27" });
-        assert.deepEqual(parseImage("localhost:5000/app:v2"), { registry: "localhost:5000", repository: "app", tag: "v2" });
-        for (const bad of ["", "Keel-App:1", "app:", "app@sha256:abc", "https://registry/app:1", "app:1 --privileged"]) assert.equal(parseImage(bad), undefined, bad);
-    });
-
-    test("accepts images pinned by a version tag or a digest; refuses latest, untagged and malformed ones", () => {
-        for (const image of [ecrImage, `${ecrImage}@${digest}`, `public.ecr.aws/example/keel-app@${digest}`]) assert.deepEqual(containerImageErrors(image), [], image);
-        assert.deepEqual(containerImageErrors("123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest"), [
-            'image "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest" uses the moving tag latest: name a version tag or a sha256 digest',
-        ]);
-        assert.deepEqual(containerImageErrors("123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app"), [
-            'image "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app" is not pinned: name a version tag or a sha256 digest',
-        ]);
-        assert.match(containerImageErrors("keel app:1")[0], /is not a container image reference/);
-    });
-
-    test("an ECR image names its registry, region and repository ARN; other registries none", () => {
-        assert.deepEqual(ecrRepository(ecrImage), {
-            registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-            account: "123456789012",
-            region: "us-east-1",
-            repositoryArn: "arn:aws:ecr:us-east-1:123456789012:repository/keel-app",
-        });
-        assert.equal(ecrRepository(`123456789012.dkr.ecr.us-west-2.amazonaws.com/team/keel-app@${digest}`)?.repositoryArn, "arn:aws:ecr:us-west-2:123456789012:repository/team/keel-app");
-        assert.equal(ecrRepository(`public.ecr.aws/example/keel-app@${digest}`), undefined);
-        assert.equal(ecrRepository("ghcr.io/example/keel-app:1.0.0"), undefined);
-    });
-});
 
 describe("application settings", () => {
     test("exactly one of image and amiId", () => {
-        assert.deepEqual(applicationErrors({ image: ecrImage }), []);
-        assert.deepEqual(applicationErrors({ amiId: "ami-0123456789abcdef0" }), []);
-        assert.match(applicationErrors({})[0], /^application needs a container image \(application\.image\) or a baked AMI \(application\.amiId\)/);
-        assert.deepEqual(applicationErrors({ image: ecrImage, amiId: "ami-0123456789abcdef0" }), ["application takes a container image or a baked AMI, not both"]);
+        assert.deepEqual(applicationProblems({ image: ecrImage }), []);
+        assert.deepEqual(applicationProblems({ amiId: "ami-0123456789abcdef0" }), []);
+        assert.match(applicationProblems({})[0].message, /^needs a container image \(image\) or a baked AMI \(amiId\)/);
+        assert.deepEqual(applicationProblems({ image: ecrImage, amiId: "ami-0123456789abcdef0" }), [{ path: [], message: "takes a container image or a baked AMI, not both" }]);
+        assert.deepEqual(applicationProblems({ image: "keel-app", environment: { APP_PORT: "1" } }).map((p) => p.path), [["image"], ["environment", "APP_PORT"]]);
     });
 
     test("AMI ids are ami- and 8 or 17 hex digits", () => {
-        assert.deepEqual([...amiIdErrors("ami-0123456789abcdef0"), ...amiIdErrors("ami-01234567")], []);
-        assert.deepEqual(amiIdErrors("ami-XYZ"), ['amiId must be an AMI id such as ami-0123456789abcdef0, got "ami-XYZ"']);
+        assert.deepEqual([...amiIdProblems("ami-0123456789abcdef0"), ...amiIdProblems("ami-01234567")], []);
+        assert.deepEqual(amiIdProblems("ami-XYZ", ["application", "amiId"]), [{ path: ["application", "amiId"], message: "expected an AMI id such as ami-0123456789abcdef0" }]);
     });
 
     test("environment names: shell-safe, not Keel's own, no credentials, one line", () => {

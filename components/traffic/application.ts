@@ -1,4 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { containerImageProblems } from "../container-image";
+import { problem, type Problem } from "../problems";
 
 /**
  * What an AutoscaledService's instances run, and the pure rules about it: a container image
@@ -50,65 +52,9 @@ const reservedVariables: readonly string[] = [...portVariables, ...databaseVaria
 /** Names that say they hold a credential: those come from Secrets Manager, never from config (user data is readable). */
 const credentialVariable = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)$/i;
 
-// The Docker reference grammar (distribution/reference), lower-case repository paths.
-const component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const host = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?)";
-const reference = new RegExp(`^(?:(${host})/)?(${component}(?:/${component})*)(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`);
-
-export interface ImageReference {
-    /** The registry host; undefined for Docker Hub's short names. */
-    readonly registry?: string;
-    readonly repository: string;
-    readonly tag?: string;
-    readonly digest?: string;
-}
-
-/** The parts of an image reference, or undefined when it is not one. */
-export function parseImage(image: string): ImageReference | undefined {
-    const match = reference.exec(image);
-    if (!match) return undefined;
-    const [, first, path, tag, digest] = match;
-    // A first component without a dot, colon or `localhost` is a Docker Hub namespace, not a host.
-    const isHost = first !== undefined && (first.includes(".") || first.includes(":") || first === "localhost");
-    const registry = isHost ? first : undefined;
-    const repository = first !== undefined && !isHost ? `${first}/${path}` : path;
-    if (first !== undefined && !isHost && !new RegExp(`^${component}$`).test(first)) return undefined;
-    return { ...(registry !== undefined ? { registry } : {}), repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
-
-/** Problems with an image reference: not one, or not pinned (deploys must be repeatable). */
-export function containerImageErrors(image: string, what = "image"): string[] {
-    const parsed = parseImage(image);
-    if (parsed === undefined) return [`${what} ${JSON.stringify(image)} is not a container image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:1.4.2`];
-    if (parsed.digest !== undefined) return [];
-    if (parsed.tag === undefined) return [`${what} ${JSON.stringify(image)} is not pinned: name a version tag or a sha256 digest`];
-    if (parsed.tag === "latest") return [`${what} ${JSON.stringify(image)} uses the moving tag latest: name a version tag or a sha256 digest`];
-    return [];
-}
-
-export interface EcrRepository {
-    /** The registry host, e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com`. */
-    readonly registry: string;
-    readonly account: string;
-    readonly region: string;
-    readonly repositoryArn: string;
-}
-
-const ecrHost = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(\.cn)?$/;
-
-/** The private ECR repository an image lives in, or undefined for any other registry. */
-export function ecrRepository(image: string): EcrRepository | undefined {
-    const parsed = parseImage(image);
-    const match = parsed?.registry === undefined ? null : ecrHost.exec(parsed.registry);
-    if (!parsed || !match || parsed.registry === undefined) return undefined;
-    const [, account, region, china] = match;
-    const partition = china ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
-    return { registry: parsed.registry, account, region, repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${parsed.repository}` };
-}
-
 /** EC2 image ids: `ami-` and 8 or 17 hexadecimal digits. */
-export function amiIdErrors(amiId: string, what = "amiId"): string[] {
-    return /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(amiId) ? [] : [`${what} must be an AMI id such as ami-0123456789abcdef0, got ${JSON.stringify(amiId)}`];
+export function amiIdProblems(amiId: string, path: readonly (string | number)[] = ["amiId"]): Problem[] {
+    return /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(amiId) ? [] : [problem(path, "expected an AMI id such as ami-0123456789abcdef0")];
 }
 
 export interface EnvironmentProblem {
@@ -137,20 +83,20 @@ export function environmentProblems(environment: Readonly<Record<string, string>
     });
 }
 
-export function environmentErrors(environment: Readonly<Record<string, string>>, what = "environment"): string[] {
-    return environmentProblems(environment).map((p) => `${what}.${p.name}: ${p.message}`);
-}
-
-/** Exactly one of image and amiId, each well-formed. */
-export function applicationErrors(app: ServiceApplication): string[] {
-    const errors: string[] = [];
-    if (app.image === undefined && app.amiId === undefined) {
-        errors.push("application needs a container image (application.image) or a baked AMI (application.amiId): without one the instances run no application and fail the load balancer's health checks");
-    }
-    if (app.image !== undefined && app.amiId !== undefined) errors.push("application takes a container image or a baked AMI, not both");
-    if (app.image !== undefined) errors.push(...containerImageErrors(app.image, "application.image"));
-    if (app.amiId !== undefined) errors.push(...amiIdErrors(app.amiId, "application.amiId"));
-    return [...errors, ...environmentErrors(app.environment ?? {}, "application.environment")];
+/**
+ * Exactly one of image and amiId, each well-formed, and a plain environment; at paths inside
+ * the application. Environment values are never quoted: judge them against arguments without them.
+ */
+export function applicationProblems(app: ServiceApplication): Problem[] {
+    return [
+        ...(app.image === undefined && app.amiId === undefined
+            ? [problem([], "needs a container image (image) or a baked AMI (amiId): without one the instances run no application and fail the load balancer's health checks")]
+            : []),
+        ...(app.image !== undefined && app.amiId !== undefined ? [problem([], "takes a container image or a baked AMI, not both")] : []),
+        ...(app.image !== undefined ? containerImageProblems(app.image) : []),
+        ...(app.amiId !== undefined ? amiIdProblems(app.amiId) : []),
+        ...environmentProblems(app.environment ?? {}).map((p) => problem(["environment", p.name], p.message)),
+    ];
 }
 
 /** The region of a Secrets Manager secret ARN, or undefined when it is not one. */

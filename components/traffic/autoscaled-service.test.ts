@@ -5,10 +5,9 @@ import { before, describe, test } from "node:test";
 import { parse } from "yaml";
 import type { PlanRecord } from "../../offline-plan/engine";
 import type { PlanResource } from "../../offline-plan/record";
-import { arnOf, childrenOf, idOf, json, list, mockOf, object, ofType, only, planComponents, text, texts } from "../../tests/plans";
+import { arnOf, childrenOf, idOf, json, list, mockOf, object, ofType, only, planComponents, text, texts, refusedArguments } from "../../tests/plans";
 import { AlbLogBucket } from "./alb-log-bucket";
 import { AutoscaledService, modernTlsPolicy, type AutoscaledServiceArgs } from "./autoscaled-service";
-import { InvalidArgumentsError } from "../problems";
 import { ubuntu2204AmiParameter } from "./settings";
 import { nodeExporterPort } from "./user-data";
 
@@ -431,62 +430,62 @@ describe("AutoscaledService from a baked AMI, and from a public image", () => {
 });
 
 describe("AutoscaledService refusals", () => {
-    const refusalOf = async (application: AutoscaledServiceArgs["application"]) => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
+    /** The refusal's lines (`path: message, got value`), having checked that nothing was registered. */
+    const refusalOf = async (overrides: Partial<AutoscaledServiceArgs>): Promise<string[]> => {
+        const refusal = await refusedArguments(() => {
             const provider = new aws.Provider("primary", { region: "us-east-1" });
-            try {
-                new AutoscaledService("bad", baseArgs({ application }), { provider });
-            } catch (error) {
-                refusal = error;
-            }
+            new AutoscaledService("bad", baseArgs(overrides), { provider });
         });
-        assert.ok(refusal instanceof InvalidArgumentsError);
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
-        return refusal.problems.map((p) => p.message);
+        const [head, ...lines] = refusal.message.split("\n  - ");
+        assert.equal(head, "AutoscaledService bad: invalid arguments:");
+        return lines;
     };
 
     test("refuses a service without an application, or with both an image and an AMI", async () => {
-        assert.deepEqual(await refusalOf({}), [
-            "application needs a container image (application.image) or a baked AMI (application.amiId): without one the instances run no application and fail the load balancer's health checks",
+        assert.deepEqual(await refusalOf({ application: {} }), [
+            "application: needs a container image (image) or a baked AMI (amiId): without one the instances run no application and fail the load balancer's health checks",
         ]);
-        assert.deepEqual(await refusalOf({ image, amiId: "ami-0123456789abcdef0" }), ["application takes a container image or a baked AMI, not both"]);
+        assert.deepEqual(await refusalOf({ application: { image, amiId: "ami-0123456789abcdef0" } }), ["application: takes a container image or a baked AMI, not both"]);
     });
 
     test("refuses images that are not pinned, malformed AMI ids and credentials in the environment", async () => {
-        assert.deepEqual(await refusalOf({ image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest", amiId: undefined }), [
-            'application.image "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest" uses the moving tag latest: name a version tag or a sha256 digest',
+        assert.deepEqual(await refusalOf({ application: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest" } }), [
+            'application.image: expected an image pinned by a version tag or a sha256 digest, not the moving tag latest, got "123456789012.dkr.ecr.us-east-1.amazonaws.com/keel-app:latest"',
         ]);
-        assert.deepEqual(await refusalOf({ image: "keel-app" }), ['application.image "keel-app" is not pinned: name a version tag or a sha256 digest']);
-        assert.deepEqual(await refusalOf({ amiId: "ami-123" }), ['application.amiId must be an AMI id such as ami-0123456789abcdef0, got "ami-123"']);
-        const errors = await refusalOf({ image, environment: { STRIPE_API_KEY: "sk_live_abc", PORT: "80" } });
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["application.environment.STRIPE_API_KEY", "application.environment.PORT"]);
-        assert.ok(errors.every((e) => !e.includes("sk_live_abc")), "the refusal does not echo the value");
+        assert.deepEqual(await refusalOf({ application: { image: "keel-app" } }), [
+            'application.image: expected an image pinned by a version tag or a sha256 digest (untagged means whatever latest is each time one starts), got "keel-app"',
+        ]);
+        assert.deepEqual(await refusalOf({ application: { amiId: "ami-123" } }), ['application.amiId: expected an AMI id such as ami-0123456789abcdef0, got "ami-123"']);
+        const lines = await refusalOf({ application: { image, environment: { STRIPE_API_KEY: "sk_live_abc", PORT: "80" } } });
+        assert.deepEqual(lines.map((e) => e.split(":")[0]), ["application.environment.STRIPE_API_KEY", "application.environment.PORT"]);
+        assert.ok(lines.every((e) => !e.includes("sk_live_abc") && !e.includes("got")), "the refusal does not echo the values");
     });
 
-    test("refuses impossible capacity and scaling before registering anything", async () => {
-        let refusal: unknown;
-        const record = await planComponents(() => {
-            const provider = new aws.Provider("primary", { region: "us-east-1" });
-            try {
-                new AutoscaledService("bad", baseArgs({
-                    minSize: 5,
-                    maxSize: 2,
-                    scaling: { cpuTargetPercent: 70, memoryTargetPercent: 80, instanceWarmupSeconds: 300, scaleInCooldownSeconds: 45 },
-                    healthCheckPath: "health",
-                }), { provider });
-            } catch (error) {
-                refusal = error;
-            }
-        });
-        assert.ok(refusal instanceof InvalidArgumentsError);
-        assert.equal(refusal.message, [
-            "AutoscaledService bad: invalid arguments:",
-            "  - minSize: expected at most the maximum size (2), got 5",
-            "  - scaleInCooldownSeconds: expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 45",
-            '  - healthCheckPath must be an absolute URL path such as /health, got "health"',
-        ].join("\n"));
-        assert.deepEqual(record.resources.filter((r) => r.type.startsWith("keel:") || r.type.startsWith("aws:")), []);
+    test("refuses impossible capacity, scaling and deploys, quoting the values given", async () => {
+        assert.deepEqual(await refusalOf({
+            minSize: 5,
+            maxSize: 2,
+            scaling: { cpuTargetPercent: 70, memoryTargetPercent: 80, instanceWarmupSeconds: 300, scaleInCooldownSeconds: 45 },
+            healthCheckPath: "health",
+            instanceRefresh: { minHealthyPercentage: 50, maxHealthyPercentage: 200 },
+        }), [
+            "minSize: expected at most the maximum size (2), got 5",
+            "scaling.scaleInCooldownSeconds: expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods), got 45",
+            'healthCheckPath: expected an absolute URL path such as /health, at most 1024 characters, got "health"',
+            "instanceRefresh.maxHealthyPercentage: expected at most 100 above minHealthyPercentage (50), got 200",
+        ]);
+    });
+
+    test("refuses what EC2 would refuse in ports, scraper CIDRs and spot types", async () => {
+        assert.deepEqual(await refusalOf({
+            appPort: 9100,
+            metricsScrapers: { cidrBlocks: ["10.1.0.0/16", "10.1.0.5/16"] },
+            spot: { alternativeInstanceTypes: ["c6i.large"], onDemandBaseCapacity: 0 },
+        }), [
+            'spot.alternativeInstanceTypes: expected instance types other than instanceType (c6i.large), each once, got ["c6i.large"]',
+            "appPort: expected a port other than node exporter's (9100), which every instance runs, got 9100",
+            'metricsScrapers.cidrBlocks.1: expected an IPv4 CIDR block by its network address, such as 10.1.0.0/16, got "10.1.0.5/16"',
+        ]);
     });
 });
 

@@ -1,21 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumedBy, awsManagedPolicyArn } from "../iam";
-import { describeProblem } from "../problems";
-import { applicationErrors, ecrRepository, secretRegion, type ServiceApplication } from "./application";
+import { ecrRepository } from "../container-image";
+import { problem, requireNoProblems, under, type Problem } from "../problems";
+import { applicationProblems, secretRegion, type ServiceApplication } from "./application";
 import {
     alarmPeriodSeconds,
     capacityProblems,
     guideScaling,
-    instanceRefreshErrors,
+    instanceRefreshProblems,
+    ipv4BlockProblems,
     launchBeforeTerminating,
-    pathErrors,
-    portErrors,
-    requireNoErrors,
+    portProblems,
+    type InstanceRefreshCapacity,
     scaleInBelowPercentOfTarget,
     scaleInEvaluationPeriods,
     scalingProblems,
-    spotErrors,
+    spotProblems,
+    targetGroupHealthCheckPathLength,
+    urlPathProblems,
     type ScalingSettings,
     type SpotCapacity,
     guideApplication,
@@ -71,6 +74,12 @@ export interface AutoscaledServiceArgs {
     readonly rootVolumeGb?: number;
     /** Seconds after launch before failed load-balancer health checks replace an instance. Default 300. */
     readonly healthCheckGracePeriodSeconds?: number;
+    /**
+     * How a deploy (an instance refresh) replaces instances, as percentages of the desired
+     * capacity. Default `launchBeforeTerminating` (100 %–200 %): nothing running stops before its
+     * replacement serves. A lower minimum deploys faster with less headroom.
+     */
+    readonly instanceRefresh?: InstanceRefreshCapacity;
     /** ALB deletion protection. Default false. */
     readonly deletionProtection?: boolean;
     /**
@@ -110,6 +119,7 @@ interface TierSettings {
     readonly healthCheckPath: string;
     readonly rootVolumeGb: number;
     readonly gracePeriod: number;
+    readonly instanceRefresh: InstanceRefreshCapacity;
 }
 
 function tierSettings(args: AutoscaledServiceArgs): TierSettings {
@@ -119,23 +129,32 @@ function tierSettings(args: AutoscaledServiceArgs): TierSettings {
         healthCheckPath: args.healthCheckPath ?? guideApplication.healthCheckPath,
         rootVolumeGb: args.rootVolumeGb ?? guideApplication.rootVolumeGb,
         gracePeriod: args.healthCheckGracePeriodSeconds ?? 300,
+        instanceRefresh: args.instanceRefresh ?? launchBeforeTerminating,
     };
 }
 
-/** What AWS would refuse, or what could not work. */
-function tierErrors(args: AutoscaledServiceArgs, { scaling, appPort, healthCheckPath, rootVolumeGb, gracePeriod }: TierSettings): string[] {
+/** What AWS would refuse, or what could not work, at the arguments' paths. */
+function tierProblems(args: AutoscaledServiceArgs, { scaling, appPort, healthCheckPath, rootVolumeGb, gracePeriod, instanceRefresh }: TierSettings): Problem[] {
     return [
-        ...capacityProblems(args).map((p) => describeProblem(p, args)),
-        ...scalingProblems(scaling).map((p) => describeProblem(p, scaling)),
-        ...(args.spot ? spotErrors(args.spot, args) : []),
-        ...applicationErrors(args.application),
-        ...instanceRefreshErrors(launchBeforeTerminating),
-        ...portErrors(appPort, "appPort"),
-        ...(args.database ? portErrors(args.database.port, "database.port") : []),
-        ...pathErrors(healthCheckPath, "healthCheckPath"),
-        ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [`rootVolumeGb must be a whole number from 8 to 16384 (gp3), got ${rootVolumeGb}`]),
-        ...(Number.isInteger(gracePeriod) && gracePeriod >= 0 ? [] : [`healthCheckGracePeriodSeconds must be a whole number of at least 0, got ${gracePeriod}`]),
+        ...capacityProblems(args),
+        ...under("scaling", scalingProblems(scaling)),
+        ...(args.spot ? spotProblems(args.spot, args) : []),
+        ...under("application", applicationProblems(args.application)),
+        ...portProblems(appPort, ["appPort"]),
+        ...(appPort === nodeExporterPort ? [problem("appPort", `expected a port other than node exporter's (${nodeExporterPort}), which every instance runs`)] : []),
+        ...(args.database ? portProblems(args.database.port, ["database", "port"]) : []),
+        ...urlPathProblems(healthCheckPath, ["healthCheckPath"], targetGroupHealthCheckPathLength),
+        ...ipv4BlockProblems(args.metricsScrapers?.cidrBlocks ?? [], ["metricsScrapers", "cidrBlocks"]),
+        ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [problem("rootVolumeGb", "expected a whole number from 8 to 16384 (gp3)")]),
+        ...(Number.isInteger(gracePeriod) && gracePeriod >= 0 ? [] : [problem("healthCheckGracePeriodSeconds", "expected a whole number of at least 0")]),
+        ...under("instanceRefresh", instanceRefreshProblems(instanceRefresh)),
     ];
+}
+
+/** The arguments with their defaults applied, as the problems quote them; never the application's environment values. */
+function judgedArguments(args: AutoscaledServiceArgs, settings: TierSettings): object {
+    const application = { ...args.application, environment: undefined };
+    return { ...args, application, scaling: settings.scaling, appPort: settings.appPort, healthCheckPath: settings.healthCheckPath, rootVolumeGb: settings.rootVolumeGb, healthCheckGracePeriodSeconds: settings.gracePeriod, instanceRefresh: settings.instanceRefresh };
 }
 
 /** What every step of `AutoscaledService` builds with. */
@@ -191,7 +210,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
     constructor(name: string, args: AutoscaledServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = tierSettings(args);
         // Refuse what AWS would refuse, or what could not work, before anything is registered.
-        requireNoErrors(`AutoscaledService ${name}`, tierErrors(args, settings));
+        requireNoProblems(`AutoscaledService ${name}`, tierProblems(args, settings), judgedArguments(args, settings));
         super("keel:traffic:AutoscaledService", name, args, opts);
         const tier: Tier = { name, args, settings, defaults: { parent: this }, named: (suffix) => ({ ...args.tags, Name: `${name}-${suffix}` }) };
 
@@ -445,7 +464,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
             // Rolling deploys launch before terminating: a new template version's instances come into
             // service (and warm up) before the ones they replace leave, so capacity never drops below
             // the desired count; a failed refresh rolls back to the previous version.
-            instanceRefresh: { strategy: "Rolling", preferences: { ...launchBeforeTerminating, autoRollback: true } },
+            instanceRefresh: { strategy: "Rolling", preferences: { ...settings.instanceRefresh, autoRollback: true } },
             enabledMetrics: [...groupMetrics],
             metricsGranularity: "1Minute",
             tags: Object.entries(named("instance")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),

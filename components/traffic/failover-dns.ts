@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, guideEndpointCheck, type EndpointCheckSettings } from "./failover";
-import { alarmPeriodSeconds, guideApplication, pathErrors, requireNoErrors } from "./settings";
+import { requireNoProblems, under } from "../problems";
+import { defaultCheckerRegions, endpointCheckProblems, failoverSeconds, guideEndpointCheck, type EndpointCheckSettings } from "./failover";
+import { alarmPeriodSeconds, domainNameProblems, guideApplication, route53HealthCheckPathLength, urlPathProblems } from "./settings";
 
 /** A load balancer an alias record points at. */
 export interface AliasTarget {
@@ -68,10 +69,10 @@ export class FailoverDns extends pulumi.ComponentResource {
             regions: args.healthCheck?.regions ?? defaultCheckerRegions,
             path: args.healthCheck?.path ?? guideApplication.healthCheckPath,
         };
-        requireNoErrors(`FailoverDns ${name}`, [
-            ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),
-            ...(args.secondary ? [...endpointCheckErrors(check), ...pathErrors(check.path, "healthCheck.path")] : []),
-        ]);
+        requireNoProblems(`FailoverDns ${name}`, [
+            ...domainNameProblems(args.domain),
+            ...(args.secondary ? [...under("healthCheck", endpointCheckProblems(check)), ...urlPathProblems(check.path, ["healthCheck", "path"], route53HealthCheckPathLength)] : []),
+        ], { domain: args.domain, healthCheck: check });
         super("keel:traffic:FailoverDns", name, args, opts);
         const defaults = { parent: this };
         const alias = (target: AliasTarget) => [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: true }];

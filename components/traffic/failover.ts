@@ -1,3 +1,4 @@
+import { problem, type Problem } from "../problems";
 /**
  * Pure rules of Route 53 failover: the health-check settings Route 53 accepts and the time
  * they give between a dead primary and clients reaching the secondary.
@@ -37,13 +38,13 @@ export interface EndpointCheckSettings {
     readonly regions: readonly string[];
 }
 
-export function endpointCheckErrors(s: EndpointCheckSettings): string[] {
+export function endpointCheckProblems(s: EndpointCheckSettings): Problem[] {
     const unknown = s.regions.filter((r) => !(route53CheckerRegions as readonly string[]).includes(r));
     return [
-        ...(s.requestIntervalSeconds === 10 || s.requestIntervalSeconds === 30 ? [] : [`requestIntervalSeconds must be 10 or 30 (the intervals Route 53 accepts), got ${s.requestIntervalSeconds}`]),
-        ...(Number.isInteger(s.failureThreshold) && s.failureThreshold >= 1 && s.failureThreshold <= 10 ? [] : [`failureThreshold must be a whole number from 1 to 10, got ${s.failureThreshold}`]),
-        ...(new Set(s.regions).size >= 3 ? [] : [`regions must name at least 3 distinct checker regions, got ${s.regions.length === 0 ? "none" : s.regions.join(", ")}`]),
-        ...(unknown.length === 0 ? [] : [`regions ${unknown.join(", ")} have no Route 53 health checkers (expected some of ${route53CheckerRegions.join(", ")})`]),
+        ...(s.requestIntervalSeconds === 10 || s.requestIntervalSeconds === 30 ? [] : [problem("requestIntervalSeconds", "expected 10 or 30 (the intervals Route 53 accepts)")]),
+        ...(Number.isInteger(s.failureThreshold) && s.failureThreshold >= 1 && s.failureThreshold <= 10 ? [] : [problem("failureThreshold", "expected a whole number from 1 to 10")]),
+        ...(new Set(s.regions).size >= 3 ? [] : [problem("regions", "expected at least 3 distinct checker regions")]),
+        ...(unknown.length === 0 ? [] : [problem("regions", `expected Route 53 checker regions (${route53CheckerRegions.join(", ")}); ${unknown.join(", ")} have none`)]),
     ];
 }
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { hostedZoneErrors } from "./settings";
+import { requireNoProblems } from "../problems";
+import { hostedZoneProblems } from "./settings";
 
 export interface HostedZoneArgs {
     /** The name clients resolve, e.g. `app.example.com`. */
@@ -37,8 +38,7 @@ export class HostedZone extends pulumi.ComponentResource {
     public readonly nameServers: pulumi.Output<string[]>;
 
     constructor(name: string, args: HostedZoneArgs, opts?: pulumi.ComponentResourceOptions) {
-        const errors = hostedZoneErrors(args);
-        if (errors.length > 0) throw new Error(`HostedZone ${name}: ${errors.join("; ")}`);
+        requireNoProblems(`HostedZone ${name}`, hostedZoneProblems(args), args);
         super("keel:traffic:HostedZone", name, args, opts);
         if (args.zoneId !== undefined) {
             this.zoneId = pulumi.output(args.zoneId);

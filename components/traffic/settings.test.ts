@@ -1,9 +1,23 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { defaultCheckerRegions, endpointCheckErrors, failoverSeconds, loadBalancerAliasTtlSeconds } from "./failover";
+import { defaultCheckerRegions, endpointCheckProblems, failoverSeconds, loadBalancerAliasTtlSeconds } from "./failover";
 import { problem } from "../problems";
-import { capacityProblems, guideScaling, instanceRefreshErrors, launchBeforeTerminating, pathErrors, portErrors, scaleInEvaluationPeriods, scalingProblems, spotErrors } from "./settings";
+import {
+    capacityProblems,
+    domainNameProblems,
+    guideScaling,
+    instanceRefreshProblems,
+    ipv4BlockProblems,
+    launchBeforeTerminating,
+    portProblems,
+    route53HealthCheckPathLength,
+    scaleInEvaluationPeriods,
+    scalingProblems,
+    spotProblems,
+    targetGroupHealthCheckPathLength,
+    urlPathProblems,
+} from "./settings";
 import { cloudWatchAgentConfig, renderUserData } from "./user-data";
 
 describe("capacity and scaling rules", () => {
@@ -30,7 +44,9 @@ describe("capacity and scaling rules", () => {
         assert.deepEqual(scalingProblems({ ...guideScaling, scaleInCooldownSeconds: 90 }), [
             problem("scaleInCooldownSeconds", "expected a multiple of 60 from 60 to 86400 (whole CloudWatch alarm periods)"),
         ]);
-        assert.deepEqual(scalingProblems({ ...guideScaling, instanceWarmupSeconds: 3601 }), [problem("instanceWarmupSeconds", "expected a whole number from 0 to 3600")]);
+        for (const instanceWarmupSeconds of [0, 3601]) {
+            assert.deepEqual(scalingProblems({ ...guideScaling, instanceWarmupSeconds }), [problem("instanceWarmupSeconds", "expected a whole number from 1 to 3600 (the AWS provider leaves a warmup of 0 unset)")]);
+        }
     });
 
     test("the guides' 600 s scale-down cooldown is ten one-minute data points of low load", () => {
@@ -38,37 +54,61 @@ describe("capacity and scaling rules", () => {
         assert.equal(scaleInEvaluationPeriods({ scaleInCooldownSeconds: 300 }), 5);
     });
 
-    test("spot needs alternatives and an on-demand floor within the group", () => {
-        assert.deepEqual(spotErrors({ alternativeInstanceTypes: ["c6a.large"], onDemandBaseCapacity: 1 }, { minSize: 2, maxSize: 4 }), []);
-        assert.deepEqual(spotErrors({ alternativeInstanceTypes: [], onDemandBaseCapacity: 5 }, { minSize: 2, maxSize: 4 }), [
-            "spot needs at least one alternative instance type (spot pools run dry one type at a time)",
-            "spot.onDemandBaseCapacity must be a whole number from 0 to maxSize (4), got 5",
+    test("spot needs alternatives other than the template's type, at most 40 types in all, and an on-demand floor within the group", () => {
+        const group = { instanceType: "t3.medium", minSize: 2, maxSize: 4 };
+        assert.deepEqual(spotProblems({ alternativeInstanceTypes: ["c6a.large"], onDemandBaseCapacity: 1 }, group), []);
+        assert.deepEqual(spotProblems({ alternativeInstanceTypes: [], onDemandBaseCapacity: 5 }, group), [
+            problem(["spot", "alternativeInstanceTypes"], "expected at least one alternative instance type (spot pools run dry one type at a time)"),
+            problem(["spot", "onDemandBaseCapacity"], "expected a whole number from 0 to maxSize (4)"),
+        ]);
+        assert.deepEqual(spotProblems({ alternativeInstanceTypes: ["c6a.large", "t3.medium", "c6a.large"], onDemandBaseCapacity: 0 }, group), [
+            problem(["spot", "alternativeInstanceTypes"], "expected instance types other than instanceType (t3.medium), each once"),
+        ]);
+        const many = Array.from({ length: 40 }, (_, i) => `m${i}.large`);
+        assert.deepEqual(spotProblems({ alternativeInstanceTypes: many.slice(0, 39), onDemandBaseCapacity: 0 }, group), []);
+        assert.deepEqual(spotProblems({ alternativeInstanceTypes: many, onDemandBaseCapacity: 0 }, group), [
+            problem(["spot", "alternativeInstanceTypes"], "expected at most 39 alternatives (EC2 Auto Scaling takes 40 instance types with the launch template's)"),
         ]);
     });
 
-    test("ports and paths", () => {
-        assert.deepEqual([...portErrors(3000, "appPort"), ...pathErrors("/health", "path")], []);
-        assert.deepEqual(portErrors(70000, "appPort"), ["appPort must be a TCP port (1–65535), got 70000"]);
-        assert.deepEqual(pathErrors("health", "healthCheckPath"), ['healthCheckPath must be an absolute URL path such as /health, got "health"']);
-        assert.deepEqual(pathErrors("/he alth", "healthCheckPath"), ['healthCheckPath must be an absolute URL path such as /health, got "/he alth"']);
+    test("ports and health-check paths, each within the provider's length for its resource", () => {
+        assert.deepEqual([...portProblems(3000, ["appPort"]), ...urlPathProblems("/health", ["path"], route53HealthCheckPathLength)], []);
+        assert.deepEqual(portProblems(70000, ["appPort"]), [problem("appPort", "expected a TCP port (1–65535)")]);
+        for (const path of ["health", "/he alth", `/${"a".repeat(255)}`]) {
+            assert.deepEqual(urlPathProblems(path, ["healthCheck", "path"], route53HealthCheckPathLength), [problem(["healthCheck", "path"], "expected an absolute URL path such as /health, at most 255 characters")], path);
+        }
+        assert.deepEqual(urlPathProblems(`/${"a".repeat(1023)}`, ["healthCheckPath"], targetGroupHealthCheckPathLength), []);
+        assert.equal(urlPathProblems(`/${"a".repeat(1024)}`, ["healthCheckPath"], targetGroupHealthCheckPathLength).length, 1);
+    });
+
+    test("scraper CIDRs are IPv4 blocks by their network address, as security group rules take them", () => {
+        assert.deepEqual(ipv4BlockProblems(["10.1.0.0/16", "192.168.4.0/22"], ["cidrBlocks"]), []);
+        assert.deepEqual(ipv4BlockProblems(["10.1.0.5/16", "10.1.0.5", "10.1.0.0/33"], ["cidrBlocks"]).map((p) => p.path), [["cidrBlocks", 0], ["cidrBlocks", 1], ["cidrBlocks", 2]]);
+    });
+
+    test("domain names: lower-case labels of up to 63 characters, 253 in all, punycode top-level domains", () => {
+        for (const domain of ["app.example.com", "a-b.example.co.uk", "shop.xn--p1ai", `${"a".repeat(63)}.example.com`]) assert.deepEqual(domainNameProblems(domain), [], domain);
+        for (const domain of ["App.example.com", "app.example.com.", "-app.example.com", "app-.example.com", `${"a".repeat(64)}.example.com`, `${"a.".repeat(126)}com`, "localhost", "app.example.c0m"]) {
+            assert.equal(domainNameProblems(domain).length, 1, domain);
+        }
     });
 });
 
 describe("instance refresh capacity", () => {
     test("deploys launch before terminating: nothing below the running capacity, up to a second set of instances at once", () => {
         assert.deepEqual(launchBeforeTerminating, { minHealthyPercentage: 100, maxHealthyPercentage: 200 });
-        assert.deepEqual(instanceRefreshErrors(launchBeforeTerminating), []);
+        assert.deepEqual(instanceRefreshProblems(launchBeforeTerminating), []);
     });
 
     test("refuses what EC2 Auto Scaling and the provider refuse: min 0–100, max 100–200, at most 100 apart", () => {
-        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 90, maxHealthyPercentage: 100 }), []);
-        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 0, maxHealthyPercentage: 100 }), []);
-        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 50, maxHealthyPercentage: 200 }), ["maxHealthyPercentage (200) may exceed minHealthyPercentage (50) by at most 100"]);
-        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 101, maxHealthyPercentage: 99 }), [
-            "minHealthyPercentage must be a whole number from 0 to 100, got 101",
-            "maxHealthyPercentage must be a whole number from 100 to 200, got 99",
+        assert.deepEqual(instanceRefreshProblems({ minHealthyPercentage: 90, maxHealthyPercentage: 100 }), []);
+        assert.deepEqual(instanceRefreshProblems({ minHealthyPercentage: 0, maxHealthyPercentage: 100 }), []);
+        assert.deepEqual(instanceRefreshProblems({ minHealthyPercentage: 50, maxHealthyPercentage: 200 }), [problem("maxHealthyPercentage", "expected at most 100 above minHealthyPercentage (50)")]);
+        assert.deepEqual(instanceRefreshProblems({ minHealthyPercentage: 101, maxHealthyPercentage: 99 }), [
+            problem("minHealthyPercentage", "expected a whole number from 0 to 100"),
+            problem("maxHealthyPercentage", "expected a whole number from 100 to 200"),
         ]);
-        assert.deepEqual(instanceRefreshErrors({ minHealthyPercentage: 100, maxHealthyPercentage: 250 }), ["maxHealthyPercentage must be a whole number from 100 to 200, got 250"]);
+        assert.deepEqual(instanceRefreshProblems({ minHealthyPercentage: 100, maxHealthyPercentage: 250 }), [problem("maxHealthyPercentage", "expected a whole number from 100 to 200")]);
     });
 });
 
@@ -81,12 +121,12 @@ describe("Route 53 failover rules", () => {
     });
 
     test("accept the defaults; refuse intervals, thresholds and checker regions Route 53 refuses", () => {
-        assert.deepEqual(endpointCheckErrors({ requestIntervalSeconds: 10, failureThreshold: 3, regions: defaultCheckerRegions }), []);
-        assert.deepEqual(endpointCheckErrors({ requestIntervalSeconds: 20, failureThreshold: 11, regions: ["us-east-1", "us-east-1", "eu-central-1"] }), [
-            "requestIntervalSeconds must be 10 or 30 (the intervals Route 53 accepts), got 20",
-            "failureThreshold must be a whole number from 1 to 10, got 11",
-            "regions must name at least 3 distinct checker regions, got us-east-1, us-east-1, eu-central-1",
-            "regions eu-central-1 have no Route 53 health checkers (expected some of us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1)",
+        assert.deepEqual(endpointCheckProblems({ requestIntervalSeconds: 10, failureThreshold: 3, regions: defaultCheckerRegions }), []);
+        assert.deepEqual(endpointCheckProblems({ requestIntervalSeconds: 20, failureThreshold: 11, regions: ["us-east-1", "us-east-1", "eu-central-1"] }), [
+            problem("requestIntervalSeconds", "expected 10 or 30 (the intervals Route 53 accepts)"),
+            problem("failureThreshold", "expected a whole number from 1 to 10"),
+            problem("regions", "expected at least 3 distinct checker regions"),
+            problem("regions", "expected Route 53 checker regions (us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1); eu-central-1 have none"),
         ]);
     });
 });

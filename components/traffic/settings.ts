@@ -4,13 +4,9 @@
  * settings. Components run these before `super(...)`, so bad input registers nothing.
  */
 
-import { InvalidArgumentsError, problem, type Problem } from "../problems";
+import { isIpv4Cidr, networkCidr } from "../network/subnets";
+import { problem, type Problem } from "../problems";
 import type { HostedZoneArgs } from "./hosted-zone";
-
-/** Throws `InvalidArgumentsError` with every error, each a message that names its argument. */
-export function requireNoErrors(component: string, errors: readonly string[]): void {
-    if (errors.length > 0) throw new InvalidArgumentsError(component, errors.map((message) => problem([], message)));
-}
 
 const isWhole = (n: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(n) && n >= min && n <= max;
 
@@ -71,7 +67,8 @@ export function scalingProblems(s: ScalingSettings): Problem[] {
         ...percent(s.cpuTargetPercent, "cpuTargetPercent"),
         ...percent(s.memoryTargetPercent, "memoryTargetPercent"),
         ...(s.requestsPerTarget === undefined || s.requestsPerTarget > 0 ? [] : [problem("requestsPerTarget", "expected above 0 when set")]),
-        ...(isWhole(s.instanceWarmupSeconds, 0, 3600) ? [] : [problem("instanceWarmupSeconds", "expected a whole number from 0 to 3600")]),
+        // EC2 Auto Scaling takes 0–3600; the AWS provider sends default_instance_warmup only when non-zero (d.GetOk), so 0 would leave it unset.
+        ...(isWhole(s.instanceWarmupSeconds, 1, 3600) ? [] : [problem("instanceWarmupSeconds", "expected a whole number from 1 to 3600 (the AWS provider leaves a warmup of 0 unset)")]),
         ...(isWhole(s.scaleInCooldownSeconds, alarmPeriodSeconds, maxAlarmEvaluationSeconds) && s.scaleInCooldownSeconds % alarmPeriodSeconds === 0
             ? []
             : [problem("scaleInCooldownSeconds", `expected a multiple of ${alarmPeriodSeconds} from ${alarmPeriodSeconds} to ${maxAlarmEvaluationSeconds} (whole CloudWatch alarm periods)`)]),
@@ -98,20 +95,46 @@ export interface SpotCapacity {
     readonly onDemandBaseCapacity: number;
 }
 
-export function spotErrors(spot: SpotCapacity, capacity: Capacity): string[] {
+/** A mixed instances policy names at most 40 instance types (LaunchTemplateOverrides, EC2 Auto Scaling API Reference). */
+export const maxInstanceTypes = 40;
+
+/** Paths under `spot`; `instanceType` is the launch template's, which the group always draws from too. */
+export function spotProblems(spot: SpotCapacity, capacity: Capacity & { readonly instanceType: string }): Problem[] {
+    const types = spot.alternativeInstanceTypes;
     return [
-        ...(spot.alternativeInstanceTypes.length > 0 ? [] : ["spot needs at least one alternative instance type (spot pools run dry one type at a time)"]),
-        ...(isWhole(spot.onDemandBaseCapacity, 0, capacity.maxSize) ? [] : [`spot.onDemandBaseCapacity must be a whole number from 0 to maxSize (${capacity.maxSize}), got ${spot.onDemandBaseCapacity}`]),
+        ...(types.length > 0 ? [] : [problem(["spot", "alternativeInstanceTypes"], "expected at least one alternative instance type (spot pools run dry one type at a time)")]),
+        ...(new Set([capacity.instanceType, ...types]).size === types.length + 1 ? [] : [problem(["spot", "alternativeInstanceTypes"], `expected instance types other than instanceType (${capacity.instanceType}), each once`)]),
+        ...(types.length + 1 <= maxInstanceTypes ? [] : [problem(["spot", "alternativeInstanceTypes"], `expected at most ${maxInstanceTypes - 1} alternatives (EC2 Auto Scaling takes ${maxInstanceTypes} instance types with the launch template's)`)]),
+        ...(isWhole(spot.onDemandBaseCapacity, 0, capacity.maxSize) ? [] : [problem(["spot", "onDemandBaseCapacity"], `expected a whole number from 0 to maxSize (${capacity.maxSize})`)]),
     ];
 }
 
-export function portErrors(port: number, what: string): string[] {
-    return isWhole(port, 1, 65_535) ? [] : [`${what} must be a TCP port (1–65535), got ${port}`];
+export function portProblems(port: number, path: readonly (string | number)[]): Problem[] {
+    return isWhole(port, 1, 65_535) ? [] : [problem(path, "expected a TCP port (1–65535)")];
 }
 
-export function pathErrors(path: string, what: string): string[] {
-    return /^\/[\x21-\x7e]*$/.test(path) ? [] : [`${what} must be an absolute URL path such as /health, got ${JSON.stringify(path)}`];
+/**
+ * Printable ASCII without spaces, from a leading slash, at most `maxLength` characters: what a
+ * health check requests. The AWS provider caps a target group's path at 1024 characters and a
+ * Route 53 health check's resource path at 255 (StringLenBetween).
+ */
+export function urlPathProblems(urlPath: string, path: readonly (string | number)[], maxLength: number): Problem[] {
+    return /^\/[\x21-\x7e]*$/.test(urlPath) && urlPath.length <= maxLength ? [] : [problem(path, `expected an absolute URL path such as /health, at most ${maxLength} characters`)];
 }
+
+/**
+ * IPv4 blocks written by their network address (10.0.0.0/16, not 10.0.0.5/16 or a bare address):
+ * what a security group rule's `cidr_ipv4` takes (terraform-provider-aws IPv4CIDRNetworkAddress).
+ */
+export function ipv4BlockProblems(cidrs: readonly string[], path: readonly (string | number)[]): Problem[] {
+    const isNetworkAddress = (cidr: string) => isIpv4Cidr(cidr) && networkCidr(cidr) === cidr;
+    return cidrs.flatMap((cidr, i) => (isNetworkAddress(cidr) ? [] : [problem([...path, i], "expected an IPv4 CIDR block by its network address, such as 10.1.0.0/16")]));
+}
+
+/** The longest path a load balancer target group's health check takes (terraform-provider-aws elbv2 `health_check.path`). */
+export const targetGroupHealthCheckPathLength = 1024;
+/** The longest resource path a Route 53 health check takes (terraform-provider-aws route53 `resource_path`). */
+export const route53HealthCheckPathLength = 255;
 
 /**
  * How an instance refresh (a rolling deploy) replaces instances, as percentages of the desired
@@ -133,30 +156,41 @@ export const launchBeforeTerminating: InstanceRefreshCapacity = { minHealthyPerc
  * What EC2 Auto Scaling (RefreshPreferences) and the AWS provider accept: minimum 0–100, maximum
  * 100–200, both given, at most 100 points apart.
  */
-export function instanceRefreshErrors(c: InstanceRefreshCapacity): string[] {
-    const errors = [
-        ...(isWhole(c.minHealthyPercentage, 0, 100) ? [] : [`minHealthyPercentage must be a whole number from 0 to 100, got ${c.minHealthyPercentage}`]),
-        ...(isWhole(c.maxHealthyPercentage, 100, 200) ? [] : [`maxHealthyPercentage must be a whole number from 100 to 200, got ${c.maxHealthyPercentage}`]),
+export function instanceRefreshProblems(c: InstanceRefreshCapacity): Problem[] {
+    const problems = [
+        ...(isWhole(c.minHealthyPercentage, 0, 100) ? [] : [problem("minHealthyPercentage", "expected a whole number from 0 to 100")]),
+        ...(isWhole(c.maxHealthyPercentage, 100, 200) ? [] : [problem("maxHealthyPercentage", "expected a whole number from 100 to 200")]),
     ];
-    if (errors.length === 0 && c.maxHealthyPercentage - c.minHealthyPercentage > 100) {
-        errors.push(`maxHealthyPercentage (${c.maxHealthyPercentage}) may exceed minHealthyPercentage (${c.minHealthyPercentage}) by at most 100`);
+    if (problems.length === 0 && c.maxHealthyPercentage - c.minHealthyPercentage > 100) {
+        problems.push(problem("maxHealthyPercentage", `expected at most 100 above minHealthyPercentage (${c.minHealthyPercentage})`));
     }
-    return errors;
+    return problems;
 }
 
 /** Route 53 hosted zone ids: `Z` and upper-case letters and digits, at most 32 characters. */
 export const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
 
-export function hostedZoneErrors(args: HostedZoneArgs): string[] {
-    const zoneIdError = (key: "zoneId" | "parentZoneId", id: string) =>
-        hostedZoneIdPattern.test(id) ? [] : [`${key} must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/), got ${JSON.stringify(id)}`];
+/**
+ * A lower-case DNS name without the trailing dot (Route 53 stores names lower-case): labels of
+ * 1–63 letters, digits and inner hyphens, at most 253 characters (RFC 1035), ending in a
+ * top-level domain of letters or an IDN's `xn--` form.
+ */
+export function domainNameProblems(domain: string, path: readonly (string | number)[] = ["domain"]): Problem[] {
+    const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+    const name = new RegExp(`^(?:${label}\\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$`);
+    return name.test(domain) && domain.length <= 253 ? [] : [problem(path, "expected a lower-case DNS name such as app.example.com (labels of letters, digits and inner hyphens up to 63 characters, 253 in all, no trailing dot)")];
+}
+
+export function hostedZoneProblems(args: HostedZoneArgs): Problem[] {
+    const zoneIdProblems = (key: "zoneId" | "parentZoneId", id: string) =>
+        hostedZoneIdPattern.test(id) ? [] : [problem(key, "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)")];
     return [
-        ...(/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(args.domain) ? [] : [`domain must be a DNS name such as app.example.com, got ${JSON.stringify(args.domain)}`]),
-        ...(args.zoneId !== undefined ? zoneIdError("zoneId", args.zoneId) : []),
-        ...(args.parentZoneId !== undefined ? zoneIdError("parentZoneId", args.parentZoneId) : []),
+        ...domainNameProblems(args.domain),
+        ...(args.zoneId !== undefined ? zoneIdProblems("zoneId", args.zoneId) : []),
+        ...(args.parentZoneId !== undefined ? zoneIdProblems("parentZoneId", args.parentZoneId) : []),
         ...(args.zoneId === undefined && args.parentZoneId === undefined
-            ? [`needs zoneId (an existing zone for ${args.domain}) or parentZoneId (create the zone and delegate it): a zone nothing delegates to never answers, and ACM's DNS validation in it waits forever`]
+            ? [problem([], `needs zoneId (an existing zone for ${args.domain}) or parentZoneId (create the zone and delegate it): a zone nothing delegates to never answers, and ACM's DNS validation in it waits forever`)]
             : []),
-        ...(args.zoneId !== undefined && args.parentZoneId !== undefined ? ["takes zoneId or parentZoneId, not both"] : []),
+        ...(args.zoneId !== undefined && args.parentZoneId !== undefined ? [problem([], "takes zoneId or parentZoneId, not both")] : []),
     ];
 }

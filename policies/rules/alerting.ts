@@ -1,6 +1,7 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { isMasked, known, unknownMarker } from "./kubernetes-manifests";
 import { prometheusDeployments } from "./monitoring-sources";
+import { setting, stackPolicy, type Values } from "./policy";
 import { list, object, regionOf } from "./props";
 import { couldBeNameOf, dependsOn, globMatches, isAwsManagedKey, policyStatements, stringsOf } from "./storage-helpers";
 
@@ -173,41 +174,34 @@ export function actionProblem(props: Record<string, unknown>): string | undefine
     return undefined;
 }
 
-interface AlarmActionSettings {
-    readonly enabled?: boolean;
-}
-
-export const alarmActions: StackValidationPolicy = {
+export const alarmActions = stackPolicy({
     name: "keel-alarm-actions",
     description: "Every CloudWatch alarm acts (actions enabled, at least one alarm action), and every SNS topic of the plan it publishes to has a subscription that delivers alarm notifications and, if encrypted, a key CloudWatch may use; only the failover switch Route 53 reads through a health check has no actions.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<AlarmActionSettings>().enabled === false) return;
-        const alarms = judged(args.resources, alarmTypes);
+    check: function* ({ resources }) {
+        const alarms = judged(resources, alarmTypes);
         if (alarms.length === 0) return;
-        const switches = healthCheckAlarms(alarms, judged(args.resources, [healthCheckType]));
+        const switches = healthCheckAlarms(alarms, judged(resources, [healthCheckType]));
         const plan: Delivery = {
-            topics: judged(args.resources, [topicType]),
-            subscriptions: judged(args.resources, [subscriptionType]),
-            keys: judged(args.resources, ["aws:kms/key:Key"]),
-            aliases: judged(args.resources, ["aws:kms/alias:Alias"]),
+            topics: judged(resources, [topicType]),
+            subscriptions: judged(resources, [subscriptionType]),
+            keys: judged(resources, ["aws:kms/key:Key"]),
+            aliases: judged(resources, ["aws:kms/alias:Alias"]),
         };
         for (const alarm of alarms) {
             if (switches.has(alarm.resource.urn)) continue;
             const problem = actionProblem(alarm.props);
             if (problem !== undefined) {
-                reportViolation(`alarm ${alarm.resource.name} ${problem}: it changes state and tells nobody (CloudWatch alarms notify only through their actions)`, alarm.resource.urn);
+                yield [`alarm ${alarm.resource.name} ${problem}: it changes state and tells nobody (CloudWatch alarms notify only through their actions)`, alarm.resource.urn];
                 continue;
             }
             for (const topic of topicsOf(alarm, plan)) {
-                if (!subscribed(topic, plan)) reportViolation(`alarm ${alarm.resource.name} publishes to SNS topic ${topic.resource.name}, which has no subscription that delivers alarm notifications: nobody would hear it`, alarm.resource.urn);
+                if (!subscribed(topic, plan)) yield [`alarm ${alarm.resource.name} publishes to SNS topic ${topic.resource.name}, which has no subscription that delivers alarm notifications: nobody would hear it`, alarm.resource.urn];
                 const keyProblem = topicKeyProblem(topic, plan);
-                if (keyProblem !== undefined) reportViolation(`alarm ${alarm.resource.name} publishes to SNS topic ${topic.resource.name}, which ${keyProblem}: CloudWatch could not deliver the notification`, alarm.resource.urn);
+                if (keyProblem !== undefined) yield [`alarm ${alarm.resource.name} publishes to SNS topic ${topic.resource.name}, which ${keyProblem}: CloudWatch could not deliver the notification`, alarm.resource.urn];
             }
         }
     },
-};
+});
 
 // ---- replica lag ----
 
@@ -221,12 +215,13 @@ const lagMetrics: Readonly<Record<string, number>> = {
 };
 const risingOperators = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
 
-interface LagSettings {
-    readonly rpoSeconds?: number;
+const lagSettings = {
+    rpoSeconds: setting.number(3600),
     /** Longest a lag beyond the threshold may last before the alarm fires (period × datapoints). */
-    readonly maxEvaluationSeconds?: number;
-    readonly requireForReplicas?: boolean;
-}
+    maxEvaluationSeconds: setting.number(900),
+    requireForReplicas: setting.flag(true),
+};
+type LagSettings = Partial<Values<typeof lagSettings>>;
 
 interface LagMetric {
     readonly metricName: string;
@@ -261,7 +256,7 @@ export function lagMetricOf(props: Record<string, unknown>): LagMetric | undefin
 
 /** Why a replica-lag alarm would not tell anyone the replica has fallen behind the RPO, for each reason. */
 export function lagAlarmProblems(props: Record<string, unknown>, metric: LagMetric, settings: LagSettings): string[] {
-    const rpo = settings.rpoSeconds ?? 3600;
+    const rpo = settings.rpoSeconds ?? lagSettings.rpoSeconds.default;
     const problems: string[] = [];
     const threshold = Number(props.threshold);
     if (metric.opaque !== undefined) problems.push(`${metric.opaque}, which cannot be compared with the RPO (${rpo} s)`);
@@ -277,7 +272,7 @@ export function lagAlarmProblems(props: Record<string, unknown>, metric: LagMetr
     if (action !== undefined) problems.push(action);
     const period = Number(metric.period ?? 60);
     const datapoints = Number(props.datapointsToAlarm ?? props.evaluationPeriods ?? 1);
-    const maxEvaluation = settings.maxEvaluationSeconds ?? 900;
+    const maxEvaluation = settings.maxEvaluationSeconds ?? lagSettings.maxEvaluationSeconds.default;
     if (Number.isFinite(period * datapoints) && period * datapoints > maxEvaluation) problems.push(`needs ${datapoints} × ${period} s = ${period * datapoints} s of lag before alarming, more than ${maxEvaluation} s`);
     return problems;
 }
@@ -347,44 +342,36 @@ function arithmetic(text: string): number | undefined {
     return i === tokens.length ? value : undefined;
 }
 
-export const replicaLagAlarm: StackValidationPolicy = {
+export const replicaLagAlarm = stackPolicy({
     name: "keel-replica-lag-alarm",
     description: "Every replica has a replication-lag alarm, and every such alarm (CloudWatch ReplicaLag, AuroraGlobalDBReplicationLag…, and Prometheus' ReplicaLag rule) fires within the environment's RPO, on missing data, quickly, with actions enabled.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            rpoSeconds: { type: "number", default: 3600 },
-            maxEvaluationSeconds: { type: "number", default: 900 },
-            requireForReplicas: { type: "boolean", default: true },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const settings = args.getConfig<LagSettings>();
-        const rpo = settings.rpoSeconds ?? 3600;
-        const lagAlarms = judged(args.resources, [metricAlarmType]).flatMap((alarm) => {
+    config: lagSettings,
+    check: function* ({ resources }, settings) {
+        const rpo = settings.rpoSeconds;
+        const lagAlarms = judged(resources, [metricAlarmType]).flatMap((alarm) => {
             const metric = lagMetricOf(alarm.props);
             return metric === undefined ? [] : [{ alarm, metric }];
         });
         for (const { alarm, metric } of lagAlarms) {
             for (const problem of lagAlarmProblems(alarm.props, metric, settings)) {
-                reportViolation(`replica-lag alarm ${alarm.resource.name} ${problem} (guides: RPO ${rpo} s)`, alarm.resource.urn);
+                yield [`replica-lag alarm ${alarm.resource.name} ${problem} (guides: RPO ${rpo} s)`, alarm.resource.urn];
             }
         }
         if (settings.requireForReplicas !== false) {
-            for (const replica of replicasOf(args.resources)) {
+            for (const replica of replicasOf(resources)) {
                 if (!lagAlarms.some(({ alarm }) => watches(alarm, replica))) {
-                    reportViolation(`replica ${replica.resource.name} has no replication-lag alarm: nobody would learn that it fell more than the RPO (${rpo} s) behind`, replica.resource.urn);
+                    yield [`replica ${replica.resource.name} has no replication-lag alarm: nobody would learn that it fell more than the RPO (${rpo} s) behind`, replica.resource.urn];
                 }
             }
         }
-        for (const d of prometheusDeployments(args.resources)) {
+        for (const d of prometheusDeployments(resources)) {
             for (const rule of (d.rules ?? []).filter((r) => r.alert === "ReplicaLag")) {
                 const threshold = promqlThreshold(rule.expr);
-                if (typeof threshold === "string") reportViolation(`Prometheus ReplicaLag rule of ${d.resource.name} (${rule.origin}) ${threshold}: it cannot be compared with the RPO (${rpo} s)`, d.resource.urn);
-                else if (threshold > rpo) reportViolation(`Prometheus ReplicaLag rule of ${d.resource.name} (${rule.origin}) fires only above ${threshold} s of lag, beyond the RPO of ${rpo} s`, d.resource.urn);
+                if (typeof threshold === "string") yield [`Prometheus ReplicaLag rule of ${d.resource.name} (${rule.origin}) ${threshold}: it cannot be compared with the RPO (${rpo} s)`, d.resource.urn];
+                else if (threshold > rpo) yield [`Prometheus ReplicaLag rule of ${d.resource.name} (${rule.origin}) fires only above ${threshold} s of lag, beyond the RPO of ${rpo} s`, d.resource.urn];
             }
         }
     },
-};
+});
 
 export const alertingPolicies = [alarmActions, replicaLagAlarm];

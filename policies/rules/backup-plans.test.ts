@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../offline-plan/record";
-import { loadPolicyPackConfig } from "../offline";
-import { messages, provider, resource, runPolicy, type PlanInput } from "../testing";
+import { east, found as foundIn, production, provider, resource, staging, west, type PlanInput } from "../testing";
 import { backupPolicies } from "./backup";
 import { backupCrossRegionCopy, backupPlanPolicies, backupPlanRetention, backupVaultLock, databaseBackupSelection } from "./backup-plans";
-
-const east = provider({ name: "east", region: "us-east-1" });
-const west = provider({ name: "west", region: "us-west-2" });
-const production = loadPolicyPackConfig("production");
-const staging = loadPolicyPackConfig("staging");
 
 const primaryVaultArn = "arn:aws:backup:us-east-1:123456789012:backup-vault:backup-vault-7f66e06";
 const drVaultArn = "arn:aws:backup:us-west-2:123456789012:backup-vault:backup-dr-vault-9016521";
@@ -34,9 +28,8 @@ const plan = (name: string, region: PlanResource, rules: Rule[], dependsOn: Plan
 const primaryPlan = plan("backup-plan", east, productionRules(drVaultArn));
 const drPlan = plan("backup-dr-plan", west, productionRules(primaryVaultArn));
 
-async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
-    return messages(await runPolicy(policy, [east, west, ...fixtures], config));
-}
+/** The messages of a policy's violations over the fixtures beside both regions' providers. */
+const found = (policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig) => foundIn(policy, [east, west, ...fixtures], config);
 
 describe("backup plan policies", () => {
     test("are part of the backup module's policies, each mandatory", () => {

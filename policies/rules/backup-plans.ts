@@ -1,5 +1,6 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { isDatabaseCopy } from "./database";
+import { setting, stackPolicy, type Values } from "./policy";
 import { isTrue, list, object, regionOf } from "./props";
 import { couldBeNameOf, dayCount, dependsOn, globMatches, policyStatements, stringsOf } from "./storage-helpers";
 import { whenKnown } from "./preview";
@@ -28,11 +29,12 @@ const deleteAfter = (lifecycle: unknown) => object(Array.isArray(lifecycle) ? li
 
 // ---- retention ----
 
-interface RetentionConfig {
-    readonly minimumDays: number;
-    readonly rules: Record<string, number>;
-    readonly continuousRules: readonly string[];
-}
+const retentionSettings = {
+    minimumDays: setting.integer(1),
+    rules: setting.record<Record<string, number>>({}),
+    continuousRules: setting.strings([]),
+};
+type RetentionConfig = Values<typeof retentionSettings>;
 
 /** Why a plan keeps recovery points (or their copies) less than the environment's minimums. */
 function planRetentionProblems(plan: PolicyResource, { minimumDays, rules: requiredRules, continuousRules }: RetentionConfig): string[] {
@@ -56,24 +58,16 @@ function planRetentionProblems(plan: PolicyResource, { minimumDays, rules: requi
     return [...missing, ...notContinuous, ...short];
 }
 
-export const backupPlanRetention: StackValidationPolicy = {
+export const backupPlanRetention = stackPolicy({
     name: "keel-backup-plan-retention",
     description: "AWS Backup plans keep recovery points and their cross-region copies at least the environment's minimum (`minimumDays`), keep the rules `rules` names with at least their days (production: pitr 35, daily 7, weekly 28, monthly 365), and the rules `continuousRules` names continuous (point-in-time restore).",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minimumDays: { type: "integer", default: 1 },
-            rules: { type: "object", default: {} },
-            continuousRules: { type: "array", items: { type: "string" }, default: [] },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const { minimumDays = 1, rules = {}, continuousRules = [] } = args.getConfig<Partial<RetentionConfig>>();
-        for (const plan of ofType(args.resources, planType)) {
-            for (const problem of whenKnown(() => planRetentionProblems(plan, { minimumDays, rules, continuousRules }), [])) reportViolation(`AWS Backup plan "${plan.name}" ${problem}`, plan.urn);
+    config: retentionSettings,
+    check: function* ({ resources }, config) {
+        for (const plan of ofType(resources, planType)) {
+            for (const problem of whenKnown(() => planRetentionProblems(plan, config), [])) yield [`AWS Backup plan "${plan.name}" ${problem}`, plan.urn];
         }
     },
-};
+});
 
 // ---- the copy into the other region ----
 
@@ -110,20 +104,18 @@ function copyProblems(plan: PolicyResource, vaults: readonly PolicyResource[], p
     return problems;
 }
 
-export const backupCrossRegionCopy: StackValidationPolicy = {
+export const backupCrossRegionCopy = stackPolicy({
     name: "keel-backup-cross-region-copy",
     description: "AWS Backup copies go only to vaults of the stack. Where required (production), every rule of every plan copies its recovery points into a vault of another region, and each region copied into has a plan of its own (the DR region's plan copies back): 3-2-1's off-site copy.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { required: { type: "boolean", default: false } } },
-    validateStack: (args, reportViolation) => {
-        const required = args.getConfig<{ required?: boolean }>().required === true;
-        const plans = ofType(args.resources, planType);
-        const vaults = ofType(args.resources, vaultType);
+    config: { required: setting.flag(false) },
+    check: function* ({ resources }, { required }) {
+        const plans = ofType(resources, planType);
+        const vaults = ofType(resources, vaultType);
         for (const plan of plans) {
-            for (const problem of whenKnown(() => copyProblems(plan, vaults, plans, required), [])) reportViolation(`AWS Backup plan "${plan.name}" ${problem}`, plan.urn);
+            for (const problem of whenKnown(() => copyProblems(plan, vaults, plans, required), [])) yield [`AWS Backup plan "${plan.name}" ${problem}`, plan.urn];
         }
     },
-};
+});
 
 // ---- vault lock ----
 
@@ -142,11 +134,12 @@ function locksOf(vault: PolicyResource, vaults: readonly PolicyResource[], locks
     });
 }
 
-interface VaultLockConfig {
-    readonly mode: string;
-    readonly minimumRetentionDays: number;
-    readonly maxChangeableForDays: number;
-}
+const vaultLockSettings = {
+    mode: setting.text("none", lockModes),
+    minimumRetentionDays: setting.integer(1),
+    maxChangeableForDays: setting.integer(3),
+};
+type VaultLockConfig = Values<typeof vaultLockSettings>;
 
 /** The retention each plan asks of a vault's recovery points: its rules backing up into it and the copies into it. */
 function retentionsInto(vault: PolicyResource, plans: readonly PolicyResource[], vaults: readonly PolicyResource[]): [string, number][] {
@@ -207,33 +200,25 @@ function destructiveAllowed(document: unknown): string[] {
             : destructiveBackupActions.filter((a) => stringsOf(s.Action).some((p) => globMatches(p, a, true)))));
 }
 
-export const backupVaultLock: StackValidationPolicy = {
+export const backupVaultLock = stackPolicy({
     name: "keel-backup-vault-lock",
     description: "Where required (`mode`: production compliance, staging governance), every AWS Backup vault has a Vault Lock of that strength or stronger (compliance: changeableForDays at most `maxChangeableForDays`) with minRetentionDays at least `minimumRetentionDays` and a range that admits every rule and copy sent into it, and no vault is force-destroyable: recovery points cannot be deleted early, not even by an administrator. No vault access policy allows deleting or shortening recovery points or unlocking the vault.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            mode: { type: "string", enum: lockModes, default: "none" },
-            minimumRetentionDays: { type: "integer", default: 1 },
-            maxChangeableForDays: { type: "integer", default: 3 },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const { mode = "none", minimumRetentionDays = 1, maxChangeableForDays = 3 } = args.getConfig<Partial<VaultLockConfig>>();
-        for (const policy of ofType(args.resources, vaultPolicyType)) {
+    config: vaultLockSettings,
+    check: function* ({ resources }, config) {
+        for (const policy of ofType(resources, vaultPolicyType)) {
             const allowed = whenKnown(() => destructiveAllowed(policy.props.policy), []);
-            if (allowed.length > 0) reportViolation(`AWS Backup vault policy "${policy.name}" allows ${allowed.join(", ")}: recovery points could be deleted or shortened, or the vault unlocked, by whoever it names`, policy.urn);
+            if (allowed.length > 0) yield [`AWS Backup vault policy "${policy.name}" allows ${allowed.join(", ")}: recovery points could be deleted or shortened, or the vault unlocked, by whoever it names`, policy.urn];
         }
-        if (mode === "none") return;
-        const locks = ofType(args.resources, vaultLockType);
-        const vaults = ofType(args.resources, vaultType);
-        const plans = ofType(args.resources, planType);
+        if (config.mode === "none") return;
+        const locks = ofType(resources, vaultLockType);
+        const vaults = ofType(resources, vaultType);
+        const plans = ofType(resources, planType);
         for (const vault of vaults) {
-            const problem = whenKnown(() => vaultLockProblem(vault, vaults, locks, plans, { mode, minimumRetentionDays, maxChangeableForDays }), undefined);
-            if (problem !== undefined) reportViolation(`AWS Backup vault "${vault.name}" ${problem}`, vault.urn);
+            const problem = whenKnown(() => vaultLockProblem(vault, vaults, locks, plans, config), undefined);
+            if (problem !== undefined) yield [`AWS Backup vault "${vault.name}" ${problem}`, vault.urn];
         }
     },
-};
+});
 
 // ---- every database in a selection of its region ----
 
@@ -301,31 +286,29 @@ function selects(selection: PolicyResource, database: PolicyResource, plans: rea
     return (byArn || byTag) && !excluded && conditionsHold(props.conditions, tags);
 }
 
-export const databaseBackupSelection: StackValidationPolicy = {
+export const databaseBackupSelection = stackPolicy({
     name: "keel-database-backup-selection",
     description: "Where required (production, staging), every primary database (RDS instance or Aurora cluster that is not a replica) is assigned to an AWS Backup plan with rules by a selection of its own region (selections are regional), by ARN or by tags and conditions as AWS Backup evaluates them, and AWS Backup is not opted out of its type there (region settings).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { required: { type: "boolean", default: false } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ required?: boolean }>().required !== true) return;
-        const plans = ofType(args.resources, planType);
-        const selections = ofType(args.resources, selectionType);
-        const regionSettings = ofType(args.resources, regionSettingsType);
-        const databases = args.resources.filter((r) => (r.type === instanceType || r.type === clusterType) && !whenKnown(() => isDatabaseCopy(r.props), true));
+    config: { required: setting.switch(false) },
+    check: function* ({ resources }) {
+        const plans = ofType(resources, planType);
+        const selections = ofType(resources, selectionType);
+        const regionSettings = ofType(resources, regionSettingsType);
+        const databases = resources.filter((r) => (r.type === instanceType || r.type === clusterType) && !whenKnown(() => isDatabaseCopy(r.props), true));
         for (const database of databases) {
             const optOut = optedOut(database, regionSettings);
             if (optOut !== undefined) {
-                reportViolation(`${database.type.split(":").pop()} "${database.name}" is not backed up: "${optOut.name}" opts AWS Backup out of ${backupTypeOf(database)} in ${String(regionOf(optOut) ?? "its region")} (resourceTypeOptInPreference)`, database.urn);
+                yield [`${database.type.split(":").pop()} "${database.name}" is not backed up: "${optOut.name}" opts AWS Backup out of ${backupTypeOf(database)} in ${String(regionOf(optOut) ?? "its region")} (resourceTypeOptInPreference)`, database.urn];
                 continue;
             }
             if (selections.some((s) => whenKnown(() => selects(s, database, plans), true))) continue;
             const region = regionOf(database);
-            reportViolation(
+            yield [
                 `${database.type.split(":").pop()} "${database.name}"${region ? ` (${region})` : ""} is in no AWS Backup selection of a plan of its region: tag it as the selection asks (components/database tags writers backup=true) or name it`,
                 database.urn,
-            );
+            ];
         }
     },
-};
+});
 
 export const backupPlanPolicies = [backupPlanRetention, backupCrossRegionCopy, backupVaultLock, databaseBackupSelection];

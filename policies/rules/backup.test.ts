@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { messages, resource, runPolicy } from "../testing";
+import { found, resource, runPolicy } from "../testing";
 import { atLeastWeekly, databaseDumps } from "./backup";
 
 const plan = resource("aws:backup/plan:Plan", {}, { name: "backup" });
@@ -21,7 +21,7 @@ describe("keel-database-dumps", () => {
     });
 
     test("refuses a backed-up database without a dump job", async () => {
-        assert.deepEqual(messages(await runPolicy(databaseDumps, [plan, database, bucket])), [refusal("")]);
+        assert.deepEqual(await found(databaseDumps, [plan, database, bucket]), [refusal("")]);
         assert.deepEqual(await runPolicy(databaseDumps, [plan, database, bucket], { "keel-database-dumps": { required: false } }), [], "dumped outside the stack");
     });
 
@@ -32,7 +32,7 @@ describe("keel-database-dumps", () => {
             [cronJob({}, [{ name: "DUMP_BUCKET", value: "database-dumps-1" }]), 'CronJob "database-dumps" reads no database (no PGHOST)'],
             [cronJob({}, undefined, []), `CronJob "database-dumps" writes to none of the stack's S3 buckets`],
         ];
-        for (const [job, why] of cases) assert.deepEqual(messages(await runPolicy(databaseDumps, [plan, database, bucket, job])), [refusal(`: ${why}`)]);
+        for (const [job, why] of cases) assert.deepEqual(await found(databaseDumps, [plan, database, bucket, job]), [refusal(`: ${why}`)]);
     });
 
     test("reads cron schedules", () => {

@@ -1,5 +1,6 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { backupPlanPolicies } from "./backup-plans";
+import { setting, stackPolicy } from "./policy";
 import { list, object } from "./props";
 
 const backupPlanType = "aws:backup/plan:Plan";
@@ -31,16 +32,14 @@ export function atLeastWeekly(schedule: unknown): string | undefined {
  * running at least weekly, that reads the database (libpq's PGHOST) and writes to one of the
  * stack's S3 buckets (its pod's environment comes from the bucket, so it depends on it).
  */
-export const databaseDumps: StackValidationPolicy = {
+export const databaseDumps = stackPolicy({
     name: "keel-database-dumps",
     description: "Stacks that back up a database (an AWS Backup plan and an RDS database) run a database dump job: a CronJob, not suspended, at least weekly, that reads the database and writes to one of the stack's buckets. `required: false` only where the database is dumped outside the stack.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { required: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ required?: boolean }>().required === false) return;
-        const plan = args.resources.find((r) => r.type === backupPlanType);
-        if (plan === undefined || !args.resources.some((r) => databaseTypes.includes(r.type))) return;
-        const jobs = args.resources.filter((r) => r.type === cronJobType);
+    config: { required: setting.switch(true) },
+    check: function* ({ resources }) {
+        const plan = resources.find((r) => r.type === backupPlanType);
+        if (plan === undefined || !resources.some((r) => databaseTypes.includes(r.type))) return;
+        const jobs = resources.filter((r) => r.type === cronJobType);
         const problems = jobs.map((job): string | undefined => {
             const containers = podContainers(job);
             if (!containers.some((c) => (c.env ?? []).some((e) => e.name === "PGHOST"))) return `CronJob "${job.name}" reads no database (no PGHOST)`;
@@ -51,8 +50,8 @@ export const databaseDumps: StackValidationPolicy = {
         });
         if (problems.some((p) => p === undefined)) return;
         const why = problems.length > 0 ? `: ${problems.join("; ")}` : "";
-        reportViolation(`the stack backs up with AWS Backup plan "${plan.name}" but no job dumps the database to its dumps bucket${why} (docs/backups.md)`, plan.urn);
+        yield [`the stack backs up with AWS Backup plan "${plan.name}" but no job dumps the database to its dumps bucket${why} (docs/backups.md)`, plan.urn];
     },
-};
+});
 
 export const backupPolicies = [databaseDumps, ...backupPlanPolicies];

@@ -1,4 +1,5 @@
-import type { PolicyPackConfig, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { setting, stackPolicy, type Settings, type Values } from "./policy";
 
 /**
  * Change freezes from the operations guides: no production changes in Black Friday week or
@@ -75,52 +76,48 @@ export function overrideProblem(override: FreezeOverride | undefined, at: Date):
     return undefined;
 }
 
-const configSchema = {
-    properties: {
-        enabled: { type: "boolean" as const, default: false },
-        windows: { type: "array" as const, default: defaultFreezeWindows },
-        override: { type: "object" as const },
-        asOf: { type: "string" as const },
-    },
-};
+/** Both freeze policies' settings: a freeze applies only where `enabled` (production). */
+const freezeSettings = {
+    enabled: setting.switch(false),
+    windows: { type: "array", default: defaultFreezeWindows },
+    override: setting.optional<FreezeOverride>({ type: "object" }),
+    asOf: setting.optional<string>({ type: "string" }),
+} satisfies Settings;
 
-function evaluation(config: ChangeFreezeConfig) {
+function evaluation(config: Values<typeof freezeSettings>) {
     const at = config.asOf !== undefined ? new Date(config.asOf) : new Date();
-    const window = config.enabled ? activeWindow(config.windows ?? defaultFreezeWindows, at) : undefined;
-    return { at, window, problem: overrideProblem(config.override, at) };
+    return { at, window: activeWindow(config.windows, at), problem: overrideProblem(config.override, at) };
 }
 
-export const changeFreeze: StackValidationPolicy = {
+export const changeFreeze = stackPolicy({
     name: "keel-change-freeze",
     description: "No changes inside a change freeze (Black Friday week, 20–31 December) unless the pack config carries a valid override.",
-    enforcementLevel: "mandatory",
-    configSchema,
-    validateStack: (args, reportViolation) => {
-        const { window, problem } = evaluation(args.getConfig<ChangeFreezeConfig>());
+    config: freezeSettings,
+    check: function* (_stack, config) {
+        const { window, problem } = evaluation(config);
         if (window !== undefined && problem !== undefined) {
-            reportViolation(
+            yield [
                 `change freeze "${window.name}" (${isoDay(window.start)} to ${isoDay(window.end)}): ${problem}. ` +
                     `Wait, or add "override": { "reason", "approvedBy", "expires" } to keel-change-freeze in the environment's policy pack config (docs/runbooks/change-freeze-override.md).`,
-            );
+            ];
         }
     },
-};
+});
 
-export const changeFreezeOverride: StackValidationPolicy = {
+export const changeFreezeOverride = stackPolicy({
     name: "keel-change-freeze-override",
     description: "Reports every change made inside a freeze under an override, with its reason and approver.",
     enforcementLevel: "advisory",
-    configSchema,
-    validateStack: (args, reportViolation) => {
-        const config = args.getConfig<ChangeFreezeConfig>();
+    config: freezeSettings,
+    check: function* (_stack, config) {
         const { window, problem } = evaluation(config);
         if (window !== undefined && problem === undefined && config.override !== undefined) {
-            reportViolation(
+            yield [
                 `change freeze "${window.name}" overridden until ${config.override.expires}: "${config.override.reason}" (approved by ${config.override.approvedBy})`,
-            );
+            ];
         }
     },
-};
+});
 
 /** A pack config whose freeze policies judge at `asOf` (the plan and policy CLIs' `--as-of`). */
 export function freezeAsOf(packConfig: PolicyPackConfig, asOf: string | undefined): PolicyPackConfig {

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../offline-plan/record";
-import { loadPolicyPackConfig } from "../offline";
-import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import { east, found, messages, production, resource, runPolicy, staging, west, type Fixture } from "../testing";
 import { gzipSync } from "node:zlib";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import { renderUserData } from "../../components/traffic/user-data";
@@ -13,12 +11,6 @@ const launchTemplateType = "aws:ec2/launchTemplate:LaunchTemplate";
 const instanceType = "aws:ec2/instance:Instance";
 const groupType = "aws:autoscaling/group:Group";
 const scalingPolicyType = "aws:autoscaling/policy:Policy";
-
-const east = provider({ name: "east", region: "us-east-1" });
-const west = provider({ name: "west", region: "us-west-2" });
-
-const production = loadPolicyPackConfig("production");
-const staging = loadPolicyPackConfig("staging");
 
 /**
  * A launch template as components/traffic/autoscaled-service.ts builds it. The AWS provider
@@ -78,23 +70,7 @@ function scalingPolicy(target: PlanResource | undefined, name = "web-cpu"): Fixt
     return resource(scalingPolicyType, inputs, { name, provider: east, dependsOn: target ? [target] : [] });
 }
 
-async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
-    return messages(await runPolicy(policy, fixtures, config));
-}
-
 describe("compute policies", () => {
-    test("the module exports every EC2 and Auto Scaling policy, each mandatory", () => {
-        assert.deepEqual(computePolicies.map((p) => [p.name, p.enforcementLevel]), [
-            ["keel-ec2-imdsv2", "mandatory"],
-            ["keel-ec2-encrypted-volumes", "mandatory"],
-            ["keel-ec2-no-public-ip", "mandatory"],
-            ["keel-asg-minimum-capacity", "mandatory"],
-            ["keel-asg-elb-health-checks", "mandatory"],
-            ["keel-asg-scaling-policy", "mandatory"],
-            ["keel-ec2-user-data-secrets", "mandatory"],
-        ]);
-    });
-
     test("an AutoscaledService's template, group and scaling policy, and a hardened instance, pass every policy under every config", async () => {
         const web = group();
         const plan = [launchTemplate(), web, scalingPolicy(web.resource), instance(), resource("aws:ebs/volume:Volume", { availabilityZone: "us-east-1a", size: 50, encrypted: true }, { name: "data", provider: east })];

@@ -1,4 +1,6 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
+import { named } from "./network-graph";
+import { resourcePolicy, setting, stackPolicy, type Settings, type Switchable, type Values } from "./policy";
 import { isTrue, list, regionOf } from "./props";
 import { couldBeNameOf, dayCount, isAwsManagedKey } from "./storage-helpers";
 import { whenKnown } from "./preview";
@@ -24,20 +26,18 @@ export const isDatabaseCopy = (props: Record<string, unknown>) =>
 /** The region a KMS key ARN names; undefined for a key id or alias, which name a key of the caller's region. */
 const keyRegion = (kmsKeyId: string) => /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
 
-function rdsPolicy(name: string, description: string, types: readonly string[], check: (props: Record<string, unknown>, config: Record<string, unknown>, region: string | undefined) => string | undefined, configSchema?: ResourceValidationPolicy["configSchema"]): ResourceValidationPolicy {
-    return {
+/** A policy over the RDS resources of `types`: `check` says why one fails it, or undefined. */
+function rdsPolicy<S extends Settings = Switchable>(name: string, description: string, types: readonly string[], check: (props: Record<string, unknown>, config: Values<S>, region: string | undefined) => string | undefined, config?: S) {
+    return resourcePolicy<S>({
         name,
         description,
-        enforcementLevel: "mandatory",
-        configSchema: configSchema ?? { properties: { enabled: { type: "boolean", default: true } } },
-        validateResource: (args, reportViolation) => {
-            if (!types.includes(args.type)) return;
-            const config = args.getConfig<Record<string, unknown>>();
-            if (config.enabled === false) return;
-            const problem = check(args.props, config, regionOf(args));
-            if (problem !== undefined) reportViolation(`${args.type.split(":").pop()} "${args.name}" ${problem}`);
+        types,
+        config,
+        check: function* (database, settings) {
+            const problem = check(database.props, settings, regionOf(database));
+            if (problem !== undefined) yield `${named(database)} ${problem}`;
         },
-    };
+    });
 }
 
 export const rdsEncryption = rdsPolicy("keel-rds-encryption", "Databases encrypt storage at rest with a customer-managed KMS key, never the AWS-managed alias/aws/rds (a cross-region replica with a key of its own region).", [instanceType, clusterType], (props, _config, region) => {
@@ -59,29 +59,30 @@ export const rdsBackupRetention = rdsPolicy(
     "keel-rds-backup-retention",
     "Primary databases keep automated backups at least the environment's minimum (production 30 days, staging 7).",
     [instanceType, clusterType],
-    (props, config) => {
+    (props, { minimumDays }) => {
         if (isReplica(props)) return undefined;
-        const minimum = typeof config.minimumDays === "number" ? config.minimumDays : 1;
         const days = typeof props.backupRetentionPeriod === "number" ? props.backupRetentionPeriod : 0;
-        return days < minimum ? `keeps backups ${days} days; at least ${minimum} required` : undefined;
+        return days < minimumDays ? `keeps backups ${days} days; at least ${minimumDays} required` : undefined;
     },
-    { properties: { minimumDays: { type: "integer", default: 1 } } },
+    { minimumDays: setting.integer(1) },
 );
 
-export const rdsDeletionProtection = rdsPolicy("keel-rds-deletion-protection", "Where required (production), databases have deletion protection.", [instanceType, clusterType], (props, config) =>
-    config.required === true && props.deletionProtection !== true ? "has no deletion protection" : undefined,
-{ properties: { required: { type: "boolean", default: false } } });
+const whereRequired = { required: setting.switch(false) };
 
-export const rdsMultiAz = rdsPolicy("keel-rds-multi-az", "Where required (production), primary database instances are Multi-AZ.", [instanceType], (props, config) =>
-    config.required === true && !isReplica(props) && props.multiAz !== true ? "is not Multi-AZ" : undefined,
-{ properties: { required: { type: "boolean", default: false } } });
+export const rdsDeletionProtection = rdsPolicy("keel-rds-deletion-protection", "Where required (production), databases have deletion protection.", [instanceType, clusterType], (props) =>
+    props.deletionProtection !== true ? "has no deletion protection" : undefined,
+whereRequired);
+
+export const rdsMultiAz = rdsPolicy("keel-rds-multi-az", "Where required (production), primary database instances are Multi-AZ.", [instanceType], (props) =>
+    !isReplica(props) && props.multiAz !== true ? "is not Multi-AZ" : undefined,
+whereRequired);
 
 export const rdsIamAuthentication = rdsPolicy("keel-rds-iam-authentication", "Databases accept IAM authentication, so people and services need no long-lived passwords.", [instanceType, clusterType], (props) =>
     isReplica(props) || props.iamDatabaseAuthenticationEnabled === true ? undefined : "does not enable IAM database authentication");
 
-export const rdsPerformanceInsights = rdsPolicy("keel-rds-performance-insights", "Where required, database instances run Performance Insights.", [instanceType, clusterInstanceType], (props, config) =>
-    config.required === true && props.performanceInsightsEnabled !== true ? "does not enable Performance Insights" : undefined,
-{ properties: { required: { type: "boolean", default: false } } });
+export const rdsPerformanceInsights = rdsPolicy("keel-rds-performance-insights", "Where required, database instances run Performance Insights.", [instanceType, clusterInstanceType], (props) =>
+    props.performanceInsightsEnabled !== true ? "does not enable Performance Insights" : undefined,
+whereRequired);
 
 /** The non-replica RDS instance of the stack an automated-backups replication copies from, if it can tell. */
 function replicatedInstance(replication: PolicyResource, instances: readonly PolicyResource[]): PolicyResource | undefined {
@@ -105,47 +106,38 @@ function backupReplicationProblem(replication: PolicyResource, instances: readon
     return typeof days === "number" && days < minimumDays ? `"${replication.name}" keeps "${source.name}"'s backups ${dayCount(days)} in ${String(regionOf(replication))}; at least ${minimumDays} required` : undefined;
 }
 
-export const rdsCrossRegion: StackValidationPolicy = {
+export const rdsCrossRegion = stackPolicy({
     name: "keel-rds-cross-region",
     description: "Where required (production), databases run in two regions: the primary and its DR replica (or, after a failover, the promoted DR database). With `requireBackupReplication`, a primary RDS instance's automated backups are also replicated to another region (point-in-time restore there without the replica) and kept at least `backupReplicationMinimumDays`.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            required: { type: "boolean", default: false },
-            requireBackupReplication: { type: "boolean", default: false },
-            backupReplicationMinimumDays: { type: "integer", default: 1 },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const config = args.getConfig<{ required?: boolean; requireBackupReplication?: boolean; backupReplicationMinimumDays?: number }>();
-        if (!config.required) return;
-        const databases = args.resources.filter((r) => r.type === instanceType || r.type === clusterType);
+    config: { required: setting.switch(false), requireBackupReplication: setting.flag(false), backupReplicationMinimumDays: setting.integer(1) },
+    check: function* ({ resources }, config) {
+        const databases = resources.filter((r) => r.type === instanceType || r.type === clusterType);
         const regions = new Set(databases.map(regionOf).filter((r) => r !== undefined));
-        if (databases.length > 0 && regions.size < 2) reportViolation(`every database is in ${[...regions].join(", ") || "one region"}: a DR replica in another region is required`);
+        if (databases.length > 0 && regions.size < 2) yield [`every database is in ${[...regions].join(", ") || "one region"}: a DR replica in another region is required`];
 
         const instances = databases.filter((r) => r.type === instanceType);
         const writers = instances.filter((i) => !whenKnown(() => isReplica(i.props), true));
         if (!config.requireBackupReplication || writers.length === 0) return;
-        const problems = args.resources
+        const problems = resources
             .filter((r) => r.type === backupReplicationType)
-            .map((r) => whenKnown(() => backupReplicationProblem(r, instances, config.backupReplicationMinimumDays ?? 1), undefined));
+            .map((r) => whenKnown(() => backupReplicationProblem(r, instances, config.backupReplicationMinimumDays), undefined));
         if (problems.some((p) => p === undefined)) return;
         const why = problems.length > 0 ? `: ${problems.join("; ")}` : " (aws:rds/instanceAutomatedBackupsReplication)";
-        reportViolation(`no automated backups of ${writers.map((w) => `"${w.name}"`).join(", ")} are replicated to another region${why}`);
+        yield [`no automated backups of ${writers.map((w) => `"${w.name}"`).join(", ")} are replicated to another region${why}`];
     },
-};
+});
 
 export const rdsFinalSnapshot = rdsPolicy(
     "keel-rds-final-snapshot",
     "Where required (production, staging), deleting a primary database leaves a final snapshot (skipFinalSnapshot not true) and, for an instance, its automated backups (deleteAutomatedBackups false): the last copy survives a deletion. Replicas and Aurora secondaries are copies and take none.",
     [instanceType, clusterType],
-    (props, config) => {
-        if (config.required !== true || isDatabaseCopy(props)) return undefined;
+    (props) => {
+        if (isDatabaseCopy(props)) return undefined;
         if (isTrue(props.skipFinalSnapshot)) return "skips the final snapshot (skipFinalSnapshot true): deleting it would leave no last copy";
         if (isTrue(props.deleteAutomatedBackups)) return "deletes its automated backups with it (deleteAutomatedBackups true)";
         return undefined;
     },
-    { properties: { required: { type: "boolean", default: false } } },
+    whereRequired,
 );
 
 export const rdsAutoMinorVersionUpgrade = rdsPolicy(
@@ -201,21 +193,18 @@ function forceSslProblem(database: PolicyResource, groups: readonly PolicyResour
     return off === undefined ? undefined : `accepts connections without TLS: its parameter group "${group.name}" sets ${parameter} to ${off}`;
 }
 
-export const rdsForceSsl: StackValidationPolicy = {
+export const rdsForceSsl = stackPolicy({
     name: "keel-rds-force-ssl",
     description: "Databases refuse connections without TLS: each instance (replicas too) and Aurora cluster uses a parameter group of the stack setting rds.force_ssl (PostgreSQL, SQL Server) or require_secure_transport (MySQL, MariaDB) to 1 (FSBP RDS.33; RDS user guide, \"Using SSL with a PostgreSQL DB instance\").",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        const instanceGroups = args.resources.filter((r) => r.type === parameterGroupTypes.instance);
-        const clusterGroups = args.resources.filter((r) => r.type === parameterGroupTypes.cluster);
-        for (const database of args.resources.filter((r) => r.type === instanceType || r.type === clusterType)) {
+    check: function* ({ resources }) {
+        const instanceGroups = resources.filter((r) => r.type === parameterGroupTypes.instance);
+        const clusterGroups = resources.filter((r) => r.type === parameterGroupTypes.cluster);
+        for (const database of resources.filter((r) => r.type === instanceType || r.type === clusterType)) {
             const problem = whenKnown(() => forceSslProblem(database, database.type === clusterType ? clusterGroups : instanceGroups), undefined);
-            if (problem !== undefined) reportViolation(`${database.type.split(":").pop()} "${database.name}" ${problem}`, database.urn);
+            if (problem !== undefined) yield [`${database.type.split(":").pop()} "${database.name}" ${problem}`, database.urn];
         }
     },
-};
+});
 
 export const databasePolicies = [
     rdsEncryption,

@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Policy, PolicyPackConfig } from "@pulumi/policy";
-import { loadPolicyPackConfig } from "../offline";
-import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import { east, found, messages, production, resource, runPolicy, staging, type Fixture, type PlanInput } from "../testing";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import { edgePolicies, failoverHealth, failoverRecords, listenerTls, loadBalancerHardening, modernTlsPolicies } from "./edge";
 
 const listenerType = "aws:lb/listener:Listener";
 const loadBalancerType = "aws:lb/loadBalancer:LoadBalancer";
 const recordType = "aws:route53/record:Record";
-
-const east = provider({ name: "east", region: "us-east-1" });
-const production = loadPolicyPackConfig("production");
-const staging = loadPolicyPackConfig("staging");
 
 const loadBalancerArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb-2b3c4d5/0123456789abcdef";
 const targetGroupArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg-3c1d2e4/0123456789abcdef";
@@ -94,20 +88,7 @@ function guardedPair(changes: Partial<Record<"endpoint" | "switch" | "primary" |
     return [endpoint, manual, primary, guarded, failover("SECONDARY")];
 }
 
-async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
-    return messages(await runPolicy(policy, fixtures, config));
-}
-
 describe("edge policies", () => {
-    test("the module exports every load balancer and Route53 policy, each mandatory", () => {
-        assert.deepEqual(edgePolicies.map((p) => [p.name, p.enforcementLevel]), [
-            ["keel-alb-https-only", "mandatory"],
-            ["keel-alb-hardening", "mandatory"],
-            ["keel-route53-failover", "mandatory"],
-            ["keel-route53-failover-health", "mandatory"],
-        ]);
-    });
-
     test("an AutoscaledService's load balancer and listeners and a FailoverDns pair pass every policy under every config", async () => {
         const plan = [loadBalancer(), https(), http(), ...guardedPair()];
         for (const [environment, config] of [["default", {}], ["staging", staging], ["production", production]] as const) {

@@ -1,5 +1,6 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { inputsOf, knownStrings, notKnown, sources } from "./network-graph";
+import { resourcePolicy, setting, stackPolicy } from "./policy";
 import { isTrue, list, object } from "./props";
 
 /** Load balancer and Route53 rules (AWS FSBP ELB.1/4/5/6, Checkov CKV_AWS_2/103/131, Route 53 Developer Guide). */
@@ -17,52 +18,46 @@ export const modernTlsPolicies = [
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 ];
 
-
-export const listenerTls: ResourceValidationPolicy = {
+export const listenerTls = resourcePolicy({
     name: "keel-alb-https-only",
     description: "Load balancer listeners serve HTTPS with a modern TLS policy; plain HTTP listeners only redirect to HTTPS.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { allowedSslPolicies: { type: "array", items: { type: "string" }, default: modernTlsPolicies } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:lb/listener:Listener") return;
-        const { allowedSslPolicies = modernTlsPolicies } = args.getConfig<{ allowedSslPolicies?: string[] }>();
-        const protocol = args.props.protocol;
+    types: ["aws:lb/listener:Listener"],
+    config: { allowedSslPolicies: setting.strings(modernTlsPolicies) },
+    check: function* (listener, { allowedSslPolicies }) {
+        const protocol = listener.props.protocol;
         // Network load balancer listeners (TCP/UDP) carry no HTTP to redirect; a listener without
         // a protocol is an application load balancer's default, HTTP.
         if (["TCP", "UDP", "TCP_UDP", "GENEVE"].includes(String(protocol))) return;
         if (protocol === "HTTPS" || protocol === "TLS") {
-            if (!allowedSslPolicies.includes(String(args.props.sslPolicy))) reportViolation(`Listener "${args.name}" uses TLS policy ${String(args.props.sslPolicy ?? "(the default)")}, not a modern one`);
+            if (!allowedSslPolicies.includes(String(listener.props.sslPolicy))) yield `Listener "${listener.name}" uses TLS policy ${String(listener.props.sslPolicy ?? "(the default)")}, not a modern one`;
             return;
         }
-        const actions = list(args.props.defaultActions);
+        const actions = list(listener.props.defaultActions);
         const redirectsOnly = actions.length > 0 && actions.every((a) => a.type === "redirect" && object(a.redirect).protocol === "HTTPS");
-        if (!redirectsOnly) reportViolation(`Listener "${args.name}" serves plain ${String(protocol ?? "HTTP")} instead of redirecting to HTTPS`);
+        if (!redirectsOnly) yield `Listener "${listener.name}" serves plain ${String(protocol ?? "HTTP")} instead of redirecting to HTTPS`;
     },
-};
+});
 
-export const loadBalancerHardening: ResourceValidationPolicy = {
+export const loadBalancerHardening = resourcePolicy({
     name: "keel-alb-hardening",
     description: "Application load balancers drop invalid header fields; where required (production) they have deletion protection and access logs.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { requireDeletionProtectionAndLogs: { type: "boolean", default: false } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:lb/loadBalancer:LoadBalancer" || (args.props.loadBalancerType ?? "application") !== "application") return;
-        if (args.props.dropInvalidHeaderFields !== true) reportViolation(`LoadBalancer "${args.name}" does not drop invalid header fields`);
-        if (!args.getConfig<{ requireDeletionProtectionAndLogs?: boolean }>().requireDeletionProtectionAndLogs) return;
-        if (args.props.enableDeletionProtection !== true) reportViolation(`LoadBalancer "${args.name}" has no deletion protection`);
-        if (object(args.props.accessLogs).enabled !== true) reportViolation(`LoadBalancer "${args.name}" writes no access logs`);
+    types: ["aws:lb/loadBalancer:LoadBalancer"],
+    config: { requireDeletionProtectionAndLogs: setting.flag(false) },
+    check: function* (loadBalancer, { requireDeletionProtectionAndLogs }) {
+        if ((loadBalancer.props.loadBalancerType ?? "application") !== "application") return;
+        if (loadBalancer.props.dropInvalidHeaderFields !== true) yield `LoadBalancer "${loadBalancer.name}" does not drop invalid header fields`;
+        if (!requireDeletionProtectionAndLogs) return;
+        if (loadBalancer.props.enableDeletionProtection !== true) yield `LoadBalancer "${loadBalancer.name}" has no deletion protection`;
+        if (object(loadBalancer.props.accessLogs).enabled !== true) yield `LoadBalancer "${loadBalancer.name}" writes no access logs`;
     },
-};
+});
 
-export const failoverRecords: StackValidationPolicy = {
+export const failoverRecords = stackPolicy({
     name: "keel-route53-failover",
     description: "Route53 failover records come in complete PRIMARY/SECONDARY pairs with unique set identifiers, and every PRIMARY has a health check.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
+    check: function* ({ resources }) {
         // Settled inputs: under preview a zone id not known yet must not stop the whole policy.
-        const failover = args.resources
+        const failover = resources
             .filter((r) => r.type === "aws:route53/record:Record")
             .map((r) => ({ r, inputs: inputsOf(r) }))
             .map(({ r, inputs }) => ({ r, inputs, role: object(list(inputs.failoverRoutingPolicies)[0]).type, key: [inputs.zoneId, inputs.name, inputs.type].map((v) => (typeof v === "symbol" ? "(not known yet)" : String(v))).join("|") }))
@@ -72,16 +67,16 @@ export const failoverRecords: StackValidationPolicy = {
         for (const entries of byName.values()) {
             const name = entries[0].key.split("|")[1];
             const roles = entries.map((e) => e.role).sort();
-            if (roles.join() !== "PRIMARY,SECONDARY") reportViolation(`failover record ${name} has ${roles.join(" and ")}: exactly one PRIMARY and one SECONDARY are required`, entries[0].r.urn);
+            if (roles.join() !== "PRIMARY,SECONDARY") yield [`failover record ${name} has ${roles.join(" and ")}: exactly one PRIMARY and one SECONDARY are required`, entries[0].r.urn];
             const identifiers = entries.map((e) => e.inputs.setIdentifier).filter((i) => i !== notKnown);
-            if (new Set(identifiers).size !== identifiers.length || identifiers.some((i) => typeof i !== "string" || i === "")) reportViolation(`failover record ${name} needs a unique set identifier per record`, entries[0].r.urn);
+            if (new Set(identifiers).size !== identifiers.length || identifiers.some((i) => typeof i !== "string" || i === "")) yield [`failover record ${name} needs a unique set identifier per record`, entries[0].r.urn];
             for (const primary of entries.filter((e) => e.role === "PRIMARY")) {
                 const check = primary.inputs.healthCheckId;
-                if (check !== notKnown && (typeof check !== "string" || check === "")) reportViolation(`PRIMARY failover record ${name} has no health check`, primary.r.urn);
+                if (check !== notKnown && (typeof check !== "string" || check === "")) yield [`PRIMARY failover record ${name} has no health check`, primary.r.urn];
             }
         }
     },
-};
+});
 
 const healthCheckType = "aws:route53/healthCheck:HealthCheck";
 /** Health check types that probe an endpoint (the rest watch alarms, other checks or routing controls). */
@@ -144,17 +139,15 @@ function recordTargets(inputs: Record<string, unknown>): string[] {
     return [...list(inputs.aliases).map((a) => a.name), ...knownStrings(inputs.records).strings].filter((n): n is string => typeof n === "string").map(hostName);
 }
 
-export const failoverHealth: StackValidationPolicy = {
+export const failoverHealth = stackPolicy({
     name: "keel-route53-failover-health",
     description: "The health check of every PRIMARY failover record can fail, in time: one of the stack's, enabled, not inverted, probing the PRIMARY's own endpoint (CALCULATED checks need every child healthy), failing over within the environment's maxFailoverSeconds; where required (production) the stack serves through a failover pair.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { maxFailoverSeconds: { type: "integer", default: 300 }, requireFailover: { type: "boolean", default: false } } },
-    validateStack: (args, reportViolation) => {
-        const { maxFailoverSeconds = 300, requireFailover = false } = args.getConfig<{ maxFailoverSeconds?: number; requireFailover?: boolean }>();
-        const primaries = args.resources
+    config: { maxFailoverSeconds: setting.integer(300), requireFailover: setting.flag(false) },
+    check: function* ({ resources }, { maxFailoverSeconds, requireFailover }) {
+        const primaries = resources
             .filter((r) => r.type === "aws:route53/record:Record")
             .filter((r) => String(object(list(inputsOf(r).failoverRoutingPolicies)[0]).type ?? "").toUpperCase() === "PRIMARY");
-        if (requireFailover && primaries.length === 0) reportViolation("no Route 53 failover record (PRIMARY/SECONDARY): this environment serves from its DR region when the primary fails, through a failover pair");
+        if (requireFailover && primaries.length === 0) yield ["no Route 53 failover record (PRIMARY/SECONDARY): this environment serves from its DR region when the primary fails, through a failover pair"];
         for (const record of primaries) {
             const inputs = inputsOf(record);
             const id = inputs.healthCheckId;
@@ -163,24 +156,24 @@ export const failoverHealth: StackValidationPolicy = {
             const where = `PRIMARY failover record "${record.name}" (${typeof inputs.name === "string" ? inputs.name : "name not known yet"})`;
             const checks = sources(record, "healthCheckId", [healthCheckType]);
             if (checks.length === 0) {
-                reportViolation(`${where} uses health check ${typeof id === "string" ? id : "(not known yet)"}, which is not one of this stack's: the policy cannot see that it can fail (Route 53 failover needs a health check that fails with the primary)`, record.urn);
+                yield [`${where} uses health check ${typeof id === "string" ? id : "(not known yet)"}, which is not one of this stack's: the policy cannot see that it can fail (Route 53 failover needs a health check that fails with the primary)`, record.urn];
                 continue;
             }
             const ttlSeconds = list(inputs.aliases).length > 0 ? aliasTtlSeconds : typeof inputs.ttl === "number" ? inputs.ttl : 0;
             const trees = checks.map((c) => judgeHealthCheck(c, { maxFailoverSeconds, ttlSeconds }));
-            for (const problem of trees.flatMap((t) => t.problems)) reportViolation(`${where}: ${problem}`, record.urn);
+            for (const problem of trees.flatMap((t) => t.problems)) yield [`${where}: ${problem}`, record.urn];
             const probes = trees.flatMap((t) => t.probes);
             if (probes.length === 0 && !trees.some((t) => t.unsettled)) {
-                reportViolation(`${where}: its health check never probes the primary's endpoint (only CloudWatch alarms or routing controls, such as a latency alarm): nothing fails over when the primary stops answering`, record.urn);
+                yield [`${where}: its health check never probes the primary's endpoint (only CloudWatch alarms or routing controls, such as a latency alarm): nothing fails over when the primary stops answering`, record.urn];
                 continue;
             }
             const targets = recordTargets(inputs);
             const knownProbes = probes.filter((p): p is string => p !== notKnown);
             if (targets.length > 0 && knownProbes.length === probes.length && !knownProbes.some((p) => targets.includes(p))) {
-                reportViolation(`${where}: its health check probes ${knownProbes.join(", ")}, not the endpoint the record answers with (${targets.join(", ")})`, record.urn);
+                yield [`${where}: its health check probes ${knownProbes.join(", ")}, not the endpoint the record answers with (${targets.join(", ")})`, record.urn];
             }
         }
     },
-};
+});
 
 export const edgePolicies = [listenerTls, loadBalancerHardening, failoverRecords, failoverHealth];

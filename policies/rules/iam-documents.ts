@@ -98,6 +98,13 @@ export function parseDocument(document: unknown): ParsedDocument {
     }, { kind: "absent" });
 }
 
+/** A message for each of a resource's documents AWS would refuse: those cannot be judged. */
+export function* malformedDocuments(resource: { readonly type: string; readonly name: string }, documents: readonly { readonly field: string; readonly parsed: ParsedDocument }[]): Generator<string> {
+    for (const { field, parsed } of documents) {
+        if (parsed.kind === "malformed") yield `${resource.type} "${resource.name}" ${field} is not a policy document AWS would accept (${parsed.reason}): it cannot be judged.`;
+    }
+}
+
 export const isAllow = (statement: Statement) => statement.effect.toLowerCase() === "allow";
 
 /** Whether any of a statement's action patterns (IAM wildcards, case-insensitive) matches an action. */

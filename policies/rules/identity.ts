@@ -1,30 +1,28 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { allowsAction, coversEveryResource, isAllow, isEveryAction, parseDocument, type ParsedDocument, type Statement } from "./iam-documents";
+import { allowsAction, coversEveryResource, isAllow, isEveryAction, malformedDocuments, parseDocument, type ParsedDocument, type Statement } from "./iam-documents";
 import { globMatches } from "./storage-helpers";
+import { resourcePolicy, setting } from "./policy";
 import { whenKnown } from "./preview";
 
 /** KMS and IAM rules: keys rotate, and no identity is handed administrator rights or the means to take them. */
 
-export const kmsKeyRotation: ResourceValidationPolicy = {
+export const kmsKeyRotation = resourcePolicy({
     name: "keel-kms-key-rotation",
     description: "Customer-managed symmetric KMS keys rotate their key material yearly (AWS rotates only symmetric keys).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { rotationPeriodMaxDays: { type: "integer", default: 365 } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:kms/key:Key") return;
-        const spec = args.props.customerMasterKeySpec ?? args.props.keySpec ?? "SYMMETRIC_DEFAULT";
+    types: ["aws:kms/key:Key"],
+    config: { rotationPeriodMaxDays: setting.integer(365) },
+    check: function* (key, { rotationPeriodMaxDays }) {
+        const spec = key.props.customerMasterKeySpec ?? key.props.keySpec ?? "SYMMETRIC_DEFAULT";
         if (spec !== "SYMMETRIC_DEFAULT") return;
-        if (args.props.enableKeyRotation !== true) {
-            reportViolation(`KMS key "${args.name}" does not rotate (enableKeyRotation is not true).`);
+        if (key.props.enableKeyRotation !== true) {
+            yield `KMS key "${key.name}" does not rotate (enableKeyRotation is not true).`;
             return;
         }
-        const { rotationPeriodMaxDays = 365 } = args.getConfig<{ rotationPeriodMaxDays?: number }>();
-        const period = args.props.rotationPeriodInDays;
+        const period = key.props.rotationPeriodInDays;
         if (typeof period === "number" && period > rotationPeriodMaxDays) {
-            reportViolation(`KMS key "${args.name}" rotates every ${period} days; at most ${rotationPeriodMaxDays} allowed.`);
+            yield `KMS key "${key.name}" rotates every ${period} days; at most ${rotationPeriodMaxDays} allowed.`;
         }
     },
-};
+});
 
 /**
  * AWS managed policies (patterns, any partition) that make their holder an administrator, or give
@@ -89,30 +87,26 @@ function attachedPolicies(type: string, props: Record<string, unknown>): string[
 
 const samePartition = (arn: string) => arn.replace(/^arn:aws[a-z-]*:/i, "arn:aws:");
 
-export const iamNoWildcardAdmin: ResourceValidationPolicy = {
+export const iamNoWildcardAdmin = resourcePolicy({
     name: "keel-iam-no-wildcard-admin",
     description: "No IAM policy allows every action, or every action of a service (s3:*, kms:*), on every resource, nor all of IAM (iam:*) on anything; no role, user or group gets an administrator or *FullAccess managed policy.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { forbiddenManagedPolicies: { type: "array", items: { type: "string" }, default: adminManagedPolicies } } },
-    validateResource: (args, reportViolation) => {
-        const documents = identityDocuments(args.type, args.props);
-        for (const { field, parsed } of documents) {
-            if (parsed.kind === "malformed") reportViolation(`${args.type} "${args.name}" ${field} is not a policy document AWS would accept (${parsed.reason}): it cannot be judged.`);
-        }
+    config: { forbiddenManagedPolicies: setting.strings(adminManagedPolicies) },
+    check: function* (resource, { forbiddenManagedPolicies }) {
+        const documents = identityDocuments(resource.type, resource.props);
+        yield* malformedDocuments(resource, documents);
         for (const statement of allowStatementsOf(documents)) {
             const action = JSON.stringify(actionElement(statement));
             if (isAdminStatement(statement)) {
-                reportViolation(`${args.type} "${args.name}" allows ${action} on every resource: grant the actions and resources it needs.`);
+                yield `${resource.type} "${resource.name}" allows ${action} on every resource: grant the actions and resources it needs.`;
             } else if (statement.actions.some((a) => /^iam:\*+$/i.test(a))) {
-                reportViolation(`${args.type} "${args.name}" allows ${action} on ${JSON.stringify(statement.resources)}: all of IAM lets its holder grant itself anything; name the IAM actions it needs.`);
+                yield `${resource.type} "${resource.name}" allows ${action} on ${JSON.stringify(statement.resources)}: all of IAM lets its holder grant itself anything; name the IAM actions it needs.`;
             }
         }
-        const { forbiddenManagedPolicies = adminManagedPolicies } = args.getConfig<{ forbiddenManagedPolicies?: string[] }>();
-        for (const arn of attachedPolicies(args.type, args.props)) {
-            if (forbiddenManagedPolicies.some((pattern) => globMatches(samePartition(pattern), samePartition(arn), true))) reportViolation(`${args.type} "${args.name}" attaches ${arn}.`);
+        for (const arn of attachedPolicies(resource.type, resource.props)) {
+            if (forbiddenManagedPolicies.some((pattern) => globMatches(samePartition(pattern), samePartition(arn), true))) yield `${resource.type} "${resource.name}" attaches ${arn}.`;
         }
     },
-};
+});
 
 /**
  * Actions that, on every role, user, group or policy, let their holder take any permission
@@ -149,18 +143,16 @@ function escalationProblems(statement: Statement, actions: readonly string[]): s
     return problems;
 }
 
-export const iamNoPrivilegeEscalation: ResourceValidationPolicy = {
+export const iamNoPrivilegeEscalation = resourcePolicy({
     name: "keel-iam-no-privilege-escalation",
     description: "No IAM policy allows with NotAction or NotResource, or allows iam:PassRole, sts:AssumeRole or a policy-writing IAM action on every role or principal.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { escalationActions: { type: "array", items: { type: "string" }, default: escalationActions } } },
-    validateResource: (args, reportViolation) => {
-        const { escalationActions: actions = escalationActions } = args.getConfig<{ escalationActions?: string[] }>();
-        for (const statement of allowStatementsOf(identityDocuments(args.type, args.props))) {
-            for (const problem of escalationProblems(statement, actions)) reportViolation(`${args.type} "${args.name}" statement "${statement.label}" ${problem}.`);
+    config: { escalationActions: setting.strings(escalationActions) },
+    check: function* (resource, { escalationActions: actions }) {
+        for (const statement of allowStatementsOf(identityDocuments(resource.type, resource.props))) {
+            for (const problem of escalationProblems(statement, actions)) yield `${resource.type} "${resource.name}" statement "${statement.label}" ${problem}.`;
         }
     },
-};
+});
 
 /** Resources that mint credentials which never expire on their own. */
 export const longTermCredentialTypes = [
@@ -170,16 +162,14 @@ export const longTermCredentialTypes = [
     "aws:iam/signingCertificate:SigningCertificate",
 ];
 
-export const iamNoLongTermCredentials: ResourceValidationPolicy = {
+export const iamNoLongTermCredentials = resourcePolicy({
     name: "keel-iam-no-long-term-credentials",
     description: "No IAM user access keys, console passwords or service-specific credentials: workloads take roles and people federate, so no credential outlives its session.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { forbiddenTypes: { type: "array", items: { type: "string" }, default: longTermCredentialTypes } } },
-    validateResource: (args, reportViolation) => {
-        const { forbiddenTypes = longTermCredentialTypes } = args.getConfig<{ forbiddenTypes?: string[] }>();
-        if (!forbiddenTypes.includes(args.type)) return;
-        reportViolation(`${args.type} "${args.name}" creates a long-term IAM credential: give the workload a role (instance profile, IRSA) or federate people (IAM User Guide, "Security best practices in IAM": use temporary credentials).`);
+    config: { forbiddenTypes: setting.strings(longTermCredentialTypes) },
+    check: function* (resource, { forbiddenTypes }) {
+        if (!forbiddenTypes.includes(resource.type)) return;
+        yield `${resource.type} "${resource.name}" creates a long-term IAM credential: give the workload a role (instance profile, IRSA) or federate people (IAM User Guide, "Security best practices in IAM": use temporary credentials).`;
     },
-};
+});
 
 export const identityPolicies = [kmsKeyRotation, iamNoWildcardAdmin, iamNoPrivilegeEscalation, iamNoLongTermCredentials];

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../offline-plan/record";
-import { loadPolicyPackConfig } from "../offline";
-import { messages, provider, resource, runPolicy, type Fixture, type PlanInput } from "../testing";
+import { found, messages, production, provider, resource, runPolicy, staging, type Fixture } from "../testing";
 import {
     containerResources,
     disruptionBudgets,
@@ -30,8 +28,6 @@ const types = {
 } as const;
 
 const cluster = provider({ name: "cluster", type: "pulumi:providers:kubernetes" });
-const production = loadPolicyPackConfig("production");
-const staging = loadPolicyPackConfig("staging");
 
 const digest = `sha256:${"4f".repeat(32)}`;
 const guideResources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
@@ -102,25 +98,7 @@ function release(version: unknown, name = "monitoring"): Fixture {
 
 const dockerContainer = (image: string, name = "postgres") => resource(types.dockerContainer, { name: `keel-${name}`, image, restart: "unless-stopped" }, { name });
 
-async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
-    return messages(await runPolicy(policy, fixtures, config));
-}
-
 describe("kubernetes policies", () => {
-    test("the module exports every Kubernetes and Helm policy, each mandatory", () => {
-        assert.deepEqual(kubernetesPolicies.map((p) => [p.name, p.enforcementLevel]), [
-            ["keel-k8s-requests-and-limits", "mandatory"],
-            ["keel-k8s-pinned-images", "mandatory"],
-            ["keel-helm-pinned-charts", "mandatory"],
-            ["keel-k8s-hpa-bounds", "mandatory"],
-            ["keel-k8s-disruption-budgets", "mandatory"],
-            ["keel-eks-endpoint-access", "mandatory"],
-            ["keel-eks-secrets-encryption", "mandatory"],
-            ["keel-eks-control-plane-logs", "mandatory"],
-            ["keel-eks-node-ssh", "mandatory"],
-        ]);
-    });
-
     test("a KubeService (auto-named Deployment, HPA 2–10, PDB) and a pinned chart pass every policy under every config", async () => {
         const deployment = workload({ autoNamed: true, namespace: "apps" });
         const plan = [
@@ -137,6 +115,8 @@ describe("kubernetes policies", () => {
 });
 
 describe("keel-k8s-requests-and-limits", () => {
+    const lacks = (name: string, owner: string, missing: string) => `container "${name}" of ${owner} has no ${missing}`;
+
     test("passes containers with CPU and memory requests and a memory limit (a CPU limit is optional)", async () => {
         const noCpuLimit = container({ resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } } });
         assert.deepEqual(await found(containerResources, [workload(), workload({ name: "worker", containers: [noCpuLimit] })]), []);
@@ -144,7 +124,7 @@ describe("keel-k8s-requests-and-limits", () => {
 
     test("refuses a container without resources, naming everything missing", async () => {
         const violations = await runPolicy(containerResources, [workload({ containers: [container({ resources: undefined })] })]);
-        assert.deepEqual(messages(violations), ['container "app" of api has no cpu request, memory request, memory limit']);
+        assert.deepEqual(messages(violations), [lacks("app", "api", "cpu request, memory request, memory limit")]);
         assert.equal(violations[0].urn, "urn:pulumi:test::keel::kubernetes:apps/v1:Deployment::api");
     });
 
@@ -154,11 +134,7 @@ describe("keel-k8s-requests-and-limits", () => {
             workload({ name: "worker", containers: [container({ name: "worker", resources: { requests: { memory: "256Mi" }, limits: { memory: "512Mi" } } })] }),
             workload({ name: "cache", containers: [container({ name: "cache", resources: { requests: { cpu: "250m" }, limits: { memory: "512Mi" } } })] }),
         ];
-        assert.deepEqual(await found(containerResources, plan), [
-            'container "app" of api has no memory limit',
-            'container "worker" of worker has no cpu request',
-            'container "cache" of cache has no memory request',
-        ]);
+        assert.deepEqual(await found(containerResources, plan), [lacks("app", "api", "memory limit"), lacks("worker", "worker", "cpu request"), lacks("cache", "cache", "memory request")]);
     });
 
     test("judges init containers and every container of StatefulSets and DaemonSets", async () => {
@@ -168,12 +144,7 @@ describe("keel-k8s-requests-and-limits", () => {
             workload({ type: types.statefulSet, name: "db", containers: [bare("postgres")] }),
             workload({ type: types.daemonSet, name: "agent", containers: [bare("alloy")] }),
         ];
-        assert.deepEqual(await found(containerResources, plan), [
-            'container "migrate" of api has no memory limit',
-            'container "sidecar" of api has no memory limit',
-            'container "postgres" of db has no memory limit',
-            'container "alloy" of agent has no memory limit',
-        ]);
+        assert.deepEqual(await found(containerResources, plan), [lacks("migrate", "api", "memory limit"), lacks("sidecar", "api", "memory limit"), lacks("postgres", "db", "memory limit"), lacks("alloy", "agent", "memory limit")]);
     });
 
     test("enabled: false turns it off", async () => {
@@ -183,14 +154,15 @@ describe("keel-k8s-requests-and-limits", () => {
     test("judges CronJobs (the database dumps) and Pods too; a patch requires nothing", async () => {
         const cron = (containers: Record<string, unknown>[]) => resource("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { containers } } } } } }, { name: "database-dumps", provider: cluster });
         assert.deepEqual(await found(containerResources, [cron([container({ name: "publish" })])]), []);
-        assert.deepEqual(await found(containerResources, [cron([container({ name: "publish", resources: { requests: { cpu: "10m" } } })])]), ['container "publish" of database-dumps has no memory request, memory limit']);
-        assert.deepEqual(await found(containerResources, [resource("kubernetes:core/v1:Pod", { spec: { containers: [{ name: "debug", image: "busybox:1.36" }] } }, { name: "debug", provider: cluster })]), ['container "debug" of debug has no cpu request, memory request, memory limit']);
+        assert.deepEqual(await found(containerResources, [cron([container({ name: "publish", resources: { requests: { cpu: "10m" } } })])]), [lacks("publish", "database-dumps", "memory request, memory limit")]);
+        assert.deepEqual(await found(containerResources, [resource("kubernetes:core/v1:Pod", { spec: { containers: [{ name: "debug", image: "busybox:1.36" }] } }, { name: "debug", provider: cluster })]), [lacks("debug", "debug", "cpu request, memory request, memory limit")]);
         assert.deepEqual(await found(containerResources, [resource("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: { containers: [{ name: "app" }] } } } }, { name: "patch", provider: cluster })]), []);
     });
 });
 
 describe("keel-k8s-pinned-images", () => {
     const pinned = ["nginx:1.27.3", "registry.example.com:5000/app:1.2.3", `app@sha256:${"ab".repeat(32)}`, `registry.example.com:5000/keel/app@${digest}`, "ghcr.io/grafana/alloy:v1.5.1"];
+    const runsUnpinned = (owner: string, image: string) => `${owner} runs the unpinned image "${image}"`;
     const unpinned = ["nginx", "nginx:latest", "registry.example.com:5000/app", "registry.example.com:5000/app:latest", "docker.io/library/postgres:", ""];
 
     test("isPinnedImage: a version tag or a digest, never latest or untagged (a registry port is no tag)", () => {
@@ -209,7 +181,7 @@ describe("keel-k8s-pinned-images", () => {
     for (const image of ["nginx", "nginx:latest"]) {
         test(`refuses ${image} in a Deployment and a docker container`, async () => {
             const violations = await runPolicy(pinnedImages, [workload({ containers: [container({ image })] }), dockerContainer(image)]);
-            assert.deepEqual(messages(violations), [`api runs the unpinned image "${image}"`, `postgres runs the unpinned image "${image}"`]);
+            assert.deepEqual(messages(violations), [runsUnpinned("api", image), runsUnpinned("postgres", image)]);
             assert.deepEqual(violations.map((v) => v.urn), ["urn:pulumi:test::keel::kubernetes:apps/v1:Deployment::api", "urn:pulumi:test::keel::docker:index/container:Container::postgres"]);
         });
     }
@@ -225,13 +197,7 @@ describe("keel-k8s-pinned-images", () => {
             workload({ type: types.daemonSet, name: "agent", containers: [container({ image: "grafana/alloy:latest" })] }),
             workload({ name: "noimage", containers: [container({ image: undefined })] }),
         ];
-        assert.deepEqual(await found(pinnedImages, plan), [
-            'api runs the unpinned image "flyway/flyway"',
-            'api runs the unpinned image "envoyproxy/envoy:latest"',
-            'db runs the unpinned image "postgres"',
-            'agent runs the unpinned image "grafana/alloy:latest"',
-            'noimage runs the unpinned image ""',
-        ]);
+        assert.deepEqual(await found(pinnedImages, plan), [runsUnpinned("api", "flyway/flyway"), runsUnpinned("api", "envoyproxy/envoy:latest"), runsUnpinned("db", "postgres"), runsUnpinned("agent", "grafana/alloy:latest"), runsUnpinned("noimage", "")]);
     });
 
     test("does not judge other types", async () => {
@@ -251,18 +217,13 @@ describe("keel-k8s-pinned-images", () => {
             resource("kubernetes:core/v1:Pod", { spec: podSpec }, { name: "pod", provider: cluster }),
             resource("kubernetes:yaml/v2:ConfigGroup", { yaml: "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  containers:\n  - {name: sh, image: 'alpine'}\n" }, { name: "extras", provider: cluster }),
         ];
-        assert.deepEqual(await found(pinnedImages, plan), [
-            'job runs the unpinned image "busybox"',
-            'cron runs the unpinned image "postgres:latest"',
-            'pod runs the unpinned image "busybox"',
-            'extras runs the unpinned image "alpine"',
-        ]);
+        assert.deepEqual(await found(pinnedImages, plan), [runsUnpinned("job", "busybox"), runsUnpinned("cron", "postgres:latest"), runsUnpinned("pod", "busybox"), runsUnpinned("extras", "alpine")]);
     });
 
     test("a patch is judged on the images it sets only", async () => {
         const patch = (image?: string) => resource("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: { containers: [{ name: "app", ...(image ? { image } : {}) }] } } } }, { name: "patch", provider: cluster });
         assert.deepEqual(await found(pinnedImages, [patch()]), []);
-        assert.deepEqual(await found(pinnedImages, [patch("app:latest")]), ['patch runs the unpinned image "app:latest"']);
+        assert.deepEqual(await found(pinnedImages, [patch("app:latest")]), [runsUnpinned("patch", "app:latest")]);
     });
 
     test("unpinnedValuesImages: image strings and { repository, tag, digest } objects anywhere in chart values", () => {

@@ -1,5 +1,6 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, entries, helmValuesFindings, isHelmRelease, isMasked, known, manifestsOf, podSpecOf } from "./kubernetes-manifests";
+import { resourcePolicy, setting, stackPolicy } from "./policy";
 import { object } from "./props";
 
 /** Kubernetes, Helm and EKS rules (Checkov CKV_K8S_11/13/14/43, CKV_AWS_37/38/39/58/100, kube-score, Trivy KSV011/015/016/018). */
@@ -29,24 +30,21 @@ export function isPinnedImage(image: string): boolean {
     return tag !== undefined && isVersionTag(tag.trim());
 }
 
-export const containerResources: ResourceValidationPolicy = {
+export const containerResources = resourcePolicy({
     name: "keel-k8s-requests-and-limits",
     description: "Every container of a workload, CronJob, Job or Pod sets CPU and memory requests and a memory limit (requests for scheduling and HPA, a limit against noisy neighbours).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        for (const { container, partial } of workloadContainers(args.type, args.name, args.props)) {
+    check: function* (resource) {
+        for (const { container, partial } of workloadContainers(resource.type, resource.name, resource.props)) {
             if (partial || isMasked(container.resources)) continue;
             const resources = object(container.resources);
             const missing = [
                 ...["cpu", "memory"].filter((r) => object(resources.requests)[r] === undefined).map((r) => `${r} request`),
                 ...(object(resources.limits).memory === undefined ? ["memory limit"] : []),
             ];
-            if (missing.length > 0) reportViolation(`container "${String(container.name)}" of ${args.name} has no ${missing.join(", ")}`);
+            if (missing.length > 0) yield `container "${String(container.name)}" of ${resource.name} has no ${missing.join(", ")}`;
         }
     },
-};
+});
 
 /** Why a chart's `image` value (a reference, or `{ registry, repository, tag, digest }`) runs an unpinned image, or undefined. */
 export function unpinnedImageValue(value: unknown): string | undefined {
@@ -76,68 +74,57 @@ export function unpinnedValuesImages(values: unknown): string[] {
     return found;
 }
 
-export const pinnedImages: ResourceValidationPolicy = {
+export const pinnedImages = resourcePolicy({
     name: "keel-k8s-pinned-images",
     description: "Container images are pinned to a version or digest, never `:latest`, a moving tag or untagged: in workloads, CronJobs, Jobs, Pods, ConfigGroup manifests, docker containers and the image values of Helm releases.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (isHelmRelease(args.type)) {
-            for (const found of helmValuesFindings(args.props, unpinnedValuesImages)) reportViolation(`Helm release "${args.name}" runs an unpinned image: ${found} (pin a version tag or a digest; an empty tag keeps the chart's appVersion)`);
+    check: function* (resource) {
+        if (isHelmRelease(resource.type)) {
+            for (const found of helmValuesFindings(resource.props, unpinnedValuesImages)) yield `Helm release "${resource.name}" runs an unpinned image: ${found} (pin a version tag or a digest; an empty tag keeps the chart's appVersion)`;
             return;
         }
-        const docker = args.type.startsWith("docker:") ? object(known(args.props)) : {};
-        const images = args.type === "docker:index/container:Container" ? [String(docker.image ?? "")]
-            : args.type === "docker:index/remoteImage:RemoteImage" ? [String(docker.name ?? "")]
-            : workloadContainers(args.type, args.name, args.props).filter((c) => !(c.partial && c.container.image === undefined)).map((c) => String(c.container.image ?? ""));
-        for (const image of images) if (!isMasked(image) && !isPinnedImage(image)) reportViolation(`${args.name} runs the unpinned image "${image}"`);
+        const docker = resource.type.startsWith("docker:") ? object(known(resource.props)) : {};
+        const images = resource.type === "docker:index/container:Container" ? [String(docker.image ?? "")]
+            : resource.type === "docker:index/remoteImage:RemoteImage" ? [String(docker.name ?? "")]
+            : workloadContainers(resource.type, resource.name, resource.props).filter((c) => !(c.partial && c.container.image === undefined)).map((c) => String(c.container.image ?? ""));
+        for (const image of images) if (!isMasked(image) && !isPinnedImage(image)) yield `${resource.name} runs the unpinned image "${image}"`;
     },
-};
+});
 
-export const pinnedCharts: ResourceValidationPolicy = {
+export const pinnedCharts = resourcePolicy({
     name: "keel-helm-pinned-charts",
     description: "Helm releases pin an exact chart version.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (args.type !== "kubernetes:helm.sh/v3:Release") return;
-        const version = args.props.version;
-        if (typeof version !== "string" || !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) reportViolation(`Helm release "${args.name}" (chart ${String(args.props.chart)}) has no exact chart version (${String(version ?? "unset")})`);
+    types: ["kubernetes:helm.sh/v3:Release"],
+    check: function* (release) {
+        const version = release.props.version;
+        if (typeof version !== "string" || !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) yield `Helm release "${release.name}" (chart ${String(release.props.chart)}) has no exact chart version (${String(version ?? "unset")})`;
     },
-};
+});
 
-export const hpaBounds: ResourceValidationPolicy = {
+export const hpaBounds = resourcePolicy({
     name: "keel-k8s-hpa-bounds",
     description: "Horizontal Pod Autoscalers keep at least the environment's minimum replicas (production 2) and a maximum of at least the minimum.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { minReplicas: { type: "integer", default: 1 } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== hpaType) return;
-        const { minReplicas: required = 1 } = args.getConfig<{ minReplicas?: number }>();
-        const spec = object(args.props.spec);
+    types: [hpaType],
+    config: { minReplicas: setting.integer(1) },
+    check: function* (hpa, { minReplicas: required }) {
+        const spec = object(hpa.props.spec);
         const min = typeof spec.minReplicas === "number" ? spec.minReplicas : 1;
         const max = typeof spec.maxReplicas === "number" ? spec.maxReplicas : 0;
-        if (min < required) reportViolation(`HorizontalPodAutoscaler "${args.name}" allows ${min} replica(s); at least ${required} required`);
-        if (max < min) reportViolation(`HorizontalPodAutoscaler "${args.name}" has maxReplicas ${max} below minReplicas ${min}`);
+        if (min < required) yield `HorizontalPodAutoscaler "${hpa.name}" allows ${min} replica(s); at least ${required} required`;
+        if (max < min) yield `HorizontalPodAutoscaler "${hpa.name}" has maxReplicas ${max} below minReplicas ${min}`;
     },
-};
+});
 
 const labelsMatch = (selector: Record<string, unknown>, labels: Record<string, unknown>) =>
     Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 const namespaceOf = (r: PolicyResource) => String(object(r.props.metadata).namespace ?? "default");
 
-export const disruptionBudgets: StackValidationPolicy = {
+export const disruptionBudgets = stackPolicy({
     name: "keel-k8s-disruption-budgets",
     description: "Replicated workloads (more than one replica, or autoscaled) have a PodDisruptionBudget selecting their pods.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        const budgets = args.resources.filter((r) => r.type === pdbType);
-        const hpas = args.resources.filter((r) => r.type === hpaType);
-        for (const workload of args.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet")) {
+    check: function* ({ resources }) {
+        const budgets = resources.filter((r) => r.type === pdbType);
+        const hpas = resources.filter((r) => r.type === hpaType);
+        for (const workload of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet")) {
             const name = String(object(workload.props.metadata).name ?? workload.name);
             const kind = workload.type.split(":").pop();
             // The HPA names the workload, or depends on it: an auto-named workload's name is an output of it.
@@ -149,10 +136,10 @@ export const disruptionBudgets: StackValidationPolicy = {
             if (!autoscaled && !(typeof replicas === "number" && replicas > 1)) continue;
             const podLabels = object(object(object(object(workload.props.spec).template).metadata).labels);
             const covered = budgets.some((b) => namespaceOf(b) === namespaceOf(workload) && labelsMatch(object(object(object(b.props.spec).selector).matchLabels), podLabels));
-            if (!covered) reportViolation(`${workload.type.split(":").pop()} "${name}" is replicated but no PodDisruptionBudget selects its pods`, workload.urn);
+            if (!covered) yield [`${workload.type.split(":").pop()} "${name}" is replicated but no PodDisruptionBudget selects its pods`, workload.urn];
         }
     },
-};
+});
 
 // ---- EKS control plane and nodes ----
 
@@ -189,33 +176,23 @@ export function publicEndpointProblem(vpcConfig: Record<string, unknown>, settin
     return wide.length > 0 ? `is public and open to ${wide.join(", ")}, wider than /${settings.minimumIpv4PrefixLength} (IPv4) or /${settings.minimumIpv6PrefixLength} (IPv6)` : undefined;
 }
 
-export const eksEndpointAccess: ResourceValidationPolicy = {
+export const eksEndpointAccess = resourcePolicy({
     name: "keel-eks-endpoint-access",
     description: "An EKS cluster's API endpoint is private, or public only to the deployers' own CIDRs: never 0.0.0.0/0, ::/0, an empty publicAccessCidrs (EKS then admits every address) or a range wider than the configured prefix.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minimumIpv4PrefixLength: { type: "integer", default: 16 },
-            minimumIpv6PrefixLength: { type: "integer", default: 48 },
-        },
+    types: [eksClusterType],
+    config: { minimumIpv4PrefixLength: setting.integer(16), minimumIpv6PrefixLength: setting.integer(48) },
+    check: function* (cluster, settings) {
+        const problem = publicEndpointProblem(block(object(known(cluster.props)).vpcConfig), settings);
+        if (problem !== undefined) yield `EKS cluster "${cluster.name}" API endpoint ${problem}: set endpointPublicAccess false, or publicAccessCidrs to the deployers' addresses (EKS best practices, "Make the EKS Cluster Endpoint private"; CKV_AWS_38/39)`;
     },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== eksClusterType) return;
-        const { minimumIpv4PrefixLength = 16, minimumIpv6PrefixLength = 48 } = args.getConfig<Partial<EndpointSettings>>();
-        const problem = publicEndpointProblem(block(object(known(args.props)).vpcConfig), { minimumIpv4PrefixLength, minimumIpv6PrefixLength });
-        if (problem !== undefined) reportViolation(`EKS cluster "${args.name}" API endpoint ${problem}: set endpointPublicAccess false, or publicAccessCidrs to the deployers' addresses (EKS best practices, "Make the EKS Cluster Endpoint private"; CKV_AWS_38/39)`);
-    },
-};
+});
 
-export const eksSecretsEncryption: ResourceValidationPolicy = {
+export const eksSecretsEncryption = resourcePolicy({
     name: "keel-eks-secrets-encryption",
     description: "An EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key (encryptionConfig resources [\"secrets\"] and a key ARN, not an alias/aws/* key).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (args.type !== eksClusterType) return;
-        const raw = object(known(args.props)).encryptionConfig;
+    types: [eksClusterType],
+    check: function* (cluster) {
+        const raw = object(known(cluster.props)).encryptionConfig;
         if (isMasked(raw)) return;
         const config = block(raw);
         const resources = config.resources;
@@ -225,43 +202,38 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
             ...(isMasked(keyArn) || (typeof keyArn === "string" && keyArn !== "") ? [] : ["names no KMS key (encryptionConfig.provider.keyArn)"]),
             ...(typeof keyArn === "string" && /:alias\/aws\//.test(keyArn) ? [`encrypts with the AWS-managed key ${keyArn}, not a customer-managed one`] : []),
         ];
-        for (const problem of problems) reportViolation(`EKS cluster "${args.name}" ${problem}: envelope-encrypt Secrets with a customer-managed KMS key (EKS best practices, "Encrypt Kubernetes secrets with KMS"; CKV_AWS_58)`);
+        for (const problem of problems) yield `EKS cluster "${cluster.name}" ${problem}: envelope-encrypt Secrets with a customer-managed KMS key (EKS best practices, "Encrypt Kubernetes secrets with KMS"; CKV_AWS_58)`;
     },
-};
+});
 
-export const eksControlPlaneLogs: ResourceValidationPolicy = {
+export const eksControlPlaneLogs = resourcePolicy({
     name: "keel-eks-control-plane-logs",
     description: "An EKS cluster sends the control-plane logs an investigation needs to CloudWatch: api, audit and authenticator at least (production: all five).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { requiredLogTypes: { type: "array", items: { type: "string" }, default: ["api", "audit", "authenticator"] } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== eksClusterType) return;
-        const { requiredLogTypes = ["api", "audit", "authenticator"] } = args.getConfig<{ requiredLogTypes?: string[] }>();
-        const enabled = object(known(args.props)).enabledClusterLogTypes;
+    types: [eksClusterType],
+    config: { requiredLogTypes: setting.strings(["api", "audit", "authenticator"]) },
+    check: function* (cluster, { requiredLogTypes }) {
+        const enabled = object(known(cluster.props)).enabledClusterLogTypes;
         if (isMasked(enabled)) return;
         const given = Array.isArray(enabled) ? enabled : [];
         if (given.some(isMasked)) return;
         const missing = requiredLogTypes.filter((t) => !given.includes(t));
-        if (missing.length > 0) reportViolation(`EKS cluster "${args.name}" does not log ${missing.join(", ")} from its control plane (enabledClusterLogTypes ${JSON.stringify(given)}): audit and authentication trails are how an intrusion is found (EKS best practices, "Enable audit logs"; CKV_AWS_37)`);
+        if (missing.length > 0) yield `EKS cluster "${cluster.name}" does not log ${missing.join(", ")} from its control plane (enabledClusterLogTypes ${JSON.stringify(given)}): audit and authentication trails are how an intrusion is found (EKS best practices, "Enable audit logs"; CKV_AWS_37)`;
     },
-};
+});
 
-export const eksNodeRemoteAccess: ResourceValidationPolicy = {
+export const eksNodeRemoteAccess = resourcePolicy({
     name: "keel-eks-node-ssh",
     description: "EKS managed node groups give no SSH access from anywhere: remoteAccess (an EC2 key pair) is allowed only with sourceSecurityGroupIds; without them EKS opens port 22 to 0.0.0.0/0.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (args.type !== nodeGroupType) return;
-        const raw = object(known(args.props)).remoteAccess;
+    types: [nodeGroupType],
+    check: function* (nodeGroup) {
+        const raw = object(known(nodeGroup.props)).remoteAccess;
         if (raw === undefined || raw === null || isMasked(raw)) return;
         const remote = block(raw);
         if (Object.keys(remote).length === 0) return;
         const sources = remote.sourceSecurityGroupIds;
         if (isMasked(sources) || (Array.isArray(sources) && sources.length > 0)) return;
-        reportViolation(`EKS node group "${args.name}" allows SSH (remoteAccess${typeof remote.ec2SshKey === "string" ? ` with key ${remote.ec2SshKey}` : ""}) without sourceSecurityGroupIds: EKS then opens port 22 to 0.0.0.0/0 (EKS best practices, "Minimize access to worker nodes": use SSM; CKV_AWS_100)`);
+        yield `EKS node group "${nodeGroup.name}" allows SSH (remoteAccess${typeof remote.ec2SshKey === "string" ? ` with key ${remote.ec2SshKey}` : ""}) without sourceSecurityGroupIds: EKS then opens port 22 to 0.0.0.0/0 (EKS best practices, "Minimize access to worker nodes": use SSM; CKV_AWS_100)`;
     },
-};
+});
 
 export const kubernetesPolicies = [containerResources, pinnedImages, pinnedCharts, hpaBounds, disruptionBudgets, eksEndpointAccess, eksSecretsEncryption, eksControlPlaneLogs, eksNodeRemoteAccess];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { stringify } from "yaml";
-import { messages, resource, runPolicy } from "../testing";
+import { found, resource, runPolicy } from "../testing";
 import { alertmanagerInhibition, criticalAlertsPage, grafanaAdminSecret, pagingProblem, parseSizeGb, prometheusAlertRules, prometheusRetention, readsSeries } from "./monitoring";
 
 const paging = {
@@ -42,7 +42,7 @@ const withAlertmanager = (alertmanager: Record<string, unknown>, prometheusSpec:
     prometheus: { prometheusSpec: { ruleSelectorNilUsesHelmValues: false, retention: "15d", ...prometheusSpec } },
 });
 const required = { "keel-critical-alerts-page": { requirePaging: true } };
-const pages = async (...fixtures: Parameters<typeof runPolicy>[1]) => messages(await runPolicy(criticalAlertsPage, fixtures, required));
+const pages = (...fixtures: Parameters<typeof found>[1]) => found(criticalAlertsPage, fixtures, required);
 
 /** A PrometheusRule with the guides' alerts, each `[name, severity]`, firing after a minute. */
 const guideRules = (alerts: [string, string][], options: { name?: string; labels?: Record<string, string>; rule?: Record<string, unknown> } = {}) =>
@@ -146,7 +146,7 @@ describe("keel-critical-alerts-page", () => {
 });
 
 describe("keel-alertmanager-inhibition", () => {
-    const inhibition = async (...fixtures: Parameters<typeof runPolicy>[1]) => messages(await runPolicy(alertmanagerInhibition, fixtures));
+    const inhibition = (...fixtures: Parameters<typeof found>[1]) => found(alertmanagerInhibition, fixtures);
     const withInhibitions = (rules: unknown[]) => container({ ...paging, inhibit_rules: [...paging.inhibit_rules, ...rules] });
 
     test("passes Keel's inhibitions and the chart's defaults (warnings and info muted, InfoInhibitor itself)", async () => {
@@ -171,7 +171,7 @@ describe("keel-alertmanager-inhibition", () => {
 });
 
 describe("keel-prometheus-alert-rules", () => {
-    const rules = async (...fixtures: Parameters<typeof runPolicy>[1]) => messages(await runPolicy(prometheusAlertRules, fixtures));
+    const rules = (...fixtures: Parameters<typeof found>[1]) => found(prometheusAlertRules, fixtures);
     const kps = withAlertmanager({ config: paging });
 
     test("passes the guides' alerts, BackupMissing where backups are taken, and has nothing to judge without Prometheus", async () => {
@@ -214,7 +214,7 @@ describe("keel-prometheus-alert-rules", () => {
 });
 
 describe("keel-prometheus-retention", () => {
-    const retention = async (fixture: Parameters<typeof runPolicy>[1][number]) => messages(await runPolicy(prometheusRetention, [fixture], { "keel-prometheus-retention": { minimumDays: 15, minimumSizeGb: 100 } }));
+    const retention = (fixture: Parameters<typeof found>[1][number]) => found(prometheusRetention, [fixture], { "keel-prometheus-retention": { minimumDays: 15, minimumSizeGb: 100 } });
     const spec = (prometheusSpec: Record<string, unknown>) => release({ prometheus: { prometheusSpec } });
 
     test("passes the environment's retention in any duration form", async () => {
@@ -251,7 +251,7 @@ describe("keel-grafana-admin-secret", () => {
             resource("kubernetes:helm.sh/v3:Release", { chart: "kube-prometheus-stack", values: { grafana: { adminPassword: "prom-operator" } } }, { name: "kps" }),
             resource("kubernetes:helm.sh/v3:Release", { chart: "grafana", values: { persistence: { enabled: true } } }, { name: "grafana-chart" }),
         ];
-        assert.deepEqual(messages(await runPolicy(grafanaAdminSecret, plan)), [
+        assert.deepEqual(await found(grafanaAdminSecret, plan), [
             "container grafana sets GF_SECURITY_ADMIN_PASSWORD in plain text: pass it as a secret or use GF_SECURITY_ADMIN_PASSWORD__FILE",
             "Helm release kps sets grafana.adminPassword in its values: use admin.existingSecret",
             "Helm release grafana-chart runs Grafana without admin.existingSecret: the chart would generate a password outside Pulumi",

@@ -1,10 +1,11 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import {
     allMatch, canMatch, configError, formatLabels, formatMatchers, inhibitRules, matchRoutes, parseDurationSeconds, routingTree, UnreadableConfigError, walkRoutes,
     type InhibitRule, type Labels, type Route,
 } from "./alertmanager-routing";
 import { isMasked } from "./kubernetes-manifests";
 import { alertmanagers, hasBackups, hasUnknown, isReadable, prometheusDeployments, type AlertRule, type PrometheusDeployment } from "./monitoring-sources";
+import { resourcePolicy, setting, stackPolicy, type Values } from "./policy";
 import { list, object } from "./props";
 
 /**
@@ -18,15 +19,17 @@ const guides = "ops guides: critical alerts page the on-call";
 
 // ---- paging ----
 
-export interface PagingSettings {
-    readonly requirePaging?: boolean;
-    /** Receiver integrations that page a person. */
-    readonly pagingIntegrations?: readonly string[];
-    /** Longest wait before the first page (the paging route's `group_wait`). */
-    readonly maxGroupWaitSeconds?: number;
-}
-
 const defaultPagingIntegrations = ["pagerduty_configs", "opsgenie_configs", "victorops_configs"];
+
+const pagingSettings = {
+    requirePaging: setting.switch(false),
+    /** Receiver integrations that page a person. */
+    pagingIntegrations: setting.strings(defaultPagingIntegrations),
+    /** Longest wait before the first page (the paging route's `group_wait`). */
+    maxGroupWaitSeconds: setting.number(300),
+};
+
+export type PagingSettings = Partial<Values<typeof pagingSettings>>;
 const present = (v: unknown) => (typeof v === "string" && v.trim() !== "") || (typeof v === "object" && v !== null);
 
 /**
@@ -98,7 +101,7 @@ const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : 
 export function pagingProblem(config: Record<string, unknown>, alert: Labels, settings: PagingSettings = {}, readablePaths?: readonly string[]): string | undefined {
     const tree = routingTree(config);
     const pagers = pagingReceivers(config, settings.pagingIntegrations, readablePaths);
-    const maxWait = settings.maxGroupWaitSeconds ?? 300;
+    const maxWait = settings.maxGroupWaitSeconds ?? pagingSettings.maxGroupWaitSeconds.default;
     const matched = matchRoutes(tree, alert);
     const paging = matched.filter((r) => r.receiver !== undefined && pagers.has(r.receiver));
     const immediate = paging.filter((r) => r.muteTimeIntervals.length === 0 && r.activeTimeIntervals.length === 0 && r.groupWaitSeconds <= maxWait);
@@ -126,35 +129,26 @@ const routingKnown = (config: Record<string, unknown>) => !hasUnknown(config.rou
 
 const where = (resource: PolicyResource, origin: string) => `Alertmanager configuration of ${resource.name} (${origin})`;
 
-export const criticalAlertsPage: StackValidationPolicy = {
+export const criticalAlertsPage = stackPolicy({
     name: "keel-critical-alerts-page",
     description: "Where paging is required (production), Alertmanager runs and every configuration it could load pages (PagerDuty, Opsgenie, VictorOps) for every critical alert, as Alertmanager's routing decides (first matching route, continue), without muting or delay; and Prometheus sends its alerts to it.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            requirePaging: { type: "boolean", default: false },
-            pagingIntegrations: { type: "array", items: { type: "string" }, default: defaultPagingIntegrations },
-            maxGroupWaitSeconds: { type: "number", default: 300 },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const settings = args.getConfig<PagingSettings>();
-        if (!settings.requirePaging) return;
-        const found = alertmanagers(args.resources);
-        if (found.length === 0) reportViolation(`no Alertmanager in the stack: critical alerts page nobody (${guides})`);
-        const deployments = prometheusDeployments(args.resources);
+    config: pagingSettings,
+    check: function* ({ resources }, settings) {
+        const found = alertmanagers(resources);
+        if (found.length === 0) yield [`no Alertmanager in the stack: critical alerts page nobody (${guides})`];
+        const deployments = prometheusDeployments(resources);
         for (const d of deployments) {
-            if (d.alertingProblem !== undefined) reportViolation(`Prometheus of ${d.resource.name}: ${d.alertingProblem}, so critical alerts never reach Alertmanager (${guides})`, d.resource.urn);
+            if (d.alertingProblem !== undefined) yield [`Prometheus of ${d.resource.name}: ${d.alertingProblem}, so critical alerts never reach Alertmanager (${guides})`, d.resource.urn];
         }
         const probes = criticalProbes(deployments);
         for (const f of found) {
-            if (f.kind === "disabled") reportViolation(`${f.resource.name} runs no Alertmanager (${f.reason}): critical alerts page nobody (${guides})`, f.resource.urn);
-            if (f.kind === "unverifiable") reportViolation(`Alertmanager of ${f.resource.name} ${f.reason}: nothing shows critical alerts page (${guides}); keep its configuration in the plan`, f.resource.urn);
+            if (f.kind === "disabled") yield [`${f.resource.name} runs no Alertmanager (${f.reason}): critical alerts page nobody (${guides})`, f.resource.urn];
+            if (f.kind === "unverifiable") yield [`Alertmanager of ${f.resource.name} ${f.reason}: nothing shows critical alerts page (${guides}); keep its configuration in the plan`, f.resource.urn];
             if (f.kind !== "config" || !routingKnown(f.config)) continue;
             try {
                 const invalid = configError(f.config);
                 if (invalid !== undefined) {
-                    reportViolation(`${where(f.resource, f.origin)} would be refused by Alertmanager: ${invalid}; critical alerts would page nobody (${guides})`, f.resource.urn);
+                    yield [`${where(f.resource, f.origin)} would be refused by Alertmanager: ${invalid}; critical alerts would page nobody (${guides})`, f.resource.urn];
                     continue;
                 }
                 const failures = probes.flatMap((probe) => {
@@ -163,22 +157,16 @@ export const criticalAlertsPage: StackValidationPolicy = {
                 });
                 if (failures.length === 0) continue;
                 const more = failures.length > 1 ? ` (and ${failures.length - 1} more critical alert${failures.length > 2 ? "s" : ""})` : "";
-                reportViolation(`${where(f.resource, f.origin)} does not page for critical alert ${formatLabels(failures[0].probe)}${more}: ${failures[0].problem} (${guides})`, f.resource.urn);
+                yield [`${where(f.resource, f.origin)} does not page for critical alert ${formatLabels(failures[0].probe)}${more}: ${failures[0].problem} (${guides})`, f.resource.urn];
             } catch (error) {
                 if (!(error instanceof UnreadableConfigError)) throw error;
-                reportViolation(`${where(f.resource, f.origin)} cannot be read as Alertmanager would: ${error.message}; nothing shows critical alerts page (${guides})`, f.resource.urn);
+                yield [`${where(f.resource, f.origin)} cannot be read as Alertmanager would: ${error.message}; nothing shows critical alerts page (${guides})`, f.resource.urn];
             }
         }
     },
-};
+});
 
 // ---- inhibition ----
-
-interface InhibitionSettings {
-    readonly enabled?: boolean;
-    /** Alerts that are signals, never problems (kube-prometheus-stack's Watchdog and InfoInhibitor): rules may target them. */
-    readonly signalAlerts?: readonly string[];
-}
 
 /** Whether an inhibit rule can mute a critical alert: its targets can match `severity="critical"`, and not only signal alerts. */
 export function mutesCritical(rule: InhibitRule, signalAlerts: readonly string[]): boolean {
@@ -186,45 +174,32 @@ export function mutesCritical(rule: InhibitRule, signalAlerts: readonly string[]
     return !onlySignals && canMatch(rule.target, { severity: "critical" });
 }
 
-export const alertmanagerInhibition: StackValidationPolicy = {
+export const alertmanagerInhibition = stackPolicy({
     name: "keel-alertmanager-inhibition",
     description: "No Alertmanager inhibit rule can mute a critical alert: target matchers must exclude severity=\"critical\" (Keel's own rules mute warnings and info alerts only).",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            enabled: { type: "boolean", default: true },
-            signalAlerts: { type: "array", items: { type: "string" }, default: ["Watchdog", "InfoInhibitor"] },
-        },
+    config: {
+        enabled: setting.switch(true),
+        /** Alerts that are signals, never problems (kube-prometheus-stack's Watchdog and InfoInhibitor): rules may target them. */
+        signalAlerts: setting.strings(["Watchdog", "InfoInhibitor"]),
     },
-    validateStack: (args, reportViolation) => {
-        const settings = args.getConfig<InhibitionSettings>();
-        if (settings.enabled === false) return;
-        for (const f of alertmanagers(args.resources)) {
+    check: function* ({ resources }, { signalAlerts }) {
+        for (const f of alertmanagers(resources)) {
             if (f.kind !== "config" || hasUnknown(f.config.inhibit_rules)) continue;
             try {
-                for (const rule of inhibitRules(f.config).filter((r) => mutesCritical(r, settings.signalAlerts ?? []))) {
-                    reportViolation(`${where(f.resource, f.origin)}: ${rule.path} (source ${formatMatchers(rule.source)}, target ${formatMatchers(rule.target)}) can mute critical alerts whenever its source fires: target only warning or info alerts (${guides})`, f.resource.urn);
+                for (const rule of inhibitRules(f.config).filter((r) => mutesCritical(r, signalAlerts))) {
+                    yield [`${where(f.resource, f.origin)}: ${rule.path} (source ${formatMatchers(rule.source)}, target ${formatMatchers(rule.target)}) can mute critical alerts whenever its source fires: target only warning or info alerts (${guides})`, f.resource.urn];
                 }
             } catch (error) {
                 if (!(error instanceof UnreadableConfigError)) throw error;
-                reportViolation(`${where(f.resource, f.origin)}: inhibit_rules cannot be read as Alertmanager would: ${error.message}`, f.resource.urn);
+                yield [`${where(f.resource, f.origin)}: inhibit_rules cannot be read as Alertmanager would: ${error.message}`, f.resource.urn];
             }
         }
     },
-};
+});
 
 // ---- Prometheus alert rules ----
 
 type Severity = "critical" | "warning";
-
-interface AlertRuleSettings {
-    /** Alert name → the least severity it must carry ("warning" accepts critical too). */
-    readonly requiredAlerts?: Readonly<Record<string, Severity>>;
-    /** Alerts required, as critical, where the stack takes backups. */
-    readonly backupAlerts?: readonly string[];
-    /** Longest a required alert may wait: its `for`, its group's interval, the evaluation interval. */
-    readonly maxDelayMinutes?: number;
-}
 
 /** The guides' alerts (DESIGN.md, monitoring): critical ones page, warnings go to Slack and email. */
 const guideAlerts: Record<string, Severity> = {
@@ -257,50 +232,43 @@ function requiredAlertProblems(rules: readonly AlertRule[], name: string, severi
         : `${name} (${slow.origin}) is evaluated every ${minutes(slow.groupIntervalSeconds ?? 0)} (its group's interval), more than ${minutes(maxDelaySeconds)}`];
 }
 
-export const prometheusAlertRules: StackValidationPolicy = {
+export const prometheusAlertRules = stackPolicy({
     name: "keel-prometheus-alert-rules",
     description: "Where Prometheus runs, it loads the guides' alert rules (ServiceDown, HighErrorRate, DatabaseDown, ReplicaLag, DiskSpaceLow…, BackupMissing where backups are taken) with their severity, reading real series, firing within the allowed delay.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            requiredAlerts: { type: "object", default: guideAlerts },
-            backupAlerts: { type: "array", items: { type: "string" }, default: ["BackupMissing"] },
-            maxDelayMinutes: { type: "number", default: 15 },
-        },
+    config: {
+        /** Alert name → the least severity it must carry ("warning" accepts critical too). */
+        requiredAlerts: setting.record(guideAlerts),
+        /** Alerts required, as critical, where the stack takes backups. */
+        backupAlerts: setting.strings(["BackupMissing"]),
+        /** Longest a required alert may wait: its `for`, its group's interval, the evaluation interval. */
+        maxDelayMinutes: setting.number(15),
     },
-    validateStack: (args, reportViolation) => {
-        const settings = args.getConfig<AlertRuleSettings>();
-        const deployments = prometheusDeployments(args.resources);
+    check: function* ({ resources }, { requiredAlerts, backupAlerts, maxDelayMinutes }) {
+        const deployments = prometheusDeployments(resources);
         if (deployments.length === 0) return;
-        const required: Record<string, Severity> = { ...(settings.requiredAlerts ?? guideAlerts) };
-        if (hasBackups(args.resources)) for (const name of settings.backupAlerts ?? []) required[name] = "critical";
-        const maxDelaySeconds = (settings.maxDelayMinutes ?? 15) * 60;
+        const required: Record<string, Severity> = { ...requiredAlerts };
+        if (hasBackups(resources)) for (const name of backupAlerts) required[name] = "critical";
+        const maxDelaySeconds = maxDelayMinutes * 60;
         for (const d of deployments) {
             if (d.disabled !== undefined) {
-                reportViolation(`${d.resource.name} deploys no Prometheus (${d.disabled}): the guides' alert rules are never evaluated`, d.resource.urn);
+                yield [`${d.resource.name} deploys no Prometheus (${d.disabled}): the guides' alert rules are never evaluated`, d.resource.urn];
                 continue;
             }
             if (d.evaluationIntervalSeconds !== undefined && d.evaluationIntervalSeconds > maxDelaySeconds) {
-                reportViolation(`Prometheus of ${d.resource.name} evaluates its rules every ${minutes(d.evaluationIntervalSeconds)}, more than ${minutes(maxDelaySeconds)}: alerts would come late`, d.resource.urn);
+                yield [`Prometheus of ${d.resource.name} evaluates its rules every ${minutes(d.evaluationIntervalSeconds)}, more than ${minutes(maxDelaySeconds)}: alerts would come late`, d.resource.urn];
             }
             if (d.rules === undefined) continue;
             if (d.rules.length === 0) {
-                reportViolation(`Prometheus of ${d.resource.name} loads no alert rule (${d.ruleSource}): none of the guides' alerts (${Object.keys(required).join(", ")}) would fire`, d.resource.urn);
+                yield [`Prometheus of ${d.resource.name} loads no alert rule (${d.ruleSource}): none of the guides' alerts (${Object.keys(required).join(", ")}) would fire`, d.resource.urn];
                 continue;
             }
             const problems = Object.entries(required).flatMap(([name, severity]) => requiredAlertProblems(d.rules ?? [], name, severity, maxDelaySeconds));
-            for (const problem of problems) reportViolation(`Prometheus of ${d.resource.name} ${problem} (ops guides' alerts)`, d.resource.urn);
+            for (const problem of problems) yield [`Prometheus of ${d.resource.name} ${problem} (ops guides' alerts)`, d.resource.urn];
         }
     },
-};
+});
 
 // ---- Prometheus retention ----
-
-interface RetentionSettings {
-    readonly minimumDays?: number;
-    /** Smallest `retentionSize` allowed when one is set (0: any). */
-    readonly minimumSizeGb?: number;
-}
 
 const byteUnits: Readonly<Record<string, number>> = { "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50, E: 2 ** 60 };
 
@@ -310,58 +278,54 @@ export function parseSizeGb(text: string): number | undefined {
     return parts === null ? undefined : (Number(parts[1]) * byteUnits[parts[2].toUpperCase()]) / 2 ** 30;
 }
 
-export const prometheusRetention: StackValidationPolicy = {
+export const prometheusRetention = stackPolicy({
     name: "keel-prometheus-retention",
     description: "Prometheus keeps metrics at least the environment's retention (guides: 15 days in production) and, when a size limit is set, at least the environment's size.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minimumDays: { type: "number", default: 15 },
-            minimumSizeGb: { type: "number", default: 0 },
-        },
+    config: {
+        minimumDays: setting.number(15),
+        /** Smallest `retentionSize` allowed when one is set (0: any). */
+        minimumSizeGb: setting.number(0),
     },
-    validateStack: (args, reportViolation) => {
-        const { minimumDays = 15, minimumSizeGb = 0 } = args.getConfig<RetentionSettings>();
-        for (const d of prometheusDeployments(args.resources)) {
+    check: function* ({ resources }, { minimumDays, minimumSizeGb }) {
+        for (const d of prometheusDeployments(resources)) {
             if (d.disabled !== undefined) continue;
             const { time, size, origin } = d.retention;
             if (time !== undefined && !isMasked(time)) {
                 const seconds = parseDurationSeconds(time);
-                if (seconds === undefined) reportViolation(`Prometheus of ${d.resource.name} sets retention "${time}" (${origin}), which is not a duration`, d.resource.urn);
-                else if (seconds < minimumDays * 86400) reportViolation(`Prometheus of ${d.resource.name} keeps metrics ${time} (${origin}), less than the environment's ${minimumDays}d`, d.resource.urn);
+                if (seconds === undefined) yield [`Prometheus of ${d.resource.name} sets retention "${time}" (${origin}), which is not a duration`, d.resource.urn];
+                else if (seconds < minimumDays * 86400) yield [`Prometheus of ${d.resource.name} keeps metrics ${time} (${origin}), less than the environment's ${minimumDays}d`, d.resource.urn];
             }
             if (minimumSizeGb > 0 && size !== undefined && !isMasked(size)) {
                 const gb = parseSizeGb(size);
-                if (gb === undefined) reportViolation(`Prometheus of ${d.resource.name} sets retention size "${size}" (${origin}), which is not a size`, d.resource.urn);
-                else if (gb < minimumSizeGb) reportViolation(`Prometheus of ${d.resource.name} caps its storage at ${size} (${origin}), less than the environment's ${minimumSizeGb}GB: older metrics would be dropped early`, d.resource.urn);
+                if (gb === undefined) yield [`Prometheus of ${d.resource.name} sets retention size "${size}" (${origin}), which is not a size`, d.resource.urn];
+                else if (gb < minimumSizeGb) yield [`Prometheus of ${d.resource.name} caps its storage at ${size} (${origin}), less than the environment's ${minimumSizeGb}GB: older metrics would be dropped early`, d.resource.urn];
             }
         }
     },
-};
+});
 
 // ---- Grafana ----
 
 /** A literal admin password in Grafana's environment or Helm values (a secret one is recorded as "[secret]"). */
-export const grafanaAdminSecret: ResourceValidationPolicy = {
+export const grafanaAdminSecret = resourcePolicy({
     name: "keel-grafana-admin-secret",
     description: "Grafana's admin password comes only from a secret: a secret value or file, or the Helm chart's admin.existingSecret — never a plain value.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type === "docker:index/container:Container") {
-            for (const env of list(args.props.envs)) {
+    types: ["docker:index/container:Container", "kubernetes:helm.sh/v3:Release"],
+    check: function* (resource) {
+        if (resource.type === "docker:index/container:Container") {
+            for (const env of list(resource.props.envs)) {
                 const [name, ...value] = String(env).split("=");
-                if (name === "GF_SECURITY_ADMIN_PASSWORD" && value.join("=") !== "") reportViolation(`container ${args.name} sets GF_SECURITY_ADMIN_PASSWORD in plain text: pass it as a secret or use GF_SECURITY_ADMIN_PASSWORD__FILE`);
+                if (name === "GF_SECURITY_ADMIN_PASSWORD" && value.join("=") !== "") yield `container ${resource.name} sets GF_SECURITY_ADMIN_PASSWORD in plain text: pass it as a secret or use GF_SECURITY_ADMIN_PASSWORD__FILE`;
             }
         }
-        if (args.type === "kubernetes:helm.sh/v3:Release") {
-            const values = object(args.props.values);
-            const grafana = object(values.grafana ?? (String(args.props.chart).endsWith("grafana") ? values : undefined));
+        if (resource.type === "kubernetes:helm.sh/v3:Release") {
+            const values = object(resource.props.values);
+            const grafana = object(values.grafana ?? (String(resource.props.chart).endsWith("grafana") ? values : undefined));
             if (Object.keys(grafana).length === 0 || grafana.enabled === false) return;
-            if (grafana.adminPassword !== undefined) reportViolation(`Helm release ${args.name} sets grafana.adminPassword in its values: use admin.existingSecret`);
-            else if (typeof object(grafana.admin).existingSecret !== "string") reportViolation(`Helm release ${args.name} runs Grafana without admin.existingSecret: the chart would generate a password outside Pulumi`);
+            if (grafana.adminPassword !== undefined) yield `Helm release ${resource.name} sets grafana.adminPassword in its values: use admin.existingSecret`;
+            else if (typeof object(grafana.admin).existingSecret !== "string") yield `Helm release ${resource.name} runs Grafana without admin.existingSecret: the chart would generate a password outside Pulumi`;
         }
     },
-};
+});
 
 export const monitoringPolicies = [criticalAlertsPage, alertmanagerInhibition, prometheusAlertRules, prometheusRetention, grafanaAdminSecret];

@@ -1,6 +1,7 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { isInternetWide, parseCidr, type PublicPrefixLimits } from "./network-addresses";
 import { inputsOf, knownStrings, named, notKnown, ResourceIds, sources, type IdKind } from "./network-graph";
+import { setting, stackPolicy } from "./policy";
 import { isTrue, list } from "./props";
 
 /**
@@ -156,21 +157,16 @@ function mentions(value: unknown, ids: ReadonlySet<string>, depth = 0): boolean 
     return Object.values(value).some((v) => mentions(v, ids, depth + 1));
 }
 
-export const noInternetIngress: StackValidationPolicy = {
+export const noInternetIngress = stackPolicy({
     name: "keel-sg-no-internet-ingress",
     description: "No security group admits the internet (0.0.0.0/0, ::/0 or any broad public range), except a load balancer's group on exactly its listener ports (80, 443), and that group is attached to nothing else.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            loadBalancerPorts: { type: "array", items: { type: "integer" }, default: [80, 443] },
-            minimumPublicIpv4Prefix: { type: "integer", default: 16 },
-            minimumPublicIpv6Prefix: { type: "integer", default: 48 },
-        },
+    config: {
+        loadBalancerPorts: setting.integers([80, 443]),
+        minimumPublicIpv4Prefix: setting.integer(16),
+        minimumPublicIpv6Prefix: setting.integer(48),
     },
-    validateStack: (args, reportViolation) => {
-        const { loadBalancerPorts = [80, 443], minimumPublicIpv4Prefix = 16, minimumPublicIpv6Prefix = 48 } = args.getConfig<{ loadBalancerPorts?: number[]; minimumPublicIpv4Prefix?: number; minimumPublicIpv6Prefix?: number }>();
+    check: function* ({ resources }, { loadBalancerPorts, minimumPublicIpv4Prefix, minimumPublicIpv6Prefix }) {
         const limits = { ipv4: minimumPublicIpv4Prefix, ipv6: minimumPublicIpv6Prefix };
-        const { resources } = args;
         const ids = new ResourceIds(resources, idKinds);
         const balancers = loadBalancerGroups(resources, ids);
         const openToBalancers = new Set<string>();
@@ -184,19 +180,19 @@ export const noInternetIngress: StackValidationPolicy = {
         for (const permission of permissions) {
             const { internet, malformed } = internetSources(permission, entries, ids, limits);
             const where = named(permission.resource);
-            for (const text of malformed) reportViolation(`${where} admits ${JSON.stringify(text)}, which is not a CIDR: the policy cannot tell it from the internet`, permission.resource.urn);
+            for (const text of malformed) yield [`${where} admits ${JSON.stringify(text)}, which is not a CIDR: the policy cannot tell it from the internet`, permission.resource.urn];
             if (internet.length === 0) continue;
             const target = permission.inline ? { resources: [permission.resource] } : ruleGroups(permission.resource);
             const onBalancer = target.id !== undefined ? balancers.groupIds.has(target.id) : target.resources.length > 0 && target.resources.every((g) => balancers.groups.has(g));
             const opened = describePorts(permission.ports);
             if (!onBalancer) {
-                reportViolation(`${where} admits the internet (${internet.join(", ")}) on ${opened}: only a load balancer's security group may, on ${loadBalancerPorts.join("/")} (AWS FSBP EC2.18/EC2.19, CIS AWS 5.2/5.3)`, permission.resource.urn);
+                yield [`${where} admits the internet (${internet.join(", ")}) on ${opened}: only a load balancer's security group may, on ${loadBalancerPorts.join("/")} (AWS FSBP EC2.18/EC2.19, CIS AWS 5.2/5.3)`, permission.resource.urn];
                 continue;
             }
             if (permission.ports === undefined) continue;
             const listenerPort = permission.ports.protocol === "tcp" && permission.ports.from === permission.ports.to && loadBalancerPorts.includes(permission.ports.from);
             if (!listenerPort) {
-                reportViolation(`${where} admits the internet (${internet.join(", ")}) to a load balancer's group on ${opened}: only tcp ${loadBalancerPorts.join(" and ")}, one port a rule (AWS FSBP EC2.18)`, permission.resource.urn);
+                yield [`${where} admits the internet (${internet.join(", ")}) to a load balancer's group on ${opened}: only tcp ${loadBalancerPorts.join(" and ")}, one port a rule (AWS FSBP EC2.18)`, permission.resource.urn];
                 continue;
             }
             if (target.id !== undefined) openToBalancers.add(target.id);
@@ -207,10 +203,10 @@ export const noInternetIngress: StackValidationPolicy = {
         if (openToBalancers.size === 0 && openGroups.size === 0) return;
         for (const resource of resources.filter((r) => !attachmentExemptTypes.includes(r.type))) {
             const inGroup = mentions(inputsOf(resource), openToBalancers) || [...openGroups].some((g) => drawsFrom(resource, g));
-            if (inGroup) reportViolation(`${named(resource)} is in a load balancer's security group that admits the internet: it would take ${loadBalancerPorts.join("/")} from anywhere; give it its own group (AWS FSBP EC2.18)`, resource.urn);
+            if (inGroup) yield [`${named(resource)} is in a load balancer's security group that admits the internet: it would take ${loadBalancerPorts.join("/")} from anywhere; give it its own group (AWS FSBP EC2.18)`, resource.urn];
         }
     },
-};
+});
 
 // ---- default security groups ----
 
@@ -226,42 +222,36 @@ function onDefaultGroup(rule: PolicyResource, ids: ResourceIds): boolean {
     return drawn.length > 0 && rule.dependencies.every((d) => d.type === vpcType || d.type === prefixListType);
 }
 
-export const defaultSecurityGroupClosed: StackValidationPolicy = {
+export const defaultSecurityGroupClosed = stackPolicy({
     name: "keel-default-sg-closed",
     description: "Every VPC's default security group is adopted with no rules (DefaultSecurityGroup without ingress or egress), and no rule resource adds any to it (AWS FSBP EC2.2, CIS AWS 5.4).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { requireAdoption: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        const { requireAdoption = true } = args.getConfig<{ requireAdoption?: boolean }>();
-        const { resources } = args;
+    config: { requireAdoption: setting.flag(true) },
+    check: function* ({ resources }, { requireAdoption }) {
         const ids = new ResourceIds(resources, idKinds);
         const defaults = ofType(resources, defaultSecurityGroupType);
         for (const group of defaults) {
             const inputs = inputsOf(group);
             const kept = (["ingress", "egress"] as const).filter((direction) => list(inputs[direction]).length > 0);
-            if (kept.length > 0) reportViolation(`${named(group)} keeps ${kept.join(" and ")} rules: a default security group must allow nothing (AWS FSBP EC2.2, CIS AWS 5.4)`, group.urn);
+            if (kept.length > 0) yield [`${named(group)} keeps ${kept.join(" and ")} rules: a default security group must allow nothing (AWS FSBP EC2.2, CIS AWS 5.4)`, group.urn];
         }
         for (const rule of ofType(resources, ...ruleTypes).filter((r) => onDefaultGroup(r, ids))) {
-            reportViolation(`${named(rule)} adds a rule to a VPC's default security group: it must allow nothing; put the rule on a group of its own (AWS FSBP EC2.2, CIS AWS 5.4)`, rule.urn);
+            yield [`${named(rule)} adds a rule to a VPC's default security group: it must allow nothing; put the rule on a group of its own (AWS FSBP EC2.2, CIS AWS 5.4)`, rule.urn];
         }
         if (!requireAdoption) return;
         const adopted = ids.referrersOf(defaults, "vpcId", [vpcType]);
         for (const vpc of ofType(resources, vpcType)) {
-            if (!adopted.has(vpc)) reportViolation(`${named(vpc)} leaves its default security group as AWS creates it (all traffic between members, all egress): adopt it with a DefaultSecurityGroup without rules (AWS FSBP EC2.2, CIS AWS 5.4)`, vpc.urn);
+            if (!adopted.has(vpc)) yield [`${named(vpc)} leaves its default security group as AWS creates it (all traffic between members, all egress): adopt it with a DefaultSecurityGroup without rules (AWS FSBP EC2.2, CIS AWS 5.4)`, vpc.urn];
         }
     },
-};
+});
 
 // ---- flow logs ----
 
-export const vpcFlowLogs: StackValidationPolicy = {
+export const vpcFlowLogs = stackPolicy({
     name: "keel-vpc-flow-logs",
     description: "Every VPC has a flow log of the whole VPC (not a subnet or interface) recording ALL or REJECT traffic to a destination (AWS FSBP EC2.6, CIS AWS 3.7).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { trafficTypes: { type: "array", items: { type: "string" }, default: ["ALL", "REJECT"] } } },
-    validateStack: (args, reportViolation) => {
-        const { trafficTypes = ["ALL", "REJECT"] } = args.getConfig<{ trafficTypes?: string[] }>();
-        const { resources } = args;
+    config: { trafficTypes: setting.strings(["ALL", "REJECT"]) },
+    check: function* ({ resources }, { trafficTypes }) {
         const ids = new ResourceIds(resources, idKinds);
         const flowLogs = ids.referrersOf(ofType(resources, flowLogType), "vpcId", [vpcType]);
         for (const vpc of ofType(resources, vpcType)) {
@@ -269,10 +259,10 @@ export const vpcFlowLogs: StackValidationPolicy = {
             const problems = own.map((f) => ({ f, problem: flowLogProblem(inputsOf(f), trafficTypes) }));
             if (problems.some((p) => p.problem === undefined)) continue;
             const why = problems.length === 0 ? "has no flow log" : `has no complete flow log (${problems.map((p) => `${named(p.f)} ${p.problem}`).join("; ")})`;
-            reportViolation(`${named(vpc)} ${why}: record ${trafficTypes.join(" or ")} traffic of the whole VPC (AWS FSBP EC2.6, CIS AWS 3.7)`, vpc.urn);
+            yield [`${named(vpc)} ${why}: record ${trafficTypes.join(" or ")} traffic of the whole VPC (AWS FSBP EC2.6, CIS AWS 3.7)`, vpc.urn];
         }
     },
-};
+});
 
 function flowLogProblem(inputs: Record<string, unknown>, trafficTypes: readonly string[]): string | undefined {
     const traffic = inputs.trafficType;
@@ -355,31 +345,28 @@ const placements: { readonly type: string; readonly input: string; readonly alte
     { type: "aws:eks/nodeGroup:NodeGroup", input: "subnetIds", alternatives: [] },
 ];
 
-export const privateComputeSubnets: StackValidationPolicy = {
+export const privateComputeSubnets = stackPolicy({
     name: "keel-compute-private-subnets",
     description: "Auto Scaling groups, instances and node groups run in private subnets: none that maps public IPs or routes to an internet gateway, and never the default VPC's (public) subnets.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateStack: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        const exposure = new SubnetExposure(args.resources);
+    check: function* ({ resources }) {
+        const exposure = new SubnetExposure(resources);
         for (const placement of placements) {
-            for (const compute of ofType(args.resources, placement.type)) {
+            for (const compute of ofType(resources, placement.type)) {
                 const inputs = inputsOf(compute);
                 const subnets = exposure.subnetsOf(compute, placement.input);
                 const unplaced = inputs[placement.input] === undefined && subnets.resources.length === 0 && sources(compute, placement.input, [subnetType]).length === 0;
                 if (unplaced && placement.alternatives.every((a) => inputs[a] === undefined)) {
-                    reportViolation(`${named(compute)} names no subnets: it launches into the default VPC, whose subnets are public — place it in private subnets (AWS FSBP EC2.9, AutoScaling.5)`, compute.urn);
+                    yield [`${named(compute)} names no subnets: it launches into the default VPC, whose subnets are public — place it in private subnets (AWS FSBP EC2.9, AutoScaling.5)`, compute.urn];
                     continue;
                 }
                 const exposed = subnets.resources.flatMap((subnet) => {
                     const reason = exposure.publicReason(subnet);
                     return reason ? [`"${subnet.name}" (${reason})`] : [];
                 });
-                if (exposed.length > 0) reportViolation(`${named(compute)} runs in public subnets ${exposed.join(", ")}: instances belong in private subnets behind the load balancer (AWS FSBP EC2.9, AutoScaling.5)`, compute.urn);
+                if (exposed.length > 0) yield [`${named(compute)} runs in public subnets ${exposed.join(", ")}: instances belong in private subnets behind the load balancer (AWS FSBP EC2.9, AutoScaling.5)`, compute.urn];
             }
         }
     },
-};
+});
 
 export const networkPolicies = [noInternetIngress, defaultSecurityGroupClosed, vpcFlowLogs, privateComputeSubnets];

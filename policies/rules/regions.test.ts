@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { messages, provider, resource, runPolicy } from "../testing";
+import { found, messages, provider, resource, runPolicy } from "../testing";
 import { allowedRegions, defaultAllowedRegions } from "./regions";
 
 const bucket = "aws:s3/bucket:Bucket";
@@ -41,7 +41,7 @@ describe("keel-allowed-regions", () => {
 
     it("reports a provider whose region is not a plain string (e.g. unknown or secret)", async () => {
         const aws = { ...provider({ name: "odd", region: "us-east-1" }), inputs: { region: ["us-east-1"] } };
-        assert.deepEqual(messages(await runPolicy(allowedRegions, [aws])), [`AWS provider "odd" uses region us-east-1; allowed: us-east-1, us-west-2.`]);
+        assert.deepEqual(await found(allowedRegions, [aws]), [`AWS provider "odd" uses region us-east-1; allowed: us-east-1, us-west-2.`]);
     });
 
     it("reports a resource whose own region input is outside the list, even under an allowed provider", async () => {

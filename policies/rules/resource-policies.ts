@@ -1,4 +1,4 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import {
     allowsAction,
     arnAccounts,
@@ -7,6 +7,7 @@ import {
     isEveryAction,
     isPinningClause,
     isWildcardPrincipal,
+    malformedDocuments,
     oidcIssuer,
     parseDocument,
     principalAccount,
@@ -16,6 +17,7 @@ import {
     type Principal,
     type Statement,
 } from "./iam-documents";
+import { resourcePolicy, setting, stackPolicy } from "./policy";
 import { regionOf } from "./props";
 import { whenKnown } from "./preview";
 
@@ -143,22 +145,18 @@ function publicGrantProblems(statement: Statement, pinningKeys: readonly string[
     return problems;
 }
 
-export const resourcePolicyNoPublic: ResourceValidationPolicy = {
+export const resourcePolicyNoPublic = resourcePolicy({
     name: "keel-resource-policy-no-public",
     description: "Resource and trust policies (KMS keys, buckets, topics, queues, secrets, roles, Lambda permissions, AMI and snapshot sharing) never Allow a wildcard principal unless a condition pins it to named accounts, and never Allow with NotPrincipal, NotAction or NotResource.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { pinningConditionKeys: { type: "array", items: { type: "string" }, default: defaultPinningKeys } } },
-    validateResource: (args, reportViolation) => {
-        const documents = resourceDocuments(args.type, args.props);
-        for (const document of documents) {
-            if (document.parsed.kind === "malformed") reportViolation(`${args.type} "${args.name}" ${document.field} is not a policy document AWS would accept (${document.parsed.reason}): it cannot be judged.`);
-        }
-        const { pinningConditionKeys = defaultPinningKeys } = args.getConfig<{ pinningConditionKeys?: string[] }>();
+    config: { pinningConditionKeys: setting.strings(defaultPinningKeys) },
+    check: function* (resource, { pinningConditionKeys }) {
+        const documents = resourceDocuments(resource.type, resource.props);
+        yield* malformedDocuments(resource, documents);
         for (const { document, statement } of allowStatements(documents)) {
-            for (const problem of publicGrantProblems(statement, pinningConditionKeys)) reportViolation(`${where(args.type, args.name, document, statement)} ${problem}.`);
+            for (const problem of publicGrantProblems(statement, pinningConditionKeys)) yield `${where(resource.type, resource.name, document, statement)} ${problem}.`;
         }
     },
-};
+});
 
 // ---- keel-resource-policy-accounts ----
 
@@ -265,43 +263,36 @@ function isElbLogDelivery(resource: PolicyResource, statement: Statement, accoun
     return statement.actions.length > 0 && statement.actions.every((action) => action.toLowerCase() === "s3:putobject");
 }
 
-export const resourcePolicyAccounts: StackValidationPolicy = {
+export const resourcePolicyAccounts = stackPolicy({
     name: "keel-resource-policy-accounts",
     description: "Resource and trust policies, KMS grants, AMI/snapshot sharing and EKS access entries grant only the stack's own account (the one its resources' ARNs name), accounts and organizations listed in allowedAccounts / allowedOrganizations, and an ALB log bucket's regional ELB log-delivery account (s3:PutObject only).",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            allowedAccounts: { type: "array", items: { type: "string" }, default: [] },
-            allowedOrganizations: { type: "array", items: { type: "string" }, default: [] },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const { allowedAccounts = [], allowedOrganizations = [] } = args.getConfig<{ allowedAccounts?: string[]; allowedOrganizations?: string[] }>();
-        const own = ownAccounts(args.resources);
+    config: { allowedAccounts: setting.strings([]), allowedOrganizations: setting.strings([]) },
+    check: function* ({ resources }, { allowedAccounts, allowedOrganizations }) {
+        const own = ownAccounts(resources);
         const allowed = new Set([...own, ...allowedAccounts]);
         // Without any account known, the stack's own cannot be told from a stranger: judge at the update.
         if (allowed.size === 0) return;
         const ownText = own.size === 0 ? "none known" : [...own].join(", ");
-        for (const resource of args.resources) {
+        for (const resource of resources) {
             for (const { document, statement } of allowStatements(resourceDocuments(resource.type, resource.props))) {
                 const at = where(resource.type, resource.name, document, statement);
                 for (const grantee of granteesOf(statement)) {
                     if (grantee.account === undefined) {
-                        reportViolation(`${at} grants ${grantee.as}, which names no account the allow-list can check: name an IAM principal ARN or account ID.`, resource.urn);
+                        yield [`${at} grants ${grantee.as}, which names no account the allow-list can check: name an IAM principal ARN or account ID.`, resource.urn];
                     } else if (!allowed.has(grantee.account) && !isElbLogDelivery(resource, statement, grantee.account)) {
                         const elb = elbAccounts.has(grantee.account) ? " (an ELB log-delivery account may only s3:PutObject into a bucket of its own region)" : "";
-                        reportViolation(`${at} grants account ${grantee.account} (${grantee.as}), which is neither the stack's own account (${ownText}) nor in allowedAccounts${elb}: a cross-account grant must be listed in the environment's policy pack config.`, resource.urn);
+                        yield [`${at} grants account ${grantee.account} (${grantee.as}), which is neither the stack's own account (${ownText}) nor in allowedAccounts${elb}: a cross-account grant must be listed in the environment's policy pack config.`, resource.urn];
                     }
                 }
                 for (const clause of organizationKeys.flatMap((key) => clausesOn(statement, key)).filter(positive)) {
                     for (const organization of clause.values.filter((o) => !allowedOrganizations.includes(o))) {
-                        reportViolation(`${at} grants organization ${JSON.stringify(organization)} (${clause.key}), which is not in allowedOrganizations: every account of it would be let in.`, resource.urn);
+                        yield [`${at} grants organization ${JSON.stringify(organization)} (${clause.key}), which is not in allowedOrganizations: every account of it would be let in.`, resource.urn];
                     }
                 }
             }
         }
     },
-};
+});
 
 // ---- keel-resource-policy-service-grants ----
 
@@ -328,24 +319,17 @@ function serviceGrantProblems(statement: Statement, needsSource: readonly string
     return problems;
 }
 
-export const resourcePolicyServiceGrants: ResourceValidationPolicy = {
+export const resourcePolicyServiceGrants = resourcePolicy({
     name: "keel-resource-policy-service-grants",
     description: "Grants to AWS service principals carry the aws:SourceAccount / aws:SourceArn condition AWS recommends against the confused deputy (log delivery, trails, flow logs, RDS monitoring), and never every action.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            resourcePolicyServices: { type: "array", items: { type: "string" }, default: defaultResourcePolicyServices },
-            trustPolicyServices: { type: "array", items: { type: "string" }, default: defaultTrustPolicyServices },
-        },
-    },
-    validateResource: (args, reportViolation) => {
-        const config = args.getConfig<{ resourcePolicyServices?: string[]; trustPolicyServices?: string[] }>();
-        const needsSource = { resource: config.resourcePolicyServices ?? defaultResourcePolicyServices, trust: config.trustPolicyServices ?? defaultTrustPolicyServices };
-        for (const { document, statement } of allowStatements(resourceDocuments(args.type, args.props))) {
-            for (const problem of serviceGrantProblems(statement, needsSource[document.kind])) reportViolation(`${where(args.type, args.name, document, statement)} ${problem}.`);
+    config: { resourcePolicyServices: setting.strings(defaultResourcePolicyServices), trustPolicyServices: setting.strings(defaultTrustPolicyServices) },
+    check: function* (resource, config) {
+        const needsSource = { resource: config.resourcePolicyServices, trust: config.trustPolicyServices };
+        for (const { document, statement } of allowStatements(resourceDocuments(resource.type, resource.props))) {
+            for (const problem of serviceGrantProblems(statement, needsSource[document.kind])) yield `${where(resource.type, resource.name, document, statement)} ${problem}.`;
         }
     },
-};
+});
 
 // ---- keel-irsa-trust-scoped ----
 
@@ -390,18 +374,16 @@ function webIdentityProblems(statement: Statement, audience: string): string[] {
         });
 }
 
-export const irsaTrustScoped: ResourceValidationPolicy = {
+export const irsaTrustScoped = resourcePolicy({
     name: "keel-irsa-trust-scoped",
     description: "A role trusted through an OIDC provider (IRSA) names the one service account that may assume it (a \":sub\" condition, no wildcard namespace or name) and the audience (\":aud\" = sts.amazonaws.com).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { audience: { type: "string", default: "sts.amazonaws.com" } } },
-    validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:iam/role:Role") return;
-        const { audience = "sts.amazonaws.com" } = args.getConfig<{ audience?: string }>();
-        for (const { document, statement } of allowStatements(resourceDocuments(args.type, args.props))) {
-            for (const problem of webIdentityProblems(statement, audience)) reportViolation(`${where(args.type, args.name, document, statement)} ${problem}.`);
+    types: ["aws:iam/role:Role"],
+    config: { audience: setting.text("sts.amazonaws.com") },
+    check: function* (role, { audience }) {
+        for (const { document, statement } of allowStatements(resourceDocuments(role.type, role.props))) {
+            for (const problem of webIdentityProblems(statement, audience)) yield `${where(role.type, role.name, document, statement)} ${problem}.`;
         }
     },
-};
+});
 
 export const resourcePolicyPolicies = [resourcePolicyNoPublic, resourcePolicyAccounts, resourcePolicyServiceGrants, irsaTrustScoped];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { messages, planOf, resource, runPolicy } from "../testing";
+import { found, planOf, resource, runPolicy } from "../testing";
 import { noPlaintextSecrets, plaintextCredentials } from "./secrets";
 
 describe("keel-no-plaintext-secrets", () => {
@@ -22,7 +22,7 @@ describe("keel-no-plaintext-secrets", () => {
             resource("docker:index/container:Container", { envs: ["POSTGRES_PASSWORD=hunter22", "API_TOKEN=abc"] }, { name: "app" }),
             resource("kubernetes:helm.sh/v3:Release", { values: { alertmanager: { slack: { webhookUrl: "https://hooks.slack.com/services/T/B/X" } } } }, { name: "release" }),
         ]);
-        assert.deepEqual(messages(await runPolicy(noPlaintextSecrets, plan)), [
+        assert.deepEqual(await found(noPlaintextSecrets, plan), [
             'aws:rds/instance:Instance "db" holds a credential in plain text at password: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)',
             'aws:secretsmanager/secretVersion:SecretVersion "version" holds a credential in plain text at secretString: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)',
             'docker:index/container:Container "app" holds a credential in plain text at envs.0 (POSTGRES_PASSWORD): make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)',

@@ -1,4 +1,4 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { resourcePolicy } from "./policy";
 
 /**
  * No credential in plain text. An input whose name says it holds a credential must be a
@@ -34,19 +34,17 @@ export function plaintextCredentials(value: unknown, path: string[] = []): strin
     return typeof value === "string" && value !== "" && !masked.has(value) && credentialName.test(key) && !referenceName.test(key) ? [path.join(".")] : [];
 }
 
-export const noPlaintextSecrets: ResourceValidationPolicy = {
+export const noPlaintextSecrets = resourcePolicy({
     name: "keel-no-plaintext-secrets",
     description: "Inputs that hold credentials (passwords, tokens, keys, webhook URLs) are Pulumi secrets from random passwords, Secrets Manager or secret config — never plain text.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (exemptTypes.some((t) => args.type.startsWith(t))) return;
-        for (const path of plaintextCredentials(args.props)) {
+    types: (type) => !exemptTypes.some((t) => type.startsWith(t)),
+    check: function* (resource) {
+        for (const path of plaintextCredentials(resource.props)) {
             const top = path.split(".")[0];
-            const fromSecretSource = (args as { propertyDependencies?: Record<string, { type: string }[]> }).propertyDependencies?.[top]?.some((r) => secretSources.includes(r.type));
-            if (!fromSecretSource) reportViolation(`${args.type} "${args.name}" holds a credential in plain text at ${path}: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)`);
+            const fromSecretSource = (resource as { propertyDependencies?: Record<string, { type: string }[]> }).propertyDependencies?.[top]?.some((r) => secretSources.includes(r.type));
+            if (!fromSecretSource) yield `${resource.type} "${resource.name}" holds a credential in plain text at ${path}: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)`;
         }
     },
-};
+});
 
 export const secretPolicies = [noPlaintextSecrets];

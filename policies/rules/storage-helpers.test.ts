@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import * as proxy from "@pulumi/policy/proxy";
-import { messages, provider, resource, runPolicy } from "../testing";
+import { found, provider, resource } from "../testing";
 import { s3Encryption } from "./storage";
 import { dayCount, globMatches, isAwsManagedKey, physicalNames, policyStatements } from "./storage-helpers";
 import { whenKnown } from "./preview";
@@ -68,7 +68,7 @@ describe("whenKnown", () => {
             resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", inputs, { name: target.name, provider: east, dependsOn: [target] }).resource;
         const unknownKey = unknownCheckingProxy({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: unknownString } }] }) as Record<string, unknown>;
         const plan = [east, later, bad, encryption(later, unknownKey), encryption(bad, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] })];
-        assert.deepEqual(messages(await runPolicy(s3Encryption, plan)), ['S3 bucket "bad" encrypts with AES256, not SSE-KMS']);
+        assert.deepEqual(await found(s3Encryption, plan), ['S3 bucket "bad" encrypts with AES256, not SSE-KMS']);
     });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import type { PlanResource } from "../../offline-plan/record";
-import { messages, planOf, provider, resource, runPolicy } from "../testing";
+import { east, found, messages, planOf, resource, runPolicy, west } from "../testing";
 import { iamNoWildcardAdmin, kmsKeyRotation, wildcardAdminStatements } from "./identity";
 import {
     backupBucketRetention,
@@ -20,8 +20,6 @@ import {
     tlsDenyProblem,
 } from "./storage";
 
-const east = provider({ name: "east", region: "us-east-1" });
-const west = provider({ name: "west", region: "us-west-2" });
 const denyWithoutTls = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::dumps-0a1b2c3", "arn:aws:s3:::dumps-0a1b2c3/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } };
 const tlsOnly = JSON.stringify({ Statement: [denyWithoutTls] });
 const logDelivery = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject" }, JSON.parse(tlsOnly).Statement[0]] });
@@ -93,16 +91,16 @@ describe("S3 rules over the dependency graph", () => {
         const component = resource("keel:traffic:AlbLogBucket", {}, { name: "alb-logs" }).resource;
         assert.deepEqual(await runPolicy(s3Encryption, [east, component, ...hardenedBucket("alb-logs", east, sseS3, component)]), []);
         const impostor = hardenedBucket("alb-logs", east, sseS3);
-        assert.deepEqual(messages(await runPolicy(s3Encryption, [east, ...impostor])), ['S3 bucket "alb-logs" encrypts with AES256, not SSE-KMS']);
+        assert.deepEqual(await found(s3Encryption, [east, ...impostor]), ['S3 bucket "alb-logs" encrypts with AES256, not SSE-KMS']);
         const off = { "keel-s3-kms-encryption": { exemptComponentTypes: [] } };
-        assert.deepEqual(messages(await runPolicy(s3Encryption, [east, component, ...hardenedBucket("alb-logs", east, sseS3, component)], off)), ['S3 bucket "alb-logs" encrypts with AES256, not SSE-KMS']);
+        assert.deepEqual(await found(s3Encryption, [east, component, ...hardenedBucket("alb-logs", east, sseS3, component)], off), ['S3 bucket "alb-logs" encrypts with AES256, not SSE-KMS']);
     });
 
     test("keel-s3-kms-encryption: an exempt bucket still encrypts, and never with the AWS-managed key", async () => {
         const component = resource("keel:traffic:AlbLogBucket", {}, { name: "alb-logs" }).resource;
         const bucket = (overrides: Overrides) => [east, component, ...hardenedBucket("alb-logs", east, overrides, component)];
-        assert.deepEqual(messages(await runPolicy(s3Encryption, bucket({ encryption: null }))), ['S3 bucket "alb-logs" has no default encryption configuration']);
-        assert.deepEqual(messages(await runPolicy(s3Encryption, bucket({ encryption: { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/aws/s3" } }] } }))), [
+        assert.deepEqual(await found(s3Encryption, bucket({ encryption: null })), ['S3 bucket "alb-logs" has no default encryption configuration']);
+        assert.deepEqual(await found(s3Encryption, bucket({ encryption: { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/aws/s3" } }] } })), [
             'S3 bucket "alb-logs" uses the AWS-managed key alias/aws/s3 instead of a customer-managed key',
         ]);
     });
@@ -110,17 +108,17 @@ describe("S3 rules over the dependency graph", () => {
     test("settings are matched to their bucket by its physical name when they do not depend on it", async () => {
         const bucket = resource("aws:s3/bucket:Bucket", {}, { name: "dumps", provider: east }).resource;
         const versioning = resource("aws:s3/bucketVersioning:BucketVersioning", { bucket: "dumps-0a1b2c3", versioningConfiguration: { status: "Suspended" } }, { name: "elsewhere", provider: east }).resource;
-        assert.deepEqual(messages(await runPolicy(s3Versioning, [east, bucket, versioning])), ['S3 bucket "dumps" is not versioned (status Suspended)']);
+        assert.deepEqual(await found(s3Versioning, [east, bucket, versioning]), ['S3 bucket "dumps" is not versioned (status Suspended)']);
     });
 
     test("a second setting resource of the same kind is judged too (they would fight; either may win)", async () => {
         const records = hardenedBucket("dumps", east);
         const second = resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, { name: "dumps-2", provider: east, dependsOn: [records[0]] }).resource;
-        assert.deepEqual(messages(await runPolicy(s3Encryption, [east, ...records, second])), ['S3 bucket "dumps" encrypts with AES256, not SSE-KMS']);
+        assert.deepEqual(await found(s3Encryption, [east, ...records, second]), ['S3 bucket "dumps" encrypts with AES256, not SSE-KMS']);
     });
 
     test("keel-s3-access-logging: a bucket without logging is refused, its log bucket is not", async () => {
-        assert.deepEqual(messages(await runPolicy(s3AccessLogging, [east, ...hardenedBucket("dumps", east), ...logs])), ['S3 bucket "dumps" has no server access logging']);
+        assert.deepEqual(await found(s3AccessLogging, [east, ...hardenedBucket("dumps", east), ...logs]), ['S3 bucket "dumps" has no server access logging']);
     });
 
     test("settings are matched to their own bucket, not to a logging target or a replication destination", async () => {
@@ -129,7 +127,7 @@ describe("S3 rules over the dependency graph", () => {
         const replicaLogging = withLogging(replica, hardenedBucket("logs-west", west, { policy: { policy: logDelivery } }));
         const everything = [east, west, ...compliant, ...logs, ...replicaLogging, replication];
         for (const policy of [s3AccessLogging, s3Versioning]) {
-            assert.deepEqual(messages(await runPolicy(policy, everything)).filter((m) => !m.includes("logs-west")), [], policy.name);
+            assert.deepEqual((await found(policy, everything)).filter((m) => !m.includes("logs-west")), [], policy.name);
         }
     });
 });
@@ -152,7 +150,7 @@ describe("keel-s3-replication", () => {
         resource("aws:s3/bucketReplicationConfig:BucketReplicationConfig", { rules }, { name: "dumps-replication", provider: east, parent: component, dependsOn: [source[0], destination] }).resource;
     const required = { "keel-s3-replication": { requireReplication: true } };
     const refused = (why: string) => [`backup bucket "dumps" has no replication to another region${why}`];
-    const judge = async (replication: PlanResource, extra: PlanResource[] = []) => messages(await runPolicy(s3Replication, [east, west, component, ...source, ...replica, ...extra, replication], required));
+    const judge = (replication: PlanResource, extra: PlanResource[] = []) => found(s3Replication, [east, west, component, ...source, ...replica, ...extra, replication], required);
 
     test("passes a backup bucket replicated to another region", async () => {
         assert.deepEqual(await judge(replicationTo(replica[0])), []);
@@ -163,10 +161,10 @@ describe("keel-s3-replication", () => {
     });
 
     test("refuses a backup bucket without replication, or replicated within its region", async () => {
-        assert.deepEqual(messages(await runPolicy(s3Replication, [east, west, component, ...source], required)), refused(""));
+        assert.deepEqual(await found(s3Replication, [east, west, component, ...source], required), refused(""));
         const sameRegion = hardenedBucket("dumps-copy", east, {}, component);
         assert.deepEqual(
-            messages(await runPolicy(s3Replication, [east, component, ...source, ...sameRegion, replicationTo(sameRegion[0], [rule({ destination: { bucket: "arn:aws:s3:::dumps-copy-1a2b3c4" } })])], required)),
+            await found(s3Replication, [east, component, ...source, ...sameRegion, replicationTo(sameRegion[0], [rule({ destination: { bucket: "arn:aws:s3:::dumps-copy-1a2b3c4" } })])], required),
             refused(': rule "replicate-to-dr" replicates to "dumps-copy" in the same region (us-east-1)'),
         );
     });
@@ -237,7 +235,7 @@ describe("keel-s3-tls-only: the deny must cover s3:* for everyone, the bucket an
 
     test("names the bucket in its refusal", async () => {
         const policy = { policy: { bucket, policy: JSON.stringify(document({ Action: "s3:GetObject" })) } };
-        assert.deepEqual(messages(await runPolicy(s3TlsOnly, [east, ...hardenedBucket("dumps", east, policy)])), [
+        assert.deepEqual(await found(s3TlsOnly, [east, ...hardenedBucket("dumps", east, policy)]), [
             'S3 bucket "dumps" denies requests without TLS only to some principals or actions: the deny must cover s3:* for every principal ("*")',
         ]);
     });
@@ -252,7 +250,7 @@ describe("keel-s3-object-lock", () => {
         return configuration ? [...records, configuration] : records;
     };
     const production = { "keel-s3-object-lock": { components: ["database-dumps"], minimumDays: 7, mode: "GOVERNANCE" } };
-    const judge = async (records: PlanResource[], config: PolicyPackConfig = production) => messages(await runPolicy(s3ObjectLock, [east, west, component, ...records], config));
+    const judge = (records: PlanResource[], config: PolicyPackConfig = production) => found(s3ObjectLock, [east, west, component, ...records], config);
 
     test("passes the dumps bucket and its replica locked 7 days in governance or compliance mode, or a year", async () => {
         assert.deepEqual(await judge([...lockedBucket("database-dumps", east), ...lockedBucket("database-dumps-replica", west, { mode: "COMPLIANCE", years: 1 })]), []);
@@ -273,8 +271,8 @@ describe("keel-s3-object-lock", () => {
     test("judges only the backup buckets it names, and asks nothing by default", async () => {
         const uploads = resource("keel:backup:BackupBucket", {}, { name: "uploads" }).resource;
         const unlocked = hardenedBucket("uploads", east, {}, uploads);
-        assert.deepEqual(messages(await runPolicy(s3ObjectLock, [east, uploads, ...unlocked], production)), []);
-        assert.deepEqual(messages(await runPolicy(s3ObjectLock, [east, component, ...lockedBucket("database-dumps", east, null, false)])), []);
+        assert.deepEqual(await found(s3ObjectLock, [east, uploads, ...unlocked], production), []);
+        assert.deepEqual(await found(s3ObjectLock, [east, component, ...lockedBucket("database-dumps", east, null, false)]), []);
     });
 });
 
@@ -290,7 +288,7 @@ describe("keel-backup-bucket-retention", () => {
     const productionTiers = [tier("database-daily", "daily/", 7), tier("database-weekly", "weekly/", 90), tier("database-monthly", "monthly/", 365)];
     const bucket = (rules: unknown[]) => hardenedBucket("database-dumps", east, { lifecycle: { rules } }, component);
     const config = { "keel-backup-bucket-retention": { minimumDays: 7, noncurrentMinimumDays: 30, tiers: { "database-dumps": { "daily/": { days: 7 }, "weekly/": { days: 90 }, "monthly/": { days: 365 }, "config/": { noncurrentDays: 365 } } } } };
-    const judge = async (rules: unknown[]) => messages(await runPolicy(backupBucketRetention, [east, component, ...bucket(rules)], config));
+    const judge = (rules: unknown[]) => found(backupBucketRetention, [east, component, ...bucket(rules)], config);
     const refusal = (why: string) => `backup bucket "database-dumps": "database-dumps" ${why}`;
 
     test("passes the production tiers, current versions kept forever and disabled rules", async () => {
@@ -318,7 +316,7 @@ describe("keel-backup-bucket-retention", () => {
         const replica = hardenedBucket("database-dumps-replica", west, { lifecycle: { rules: [tier("database-monthly", "monthly/", 30)] } }, component);
         const source = bucket(productionTiers);
         const outside = resource("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", { bucket: "database-dumps-0a1b2c3", rules: [tier("purge", "", 1)] }, { name: "purge", provider: east }).resource;
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, west, component, ...source, ...replica, outside], config)), [
+        assert.deepEqual(await found(backupBucketRetention, [east, west, component, ...source, ...replica, outside], config), [
             'backup bucket "database-dumps": "purge" lifecycle rule "purge" (prefix "") expires objects after 1 day; they are kept at least 365 (tier "monthly/")',
             'backup bucket "database-dumps": "database-dumps-replica" lifecycle rule "database-monthly" (prefix "monthly/") expires objects after 30 days; they are kept at least 365 (tier "monthly/")',
         ]);
@@ -327,7 +325,7 @@ describe("keel-backup-bucket-retention", () => {
     test("refuses a force-destroyable backup bucket", async () => {
         const records = bucket(productionTiers);
         records[0] = { ...records[0], inputs: { forceDestroy: true } };
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, component, ...records], config)), ['backup bucket "database-dumps": S3 bucket "database-dumps" can be deleted with every backup in it (forceDestroy true)']);
+        assert.deepEqual(await found(backupBucketRetention, [east, component, ...records], config), ['backup bucket "database-dumps": S3 bucket "database-dumps" can be deleted with every backup in it (forceDestroy true)']);
     });
 
     test("keeps S3 and ALB access logs at least logMinimumDays", async () => {
@@ -336,22 +334,22 @@ describe("keel-backup-bucket-retention", () => {
             const owner = resource(type, {}, { name }).resource;
             return [owner, ...hardenedBucket(name, east, { lifecycle: { rules: [tier("access-logs", "", days, 1)] } }, owner)];
         };
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, ...logBucket("keel:backup:LogBucket", "access-logs", 90), ...logBucket("keel:traffic:AlbLogBucket", "alb-logs", 365)], logConfig)), []);
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, ...logBucket("keel:backup:LogBucket", "access-logs", 1), ...logBucket("keel:traffic:AlbLogBucket", "alb-logs", 30)], logConfig)), [
+        assert.deepEqual(await found(backupBucketRetention, [east, ...logBucket("keel:backup:LogBucket", "access-logs", 90), ...logBucket("keel:traffic:AlbLogBucket", "alb-logs", 365)], logConfig), []);
+        assert.deepEqual(await found(backupBucketRetention, [east, ...logBucket("keel:backup:LogBucket", "access-logs", 1), ...logBucket("keel:traffic:AlbLogBucket", "alb-logs", 30)], logConfig), [
             'log bucket "access-logs": "access-logs" lifecycle rule "access-logs" (prefix "") expires objects after 1 day; they are kept at least 90',
             'log bucket "alb-logs": "alb-logs" lifecycle rule "access-logs" (prefix "") expires objects after 30 days; they are kept at least 90',
         ]);
     });
 
     test("asks a day by default and judges only backup buckets", async () => {
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, component, ...bucket([tier("x", "", 1)])])), []);
-        assert.deepEqual(messages(await runPolicy(backupBucketRetention, [east, ...hardenedBucket("scratch", east, { lifecycle: { rules: [tier("x", "", 1)] } })], config)), []);
+        assert.deepEqual(await found(backupBucketRetention, [east, component, ...bucket([tier("x", "", 1)])]), []);
+        assert.deepEqual(await found(backupBucketRetention, [east, ...hardenedBucket("scratch", east, { lifecycle: { rules: [tier("x", "", 1)] } })], config), []);
     });
 });
 
 describe("keel-customer-managed-keys", () => {
     const key = "arn:aws:kms:us-east-1:123456789012:key/k";
-    const judge = async (type: string, inputs: Record<string, unknown>, config = {}) => messages(await runPolicy(customerManagedKeys, [resource(type, inputs, { name: "x", provider: east })], config));
+    const judge = (type: string, inputs: Record<string, unknown>, config = {}) => found(customerManagedKeys, [resource(type, inputs, { name: "x", provider: east })], config);
 
     test("passes customer-managed keys, and types that need none when they name none", async () => {
         assert.deepEqual(await judge("aws:sns/topic:Topic", { kmsMasterKeyId: key }), []);
@@ -402,8 +400,8 @@ describe("keel-kms-key-rotation", () => {
         assert.deepEqual(await runPolicy(kmsKeyRotation, key({ customerMasterKeySpec: "RSA_2048" })), []);
     });
     test("refuses a key that does not rotate, or rotates too rarely", async () => {
-        assert.deepEqual(messages(await runPolicy(kmsKeyRotation, key({}))), ['KMS key "k" does not rotate (enableKeyRotation is not true).']);
-        assert.deepEqual(messages(await runPolicy(kmsKeyRotation, key({ enableKeyRotation: true, rotationPeriodInDays: 730 }))), ['KMS key "k" rotates every 730 days; at most 365 allowed.']);
+        assert.deepEqual(await found(kmsKeyRotation, key({})), ['KMS key "k" does not rotate (enableKeyRotation is not true).']);
+        assert.deepEqual(await found(kmsKeyRotation, key({ enableKeyRotation: true, rotationPeriodInDays: 730 })), ['KMS key "k" rotates every 730 days; at most 365 allowed.']);
     });
 });
 
@@ -424,7 +422,7 @@ describe("keel-iam-no-wildcard-admin", () => {
             resource("aws:iam/role:Role", { inlinePolicies: [{ name: "x", policy: admin }] }, { name: "inline", provider: east }),
             resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, { name: "attach", provider: east }),
         ]);
-        assert.deepEqual(messages(await runPolicy(iamNoWildcardAdmin, plan)), [
+        assert.deepEqual(await found(iamNoWildcardAdmin, plan), [
             'aws:iam/rolePolicy:RolePolicy "admin" allows "*" on every resource: grant the actions and resources it needs.',
             'aws:iam/policy:Policy "iam-admin" allows ["iam:*"] on every resource: grant the actions and resources it needs.',
             'aws:iam/role:Role "inline" allows "*" on every resource: grant the actions and resources it needs.',

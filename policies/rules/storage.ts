@@ -1,4 +1,5 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
+import { resourcePolicy, setting, stackPolicy, type StackViolation } from "./policy";
 import { isTrue, list, object, regionOf } from "./props";
 import { byParent, dayCount, globMatches, isAwsManagedKey, physicalNames, policyStatements, stringsOf, type PolicyStatement } from "./storage-helpers";
 import { whenKnown } from "./preview";
@@ -104,34 +105,29 @@ function isLogTarget(view: BucketView): boolean {
 /** Whether the bucket belongs to a component of one of these types (an exemption names the component, never a bucket name another bucket could take). */
 const inComponentOf = (bucket: PolicyResource, types: unknown): boolean => Array.isArray(types) && bucket.parent !== undefined && types.includes(bucket.parent.type);
 
-const exemptionSchema = (defaults: string[]): StackValidationPolicy["configSchema"] => ({
-    properties: { exemptComponentTypes: { type: "array", items: { type: "string" }, default: defaults } },
-});
-
 /**
  * A stack policy judging every bucket; `exempt` judges the buckets of the components
- * `exemptComponentTypes` names (by default they are not judged).
+ * `exemptComponentTypes` names (by default `exemptByDefault`, none unless given; without
+ * `exempt` their buckets are not judged).
  */
 function bucketPolicy(
     name: string,
     description: string,
-    check: (view: BucketView, config: Record<string, unknown>) => string | undefined,
-    options: { configSchema?: StackValidationPolicy["configSchema"]; exempt?: (view: BucketView) => string | undefined } = {},
-): StackValidationPolicy {
-    return {
+    check: (view: BucketView) => string | undefined,
+    options: { exemptByDefault?: readonly string[]; exempt?: (view: BucketView) => string | undefined } = {},
+) {
+    return stackPolicy({
         name,
         description,
-        enforcementLevel: "mandatory",
-        configSchema: options.configSchema ?? exemptionSchema([]),
-        validateStack: (args, reportViolation) => {
-            const config = args.getConfig<Record<string, unknown>>();
-            for (const view of stackBuckets(args.resources).views) {
-                const judge = inComponentOf(view.bucket, config.exemptComponentTypes) ? options.exempt : check;
-                const problem = judge && whenKnown(() => judge(view, config), undefined);
-                if (problem !== undefined) reportViolation(`S3 bucket "${view.bucket.name}" ${problem}`, view.bucket.urn);
+        config: { exemptComponentTypes: setting.strings(options.exemptByDefault ?? []) },
+        check: function* ({ resources }, { exemptComponentTypes }) {
+            for (const view of stackBuckets(resources).views) {
+                const judge = inComponentOf(view.bucket, exemptComponentTypes) ? options.exempt : check;
+                const problem = judge && whenKnown(() => judge(view), undefined);
+                if (problem !== undefined) yield [`S3 bucket "${view.bucket.name}" ${problem}`, view.bucket.urn];
             }
         },
-    };
+    });
 }
 
 /** Why a bucket's default encryption is not SSE-KMS with a customer-managed key (`sseS3` also accepts SSE-S3). */
@@ -161,7 +157,7 @@ export const s3Encryption = bucketPolicy(
     "keel-s3-kms-encryption",
     "S3 buckets encrypt by default with SSE-KMS and a customer-managed key, never the AWS-managed aws/s3 key. The buckets of the components `exemptComponentTypes` names (the ALB log bucket: ELB delivers logs to SSE-S3 buckets only) may use SSE-S3 instead, never no encryption.",
     (view) => encryptionProblem(view, false),
-    { configSchema: exemptionSchema([albLogBucketComponentType]), exempt: (view) => encryptionProblem(view, true) },
+    { exemptByDefault: [albLogBucketComponentType], exempt: (view) => encryptionProblem(view, true) },
 );
 
 export const s3PublicAccessBlock = bucketPolicy("keel-s3-public-access-block", "S3 buckets block public ACLs and policies with all four public access block settings.", (view) => {
@@ -311,15 +307,13 @@ function replicationRuleProblem(rule: Record<string, unknown>, replication: Poli
     return elsewhere ? undefined : `${id} replicates to ${String(destinationArn ?? "an unknown bucket")}, not a bucket of the stack in another region`;
 }
 
-export const s3Replication: StackValidationPolicy = {
+export const s3Replication = stackPolicy({
     name: "keel-s3-replication",
     description: "Where required (production), every backup bucket replicates every object (SSE-KMS ones included) to a bucket of the stack in another region with an enabled rule (3-2-1: the off-site copy; S3 replicates SSE-KMS objects only when asked to).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { requireReplication: { type: "boolean", default: false } } },
-    validateStack: (args, reportViolation) => {
-        if (!args.getConfig<{ requireReplication?: boolean }>().requireReplication) return;
-        const buckets = stackBuckets(args.resources);
-        for (const component of backupBucketsOf(args.resources)) {
+    config: { requireReplication: setting.switch(false) },
+    check: function* ({ resources }) {
+        const buckets = stackBuckets(resources);
+        for (const component of backupBucketsOf(resources)) {
             const own = buckets.of(component);
             const replications = [...new Set([...own.flatMap((v) => settingsOf(v, "replication")), ...buckets.children(component).filter((r) => r.type === bucketSettingTypes.replication)])];
             const problems = replications.flatMap((replication) => {
@@ -331,10 +325,10 @@ export const s3Replication: StackValidationPolicy = {
             });
             if (problems.some((p) => p === undefined)) continue;
             const why = problems.length > 0 ? `: ${problems.join("; ")}` : "";
-            reportViolation(`backup bucket "${component.name}" has no replication to another region${why}`, component.urn);
+            yield [`backup bucket "${component.name}" has no replication to another region${why}`, component.urn];
         }
     },
-};
+});
 
 const lockStrength = ["GOVERNANCE", "COMPLIANCE"];
 
@@ -354,29 +348,21 @@ function objectLockProblem(view: BucketView, mode: string, days: number): string
     return undefined;
 }
 
-export const s3ObjectLock: StackValidationPolicy = {
+export const s3ObjectLock = stackPolicy({
     name: "keel-s3-object-lock",
     description: "The backup buckets `components` names (production: database-dumps) and their replicas are write-once: Object Lock enabled, with a default retention of at least `minimumDays` in at least `mode` (ransomware and operator mistakes cannot delete what is locked).",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            components: { type: "array", items: { type: "string" }, default: [] },
-            minimumDays: { type: "integer", default: 1 },
-            mode: { type: "string", enum: lockStrength, default: "GOVERNANCE" },
-        },
-    },
-    validateStack: (args, reportViolation) => {
-        const { components = [], minimumDays = 1, mode = "GOVERNANCE" } = args.getConfig<{ components?: string[]; minimumDays?: number; mode?: string }>();
-        const buckets = stackBuckets(args.resources);
+    config: { components: setting.strings([]), minimumDays: setting.integer(1), mode: setting.text("GOVERNANCE", lockStrength) },
+    check: function* ({ resources }, { components, minimumDays, mode }) {
+        const buckets = stackBuckets(resources);
         // A plan without the bucket (a partial plan, or one that deletes it, which protect refuses) has nothing to judge.
-        for (const component of backupBucketsOf(args.resources).filter((c) => components.includes(c.name))) {
+        for (const component of backupBucketsOf(resources).filter((c) => components.includes(c.name))) {
             for (const view of buckets.of(component)) {
                 const problem = whenKnown(() => objectLockProblem(view, mode, minimumDays), undefined);
-                if (problem !== undefined) reportViolation(`S3 bucket "${view.bucket.name}" of backup bucket "${component.name}" ${problem}`, view.bucket.urn);
+                if (problem !== undefined) yield [`S3 bucket "${view.bucket.name}" of backup bucket "${component.name}" ${problem}`, view.bucket.urn];
             }
         }
     },
-};
+});
 
 /** A tier's minimums, per key prefix of a backup bucket: days current objects and noncurrent versions are kept. */
 type TierMinimums = Record<string, Record<string, { days?: number; noncurrentDays?: number }>>;
@@ -418,48 +404,37 @@ const lifecyclesOf = (buckets: Buckets, component: PolicyResource) => [...new Se
     ...buckets.children(component).filter((r) => r.type === bucketSettingTypes.lifecycle),
 ])];
 
-interface RetentionConfig {
-    readonly minimumDays?: number;
-    readonly noncurrentMinimumDays?: number;
-    readonly tiers?: TierMinimums;
-    readonly logMinimumDays?: number;
-}
-
-export const backupBucketRetention: StackValidationPolicy = {
+export const backupBucketRetention = stackPolicy({
     name: "keel-backup-bucket-retention",
     description: "Lifecycle rules of backup buckets (and their replicas) keep objects at least the environment's minimum: `minimumDays` and `noncurrentMinimumDays` everywhere, and per component and key prefix `tiers` (production dumps: daily/ 7, weekly/ 90, monthly/ 365 days); a rule expiring on a date is refused, and so is a force-destroyable backup bucket. Log buckets (S3 and ALB access logs) keep logs at least `logMinimumDays`.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minimumDays: { type: "integer", default: 1 },
-            noncurrentMinimumDays: { type: "integer", default: 1 },
-            tiers: { type: "object", default: {} },
-            logMinimumDays: { type: "integer", default: 1 },
-        },
+    config: {
+        minimumDays: setting.integer(1),
+        noncurrentMinimumDays: setting.integer(1),
+        tiers: setting.record<TierMinimums>({}),
+        logMinimumDays: setting.integer(1),
     },
-    validateStack: (args, reportViolation) => {
-        const { minimumDays = 1, noncurrentMinimumDays = 1, tiers = {}, logMinimumDays = 1 } = args.getConfig<RetentionConfig>();
-        const buckets = stackBuckets(args.resources);
-        const judge = (component: PolicyResource, kind: string, check: (rule: Record<string, unknown>) => string | undefined) => {
+    check: function* ({ resources }, { minimumDays, noncurrentMinimumDays, tiers, logMinimumDays }) {
+        const buckets = stackBuckets(resources);
+        const judge = function* (component: PolicyResource, kind: string, check: (rule: Record<string, unknown>) => string | undefined): Generator<StackViolation> {
             for (const configuration of lifecyclesOf(buckets, component)) {
                 for (const rule of whenKnown(() => list(configuration.props.rules), [])) {
                     const problem = whenKnown(() => check(rule), undefined);
-                    if (problem !== undefined) reportViolation(`${kind} "${component.name}": "${configuration.name}" ${problem}`, configuration.urn);
+                    if (problem !== undefined) yield [`${kind} "${component.name}": "${configuration.name}" ${problem}`, configuration.urn];
                 }
             }
         };
-        for (const component of backupBucketsOf(args.resources)) {
-            judge(component, "backup bucket", (rule) => retentionProblem(rule, tiers[component.name] ?? {}, minimumDays, noncurrentMinimumDays));
+        for (const component of backupBucketsOf(resources)) {
+            yield* judge(component, "backup bucket", (rule) => retentionProblem(rule, tiers[component.name] ?? {}, minimumDays, noncurrentMinimumDays));
             for (const { bucket } of buckets.of(component)) {
-                if (whenKnown(() => isTrue(bucket.props.forceDestroy), false)) reportViolation(`backup bucket "${component.name}": S3 bucket "${bucket.name}" can be deleted with every backup in it (forceDestroy true)`, bucket.urn);
+                if (whenKnown(() => isTrue(bucket.props.forceDestroy), false)) yield [`backup bucket "${component.name}": S3 bucket "${bucket.name}" can be deleted with every backup in it (forceDestroy true)`, bucket.urn];
             }
         }
         // Logs: current objects only (the log buckets keep overwritten versions a day).
-        for (const component of args.resources.filter((r) => logBucketComponentTypes.includes(r.type))) {
-            judge(component, "log bucket", (rule) => retentionProblem(rule, {}, logMinimumDays, 0));
+        for (const component of resources.filter((r) => logBucketComponentTypes.includes(r.type))) {
+            yield* judge(component, "log bucket", (rule) => retentionProblem(rule, {}, logMinimumDays, 0));
         }
     },
-};
+});
 
 // ---- customer-managed keys wherever data rests ----
 
@@ -502,34 +477,26 @@ function keyUsabilityProblem(props: Record<string, unknown>, minimumDeletionWind
         : undefined;
 }
 
-export const customerManagedKeys: ResourceValidationPolicy = {
+export const customerManagedKeys = resourcePolicy({
     name: "keel-customer-managed-keys",
     description: "Data at rest is never encrypted with an AWS-managed key (alias/aws/*: S3, RDS, Secrets Manager, SNS, SQS, CloudWatch Logs, EBS, EFS, Backup, EKS, ...): only a customer-managed key's policy can be limited, audited and revoked by the account. The types `requireKeyFor` lists must name a key at all. Customer-managed keys stay enabled, with a deletion window of at least `minimumDeletionWindowDays`.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            requireKeyFor: { type: "array", items: { type: "string" }, default: keyRequiredByDefault },
-            minimumDeletionWindowDays: { type: "integer", default: 7 },
-        },
-    },
-    validateResource: (args, reportViolation) => {
-        if (args.type === "aws:kms/key:Key") {
-            const problem = keyUsabilityProblem(args.props, args.getConfig<{ minimumDeletionWindowDays?: number }>().minimumDeletionWindowDays ?? 7);
-            if (problem !== undefined) reportViolation(`KMS key "${args.name}" ${problem}`);
+    types: ["aws:kms/key:Key", ...Object.keys(keyFields)],
+    config: { requireKeyFor: setting.strings(keyRequiredByDefault), minimumDeletionWindowDays: setting.integer(7) },
+    check: function* (resource, { requireKeyFor, minimumDeletionWindowDays }) {
+        if (resource.type === "aws:kms/key:Key") {
+            const problem = keyUsabilityProblem(resource.props, minimumDeletionWindowDays);
+            if (problem !== undefined) yield `KMS key "${resource.name}" ${problem}`;
             return;
         }
-        const read = keyFields[args.type];
-        if (read === undefined) return;
-        const short = `${args.type.split(":").pop()} "${args.name}"`;
-        const keys = read(args.props);
+        const short = `${resource.type.split(":").pop()} "${resource.name}"`;
+        const keys = keyFields[resource.type](resource.props);
         for (const [path, key] of keys) {
-            if (isAwsManagedKey(key)) reportViolation(`${short} encrypts with the AWS-managed key ${String(key)} (${path}): use a customer-managed key, whose policy the account controls`);
+            if (isAwsManagedKey(key)) yield `${short} encrypts with the AWS-managed key ${String(key)} (${path}): use a customer-managed key, whose policy the account controls`;
         }
-        const { requireKeyFor = keyRequiredByDefault } = args.getConfig<{ requireKeyFor?: string[] }>();
-        if (requireKeyFor.includes(args.type) && !keys.some(([, key]) => typeof key === "string" && key !== "")) {
-            reportViolation(`${short} names no KMS key (${keys.map(([path]) => path).join(", ")}): it would be unencrypted or use an AWS-managed key; a customer-managed key is required`);
+        if (requireKeyFor.includes(resource.type) && !keys.some(([, key]) => typeof key === "string" && key !== "")) {
+            yield `${short} names no KMS key (${keys.map(([path]) => path).join(", ")}): it would be unencrypted or use an AWS-managed key; a customer-managed key is required`;
         }
     },
-};
+});
 
 export const storagePolicies = [s3Encryption, s3PublicAccessBlock, s3Versioning, s3AclsDisabled, s3TlsOnly, s3Lifecycle, s3AccessLogging, s3Replication, s3ObjectLock, backupBucketRetention, customerManagedKeys];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { messages, resource, runPolicy } from "../testing";
+import { found, messages, resource, runPolicy } from "../testing";
 import { awsTypesWithoutDefaultTags, taggableAwsTypes, untaggableAwsTypes } from "./resource-types";
 import { defaultRequiredTags, providerDefaultTags, requiredTags } from "./tagging";
 
@@ -64,7 +64,7 @@ describe("keel-required-tags", () => {
 
     it("counts an empty resource tag as missing even where the provider's defaultTags set it", async () => {
         const fixture = resource(bucket, { tags: { owner: "" } }, { name: "data", provider: { region: "us-east-1", defaultTags: allTags } });
-        assert.deepEqual(messages(await runPolicy(requiredTags, [fixture])), [
+        assert.deepEqual(await found(requiredTags, [fixture]), [
             `aws:s3/bucket:Bucket "data" is missing the tag owner (set them on the resource or in the provider's defaultTags).`,
         ]);
     });
@@ -78,7 +78,7 @@ describe("keel-required-tags", () => {
 
     it("ignores defaultTags of a provider that is not the AWS provider", async () => {
         const fixture = resource(bucket, {}, { name: "data", provider: { type: "pulumi:providers:kubernetes", defaultTags: allTags } });
-        assert.equal(messages(await runPolicy(requiredTags, [fixture])).length, 1);
+        assert.equal((await found(requiredTags, [fixture])).length, 1);
         assert.deepEqual(providerDefaultTags({ type: "pulumi:providers:kubernetes", props: { defaultTags: JSON.stringify({ tags: allTags }) }, urn: "u", name: "k" }), {});
     });
 
@@ -120,7 +120,7 @@ describe("keel-required-tags", () => {
             const config = { "keel-required-tags": { requiredTags: ["cost-center"] } };
             const tagged = resource(bucket, { tags: { "cost-center": "42" } }, { name: "a" });
             const untagged = resource(bucket, { tags: { ...allTags } }, { name: "b" });
-            assert.deepEqual(messages(await runPolicy(requiredTags, [tagged, untagged], config)), [
+            assert.deepEqual(await found(requiredTags, [tagged, untagged], config), [
                 `aws:s3/bucket:Bucket "b" is missing the tag cost-center (set them on the resource or in the provider's defaultTags).`,
             ]);
         });
@@ -146,14 +146,14 @@ describe("keel-required-tags", () => {
 
         it("does not count the provider's defaultTags, which AWS does not apply to a group", async () => {
             const fixture = resource(group, { tags: asgTags({ environment: "dev" }) }, { name: "web", provider: { region: "us-east-1", defaultTags: allTags } });
-            assert.deepEqual(messages(await runPolicy(requiredTags, [fixture])), [
+            assert.deepEqual(await found(requiredTags, [fixture]), [
                 `aws:autoscaling/group:Group "web" is missing the tags service, owner, managed-by (set them on the resource: the provider's defaultTags do not reach this type).`,
             ]);
         });
 
         it("skips malformed entries of the tag list", async () => {
             const tags = [...asgTags({ service: "keel", owner: "platform", "managed-by": "pulumi" }), { value: "dev" }, "environment"];
-            assert.deepEqual(messages(await runPolicy(requiredTags, [resource(group, { tags }, { name: "web" })])), [
+            assert.deepEqual(await found(requiredTags, [resource(group, { tags }, { name: "web" })]), [
                 `aws:autoscaling/group:Group "web" is missing the tag environment (set them on the resource: the provider's defaultTags do not reach this type).`,
             ]);
         });

@@ -1,4 +1,5 @@
-import type { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyProviderResource } from "@pulumi/policy";
+import { resourcePolicy, setting } from "./policy";
 import { awsTypesWithoutDefaultTags, taggableAwsTypes } from "./resource-types";
 
 export const defaultRequiredTags = ["environment", "service", "owner", "managed-by"];
@@ -30,24 +31,18 @@ export function providerDefaultTags(provider: PolicyProviderResource | undefined
     return provider?.type === "pulumi:providers:aws" ? asTags(asTags(provider.props.defaultTags).tags) : {};
 }
 
-export const requiredTags: ResourceValidationPolicy = {
+export const requiredTags = resourcePolicy({
     name: "keel-required-tags",
     description: "Taggable AWS resources carry environment, service, owner and managed-by, on the resource or through the provider's default tags.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            requiredTags: { type: "array", items: { type: "string" }, default: defaultRequiredTags },
-        },
-    },
-    validateResource: (args, reportViolation) => {
-        if (!taggableAwsTypes.has(args.type)) return;
-        const { requiredTags: required = defaultRequiredTags } = args.getConfig<{ requiredTags?: string[] }>();
-        const inheritsDefaultTags = !awsTypesWithoutDefaultTags.has(args.type);
-        const tags = { ...(inheritsDefaultTags ? providerDefaultTags(args.provider) : {}), ...resourceTags(args.props.tags) };
+    types: taggableAwsTypes,
+    config: { requiredTags: setting.strings(defaultRequiredTags) },
+    check: function* (resource, { requiredTags: required }) {
+        const inheritsDefaultTags = !awsTypesWithoutDefaultTags.has(resource.type);
+        const tags = { ...(inheritsDefaultTags ? providerDefaultTags(resource.provider) : {}), ...resourceTags(resource.props.tags) };
         const missing = required.filter((tag) => typeof tags[tag] !== "string" || tags[tag] === "");
         if (missing.length > 0) {
             const where = inheritsDefaultTags ? "set them on the resource or in the provider's defaultTags" : "set them on the resource: the provider's defaultTags do not reach this type";
-            reportViolation(`${args.type} "${args.name}" is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (${where}).`);
+            yield `${resource.type} "${resource.name}" is missing the tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (${where}).`;
         }
     },
-};
+});

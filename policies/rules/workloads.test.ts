@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Policy, PolicyPackConfig } from "@pulumi/policy";
-import { messages, provider, resource, runPolicy, type PlanInput } from "../testing";
+import { found, messages, provider, resource, runPolicy } from "../testing";
 import { isAllowedHostPath, known, withEmbeddedYaml } from "./kubernetes-manifests";
-import { encryptedStorage, grafanaAccess, internalServices, parseIni, podSecurity, rbac, secretValuesPolicy, weakness, workloadPolicies } from "./workloads";
+import { encryptedStorage, grafanaAccess, internalServices, parseIni, podSecurity, rbac, secretValuesPolicy, weakness } from "./workloads";
 
 const cluster = provider({ name: "cluster", type: "pulumi:providers:kubernetes" });
-
-async function found(policy: Policy, fixtures: readonly PlanInput[], config?: PolicyPackConfig): Promise<string[]> {
-    return messages(await runPolicy(policy, fixtures, config));
-}
 
 const restrictedContainer = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 const guideResources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } };
@@ -43,17 +38,6 @@ const release = (name: string, values: unknown, chart = "kube-prometheus-stack")
     resource("kubernetes:helm.sh/v3:Release", { chart, version: "1.0.0", namespace: "monitoring", values }, { name, provider: cluster });
 
 describe("workload policies", () => {
-    test("the module exports every workload policy, each mandatory with a config schema", () => {
-        assert.deepEqual(workloadPolicies.map((p) => [p.name, p.enforcementLevel]), [
-            ["keel-k8s-pod-security", "mandatory"],
-            ["keel-k8s-rbac", "mandatory"],
-            ["keel-k8s-secret-values", "mandatory"],
-            ["keel-k8s-internal-services", "mandatory"],
-            ["keel-k8s-encrypted-storage", "mandatory"],
-            ["keel-grafana-no-anonymous-access", "mandatory"],
-        ]);
-        for (const policy of workloadPolicies) assert.ok(Object.keys(policy.configSchema?.properties ?? {}).length > 0, policy.name);
-    });
 });
 
 describe("keel-k8s-pod-security", () => {

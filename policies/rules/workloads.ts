@@ -1,4 +1,4 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import {
     containersOf,
     entries,
@@ -13,6 +13,7 @@ import {
     podSpecOf,
     type Manifest,
 } from "./kubernetes-manifests";
+import { resourcePolicy, setting, stackPolicy } from "./policy";
 import { list, object } from "./props";
 import { credentialName } from "./secrets";
 
@@ -128,33 +129,29 @@ export function valuesSecurityFindings(values: unknown, settings: PodSecuritySet
     return findings;
 }
 
-export const podSecurity: ResourceValidationPolicy = {
+export const podSecurity = resourcePolicy({
     name: "keel-k8s-pod-security",
     description: "Pods are not privileged, never root, share no host namespace, add no capability beyond NET_BIND_SERVICE and mount no host path outside the allow-list (Pod Security Standards); Keel's own workloads meet the restricted profile. Judged on workloads, ConfigGroup manifests and Helm values.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            allowedCapabilities: { type: "array", items: { type: "string" }, default: ["NET_BIND_SERVICE"] },
-            // Alloy's chart reads node logs from these, read-only (alloy.mounts.varlog / dockercontainers).
-            allowedHostPaths: { type: "array", items: { type: "string" }, default: ["/var/log", "/var/lib/docker/containers"] },
-        },
+    config: {
+        allowedCapabilities: setting.strings(["NET_BIND_SERVICE"]),
+        // Alloy's chart reads node logs from these, read-only (alloy.mounts.varlog / dockercontainers).
+        allowedHostPaths: setting.strings(["/var/log", "/var/lib/docker/containers"]),
     },
-    validateResource: (args, reportViolation) => {
-        const { allowedCapabilities = ["NET_BIND_SERVICE"], allowedHostPaths = [] } = args.getConfig<Partial<PodSecuritySettings>>();
+    check: function* (resource, { allowedCapabilities, allowedHostPaths }) {
         const settings = { allowedCapabilities: allowedCapabilities.map(normalizedCapability), allowedHostPaths };
-        if (isHelmRelease(args.type)) {
-            for (const finding of helmValuesFindings(args.props, (values) => valuesSecurityFindings(values, settings))) reportViolation(`Helm release "${args.name}": ${finding}`);
+        if (isHelmRelease(resource.type)) {
+            for (const finding of helmValuesFindings(resource.props, (values) => valuesSecurityFindings(values, settings))) yield `Helm release "${resource.name}": ${finding}`;
             return;
         }
-        for (const manifest of manifestsOf(args.type, args.name, args.props)) {
+        for (const manifest of manifestsOf(resource.type, resource.name, resource.props)) {
             const enforce = object(object(manifest.body.metadata).labels)["pod-security.kubernetes.io/enforce"];
-            if (manifest.kind === "Namespace" && enforce === "privileged") reportViolation(`Namespace "${manifest.name}" enforces the privileged Pod Security Standard: admission lets any pod in (use baseline or restricted)`);
+            if (manifest.kind === "Namespace" && enforce === "privileged") yield `Namespace "${manifest.name}" enforces the privileged Pod Security Standard: admission lets any pod in (use baseline or restricted)`;
             const pod = podSpecOf(manifest);
             if (pod === undefined) continue;
-            for (const finding of podSecurityFindings(pod.spec, settings, !pod.partial)) reportViolation(`${manifest.kind} "${manifest.name}": ${finding}`);
+            for (const finding of podSecurityFindings(pod.spec, settings, !pod.partial)) yield `${manifest.kind} "${manifest.name}": ${finding}`;
         }
     },
-};
+});
 
 // ---- keel-k8s-rbac ----
 
@@ -180,18 +177,16 @@ export function rbacFindings(manifest: Manifest, allowedClusterAdmins: readonly 
     return [];
 }
 
-export const rbac: ResourceValidationPolicy = {
+export const rbac = resourcePolicy({
     name: "keel-k8s-rbac",
     description: "RBAC grants nothing to everyone (system:anonymous, system:unauthenticated, system:authenticated), makes no one cluster-admin outside the allow-list, and no Role allows every verb on every resource (CIS Kubernetes 5.1).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { allowedClusterAdmins: { type: "array", items: { type: "string" }, default: [] } } },
-    validateResource: (args, reportViolation) => {
-        const { allowedClusterAdmins = [] } = args.getConfig<{ allowedClusterAdmins?: string[] }>();
-        for (const manifest of manifestsOf(args.type, args.name, args.props)) {
-            for (const finding of rbacFindings(manifest, allowedClusterAdmins)) reportViolation(`${manifest.kind} "${manifest.name}" ${finding}`);
+    config: { allowedClusterAdmins: setting.strings([]) },
+    check: function* (resource, { allowedClusterAdmins }) {
+        for (const manifest of manifestsOf(resource.type, resource.name, resource.props)) {
+            for (const finding of rbacFindings(manifest, allowedClusterAdmins)) yield `${manifest.kind} "${manifest.name}" ${finding}`;
         }
     },
-};
+});
 
 // ---- keel-k8s-secret-values ----
 
@@ -265,21 +260,19 @@ export function weakSecretValues(body: Record<string, unknown>, minimumLength: n
     });
 }
 
-export const secretValuesPolicy: ResourceValidationPolicy = {
+export const secretValuesPolicy = resourcePolicy({
     name: "keel-k8s-secret-values",
     description: "Kubernetes Secrets never carry a literal credential: a password, token or key that is a well-known default, a placeholder or short is refused (values generated by random.RandomPassword or read from secret config pass; the engine decrypts secrets, so the value itself is judged and never printed).",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { minimumLength: { type: "integer", default: 16 } } },
-    validateResource: (args, reportViolation) => {
-        const { minimumLength = 16 } = args.getConfig<{ minimumLength?: number }>();
-        for (const manifest of manifestsOf(args.type, args.name, args.props)) {
+    config: { minimumLength: setting.integer(16) },
+    check: function* (resource, { minimumLength }) {
+        for (const manifest of manifestsOf(resource.type, resource.name, resource.props)) {
             if (manifest.kind !== "Secret") continue;
             for (const at of weakSecretValues(manifest.body, minimumLength)) {
-                reportViolation(`Secret "${manifest.name}" holds a plain-text credential at ${at}: generate it (random.RandomPassword) or take it from secret config (Kubernetes "Good practices for Kubernetes Secrets")`);
+                yield `Secret "${manifest.name}" holds a plain-text credential at ${at}: generate it (random.RandomPassword) or take it from secret config (Kubernetes "Good practices for Kubernetes Secrets")`;
             }
         }
     },
-};
+});
 
 // ---- keel-k8s-internal-services ----
 
@@ -322,25 +315,22 @@ export function valuesExposureFindings(values: unknown): string[] {
     return findings;
 }
 
-export const internalServices: ResourceValidationPolicy = {
+export const internalServices = resourcePolicy({
     name: "keel-k8s-internal-services",
     description: "Services on the cluster (monitoring above all) stay inside the VPC: no internet-facing LoadBalancer (an internal scheme annotation is required), no NodePort, no externalIPs, no internet-facing ALB Ingress — in Service and Ingress resources and in Helm values.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (isHelmRelease(args.type)) {
-            for (const finding of helmValuesFindings(args.props, valuesExposureFindings)) reportViolation(`Helm release "${args.name}": ${finding} (EKS best practices: keep monitoring endpoints private)`);
+    check: function* (resource) {
+        if (isHelmRelease(resource.type)) {
+            for (const finding of helmValuesFindings(resource.props, valuesExposureFindings)) yield `Helm release "${resource.name}": ${finding} (EKS best practices: keep monitoring endpoints private)`;
             return;
         }
-        for (const manifest of manifestsOf(args.type, args.name, args.props)) {
+        for (const manifest of manifestsOf(resource.type, resource.name, resource.props)) {
             const annotations = object(object(manifest.body.metadata).annotations);
             const findings = manifest.kind === "Service" ? serviceExposure(object(manifest.body.spec), annotations)
                 : manifest.kind === "Ingress" && isInternetFacing(annotations) ? [`is internet-facing (${ingressScheme}: internet-facing)`] : [];
-            for (const finding of findings) reportViolation(`${manifest.kind} "${manifest.name}" ${finding} (EKS best practices: keep monitoring endpoints private)`);
+            for (const finding of findings) yield `${manifest.kind} "${manifest.name}" ${finding} (EKS best practices: keep monitoring endpoints private)`;
         }
     },
-};
+});
 
 // ---- keel-k8s-encrypted-storage ----
 
@@ -400,34 +390,32 @@ function referencesOf(resource: PolicyResource): ClassReference[] {
 const isEncryptedClass = (name: string, named: ReadonlySet<string>, autoNamed: readonly string[]) =>
     named.has(name) || autoNamed.some((prefix) => name.startsWith(`${prefix}-`));
 
-export const encryptedStorage: StackValidationPolicy = {
+export const encryptedStorage = stackPolicy({
     name: "keel-k8s-encrypted-storage",
     description: "Persistent volumes are encrypted: StorageClasses use the EBS CSI driver with encrypted: \"true\" (never the in-tree aws-ebs provisioner), and every claim, StatefulSet template and chart value names one of them, or a class listed as encrypted, never the cluster's default gp2.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { encryptedClasses: { type: "array", items: { type: "string" }, default: [] } } },
-    validateStack: (args, reportViolation) => {
-        const { encryptedClasses = [] } = args.getConfig<{ encryptedClasses?: string[] }>();
+    config: { encryptedClasses: setting.strings([]) },
+    check: function* ({ resources }, { encryptedClasses }) {
         const named = new Set(encryptedClasses);
         const autoNamed: string[] = [];
-        for (const resource of args.resources) {
+        for (const resource of resources) {
             for (const manifest of manifestsOf(resource.type, resource.name, resource.props).filter((m) => m.kind === "StorageClass")) {
                 const problem = storageClassProblem(manifest.body);
-                if (problem !== undefined) reportViolation(`StorageClass "${manifest.name}" ${problem} (EKS best practices: encrypt EBS volumes)`, resource.urn);
+                if (problem !== undefined) yield [`StorageClass "${manifest.name}" ${problem} (EKS best practices: encrypt EBS volumes)`, resource.urn];
                 const encrypted = manifest.body.provisioner === ebsCsi && problem === undefined;
                 const name = object(manifest.body.metadata).name;
                 if (encrypted && typeof name === "string" && !isMasked(name)) named.add(name);
                 else if (encrypted) autoNamed.push(manifest.name);
             }
         }
-        for (const resource of args.resources) {
+        for (const resource of resources) {
             for (const { where, name } of referencesOf(resource)) {
                 if (name !== undefined && isEncryptedClass(name, named, autoNamed)) continue;
                 const what = name === undefined ? "names no storage class: the cluster's default (gp2 on EKS, unencrypted) applies" : `uses the storage class "${name}", not an encrypted class of this stack`;
-                reportViolation(`${where} ${what} (EKS best practices: encrypt EBS volumes)`, resource.urn);
+                yield [`${where} ${what} (EKS best practices: encrypt EBS volumes)`, resource.urn];
             }
         }
     },
-};
+});
 
 // ---- keel-grafana-no-anonymous-access ----
 
@@ -500,26 +488,23 @@ export function stackGrafanaPasswordProblem(values: unknown): string | undefined
     return `grafana.admin.existingSecret is unset: Grafana's admin password is the chart's default "${stackDefaultPassword}"`;
 }
 
-export const grafanaAccess: ResourceValidationPolicy = {
+export const grafanaAccess = resourcePolicy({
     name: "keel-grafana-no-anonymous-access",
     description: "Grafana requires a real login: no anonymous access ([auth.anonymous] enabled, GF_AUTH_ANONYMOUS_ENABLED), no self sign-up ([users] allow_sign_up), and kube-prometheus-stack's Grafana never left on its default admin password — in chart values, workloads, ConfigMaps and containers.",
-    enforcementLevel: "mandatory",
-    configSchema: { properties: { enabled: { type: "boolean", default: true } } },
-    validateResource: (args, reportViolation) => {
-        if (args.getConfig<{ enabled?: boolean }>().enabled === false) return;
-        if (!args.type.startsWith("kubernetes:") && !args.type.startsWith("docker:")) return;
-        const sources = isHelmRelease(args.type) ? helmValuesOf(args.props).map((v) => ({ prefix: `${v.source}.`, value: v.values })) : [{ prefix: "", value: known(args.props) }];
+    types: (type) => type.startsWith("kubernetes:") || type.startsWith("docker:"),
+    check: function* (resource) {
+        const sources = isHelmRelease(resource.type) ? helmValuesOf(resource.props).map((v) => ({ prefix: `${v.source}.`, value: v.values })) : [{ prefix: "", value: known(resource.props) }];
         for (const { prefix, value } of sources) {
-            for (const finding of grafanaFindings(value)) reportViolation(`${args.type.split(":").pop()} "${args.name}": ${prefix}${finding} (Grafana security hardening: disable anonymous access)`);
+            for (const finding of grafanaFindings(value)) yield `${resource.type.split(":").pop()} "${resource.name}": ${prefix}${finding} (Grafana security hardening: disable anonymous access)`;
         }
-        const props = object(known(args.props));
+        const props = object(known(resource.props));
         // Values files given by path are not read: what they set cannot be judged.
-        if (!isHelmRelease(args.type) || !isKubePrometheusStack(props.chart) || list(props.valueYamlFiles).some((f) => typeof f.text !== "string")) return;
-        const problems = helmValuesOf(args.props).map((v) => stackGrafanaPasswordProblem(v.values));
+        if (!isHelmRelease(resource.type) || !isKubePrometheusStack(props.chart) || list(props.valueYamlFiles).some((f) => typeof f.text !== "string")) return;
+        const problems = helmValuesOf(resource.props).map((v) => stackGrafanaPasswordProblem(v.values));
         if (problems.every((p) => p !== undefined)) {
-            reportViolation(`Release "${args.name}": values.${problems[0]}: anyone reaching Grafana logs in as admin: point it at a Secret of a generated password (Grafana security hardening: change the default administrator password)`);
+            yield `Release "${resource.name}": values.${problems[0]}: anyone reaching Grafana logs in as admin: point it at a Secret of a generated password (Grafana security hardening: change the default administrator password)`;
         }
     },
-};
+});
 
 export const workloadPolicies = [podSecurity, rbac, secretValuesPolicy, internalServices, encryptedStorage, grafanaAccess];

@@ -28,6 +28,39 @@ export interface ScrapeTarget {
     readonly lastError: string;
 }
 
+/** A server of this module on a loopback port, in a temporary directory that stopping it removes. */
+interface LoopbackServer {
+    /** host:port. */
+    readonly address: string;
+    readonly process: ServerProcess;
+    stop(): Promise<void>;
+}
+
+/**
+ * Starts `command` in a temporary directory of its own on a free loopback port: `prepare`
+ * writes its files there, `args` are its flags; ready once `readyPath` answers.
+ */
+async function startOnLoopback(what: string, command: string, options: {
+    readonly prepare?: (dir: string) => void;
+    readonly args: (dir: string, address: string) => string[];
+    readonly readyPath: string;
+    readonly env?: NodeJS.ProcessEnv;
+}): Promise<LoopbackServer> {
+    const dir = tempDir(what.replace(/^the /, "").replace(/\s+/g, "-").toLowerCase());
+    options.prepare?.(dir);
+    const address = `127.0.0.1:${await freePort()}`;
+    const server = spawnServer(command, options.args(dir, address), { logFile: join(dir, `${command}.log`), env: { ...process.env, ...options.env } });
+    await waitForHttp(what, `http://${address}${options.readyPath}`);
+    return {
+        address,
+        process: server,
+        stop: async () => {
+            await server.stop();
+            removeTempDir(dir);
+        },
+    };
+}
+
 export interface PrometheusServer {
     readonly url: string;
     /** The result vector of an instant query. */
@@ -57,32 +90,30 @@ export interface PrometheusOptions {
 
 /** Prometheus on loopback with `config` (its rule files resolved beside it). */
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
-    const dir = tempDir("prometheus");
-    const port = await freePort();
-    const configFile = join(dir, "prometheus.yml");
-    writeFileSync(configFile, stringify(options.config));
-    for (const [path, content] of Object.entries(options.files ?? {})) {
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), content);
-    }
-    const url = `http://127.0.0.1:${port}`;
-    const server = spawnServer("prometheus", [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        `--rules.alert.resend-delay=${options.alertResendDelay ?? "1m"}`,
-    ], { logFile: join(dir, "prometheus.log") });
-    await waitForHttp("Prometheus", `${url}/-/ready`);
+    const server = await startOnLoopback("Prometheus", "prometheus", {
+        prepare: (dir) => {
+            writeFileSync(join(dir, "prometheus.yml"), stringify(options.config));
+            for (const [path, content] of Object.entries(options.files ?? {})) {
+                mkdirSync(dirname(join(dir, path)), { recursive: true });
+                writeFileSync(join(dir, path), content);
+            }
+        },
+        args: (dir, address) => [
+            `--config.file=${join(dir, "prometheus.yml")}`,
+            `--storage.tsdb.path=${join(dir, "data")}`,
+            `--web.listen-address=${address}`,
+            `--rules.alert.resend-delay=${options.alertResendDelay ?? "1m"}`,
+        ],
+        readyPath: "/-/ready",
+    });
+    const url = `http://${server.address}`;
     return {
         url,
         query: async (expr) => (await api<{ result: QueryResult[] }>(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
         alerts: async () => (await api<{ alerts: ActiveAlert[] }>(`${url}/api/v1/alerts`)).alerts,
         targets: async () => (await api<{ activeTargets: ScrapeTarget[] }>(`${url}/api/v1/targets?state=active`)).activeTargets,
-        process: server,
-        stop: async () => {
-            await server.stop();
-            removeTempDir(dir);
-        },
+        process: server.process,
+        stop: server.stop,
     };
 }
 
@@ -105,27 +136,18 @@ export interface AlertmanagerServer {
  * Go's TLS clients (SMTP STARTTLS, webhooks) trust a test certificate.
  */
 export async function startAlertmanager(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<AlertmanagerServer> {
-    const dir = tempDir("alertmanager");
-    const port = await freePort();
-    const configFile = join(dir, "alertmanager.yml");
-    writeFileSync(configFile, stringify(config));
-    const address = `127.0.0.1:${port}`;
-    const server = spawnServer("prometheus-alertmanager", [
-        `--config.file=${configFile}`,
-        `--storage.path=${join(dir, "data")}`,
-        `--web.listen-address=${address}`,
-        "--cluster.listen-address=",
-    ], { logFile: join(dir, "alertmanager.log"), env: { ...process.env, ...env } });
-    await waitForHttp("Alertmanager", `http://${address}/-/ready`);
-    return {
-        address,
-        url: `http://${address}`,
-        process: server,
-        stop: async () => {
-            await server.stop();
-            removeTempDir(dir);
-        },
-    };
+    const server = await startOnLoopback("Alertmanager", "prometheus-alertmanager", {
+        prepare: (dir) => writeFileSync(join(dir, "alertmanager.yml"), stringify(config)),
+        args: (dir, address) => [
+            `--config.file=${join(dir, "alertmanager.yml")}`,
+            `--storage.path=${join(dir, "data")}`,
+            `--web.listen-address=${address}`,
+            "--cluster.listen-address=",
+        ],
+        readyPath: "/-/ready",
+        env,
+    });
+    return { ...server, url: `http://${server.address}` };
 }
 
 export interface Exporter {
@@ -148,20 +170,12 @@ export const exporterCommands = {
  * environment (postgres_exporter reads DATA_SOURCE_NAME). Ready once /metrics answers.
  */
 export async function startExporter(kind: keyof typeof exporterCommands, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Exporter> {
-    const dir = tempDir(`${kind}-exporter`);
-    const address = `127.0.0.1:${await freePort()}`;
-    const server = spawnServer(exporterCommands[kind], [`--web.listen-address=${address}`, ...args], { logFile: join(dir, "exporter.log"), env: { ...process.env, ...env } });
-    const metrics = async () => (await fetch(`http://${address}/metrics`)).text();
-    await waitForHttp(`the ${kind} exporter`, `http://${address}/metrics`);
-    return {
-        address,
-        metrics,
-        process: server,
-        stop: async () => {
-            await server.stop();
-            removeTempDir(dir);
-        },
-    };
+    const server = await startOnLoopback(`the ${kind} exporter`, exporterCommands[kind], {
+        args: (_dir, address) => [`--web.listen-address=${address}`, ...args],
+        readyPath: "/metrics",
+        env,
+    });
+    return { ...server, metrics: async () => (await fetch(`http://${server.address}/metrics`)).text() };
 }
 
 export interface SyntheticTarget {

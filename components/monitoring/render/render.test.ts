@@ -104,7 +104,7 @@ describe("prometheus.yml", () => {
 
     test("the Pushgateway backups push to, scraped with honor_labels (the pushed job and backup labels stay)", () => {
         assert.deepEqual(job("pushgateway"), { job_name: "pushgateway", honor_labels: true, static_configs: [{ targets: ["pushgateway:9091"] }] });
-        assert.deepEqual(monitoringSpecProblems({ ...spec, backups: { names: ["database-dumps"], maxAgeHours: 26, pushgateway: "http://pushgateway" } }), ['backups.pushgateway: expected host:port, got "http://pushgateway"']);
+        assert.deepEqual(monitoringSpecProblems({ ...spec, backups: { names: ["database-dumps"], maxAgeHours: 26, pushgateway: "http://pushgateway" } }), [{ path: ["backups", "pushgateway"], message: 'expected host:port, got "http://pushgateway"' }]);
     });
 
     const applicationCases: [string, string, string][] = [["api", "5s", "/metrics"], ["worker", "10s", "/api/metrics"]];

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { exampleSpec } from "./example-spec";
-import { monitoringSpecProblems, MonitoringSpecError, renderMonitoring, type MonitoringSpec } from "./index";
+import { describeProblem, InvalidArgumentsError } from "../../problems";
+import { monitoringSpecProblems, renderMonitoring, type MonitoringSpec } from "./index";
 
 const base = exampleSpec();
 const [api, worker] = base.applications;
@@ -39,7 +40,7 @@ describe("monitoringSpecProblems", () => {
     ];
     for (const [name, spec, problem] of cases) {
         test(`refuses ${name}`, () => {
-            const problems = monitoringSpecProblems(spec);
+            const problems = monitoringSpecProblems(spec).map((p) => describeProblem(p));
             assert.equal(problems.length, 1, problems.join("\n"));
             assert.match(problems[0], problem);
         });
@@ -47,6 +48,6 @@ describe("monitoringSpecProblems", () => {
 
     test("renderMonitoring refuses a bad spec with every problem at once", () => {
         const bad = { ...base, scrapeIntervalSeconds: 0, sloPeriodDays: 99 };
-        assert.throws(() => renderMonitoring(bad), (error: unknown) => error instanceof MonitoringSpecError && error.problems.length === 2);
+        assert.throws(() => renderMonitoring(bad), (error: unknown) => error instanceof InvalidArgumentsError && error.problems.length === 2);
     });
 });
