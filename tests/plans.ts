@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { before } from "node:test";
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
 import { resolve } from "node:path";
 import { InvalidArgumentsError } from "../components/problems";
+export { publicOutputs } from "../components/outputs";
 import { planProgram, type PlanRecord } from "../offline-plan/engine";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadPolicyPackConfig } from "../policies/offline";
@@ -94,11 +94,6 @@ export function planComponents(
     stack = "test",
 ): Promise<PlanRecord> {
     return planProgram(async () => build() ?? {}, { project: "keel", stack, config });
-}
-
-/** Every public output of a component (its Output-valued fields but the URN), for a program to export. */
-export function publicOutputs(component: pulumi.ComponentResource): Record<string, pulumi.Output<unknown>> {
-    return Object.fromEntries(Object.entries(component).filter(([key, value]) => key !== "urn" && !key.startsWith("_") && pulumi.Output.isInstance(value)));
 }
 
 /** The two regions' AWS providers, named as the stacks name them: `primary` in us-east-1, `dr` in us-west-2. */

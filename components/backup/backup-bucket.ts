@@ -5,6 +5,7 @@ import { customerManagedKey } from "../kms";
 import { mergeFindings, requireValid, type Findings } from "./findings";
 import { createHardenedBucket, type AccessLogTarget, type ObjectLockSpec } from "./hardened-bucket";
 import { compileLifecycleRules, validateTiers, type LifecycleTier } from "./lifecycle";
+import { publicOutputs } from "../outputs";
 
 export interface BackupBucketReplicationArgs {
     /** Provider of the DR region, where the replica bucket and its KMS key live. */
@@ -111,13 +112,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         this.replicaBucketArn = pulumi.output(replication?.bucket.arn);
         this.replicaKmsKeyArn = pulumi.output(replication?.key.arn);
         this.replicationRoleArn = pulumi.output(replication?.role.arn);
-        this.registerOutputs({
-            bucketName: this.bucketName,
-            bucketArn: this.bucketArn,
-            kmsKeyArn: this.kmsKeyArn,
-            replicaBucketName: this.replicaBucketName,
-            replicaBucketArn: this.replicaBucketArn,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 
     private replicate(

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
 import { problem, requireNoProblems, type Problem } from "../problems";
+import { publicOutputs } from "../outputs";
 
 /** The job's steps, one per container (dump-job.sh documents each). */
 export const dumpJobScript = readFileSync(join(__dirname, "dump-job.sh"), "utf8");
@@ -204,7 +205,7 @@ export class DatabaseDumpJob extends pulumi.ComponentResource {
         this.namespace = namespace.metadata.name;
         this.cronJobName = cronJob.metadata.name;
         this.roleArn = role.arn;
-        this.registerOutputs({ namespace: this.namespace, cronJobName: this.cronJobName, roleArn: this.roleArn, schedule: this.schedule });
+        this.registerOutputs(publicOutputs(this));
     }
 
     private role(name: string, args: DatabaseDumpJobArgs, namespace: string): aws.iam.Role {

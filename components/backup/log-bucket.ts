@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { accessLogLifecycle } from "./lifecycle";
 import { createHardenedBucket, type AccessLogTarget, type HardenedBucket, type PolicyStatement } from "./hardened-bucket";
+import { publicOutputs } from "../outputs";
 
 export interface LogBucketArgs {
     /** Days access logs are kept. Default 90 (ops guides: production logs 90 days). */
@@ -86,7 +87,7 @@ export class LogBucket extends pulumi.ComponentResource {
         this.bucketName = pulumi.all([policy.bucket, key.arn]).apply(([bucketName]) => bucketName);
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key.arn;
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /** Where a bucket of the same region logs to: this bucket, after its policy and key (explicit `dependsOn`). */

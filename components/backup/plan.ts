@@ -21,6 +21,7 @@ import {
     type RestoreTestingSpec,
     type VaultLockSpec,
 } from "./schedule";
+import { publicOutputs } from "../outputs";
 
 /**
  * Which resources the plan backs up, in each region it backs up. Without `resourceTypes`,
@@ -277,17 +278,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         this.notificationTopicArn = main.topic.arn;
         this.drNotificationTopicArn = drSide ? drSide.topic.arn : pulumi.output(undefined);
         this.roleArn = role.role.arn;
-        this.registerOutputs({
-            vaultArn: this.vaultArn,
-            vaultName: this.vaultName,
-            drVaultArn: this.drVaultArn,
-            planId: this.planId,
-            planArn: this.planArn,
-            drPlanArn: this.drPlanArn,
-            notificationTopicArn: this.notificationTopicArn,
-            drNotificationTopicArn: this.drNotificationTopicArn,
-            roleArn: this.roleArn,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /** A region's key, vault, lock and notifications; stateful children also take the component's retainOnDelete. */

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { DatabaseEndpoints } from "./context";
 import { localCredentialsDir, localDatabaseDefaults, localPasswordFiles, replicaStartScript, replicationSetupScript, serverSettings } from "./local-pair";
 import { postgresPort } from "./settings";
+import { publicOutputs } from "../outputs";
 
 /** Official PostgreSQL images pinned to an exact release and Debian base, per major version. */
 export const postgresImages: Readonly<Record<string, string>> = {
@@ -126,6 +127,6 @@ export class LocalReplicatedDatabase extends pulumi.ComponentResource implements
             password: password.result,
         }));
         this.hostPorts = pulumi.output(hostPorts);
-        this.registerOutputs({ writerEndpoint: this.writerEndpoint, readerEndpoint: this.readerEndpoint, port: this.port, secret: this.secret });
+        this.registerOutputs(publicOutputs(this));
     }
 }

@@ -21,6 +21,7 @@ import {
     type DatabaseSiteName,
     type PrimaryDatabaseState,
 } from "./settings";
+import { publicOutputs } from "../outputs";
 
 /** Where a region's database lives. The region is the provider's. */
 export interface DatabaseSite {
@@ -270,24 +271,7 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
         this.warningTopicArns = perSite((s) => s.alarmTopics.warning.arn);
         this.securityGroupIds = perSite((s) => s.securityGroup.id);
         this.privateZoneId = names.zone.zoneId;
-        this.registerOutputs({
-            writerEndpoint: this.writerEndpoint,
-            readerEndpoint: this.readerEndpoint,
-            port: this.port,
-            databaseName: this.databaseName,
-            credentials: this.credentials,
-            secret: this.secret,
-            secretReplicaArn: this.secretReplicaArn,
-            writerAddress: this.writerAddress,
-            readerAddress: this.readerAddress,
-            writerSite: this.writerSite,
-            primaryArn: this.primaryArn,
-            drArn: this.drArn,
-            alarmTopicArns: this.alarmTopicArns,
-            warningTopicArns: this.warningTopicArns,
-            securityGroupIds: this.securityGroupIds,
-            privateZoneId: this.privateZoneId,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /**

@@ -6,6 +6,7 @@ import { assumedBy, assumedByServiceAccounts, awsManagedPolicyArn, type OidcProv
 import { customerManagedKey } from "../kms";
 import { problem, requireNoProblems, type Problem } from "../problems";
 import { defaultEksVersion, eksVersionProblem } from "./versions";
+import { publicOutputs } from "../outputs";
 
 /** A managed node group, spread over every subnet the cluster is given. */
 export interface NodeGroupSpec {
@@ -167,7 +168,7 @@ export class Cluster extends pulumi.ComponentResource {
             // Workloads wait for nodes and the CSI driver: without them pods and volumes stay pending.
             dependsOn: created?.ready ?? [],
         });
-        this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, endpoint: this.endpoint, securityGroupId: this.securityGroupId });
+        this.registerOutputs(publicOutputs(this));
     }
 
     private create(name: string, args: ManagedClusterArgs, tags: ClusterArgs["tags"], retainOnDelete: boolean | undefined) {

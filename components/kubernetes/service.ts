@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerImageProblems } from "../container-image";
 import { problem, requireNoProblems, type Problem } from "../problems";
+import { publicOutputs } from "../outputs";
 
 /** CPU and memory of one container, in Kubernetes quantities. */
 export interface ContainerResources {
@@ -196,6 +197,6 @@ export class KubeService extends pulumi.ComponentResource {
         this.deploymentName = deployment.metadata.name;
         this.serviceName = service.metadata.name;
         this.namespace = deployment.metadata.namespace;
-        this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });
+        this.registerOutputs(publicOutputs(this));
     }
 }

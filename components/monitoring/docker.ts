@@ -18,6 +18,7 @@ import {
 } from "./render";
 import { problem, requireNoProblems } from "../problems";
 import { dataSourceUri, exporterConnectionVariables, postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
+import { publicOutputs } from "../outputs";
 
 /**
  * Pinned upstream images: exact release tags, never `latest`, so `pulumi up` on two laptops
@@ -270,13 +271,6 @@ export class DockerMonitoring extends pulumi.ComponentResource {
         this.lokiUrl = urlOf("loki", endpoints.loki);
         this.jaegerUrl = urlOf("jaeger", endpoints.jaeger);
         this.containerNames = pulumi.all([...created, ...exporters].map((c) => c.name));
-        this.registerOutputs({
-            grafanaUrl: this.grafanaUrl,
-            prometheusUrl: this.prometheusUrl,
-            alertmanagerUrl: this.alertmanagerUrl,
-            lokiUrl: this.lokiUrl,
-            jaegerUrl: this.jaegerUrl,
-            containerNames: this.containerNames,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 }

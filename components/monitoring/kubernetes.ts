@@ -9,6 +9,7 @@ import type { ContainerResources } from "../kubernetes/service";
 import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
 import { problem, requireNoProblems } from "../problems";
 import { lokiDataPath, monitoringSpecProblems, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
+import { publicOutputs } from "../outputs";
 
 /**
  * The charts, pinned to exact versions (looked up in each chart repository's Chart.yaml).
@@ -194,7 +195,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
         this.grafanaAdminPassword = pulumi.secret(secrets.password.result);
         this.lokiBucketName = pulumi.output(loki.bucket?.bucketName);
         this.lokiRoleArn = pulumi.output(loki.role?.arn);
-        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword, lokiBucketName: this.lokiBucketName, lokiRoleArn: this.lokiRoleArn });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /** The namespace, and the gp3 class: encrypted EBS volumes through the CSI driver (the in-tree gp2 class is unencrypted). */

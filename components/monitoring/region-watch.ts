@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { customerManagedKey } from "../kms";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications } from "./notifications";
 import { problem, requireNoProblems, type Problem } from "../problems";
+import { publicOutputs } from "../outputs";
 
 export interface RegionWatchArgs {
     /** Every alarm is critical: it pages through PagerDuty and reaches the addresses, and resolves when the alarm returns to OK. */
@@ -101,6 +102,6 @@ export class RegionWatch extends pulumi.ComponentResource {
 
         this.topicArn = topic.arn;
         this.alarmNames = pulumi.all(alarms.map((a) => a.name));
-        this.registerOutputs({ topicArn: this.topicArn, alarmNames: this.alarmNames });
+        this.registerOutputs(publicOutputs(this));
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assumedBy } from "../iam";
 import { requireNoProblems, type Problem } from "../problems";
 import { natGatewayCount, natGatewayForZone, networkDefaults, planSubnets, subnetLayoutProblems, type NatGatewayMode, type SubnetTier } from "./subnets";
+import { publicOutputs } from "../outputs";
 
 export interface NetworkArgs {
     /**
@@ -138,21 +139,7 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetCidrBlocks = [...layout.private];
         this.natGatewayIds = ids(natGateways);
         this.flowLogGroupName = flowLogGroup.name;
-        this.registerOutputs({
-            vpcId: this.vpcId,
-            cidrBlock: this.cidrBlock,
-            region: this.region,
-            availabilityZones: this.availabilityZones,
-            publicSubnetIds: this.publicSubnetIds,
-            privateSubnetIds: this.privateSubnetIds,
-            databaseSubnetIds: this.databaseSubnetIds,
-            privateRouteTableIds: this.privateRouteTableIds,
-            databaseRouteTableId: this.databaseRouteTableId,
-            routeTableIds: this.routeTableIds,
-            privateSubnetCidrBlocks: this.privateSubnetCidrBlocks,
-            natGatewayIds: this.natGatewayIds,
-            flowLogGroupName: this.flowLogGroupName,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /** The first `zoneCount` zones the region offers without opting in. */

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { problem, requireNoProblems, type Problem } from "../problems";
 import { cidrsOverlap, isIpv4Cidr } from "./subnets";
+import { publicOutputs } from "../outputs";
 
 /** One side of a peering: a VPC, its CIDR and the route tables whose subnets talk to the other side. */
 export interface PeeringSide {
@@ -74,6 +75,6 @@ export class VpcPeering extends pulumi.ComponentResource {
         routes("accepter", args.requester.cidrBlock, inAccepter);
 
         this.connectionId = accepted.vpcPeeringConnectionId;
-        this.registerOutputs({ connectionId: this.connectionId });
+        this.registerOutputs(publicOutputs(this));
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AccessLogTarget } from "../backup/hardened-bucket";
 import { createLogDeliveryBucket, type LogBucketArgs } from "../backup/log-bucket";
 import { problem, requireNoProblems, type Problem } from "../problems";
+import { publicOutputs } from "../outputs";
 
 export interface AlbLogBucketArgs extends LogBucketArgs {
     /** Key prefix the load balancers write under (ELB adds `AWSLogs/<account>/...` after it). Default `alb`. */
@@ -58,6 +59,6 @@ export class AlbLogBucket extends pulumi.ComponentResource {
         this.bucketName = policy.bucket;
         this.bucketArn = bucket.arn;
         this.prefix = prefix;
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+        this.registerOutputs(publicOutputs(this));
     }
 }

@@ -25,6 +25,7 @@ import {
     ubuntu2204AmiParameter,
 } from "./settings";
 import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData, type ApplicationBoot } from "./user-data";
+import { publicOutputs } from "../outputs";
 
 /**
  * Current ALB policy for TLS 1.3 and 1.2 with restricted, forward-secret ciphers and hybrid
@@ -239,20 +240,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
         this.instanceRoleName = instances.role.name;
         this.certificateArn = certificate.validation.certificateArn;
         this.certificateValidationFqdns = pulumi.output(certificate.validationRecordFqdns);
-        this.registerOutputs({
-            loadBalancerArn: this.loadBalancerArn,
-            loadBalancerDnsName: this.loadBalancerDnsName,
-            loadBalancerZoneId: this.loadBalancerZoneId,
-            targetGroupArn: this.targetGroupArn,
-            metricDimensions: this.metricDimensions,
-            autoScalingGroupName: this.autoScalingGroupName,
-            launchTemplateId: this.launchTemplateId,
-            albSecurityGroupId: this.albSecurityGroupId,
-            instanceSecurityGroupId: this.instanceSecurityGroupId,
-            instanceRoleName: this.instanceRoleName,
-            certificateArn: this.certificateArn,
-            certificateValidationFqdns: this.certificateValidationFqdns,
-        });
+        this.registerOutputs(publicOutputs(this));
     }
 
     /** One TCP port from or to one peer (a CIDR, or another security group), as its own rule resource. */

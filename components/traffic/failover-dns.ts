@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { requireNoProblems, under } from "../problems";
 import { defaultCheckerRegions, endpointCheckProblems, failoverSeconds, guideEndpointCheck, type EndpointCheckSettings } from "./failover";
 import { alarmPeriodSeconds, domainNameProblems, guideApplication, route53HealthCheckPathLength, urlPathProblems } from "./settings";
+import { publicOutputs } from "../outputs";
 
 /** A load balancer an alias record points at. */
 export interface AliasTarget {
@@ -84,7 +85,7 @@ export class FailoverDns extends pulumi.ComponentResource {
             this.primaryHealthCheckId = pulumi.output(undefined);
             this.failoverSeconds = pulumi.output(undefined);
             this.failoverSwitch = pulumi.output(undefined);
-            this.registerOutputs({ url: this.url });
+            this.registerOutputs(publicOutputs(this));
             return;
         }
 
@@ -158,6 +159,6 @@ export class FailoverDns extends pulumi.ComponentResource {
             dimensions,
             alarmName,
         }));
-        this.registerOutputs({ url: this.url, primaryHealthCheckId: this.primaryHealthCheckId, failoverSeconds: this.failoverSeconds });
+        this.registerOutputs(publicOutputs(this));
     }
 }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { requireNoProblems } from "../problems";
 import { hostedZoneProblems } from "./settings";
+import { publicOutputs } from "../outputs";
 
 export interface HostedZoneArgs {
     /** The name clients resolve, e.g. `app.example.com`. */
@@ -62,6 +63,6 @@ export class HostedZone extends pulumi.ComponentResource {
             this.zoneId = pulumi.all([zone.zoneId, delegation.id]).apply(([zoneId]) => zoneId);
             this.nameServers = zone.nameServers;
         }
-        this.registerOutputs({ zoneId: this.zoneId, nameServers: this.nameServers });
+        this.registerOutputs(publicOutputs(this));
     }
 }
