@@ -13,7 +13,7 @@ import {
 import type { PolicyViolation } from "../offline-plan/record";
 import { evaluatePolicies, loadPolicyPackConfig, mandatoryViolations } from "./offline";
 import { keelPolicies } from "./rules";
-import { freezeAsOf } from "./rules/change-freeze";
+import { calendarAsOf } from "./rules/change-calendar";
 import { messages, planOf, provider, resource, runPolicy } from "./testing";
 
 const bucketType = "aws:s3/bucket:Bucket";
@@ -382,7 +382,7 @@ describe("evaluatePolicies", () => {
     it("runs the Keel policies over a plan and finds each policy's violation", async () => {
         const aws1 = provider({ name: "frankfurt", region: "eu-central-1" });
         const plan = planOf([aws1, resource("aws:rds/instance:Instance", {}, { name: "db", provider: aws1 })]);
-        const violations = await evaluatePolicies({ resources: plan }, keelPolicies, freezeAsOf(loadPolicyPackConfig("production"), "2026-10-15T12:00:00Z"));
+        const violations = await evaluatePolicies({ resources: plan }, keelPolicies, calendarAsOf(loadPolicyPackConfig("production"), "2026-10-15T10:00:00Z"));
         // The pack grows; this adapter test asserts only that each of these policies reported, in pack order.
         const reported = violations.map((v) => v.policyName);
         const expected = [

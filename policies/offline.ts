@@ -12,7 +12,7 @@ import type {
     StackValidationArgs,
 } from "@pulumi/policy";
 import type { PlanResource, PolicyViolation } from "../offline-plan/record";
-import { freezeAsOf, freezeForPreview } from "./rules/change-freeze";
+import { calendarAsOf, calendarForPreview } from "./rules/change-calendar";
 
 /**
  * The adapter that lets the very policy objects the Pulumi CLI runs judge an offline plan:
@@ -204,13 +204,14 @@ export function loadPolicyPackConfig(stack: string): PolicyPackConfig {
 }
 
 /**
- * The pack config `npm run plan` and `npm run policy` judge with: the stack's, change freezes
- * judged at `asOf` (an ISO 8601 date, default now) and, as a preview, only reported unless enforced.
+ * The pack config `npm run plan` and `npm run policy` judge with: the stack's, the change
+ * calendar (freezes and windows) judged at `asOf` (an ISO 8601 date, default now) and, as a
+ * preview, only reported unless enforced.
  */
 export function runnerPackConfig(stack: string, asOf: string | undefined, enforceFreeze: boolean): PolicyPackConfig {
     const packConfig = loadPolicyPackConfig(stack);
     try {
-        return freezeForPreview(freezeAsOf(packConfig, asOf), enforceFreeze);
+        return calendarForPreview(calendarAsOf(packConfig, asOf), enforceFreeze);
     } catch (error) {
         throw new RefusedInput((error as Error).message);
     }

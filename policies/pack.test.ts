@@ -24,6 +24,8 @@ import { workloadPolicies } from "./rules/workloads";
 const optionalSettings: Record<string, readonly string[]> = {
     "keel-change-freeze": ["override", "asOf"],
     "keel-change-freeze-override": ["override", "asOf"],
+    "keel-change-window": ["override", "asOf"],
+    "keel-change-window-override": ["override", "asOf"],
 };
 
 /**

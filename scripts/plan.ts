@@ -38,8 +38,10 @@ credentials and no Pulumi CLI. <stack> is one of: ${knownStacks().join(", ")}.
                         does; repeatable, e.g. --config keel:dr.active=true
   -q, --quiet           print only the summary line and the policy result (and what --json and
                         --out wrote)
-  --as-of DATE          judge change freezes at DATE (ISO 8601, e.g. 2026-10-15) instead of now
-  --enforce-freeze      refuse a change freeze as \`pulumi up\` does (a preview only reports it)
+  --as-of DATE          judge the change calendar (freezes, windows) at DATE (ISO 8601, e.g.
+                        2026-10-15 or 2026-10-15T10:00:00Z) instead of now
+  --enforce-freeze      refuse a change in a freeze or outside the change windows as \`pulumi up\`
+                        does (a preview only reports it)
   -h, --help            print this help
 
 Exit code: 0 planned and no mandatory policy violation, 1 mandatory policy violations, 2 refused

@@ -11,8 +11,10 @@ Judges a plan document written by \`npm run plan -- <stack> --json PLAN.json\` w
 and policies/config/<stack>.json, <stack> being the plan's own stack or --stack (a known stack,
 e.g. to judge a staging plan by production's settings). Needs no cloud credentials.
   --stack STACK      the stack whose policy config applies (default: the plan's); one of ${knownStacks().join(", ")}
-  --as-of DATE       judge change freezes at DATE (ISO 8601, e.g. 2026-10-15) instead of now
-  --enforce-freeze   refuse a change freeze as \`pulumi up\` does (a preview only reports it)
+  --as-of DATE       judge the change calendar (freezes, windows) at DATE (ISO 8601, e.g. 2026-10-15
+                     or 2026-10-15T10:00:00Z) instead of now
+  --enforce-freeze   refuse a change in a freeze or outside the change windows as \`pulumi up\` does
+                     (a preview only reports it)
   -h, --help         print this help
 Exit code: 0 passed, 1 mandatory violations, 2 refused (usage, unknown stack, malformed plan).
 Set KEEL_DEBUG=1 to see the stack trace of an internal error.`;

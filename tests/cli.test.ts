@@ -10,13 +10,13 @@ import type { PlanDocument } from "../offline-plan/record";
 import { policyCommand, usage as policyHelp } from "../scripts/policy";
 import { usage as verifyHelp, verifyBackupsCommand } from "../scripts/verify-backups";
 import type { Output } from "../scripts/cli/command-line";
-import { outsideFreezes, projectRoot, sharedPlanner } from "./plans";
+import { openForChanges, projectRoot, sharedPlanner } from "./plans";
 
 type Script = "plan" | "policy" | "verify-backups";
 
 /** `npm run <script>` exactly as the README runs it (without npm's banner), at a fixed date. */
 function run(script: Script, args: string[], env: NodeJS.ProcessEnv = {}) {
-    const dated = script !== "verify-backups" && args.length > 0 && !args.includes("--help") ? [...args, "--as-of", outsideFreezes] : args;
+    const dated = script !== "verify-backups" && args.length > 0 && !args.includes("--help") ? [...args, "--as-of", openForChanges] : args;
     const child = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "scripts", `${script}.ts`), ...dated], { encoding: "utf8", cwd: projectRoot, env: { ...process.env, ...env } });
     return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -32,7 +32,7 @@ async function inProcess(command: (argv: readonly string[], io: { out: (t: strin
 }
 /** `npm run plan` in-process, with the plans the test run shares (`run` runs the script itself). */
 const sharedPlans = (argv: readonly string[], io: Output) => planCommand(argv, io, sharedPlanner);
-const plan = (...args: string[]) => inProcess(sharedPlans, args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", outsideFreezes]);
+const plan = (...args: string[]) => inProcess(sharedPlans, args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", openForChanges]);
 
 /** Refused: exit 2, nothing on stdout, one message (no stack trace) that says what is wrong. */
 function assertRefused(result: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
@@ -209,7 +209,7 @@ describe("npm run plan: refusals a person can act on", () => {
         ["a stack that is a path", ["../production"], /^stack "\.\.\/production" is not a plain stack name/],
         ["--config without =", ["production", "--config", "keel:dr.active"], /--config "keel:dr\.active": expected namespace:path=value, such as keel:database\.backupRetentionDays=14, got no "="/],
         ["an unknown option, listing the known ones", ["production", "--jsn", "p.json"], /^unknown option --jsn; the options are --diff, --json, --out, --config \(-c\), --quiet \(-q\), --as-of, --enforce-freeze, --help \(-h\)\nusage:/],
-        ["--json without its file", ["production", "--as-of", outsideFreezes, "--json"], /^--json needs a value\nusage:/],
+        ["--json without its file", ["production", "--as-of", openForChanges, "--json"], /^--json needs a value\nusage:/],
         ["--json followed by another option", ["production", "--json", "--quiet"], /^--json needs a value, got the option --quiet \(write --json=--quiet if that is the value\)\nusage:/],
         ["a value for a switch", ["production", "--quiet=yes"], /^--quiet takes no value, got "yes"\nusage:/],
         ["a bad --as-of", ["production", "--as-of", "yesterday"], /^--as-of expects an ISO 8601 date or instant, got "yesterday"; e\.g\. 2026-10-15 or 2026-10-15T12:00:00Z$/],
@@ -289,7 +289,7 @@ describe("npm run verify-backups: refusals", () => {
 });
 
 describe("npm run policy", () => {
-    const policy = (...args: string[]) => inProcess(policyCommand, args.includes("--as-of") ? args : [...args, "--as-of", outsideFreezes]);
+    const policy = (...args: string[]) => inProcess(policyCommand, args.includes("--as-of") ? args : [...args, "--as-of", openForChanges]);
     before(() => {
         if (!existsSync(planFile)) run("plan", ["production", "--json", planFile]);
     });
@@ -318,6 +318,18 @@ describe("npm run policy", () => {
         const enforced = await policy(planFile, "--as-of", "2026-12-24T09:00:00Z", "--enforce-freeze");
         assert.equal(enforced.status, 1);
         assert.match(enforced.stdout, /\[mandatory\] {2}keel-change-freeze {2}change freeze "year end"/);
+    });
+
+    test("refuses a production change outside the change windows only with --enforce-freeze, and passes one inside", async () => {
+        const wednesday = "2026-12-02T18:15:00Z";
+        const preview = await policy(planFile, "--as-of", wednesday);
+        assert.equal(preview.status, 0);
+        assert.match(preview.stdout, /\[advisory\] {2}keel-change-window {2}outside the change windows, .*: it is Wed 2026-12-02 10:15 PST \(18:15 UTC\); the next opens Thu 2026-12-03 02:00 PST/);
+        const enforced = await policy(planFile, "--as-of", wednesday, "--enforce-freeze");
+        assert.equal(enforced.status, 1);
+        assert.match(enforced.stdout, /\[mandatory\] {2}keel-change-window {2}outside the change windows/);
+        const tuesday = await policy(planFile, "--as-of", "2026-12-01T10:30:00Z", "--enforce-freeze");
+        assert.equal(tuesday.status, 0, tuesday.stdout);
     });
 
     test("refuses a file that is not a plan, and a repeated option, in one message", async () => {

@@ -7,7 +7,7 @@ export { publicOutputs } from "../components/outputs";
 import { planProgram, type PlanRecord } from "../offline-plan/engine";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadPolicyPackConfig } from "../policies/offline";
-import { freezeAsOf } from "../policies/rules/change-freeze";
+import { calendarAsOf } from "../policies/rules/change-calendar";
 import { mockResource } from "../offline-plan/mocks";
 import type { PlanResource } from "../offline-plan/record";
 import { loadStackConfig, type StackConfig } from "../offline-plan/stack-config";
@@ -18,12 +18,15 @@ import { cachedPlan } from "./plan-cache";
 
 export const projectRoot = resolve(__dirname, "..");
 
-/** A date outside every change freeze: tests judge plans on their content, not the calendar. */
-export const outsideFreezes = "2026-10-15T12:00:00Z";
+/**
+ * A moment open for production changes, outside every freeze and inside a change window
+ * (Thursday 03:00 Pacific): tests judge plans on their content, not the calendar.
+ */
+export const openForChanges = "2026-10-15T10:00:00Z";
 
-/** An environment's policy pack config, judged at `outsideFreezes`. */
+/** An environment's policy pack config, judged at `openForChanges`. */
 export function packConfigFor(environment: string): PolicyPackConfig {
-    return freezeAsOf(loadPolicyPackConfig(environment), outsideFreezes);
+    return calendarAsOf(loadPolicyPackConfig(environment), openForChanges);
 }
 
 /**

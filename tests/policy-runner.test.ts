@@ -8,7 +8,7 @@ import { checkPlanDocument, evaluatePolicies, knownStack, knownStacks, loadPolic
 import { keelPolicies } from "../policies/rules";
 import type { PlanDocument, PlanResource } from "../offline-plan/record";
 import { policyCommand, usage } from "../scripts/policy";
-import { outsideFreezes, packConfigFor, planStack, projectRoot } from "./plans";
+import { openForChanges, packConfigFor, planStack, projectRoot } from "./plans";
 
 /**
  * The runner's side of the policy pack: which stack's config judges a plan, what plan
@@ -30,7 +30,7 @@ function saved(document: unknown): string {
 async function policy(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    const withDate = args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", outsideFreezes];
+    const withDate = args.includes("--as-of") || args.includes("--help") ? args : [...args, "--as-of", openForChanges];
     const status = await policyCommand(withDate, { out: (t) => out.push(t), err: (t) => err.push(t) });
     return { status, stdout: out.join("\n"), stderr: err.join("\n") };
 }
@@ -133,7 +133,7 @@ describe("npm run policy: usage", () => {
         ["no plan document", [], /^no plan document given\nusage: npm run policy/],
         ["two plan documents", ["a.json", "b.json"], /^one plan document at a time, got 2\nusage:/],
         ["an unknown option", ["plan.json", "--stak", "production"], /^unknown option --stak; the options are --stack, --as-of, --enforce-freeze, --help \(-h\)\nusage:/],
-        ["--stack without a value", ["plan.json", "--as-of", outsideFreezes, "--stack"], /^--stack needs a value\nusage:/],
+        ["--stack without a value", ["plan.json", "--as-of", openForChanges, "--stack"], /^--stack needs a value\nusage:/],
         ["a file that does not exist", [join(work, "missing.json")], /^cannot read .*missing\.json: ENOENT/],
         ["a directory", [work], /^cannot read .*: EISDIR/],
     ];

@@ -1,4 +1,3 @@
-import type { PolicyPackConfig } from "@pulumi/policy";
 import { setting, stackPolicy, type Settings, type Values } from "./policy";
 
 /**
@@ -76,6 +75,11 @@ export function overrideProblem(override: FreezeOverride | undefined, at: Date):
     return undefined;
 }
 
+/** `until 2026-11-30: "hotfix" (approved by cab@example.com)`: how an override in use is reported. */
+export function describeOverride(override: FreezeOverride): string {
+    return `until ${override.expires}: "${override.reason}" (approved by ${override.approvedBy})`;
+}
+
 /** Both freeze policies' settings: a freeze applies only where `enabled` (production). */
 const freezeSettings = {
     enabled: setting.switch(false),
@@ -112,33 +116,7 @@ export const changeFreezeOverride = stackPolicy({
     check: function* (_stack, config) {
         const { window, problem } = evaluation(config);
         if (window !== undefined && problem === undefined && config.override !== undefined) {
-            yield [
-                `change freeze "${window.name}" overridden until ${config.override.expires}: "${config.override.reason}" (approved by ${config.override.approvedBy})`,
-            ];
+            yield [`change freeze "${window.name}" overridden ${describeOverride(config.override)}`];
         }
     },
 });
-
-/** A pack config whose freeze policies judge at `asOf` (the plan and policy CLIs' `--as-of`). */
-export function freezeAsOf(packConfig: PolicyPackConfig, asOf: string | undefined): PolicyPackConfig {
-    if (asOf === undefined) return packConfig;
-    if (Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of expects an ISO 8601 date or instant, got "${asOf}"`);
-    const at = (name: string) => {
-        const given = packConfig[name];
-        return typeof given === "string" ? { enforcementLevel: given, asOf } : { ...given, asOf };
-    };
-    return { ...packConfig, [changeFreeze.name]: at(changeFreeze.name), [changeFreezeOverride.name]: at(changeFreezeOverride.name) };
-}
-
-/**
- * The offline plan is a preview: by default it reports a freeze (advisory) instead of
- * refusing, so plans and reviews go on during a freeze; `--enforce-freeze` judges it as
- * `pulumi up` does (the deploy workflow's offline step passes it). Under the Pulumi engine
- * the pack config's level (mandatory in production) applies to previews and updates alike.
- */
-export function freezeForPreview(packConfig: PolicyPackConfig, enforce: boolean): PolicyPackConfig {
-    if (enforce) return packConfig;
-    const given = packConfig[changeFreeze.name];
-    const settings = typeof given === "string" ? {} : given ?? {};
-    return { ...packConfig, [changeFreeze.name]: { ...settings, enforcementLevel: "advisory" } };
-}

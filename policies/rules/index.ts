@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { alertingPolicies } from "./alerting";
 import { backupPolicies } from "./backup";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
+import { changeWindow, changeWindowOverride } from "./change-windows";
 import { computePolicies } from "./compute";
 import { databasePolicies } from "./database";
 import { edgePolicies } from "./edge";
@@ -37,4 +38,6 @@ export const keelPolicies: Policies = [
     ...secretPolicies,
     changeFreeze,
     changeFreezeOverride,
+    changeWindow,
+    changeWindowOverride,
 ];
