@@ -148,6 +148,16 @@ const computedByType: Record<string, Computed> = {
         const secretArn = arn("secretsmanager", region, `secret:${physicalName}-${hex(6)}`);
         return { id: secretArn, state: { name: physicalName, arn: secretArn } };
     },
+    // Budgets and Cost Explorer are global: their ARNs name no region.
+    "aws:budgets/budget:Budget": ({ physicalName }) => ({ id: `${mockAccountId}:${physicalName}`, state: { name: physicalName, accountId: mockAccountId, arn: `arn:aws:budgets::${mockAccountId}:budget/${physicalName}` } }),
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": ({ name }) => {
+        const monitorArn = `arn:aws:ce::${mockAccountId}:anomalymonitor/${stableUuid(`monitor/${name}`)}`;
+        return { id: monitorArn, state: { arn: monitorArn } };
+    },
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": ({ name }) => {
+        const subscriptionArn = `arn:aws:ce::${mockAccountId}:anomalysubscription/${stableUuid(`subscription/${name}`)}`;
+        return { id: subscriptionArn, state: { arn: subscriptionArn, accountId: mockAccountId } };
+    },
     "aws:backup/vault:Vault": ({ physicalName, region }) => ({ id: physicalName, state: { name: physicalName, arn: arn("backup", region, `backup-vault:${physicalName}`), recoveryPoints: 0 } }),
     "aws:backup/plan:Plan": ({ physicalName, region, name }) => {
         const id = stableUuid(`${region}/${name}`);

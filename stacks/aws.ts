@@ -1,4 +1,5 @@
 import { backups } from "./backup";
+import { costAlerts } from "./cost";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
 import { databaseDumpJob, kubernetesMonitoring, monitoringCluster, monitoringSources } from "./kubernetes";
@@ -9,7 +10,8 @@ import { traffic } from "./traffic";
 
 /**
  * An AWS environment: networks, the database, backups (where `keel:backup.enabled`), the
- * autoscaled service and its DNS, and monitoring on Kubernetes (where `keel:kubernetes.enabled`).
+ * autoscaled service and its DNS, monitoring on Kubernetes (where `keel:kubernetes.enabled`) and
+ * the budget alerts.
  * The monitoring cluster comes first: the database and the instances admit its scrapes (in the
  * DR region over the peering of the two VPCs). The DR region also watches itself (CloudWatch
  * alarms that page without the primary region). What differs between environments is
@@ -38,6 +40,7 @@ export function awsEnvironment(config: KeelConfig) {
     });
     // The logical backups beside the snapshots (keel:backup.enabled requires the cluster they run on).
     const dumps = cluster && backup?.dumpsBucket && databaseDumpJob(config, providers, cluster, backup.dumpsBucket, database.monitoring);
+    const cost = costAlerts(config, providers);
     return {
         environment: config.environment,
         drActive: config.dr.active,
@@ -50,5 +53,6 @@ export function awsEnvironment(config: KeelConfig) {
         traffic: served.exports,
         ...(drWatch ? { drWatch: { topicArn: drWatch.topicArn, alarmNames: drWatch.alarmNames } } : {}),
         ...(monitoring ? { monitoring } : {}),
+        cost: { budgetName: cost.budgetName, ...(cost.anomalyMonitorArn ? { anomalyMonitorArn: cost.anomalyMonitorArn } : {}) },
     };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { valueAt, type Problem } from "../components/problems";
+import { costAlertsProblems, type CostAlertsSettings } from "../components/cost/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { containerImageProblems } from "../components/container-image";
 import { amiIdProblems, environmentProblems } from "../components/traffic/application";
@@ -297,6 +298,22 @@ const monitoringSchema = z.strictObject({
     paging: flag(),
 });
 
+const percentages = z.array(numeric(z.number({ error: "expected a percentage" }).positive({ error: "expected a percentage above 0" }).max(1000, { error: "expected a percentage of at most 1000" })));
+
+const costSchema = z.strictObject({
+    /**
+     * The environment's monthly budget in USD, counted over its `environment` cost allocation tag
+     * (docs/cost.md). Required in AWS environments; 0 is unset.
+     */
+    monthlyBudgetUsd: numeric(z.number().min(0, { error: "expected an amount in USD, at least 0" })),
+    /** Percentages of the budget that actual spend reaching notifies `keel:monitoring.alarmEmails`. */
+    actualAlertPercent: percentages,
+    /** Percentages of the budget that the month's forecast reaching notifies them. */
+    forecastAlertPercent: percentages,
+    /** Cost anomaly detection: a daily email of anomalies whose total impact reaches this many USD; 0 is off. */
+    anomalyImpactUsd: numeric(z.number().min(0, { error: "expected an amount in USD, at least 0" })),
+});
+
 const drSchema = z.strictObject({
     /** Serve from the DR region: promote its database and give it production capacity. */
     active: flag(),
@@ -318,6 +335,7 @@ export const keelConfigSchema = z.strictObject({
     kubernetes: kubernetesSchema,
     dns: dnsSchema,
     monitoring: monitoringSchema,
+    cost: costSchema,
     dr: drSchema,
 });
 
@@ -337,6 +355,43 @@ function databaseProblem({ path: [argument, ...rest], message }: Problem): [(str
     return [[...(databaseArgumentKeys[key] ?? ["database", key]), ...rest], message];
 }
 
+
+/** Where a CostAlerts argument is set in Keel's configuration, longest argument path first. */
+const costArgumentKeys: readonly (readonly [readonly string[], readonly string[]])[] = [
+    [["thresholds", "actualPercent"], ["cost", "actualAlertPercent"]],
+    [["thresholds", "forecastPercent"], ["cost", "forecastAlertPercent"]],
+    [["anomalyDetection", "minimumImpactUsd"], ["cost", "anomalyImpactUsd"]],
+    [["thresholds"], ["cost", "actualAlertPercent"]],
+    [["monthlyLimitUsd"], ["cost", "monthlyBudgetUsd"]],
+    [["emails"], ["monitoring", "alarmEmails"]],
+    // The cost allocation tag's value is the environment's name.
+    [["costAllocationTag"], ["environment"]],
+];
+
+/** A CostAlerts problem at the configuration key that sets the argument. */
+function costProblem({ path, message }: Problem): Problem {
+    const [argument, key] = costArgumentKeys.find(([prefix]) => prefix.every((part, i) => path[i] === part)) ?? [[], ["cost"]];
+    return { path: [...key, ...path.slice(argument.length)], message };
+}
+
+/** The budget an AWS environment must have, and what CostAlerts would refuse in it, at the keys that set them. */
+function costProblems(cost: KeelConfig["cost"], emails: readonly string[], required: boolean, environment: string): Problem[] {
+    if (cost.monthlyBudgetUsd === 0) {
+        return required ? [{ path: ["cost", "monthlyBudgetUsd"], message: `expected the monthly budget of ${environment} in USD: every AWS environment has budget alerts (docs/cost.md)` }] : [];
+    }
+    return costAlertsProblems(costAlertsSettings(cost, emails, environment)).map(costProblem);
+}
+
+/** CostAlerts' settings from the configuration: the budget over the environment's cost allocation tag. */
+export function costAlertsSettings(cost: KeelConfig["cost"], emails: readonly string[], environment: string): CostAlertsSettings {
+    return {
+        monthlyLimitUsd: cost.monthlyBudgetUsd,
+        thresholds: { actualPercent: cost.actualAlertPercent, forecastPercent: cost.forecastAlertPercent },
+        emails,
+        costAllocationTag: { key: "environment", value: environment },
+        ...(cost.anomalyImpactUsd > 0 ? { anomalyDetection: { minimumImpactUsd: cost.anomalyImpactUsd } } : {}),
+    };
+}
 
 /**
  * Rules that span keys. Each runs when the sections it reads are themselves valid, so one
@@ -434,6 +489,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     if (monitoring !== undefined && minimums.requiresAlarmEmails && monitoring.alarmEmails.length === 0) {
         problem(["monitoring", "alarmEmails"], `expected at least one address in ${environment}: the database and backup alarms would reach nobody (docs/alerting.md)`);
     }
+    if (c.cost !== undefined && monitoring !== undefined) problems.push(...costProblems(c.cost, monitoring.alarmEmails, minimums.requiresBudget, environment));
     if (monitoring?.heartbeat === true && monitoring.level !== "full") {
         problem(["monitoring", "heartbeat"], `expected level "full": Alertmanager pings the heartbeat, and level ${monitoring.level} runs none`);
     }

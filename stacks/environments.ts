@@ -10,6 +10,7 @@ import type { MonitoringSpec } from "../components/monitoring/render/spec";
 import { guideEndpointCheck } from "../components/traffic/failover";
 import { guideApplication, guideScaling, ubuntu2204AmiParameter } from "../components/traffic/settings";
 import { networkDefaults } from "../components/network/subnets";
+import { guideBudgetThresholds } from "../components/cost/settings";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
 /** Floors a stack may not go below, whatever its config says. */
@@ -28,6 +29,8 @@ export interface EnvironmentMinimums {
     readonly maxFailoverSeconds: number;
     /** At least one address in `keel:monitoring.alarmEmails`: the database and backup alarms must reach someone. */
     readonly requiresAlarmEmails: boolean;
+    /** A monthly budget (`keel:cost.monthlyBudgetUsd`) with its alerts: every AWS environment costs money. */
+    readonly requiresBudget: boolean;
 }
 
 /**
@@ -145,6 +148,13 @@ const shared = {
         alarmEmails: [] as string[],
         paging: false,
     },
+    // Guides ("Cost Optimization"): budget alerts and anomaly detection. The budget is the team's figure.
+    cost: {
+        monthlyBudgetUsd: 0,
+        actualAlertPercent: [...guideBudgetThresholds.actualPercent],
+        forecastAlertPercent: [...guideBudgetThresholds.forecastPercent],
+        anomalyImpactUsd: 0,
+    },
     dr: { active: false, primaryDatabase: "original" },
 };
 
@@ -166,7 +176,7 @@ export interface EnvironmentEntry {
 
 const entries = {
     local: {
-        minimums: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: false },
+        minimums: { backupRetentionDays: 0, logRetentionDays: 1, computeMinSize: 0, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: false, requiresBudget: false },
         // Local runs no AWS Backup: its database is a container pair.
         switches: { platform: "docker", monitoring: singleMonitoring, backup: { rules: [], buckets: [] } },
         defaults: {
@@ -179,7 +189,7 @@ const entries = {
     },
     // One region, one NAT gateway, ASG 1–2, a small database, no backups (ops guides: "basic health checks, no backups").
     dev: {
-        minimums: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
+        minimums: { backupRetentionDays: 1, logRetentionDays: 1, computeMinSize: 1, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "none", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true, requiresBudget: true },
         // With keel:backup.enabled, staging's rules.
         switches: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: [] } },
         defaults: {
@@ -192,7 +202,7 @@ const entries = {
     // One region, production-like tiers at smaller sizes (ops guides: weekly backups, 7-day retention).
     staging: {
         // 7-day database backups (guides: "Staging: single-AZ, 7-day backups").
-        minimums: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true },
+        minimums: { backupRetentionDays: 7, logRetentionDays: 7, computeMinSize: 2, multiAz: false, protect: false, requiresDrRegion: false, vaultLock: "governance", hardenedLoadBalancers: false, maxFailoverSeconds: 300, requiresAlarmEmails: true, requiresBudget: true },
         switches: { platform: "aws", monitoring: singleMonitoring, backup: { rules: stagingBackupRules, buckets: stagingBackupBuckets } },
         defaults: {
             network: { flowLogRetentionDays: 30 },
@@ -209,7 +219,7 @@ const entries = {
     // zone, 90-day flow logs (ops guides: RTO 15 min, RPO 5 min, 99.99 %).
     production: {
         // 30-day backups + PITR, Multi-AZ, 90-day logs, 2 app servers minimum, active-passive DR.
-        minimums: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90, requiresAlarmEmails: true },
+        minimums: { backupRetentionDays: 30, logRetentionDays: 90, computeMinSize: 2, multiAz: true, protect: true, requiresDrRegion: true, vaultLock: "compliance", hardenedLoadBalancers: true, maxFailoverSeconds: 90, requiresAlarmEmails: true, requiresBudget: true },
         switches: {
             platform: "aws",
             monitoring: { highAvailability: true, lokiMode: "simple-scalable", errorRatio: { ...warnOnErrors, critical: 0.01 } },
@@ -245,6 +255,8 @@ const entries = {
             dns: { mode: "failover" },
             // Production pages: a dead man's switch watches Alertmanager itself (docs/monitoring.md).
             monitoring: { level: "full", logRetentionDays: 90, heartbeat: true, paging: true },
+            // A daily summary of cost anomalies of $100 or more (dev and staging: the budget alerts only).
+            cost: { anomalyImpactUsd: 100 },
         },
     },
 } satisfies Record<string, EnvironmentEntry>;

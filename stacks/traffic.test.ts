@@ -8,7 +8,7 @@ import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
 import { parse } from "yaml";
 import { loadStackConfig } from "../offline-plan/stack-config";
-import { list, mockOf, object, ofType, only, componentPackConfigFor, packConfigFor, planComponents, planRefusal, plannedBeforeTests, planStack, projectRoot, text } from "../tests/plans";
+import { list, mockOf, object, ofType, only, componentPackConfigFor, planComponents, planRefusal, plannedBeforeTests, planStack, projectRoot, text } from "../tests/plans";
 import { regionCapacity, resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
@@ -179,8 +179,8 @@ describe("single-region environments", () => {
     });
 
     test("both pass the policy pack", async () => {
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan(), keelPolicies, packConfigFor("staging"))), []);
-        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan(), keelPolicies, packConfigFor("dev"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(stagingPlan(), keelPolicies, componentPackConfigFor("staging"))), []);
+        assert.deepEqual(mandatoryViolations(await evaluatePolicies(devPlan(), keelPolicies, componentPackConfigFor("dev"))), []);
     });
 
     test("refuses an environment without DNS before registering a traffic resource", async () => {

@@ -103,7 +103,7 @@ describe("npm run plan", () => {
                 if (reference !== null) assert.ok(urns.has(reference), `${resource.urn} refers to ${reference}, which is not in the plan`);
             }
         }
-        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "database", "drActive", "drWatch", "environment", "monitoring", "network", "traffic"]);
+        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "cost", "database", "drActive", "drWatch", "environment", "monitoring", "network", "traffic"]);
     });
 
     test("--out writes the artifacts", () => {

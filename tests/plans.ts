@@ -32,7 +32,7 @@ export function packConfigFor(environment: string): PolicyPackConfig {
 /**
  * The pack config for a plan of a few components: the environment's, with the policies that
  * require something elsewhere in the stack switched off (a failover pair, Alertmanager paging,
- * the dump job, the backup selection of the database). Whole-stack plans judge those.
+ * the dump job, the backup selection of the database, the budget). Whole-stack plans judge those.
  */
 export function componentPackConfigFor(environment: string): PolicyPackConfig {
     const config = packConfigFor(environment);
@@ -41,6 +41,8 @@ export function componentPackConfigFor(environment: string): PolicyPackConfig {
         "keel-critical-alerts-page": { requirePaging: false },
         "keel-database-dumps": { required: false },
         "keel-database-backup-selection": { required: false },
+        "keel-budget-alerts": { required: false },
+        "keel-cost-anomaly-detection": { required: false },
     };
     return { ...config, ...Object.fromEntries(Object.entries(off).map(([policy, settings]) => [policy, { ...(config[policy] as object | undefined), ...settings }])) };
 }

@@ -4,6 +4,7 @@ import { backupPolicies } from "./backup";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
 import { changeWindow, changeWindowOverride } from "./change-windows";
 import { computePolicies } from "./compute";
+import { costPolicies } from "./cost";
 import { databasePolicies } from "./database";
 import { edgePolicies } from "./edge";
 import { identityPolicies } from "./identity";
@@ -36,6 +37,7 @@ export const keelPolicies: Policies = [
     ...identityPolicies,
     ...resourcePolicyPolicies,
     ...secretPolicies,
+    ...costPolicies,
     changeFreeze,
     changeFreezeOverride,
     changeWindow,

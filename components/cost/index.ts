@@ -1,0 +1,2 @@
+export * from "./cost-alerts";
+export * from "./settings";

@@ -1,0 +1,69 @@
+import { list, object } from "./props";
+import { setting, stackPolicy } from "./policy";
+import { dependsOn } from "./storage-helpers";
+
+/**
+ * Budget alerts and cost anomaly detection (operations guides, "Cost Optimization"). A budget
+ * nobody hears, or that speaks only long after the money is spent, is no alert: what a
+ * careless or hostile change would do is drop the subscribers, raise the thresholds, switch
+ * to a yearly budget or to usage, or unhook the anomaly subscription from its monitor.
+ */
+
+const budgetType = "aws:budgets/budget:Budget";
+const monitorType = "aws:costexplorer/anomalyMonitor:AnomalyMonitor";
+const subscriptionType = "aws:costexplorer/anomalySubscription:AnomalySubscription";
+
+const subscribersOf = (notification: Record<string, unknown>) => [...list(notification.subscriberEmailAddresses), ...list(notification.subscriberSnsTopicArns)].length;
+
+/** What keeps a budget from alerting in time: its problems, each a sentence's end. */
+function budgetProblems(props: Record<string, unknown>, maximumPercent: number): string[] {
+    const notifications = list(props.notifications);
+    const alerting = (type: "ACTUAL" | "FORECASTED") =>
+        notifications.some((n) => n.notificationType === type && n.thresholdType === "PERCENTAGE" && n.comparisonOperator === "GREATER_THAN" && Number(n.threshold) <= maximumPercent && subscribersOf(n) > 0);
+    return [
+        ...(props.budgetType === "COST" ? [] : [`counts ${String(props.budgetType)}, not COST`]),
+        ...(props.timeUnit === "MONTHLY" ? [] : [`runs ${String(props.timeUnit)}, not MONTHLY (a longer period alerts after the money is spent)`]),
+        ...notifications.flatMap((n, i) => (subscribersOf(n) > 0 ? [] : [`notification ${i} (${String(n.notificationType)} ${String(n.threshold)}) reaches nobody`])),
+        ...(alerting("ACTUAL") ? [] : [`has no notification on ACTUAL spend above at most ${maximumPercent} % of the limit that reaches someone`]),
+        ...(alerting("FORECASTED") ? [] : [`has no notification on the FORECASTED spend above at most ${maximumPercent} % of the limit that reaches someone`]),
+    ];
+}
+
+export const budgetAlerts = stackPolicy({
+    name: "keel-budget-alerts",
+    description: "Where required (every AWS environment), the stack has a monthly COST budget whose actual and forecast notifications, at most at 100 % of the limit, reach someone; no budget notification reaches nobody.",
+    config: { required: setting.switch(false), maximumPercent: setting.number(100) },
+    check: function* ({ resources }, { maximumPercent }) {
+        const budgets = resources.filter((r) => r.type === budgetType);
+        if (budgets.length === 0) yield ["the stack has no AWS budget: every AWS environment has budget alerts (components/cost, keel:cost.monthlyBudgetUsd)"];
+        for (const budget of budgets) {
+            for (const problem of budgetProblems(object(budget.props), maximumPercent)) yield [`Budget "${budget.name}" ${problem}`, budget.urn];
+        }
+    },
+});
+
+export const costAnomalyDetection = stackPolicy({
+    name: "keel-cost-anomaly-detection",
+    description: "Where required (production), a Cost Explorer anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies from at most the configured impact.",
+    config: { required: setting.switch(false), maximumImpactUsd: setting.number(1000) },
+    check: function* ({ resources }, { maximumImpactUsd }) {
+        const monitors = resources.filter((r) => r.type === monitorType);
+        const subscriptions = resources.filter((r) => r.type === subscriptionType);
+        const impactOf = (props: Record<string, unknown>) => {
+            const dimension = object(object(props.thresholdExpression).dimension);
+            return dimension.key === "ANOMALY_TOTAL_IMPACT_ABSOLUTE" ? Math.min(...list(dimension.values).map(Number)) : undefined;
+        };
+        const watching = subscriptions.filter((s) =>
+            list(s.props.subscribers).length > 0 &&
+            monitors.some((m) => dependsOn(s, m, "monitorArnLists")) &&
+            (impactOf(s.props) ?? Infinity) <= maximumImpactUsd);
+        if (watching.length === 0) {
+            yield [
+                `no cost anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies of $${maximumImpactUsd} or less ` +
+                    `(${monitors.length} monitor(s), ${subscriptions.length} subscription(s)): set keel:cost.anomalyImpactUsd (components/cost)`,
+            ];
+        }
+    },
+});
+
+export const costPolicies = [budgetAlerts, costAnomalyDetection];
