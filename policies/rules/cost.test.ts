@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { PlanResource } from "../../offline-plan/record";
 import { planStack } from "../../tests/plans";
-import { east, found, resource } from "../testing";
+import { east, found, provider, resource } from "../testing";
 import { budgetAlerts, costAnomalyDetection } from "./cost";
 
 const budgetType = "aws:budgets/budget:Budget";
@@ -44,6 +44,16 @@ describe("keel-budget-alerts", () => {
             ]],
         ];
         for (const [changes, problems] of cases) assert.deepEqual(await judge([budget(changes)]), problems.map((p) => `Budget "keel-production" ${p}`), JSON.stringify(changes));
+    });
+
+    test("refuses a tag filter the stack's resources do not match, and one that is no user tag", async () => {
+        const tagged = provider({ name: "tagged", region: "us-east-1", defaultTags: { environment: "production" } });
+        const filtered = (values: string[]) => resource(budgetType, { ...budget().inputs, costFilters: [{ name: "TagKeyValue", values }] }, { name: "keel-production", provider: tagged }).resource;
+        assert.deepEqual(await judge([tagged, filtered(["user:environment$production"])]), []);
+        assert.deepEqual(await judge([tagged, filtered(["user:environment$prod", "environment$production"])]), [
+            'Budget "keel-production" counts the costs tagged environment=prod, but the stack\'s resources carry environment=production: it would count nothing of theirs',
+            'Budget "keel-production" filters on "environment$production", not a user-defined tag as user:<key>$<value>',
+        ]);
     });
 
     test("an SNS topic is a subscriber too; the maximum percentage is the pack config's", async () => {

@@ -1,4 +1,6 @@
+import type { PolicyResource } from "@pulumi/policy";
 import { list, object } from "./props";
+import { providerDefaultTags } from "./tagging";
 import { setting, stackPolicy } from "./policy";
 import { dependsOn } from "./storage-helpers";
 
@@ -14,6 +16,23 @@ const monitorType = "aws:costexplorer/anomalyMonitor:AnomalyMonitor";
 const subscriptionType = "aws:costexplorer/anomalySubscription:AnomalySubscription";
 
 const subscribersOf = (notification: Record<string, unknown>) => [...list(notification.subscriberEmailAddresses), ...list(notification.subscriberSnsTopicArns)].length;
+
+/**
+ * A tag filter (`user:<key>$<value>`) that counts what the budget's own stack is not tagged with:
+ * a misspelt environment makes a budget of nothing that never alerts.
+ */
+function filterProblems(budget: PolicyResource): string[] {
+    const tags = { ...providerDefaultTags(budget.provider), ...object(budget.props.tags) };
+    return list(budget.props.costFilters)
+        .filter((f) => f.name === "TagKeyValue")
+        .flatMap((f) => [f.values ?? []].flat().map(String))
+        .flatMap((value) => {
+            const match = /^user:([^$]+)\$(.*)$/.exec(value);
+            if (match === null) return [`filters on "${value}", not a user-defined tag as user:<key>$<value>`];
+            const [, key, wanted] = match;
+            return tags[key] === wanted ? [] : [`counts the costs tagged ${key}=${wanted}, but the stack's resources carry ${key}=${String(tags[key] ?? "(none)")}: it would count nothing of theirs`];
+        });
+}
 
 /** What keeps a budget from alerting in time: its problems, each a sentence's end. */
 function budgetProblems(props: Record<string, unknown>, maximumPercent: number): string[] {
@@ -31,13 +50,13 @@ function budgetProblems(props: Record<string, unknown>, maximumPercent: number):
 
 export const budgetAlerts = stackPolicy({
     name: "keel-budget-alerts",
-    description: "Where required (every AWS environment), the stack has a monthly COST budget whose actual and forecast notifications, at most at 100 % of the limit, reach someone; no budget notification reaches nobody.",
+    description: "Where required (every AWS environment), the stack has a monthly COST budget whose actual and forecast notifications, at most at 100 % of the limit, reach someone; no budget notification reaches nobody, and a tag filter counts the tags the stack's resources carry.",
     config: { required: setting.switch(false), maximumPercent: setting.number(100) },
     check: function* ({ resources }, { maximumPercent }) {
         const budgets = resources.filter((r) => r.type === budgetType);
         if (budgets.length === 0) yield ["the stack has no AWS budget: every AWS environment has budget alerts (components/cost, keel:cost.monthlyBudgetUsd)"];
         for (const budget of budgets) {
-            for (const problem of budgetProblems(object(budget.props), maximumPercent)) yield [`Budget "${budget.name}" ${problem}`, budget.urn];
+            for (const problem of [...budgetProblems(object(budget.props), maximumPercent), ...filterProblems(budget)]) yield [`Budget "${budget.name}" ${problem}`, budget.urn];
         }
     },
 });
