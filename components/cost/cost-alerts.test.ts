@@ -33,7 +33,7 @@ describe("CostAlerts with anomaly detection", () => {
 
     test("a custom anomaly monitor over the same tag, and a daily email of anomalies of $100 or more", () => {
         const monitor = only(plan(), "aws:costexplorer/anomalyMonitor:AnomalyMonitor");
-        assert.deepEqual([monitor.inputs.monitorType, JSON.parse(String(monitor.inputs.monitorSpecification))], ["CUSTOM", { Tags: { Key: "environment", Values: ["production"], MatchOptions: ["EQUALS"] } }]);
+        assert.deepEqual([monitor.inputs.monitorType, JSON.parse(String(monitor.inputs.monitorSpecification))], ["CUSTOM", { Tags: { Key: "environment", Values: ["production"] } }]);
         const subscription = only(plan(), "aws:costexplorer/anomalySubscription:AnomalySubscription");
         assert.equal(subscription.inputs.frequency, "DAILY");
         assert.deepEqual(subscription.inputs.subscribers, args.emails.map((address) => ({ type: "EMAIL", address })));

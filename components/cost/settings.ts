@@ -48,9 +48,13 @@ export function tagCostFilter(tag: CostAllocationTag): { name: "TagKeyValue"; va
     return { name: "TagKeyValue", values: [`user:${tag.key}$${tag.value}`] };
 }
 
-/** A CUSTOM anomaly monitor's specification: the Cost Explorer Expression selecting the tag's costs. */
+/**
+ * A CUSTOM anomaly monitor's specification: the Cost Explorer Expression selecting the tag's
+ * costs, as the provider's documented example writes one (`Tags` with `Key` and `Values`;
+ * without `MatchOptions`, a tag value matches by equality).
+ */
 export function tagMonitorSpecification(tag: CostAllocationTag): string {
-    return JSON.stringify({ Tags: { Key: tag.key, Values: [tag.value], MatchOptions: ["EQUALS"] } });
+    return JSON.stringify({ Tags: { Key: tag.key, Values: [tag.value] } });
 }
 
 const isEmail = (s: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s);
