@@ -218,7 +218,7 @@ const moduleLists: readonly (readonly [module: string, policies: Policies, names
     ["identity", identityPolicies, ["keel-kms-key-rotation", "keel-iam-no-wildcard-admin", "keel-iam-no-privilege-escalation", "keel-iam-no-long-term-credentials"]],
     ["resource-policies", resourcePolicyPolicies, ["keel-resource-policy-no-public", "keel-resource-policy-accounts", "keel-resource-policy-service-grants", "keel-irsa-trust-scoped"]],
     ["secrets", secretPolicies, ["keel-no-plaintext-secrets"]],
-    ["cost", costPolicies, ["keel-budget-alerts", "keel-cost-anomaly-detection"]],
+    ["cost", costPolicies, ["keel-cost-alerts"]],
 ];
 
 describe("the rule modules' lists", () => {

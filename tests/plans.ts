@@ -41,8 +41,7 @@ export function componentPackConfigFor(environment: string): PolicyPackConfig {
         "keel-critical-alerts-page": { requirePaging: false },
         "keel-database-dumps": { required: false },
         "keel-database-backup-selection": { required: false },
-        "keel-budget-alerts": { required: false },
-        "keel-cost-anomaly-detection": { required: false },
+        "keel-cost-alerts": { required: false },
     };
     return { ...config, ...Object.fromEntries(Object.entries(off).map(([policy, settings]) => [policy, { ...(config[policy] as object | undefined), ...settings }])) };
 }

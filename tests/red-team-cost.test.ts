@@ -5,8 +5,8 @@ import { inputs, named, redTeam, remove, type Attack } from "./red-team";
 
 /** Bad changes to the budget alerts and cost anomaly detection: each must be refused. */
 
-const budget = "keel-budget-alerts";
-const anomalies = "keel-cost-anomaly-detection";
+const budget = "keel-cost-alerts";
+const anomalies = "keel-cost-alerts";
 type Values = Record<string, unknown>;
 const notifications = (rs: PlanResource[], name: string) => inputs(named(rs, "Budget", name)).notifications as Values[];
 

@@ -1,4 +1,5 @@
-import { setting, stackPolicy, type Settings, type Values } from "./policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { setting, stackPolicy, type Setting, type Settings, type Values } from "./policy";
 
 /**
  * Change freezes from the operations guides: no production changes in Black Friday week or
@@ -108,15 +109,30 @@ export const changeFreeze = stackPolicy({
     },
 });
 
-export const changeFreezeOverride = stackPolicy({
-    name: "keel-change-freeze-override",
-    description: "Reports every change made inside a freeze under an override, with its reason and approver.",
-    enforcementLevel: "advisory",
-    config: freezeSettings,
-    check: function* (_stack, config) {
-        const { window, problem } = evaluation(config);
-        if (window !== undefined && problem === undefined && config.override !== undefined) {
-            yield [`change freeze "${window.name}" overridden ${describeOverride(config.override)}`];
-        }
-    },
+/**
+ * The advisory policy that reports a change made under an override of a calendar rule: where
+ * `overridden` names the change (an override in use), it is reported with its reason and approver.
+ */
+export function overrideReport<S extends Settings & { override: Setting<FreezeOverride | undefined> }>(
+    name: string,
+    when: string,
+    config: S,
+    overridden: (config: Values<S>) => string | undefined,
+): StackValidationPolicy {
+    return stackPolicy({
+        name,
+        description: `Reports every change made ${when} under an override, with its reason and approver.`,
+        enforcementLevel: "advisory",
+        config,
+        check: function* (_stack, values) {
+            const subject = overridden(values);
+            const override = values.override as FreezeOverride | undefined;
+            if (subject !== undefined && override !== undefined) yield [`${subject} ${describeOverride(override)}`];
+        },
+    });
+}
+
+export const changeFreezeOverride = overrideReport("keel-change-freeze-override", "inside a freeze", freezeSettings, (config) => {
+    const { window, problem } = evaluation(config);
+    return window !== undefined && problem === undefined ? `change freeze "${window.name}" overridden` : undefined;
 });

@@ -1,4 +1,4 @@
-import { describeOverride, overrideProblem, type FreezeOverride } from "./change-freeze";
+import { overrideProblem, overrideReport, type FreezeOverride } from "./change-freeze";
 import { setting, stackPolicy, type Settings, type Values } from "./policy";
 
 /**
@@ -146,15 +146,7 @@ export const changeWindow = stackPolicy({
     },
 });
 
-export const changeWindowOverride = stackPolicy({
-    name: "keel-change-window-override",
-    description: "Reports every change made outside the change windows under an override, with its reason and approver.",
-    enforcementLevel: "advisory",
-    config: windowSettings,
-    check: function* (_stack, config) {
-        const { problems, open, override } = evaluation(config);
-        if (problems.length === 0 && open === undefined && override === undefined && config.override !== undefined) {
-            yield [`change outside the change windows under an override ${describeOverride(config.override)}`];
-        }
-    },
+export const changeWindowOverride = overrideReport("keel-change-window-override", "outside the change windows", windowSettings, (config) => {
+    const { problems, open, override } = evaluation(config);
+    return problems.length === 0 && open === undefined && override === undefined ? "change outside the change windows under an override" : undefined;
 });

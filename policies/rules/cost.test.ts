@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { PlanResource } from "../../offline-plan/record";
 import { planStack } from "../../tests/plans";
 import { east, found, provider, resource } from "../testing";
-import { budgetAlerts, costAnomalyDetection } from "./cost";
+import { costAlerts } from "./cost";
 
 const budgetType = "aws:budgets/budget:Budget";
 const notification = (notificationType: string, threshold: number, changes: Record<string, unknown> = {}) =>
@@ -11,14 +11,14 @@ const notification = (notificationType: string, threshold: number, changes: Reco
 /** The budget components/cost makes. */
 const budget = (changes: Record<string, unknown> = {}, name = "keel-production") =>
     resource(budgetType, { name, budgetType: "COST", timeUnit: "MONTHLY", limitAmount: "12000.00", limitUnit: "USD", notifications: [notification("ACTUAL", 80), notification("ACTUAL", 100), notification("FORECASTED", 100)], ...changes }, { name, provider: east }).resource;
-const required = (policy: string, settings: Record<string, unknown> = {}) => ({ [policy]: { required: true, ...settings } });
+const required = (settings: Record<string, unknown> = {}) => ({ "keel-cost-alerts": { required: true, ...settings } });
 
-describe("keel-budget-alerts", () => {
-    const judge = (resources: PlanResource[], settings: Record<string, unknown> = {}) => found(budgetAlerts, resources, required("keel-budget-alerts", settings));
+describe("keel-cost-alerts: the budget", () => {
+    const judge = (resources: PlanResource[], settings: Record<string, unknown> = {}) => found(costAlerts, resources, required(settings));
 
     test("passes the budget CostAlerts makes, and anything where not required", async () => {
         assert.deepEqual(await judge([budget()]), []);
-        assert.deepEqual(await found(budgetAlerts, []), []);
+        assert.deepEqual(await found(costAlerts, []), []);
     });
 
     test("refuses a stack without a budget", async () => {
@@ -61,7 +61,7 @@ describe("keel-budget-alerts", () => {
     });
 });
 
-describe("keel-cost-anomaly-detection", () => {
+describe("keel-cost-alerts: anomaly detection", () => {
     const monitor = resource("aws:costexplorer/anomalyMonitor:AnomalyMonitor", { name: "keel-production", monitorType: "CUSTOM" }, { name: "keel-production", provider: east }).resource;
     const subscription = (changes: Record<string, unknown> = {}, dependsOn: PlanResource[] = [monitor]) => resource("aws:costexplorer/anomalySubscription:AnomalySubscription", {
         name: "keel-production",
@@ -71,7 +71,7 @@ describe("keel-cost-anomaly-detection", () => {
         thresholdExpression: { dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: ["100"] } },
         ...changes,
     }, { name: "keel-production", provider: east, dependsOn }).resource;
-    const judge = (resources: PlanResource[]) => found(costAnomalyDetection, resources, required("keel-cost-anomaly-detection"));
+    const judge = (resources: PlanResource[]) => found(costAlerts, [budget(), ...resources], required({ requireAnomalyDetection: true }));
     const refusal = (monitors: number, subscriptions: number) =>
         `no cost anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies of $1000 or less (${monitors} monitor(s), ${subscriptions} subscription(s)): set keel:cost.anomalyImpactUsd (components/cost)`;
 
@@ -91,8 +91,8 @@ describe("the cost policies on the environments' plans", () => {
     test("dev, staging and production have budget alerts; only production has anomaly detection", async () => {
         for (const stack of ["dev", "staging", "production"]) {
             const plan = await planStack(stack);
-            assert.deepEqual(await found(budgetAlerts, plan.resources, required("keel-budget-alerts")), [], stack);
-            const anomalies = await found(costAnomalyDetection, plan.resources, required("keel-cost-anomaly-detection"));
+            assert.deepEqual(await found(costAlerts, plan.resources, required()), [], stack);
+            const anomalies = await found(costAlerts, plan.resources, required({ requireAnomalyDetection: true }));
             assert.equal(anomalies.length, stack === "production" ? 0 : 1, stack);
         }
     });

@@ -48,41 +48,42 @@ function budgetProblems(props: Record<string, unknown>, maximumPercent: number):
     ];
 }
 
-export const budgetAlerts = stackPolicy({
-    name: "keel-budget-alerts",
-    description: "Where required (every AWS environment), the stack has a monthly COST budget whose actual and forecast notifications, at most at 100 % of the limit, reach someone; no budget notification reaches nobody, and a tag filter counts the tags the stack's resources carry.",
-    config: { required: setting.switch(false), maximumPercent: setting.number(100) },
-    check: function* ({ resources }, { maximumPercent }) {
+/** Why no anomaly subscription reports the stack's anomalies to someone from at most `maximumImpactUsd`; undefined when one does. */
+function anomalyProblem(resources: readonly PolicyResource[], maximumImpactUsd: number): string | undefined {
+    const monitors = resources.filter((r) => r.type === monitorType);
+    const subscriptions = resources.filter((r) => r.type === subscriptionType);
+    const impactOf = (props: Record<string, unknown>) => {
+        const dimension = object(object(props.thresholdExpression).dimension);
+        return dimension.key === "ANOMALY_TOTAL_IMPACT_ABSOLUTE" ? Math.min(...list(dimension.values).map(Number)) : undefined;
+    };
+    const watching = subscriptions.some((s) =>
+        list(s.props.subscribers).length > 0 &&
+        monitors.some((m) => dependsOn(s, m, "monitorArnLists")) &&
+        (impactOf(s.props) ?? Infinity) <= maximumImpactUsd);
+    return watching
+        ? undefined
+        : `no cost anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies of $${maximumImpactUsd} or less ` +
+              `(${monitors.length} monitor(s), ${subscriptions.length} subscription(s)): set keel:cost.anomalyImpactUsd (components/cost)`;
+}
+
+export const costAlerts = stackPolicy({
+    name: "keel-cost-alerts",
+    description: "Where required (every AWS environment), the stack has a monthly COST budget whose actual and forecast notifications, at most at 100 % of the limit, reach someone; no budget notification reaches nobody, and a tag filter counts the tags the stack's resources carry. Where anomaly detection is required (production), a Cost Explorer anomaly subscription with subscribers watches an anomaly monitor of the stack from at most the configured impact.",
+    config: {
+        required: setting.switch(false),
+        maximumPercent: setting.number(100),
+        requireAnomalyDetection: setting.flag(false),
+        maximumImpactUsd: setting.number(1000),
+    },
+    check: function* ({ resources }, { maximumPercent, requireAnomalyDetection, maximumImpactUsd }) {
         const budgets = resources.filter((r) => r.type === budgetType);
         if (budgets.length === 0) yield ["the stack has no AWS budget: every AWS environment has budget alerts (components/cost, keel:cost.monthlyBudgetUsd)"];
         for (const budget of budgets) {
             for (const problem of [...budgetProblems(object(budget.props), maximumPercent), ...filterProblems(budget)]) yield [`Budget "${budget.name}" ${problem}`, budget.urn];
         }
+        const anomalies = requireAnomalyDetection ? anomalyProblem(resources, maximumImpactUsd) : undefined;
+        if (anomalies !== undefined) yield [anomalies];
     },
 });
 
-export const costAnomalyDetection = stackPolicy({
-    name: "keel-cost-anomaly-detection",
-    description: "Where required (production), a Cost Explorer anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies from at most the configured impact.",
-    config: { required: setting.switch(false), maximumImpactUsd: setting.number(1000) },
-    check: function* ({ resources }, { maximumImpactUsd }) {
-        const monitors = resources.filter((r) => r.type === monitorType);
-        const subscriptions = resources.filter((r) => r.type === subscriptionType);
-        const impactOf = (props: Record<string, unknown>) => {
-            const dimension = object(object(props.thresholdExpression).dimension);
-            return dimension.key === "ANOMALY_TOTAL_IMPACT_ABSOLUTE" ? Math.min(...list(dimension.values).map(Number)) : undefined;
-        };
-        const watching = subscriptions.filter((s) =>
-            list(s.props.subscribers).length > 0 &&
-            monitors.some((m) => dependsOn(s, m, "monitorArnLists")) &&
-            (impactOf(s.props) ?? Infinity) <= maximumImpactUsd);
-        if (watching.length === 0) {
-            yield [
-                `no cost anomaly subscription with subscribers watches an anomaly monitor of the stack and reports anomalies of $${maximumImpactUsd} or less ` +
-                    `(${monitors.length} monitor(s), ${subscriptions.length} subscription(s)): set keel:cost.anomalyImpactUsd (components/cost)`,
-            ];
-        }
-    },
-});
-
-export const costPolicies = [budgetAlerts, costAnomalyDetection];
+export const costPolicies = [costAlerts];
