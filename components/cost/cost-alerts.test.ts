@@ -33,7 +33,7 @@ describe("CostAlerts with anomaly detection", () => {
 
     test("a custom anomaly monitor over the same tag, and a daily email of anomalies of $100 or more", () => {
         const monitor = only(plan(), "aws:costexplorer/anomalyMonitor:AnomalyMonitor");
-        assert.deepEqual([monitor.inputs.monitorType, JSON.parse(String(monitor.inputs.monitorSpecification))], ["CUSTOM", { Tags: { Key: "environment", Values: ["production"] } }]);
+        assert.deepEqual([monitor.inputs.monitorType, JSON.parse(String(monitor.inputs.monitorSpecification))], ["CUSTOM", { And: null, CostCategories: null, Dimensions: null, Not: null, Or: null, Tags: { Key: "environment", MatchOptions: null, Values: ["production"] } }]);
         const subscription = only(plan(), "aws:costexplorer/anomalySubscription:AnomalySubscription");
         assert.equal(subscription.inputs.frequency, "DAILY");
         assert.deepEqual(subscription.inputs.subscribers, args.emails.map((address) => ({ type: "EMAIL", address })));
@@ -53,6 +53,11 @@ describe("CostAlerts without anomaly detection or a tag", () => {
         const budget = only(plan, "aws:budgets/budget:Budget");
         assert.deepEqual([budget.inputs.limitAmount, budget.inputs.costFilters, list(budget.inputs.notifications, "n").length], ["500.50", undefined, 1]);
         assert.deepEqual([...ofType(plan, "aws:costexplorer/anomalyMonitor:AnomalyMonitor"), ...ofType(plan, "aws:costexplorer/anomalySubscription:AnomalySubscription")], []);
+    });
+
+    test("refuses a name AWS Budgets would refuse as the budget's", async () => {
+        const refusal = await refusedArguments(() => new CostAlerts("keel:dev", { monthlyLimitUsd: 100, emails: ["dev-team@example.com"] }, { provider: new aws.Provider("primary", { region: "us-east-1" }) }));
+        assert.equal(refusal.message, "CostAlerts keel:dev: invalid arguments:\n  - its name is the budget's: 1 to 100 characters, without : or \\ or /action/ (AWS Budgets)");
     });
 
     test("refuses what AWS would refuse, quoting the values given, before registering anything", async () => {

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { publicOutputs } from "../outputs";
-import { requireNoProblems } from "../problems";
-import { budgetNotifications, costAlertsProblems, guideBudgetThresholds, tagCostFilter, tagMonitorSpecification, type BudgetThresholds, type CostAllocationTag } from "./settings";
+import { problem, requireNoProblems } from "../problems";
+import { budgetNamePattern, budgetNotifications, costAlertsProblems, guideBudgetThresholds, tagCostFilter, tagMonitorSpecification, type BudgetThresholds, type CostAllocationTag } from "./settings";
 
 export interface CostAlertsArgs {
     /** The monthly cost budget, in USD (unblended costs, credits and refunds excluded). */
@@ -20,7 +20,9 @@ export interface CostAlertsArgs {
     readonly costAllocationTag?: CostAllocationTag;
     /**
      * Cost anomaly detection over the same tag: a daily email of anomalies whose total impact
-     * reaches `minimumImpactUsd`. Needs `costAllocationTag`. Default: off.
+     * reaches `minimumImpactUsd`. Needs `costAllocationTag`, and so the management (payer)
+     * account: AWS creates cost-allocation-tag monitors there only (Cost Management User Guide,
+     * "Getting started with AWS Cost Anomaly Detection"). Default: off.
      */
     readonly anomalyDetection?: { readonly minimumImpactUsd: number };
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -41,7 +43,10 @@ export class CostAlerts extends pulumi.ComponentResource {
 
     constructor(name: string, args: CostAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         const thresholds = args.thresholds ?? guideBudgetThresholds;
-        requireNoProblems(`CostAlerts ${name}`, costAlertsProblems({ ...args, thresholds }), { ...args, thresholds });
+        requireNoProblems(`CostAlerts ${name}`, [
+            ...(budgetNamePattern.test(name) && !name.includes("/action/") ? [] : [problem([], "its name is the budget's: 1 to 100 characters, without : or \\ or /action/ (AWS Budgets)")]),
+            ...costAlertsProblems({ ...args, thresholds }),
+        ], { ...args, thresholds });
         super("keel:cost:CostAlerts", name, {}, opts);
         const parent = { parent: this };
 

@@ -22,7 +22,7 @@ describe("cost alert settings", () => {
 
     test("a cost allocation tag scopes the budget as user:<key>$<value> and the monitor as a Cost Explorer tag expression", () => {
         assert.deepEqual(tagCostFilter({ key: "environment", value: "staging" }), { name: "TagKeyValue", values: ["user:environment$staging"] });
-        assert.deepEqual(JSON.parse(tagMonitorSpecification({ key: "environment", value: "staging" })), { Tags: { Key: "environment", Values: ["staging"] } });
+        assert.deepEqual(JSON.parse(tagMonitorSpecification({ key: "environment", value: "staging" })), { And: null, CostCategories: null, Dimensions: null, Not: null, Or: null, Tags: { Key: "environment", MatchOptions: null, Values: ["staging"] } });
     });
 
     test("accepts the guides' settings", () => {

@@ -50,15 +50,19 @@ export function tagCostFilter(tag: CostAllocationTag): { name: "TagKeyValue"; va
 
 /**
  * A CUSTOM anomaly monitor's specification: the Cost Explorer Expression selecting the tag's
- * costs, as the provider's documented example writes one (`Tags` with `Key` and `Values`;
- * without `MatchOptions`, a tag value matches by equality).
+ * costs, in the full form Cost Explorer returns it (every operator null) as the provider's
+ * documented example writes it: the specification forces replacement when it changes, so a
+ * shorter form could read back as a change.
  */
 export function tagMonitorSpecification(tag: CostAllocationTag): string {
-    return JSON.stringify({ Tags: { Key: tag.key, Values: [tag.value] } });
+    return JSON.stringify({ And: null, CostCategories: null, Dimensions: null, Not: null, Or: null, Tags: { Key: tag.key, MatchOptions: null, Values: [tag.value] } });
 }
 
 const isEmail = (s: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s);
 const isPercent = (n: number) => Number.isFinite(n) && n > 0 && n <= 1000;
+
+/** AWS Budgets' budget names: 1 to 100 characters, no `:` or `\\` (Budgets API, Budget.BudgetName). */
+export const budgetNamePattern = /^[^:\\]{1,100}$/;
 
 export interface CostAlertsSettings {
     readonly monthlyLimitUsd: number;
