@@ -28,12 +28,59 @@ export interface PolicyViolation {
     readonly urn?: string;
 }
 
+/** A worst case and what bounds it; `seconds` unset: nothing in the plan bounds it. */
+export interface Bound {
+    readonly seconds?: number;
+    readonly basis: string;
+}
+
+export type DataClass = "transactional" | "files" | "backups";
+
+export interface StoreReadiness {
+    /** `database`, `bucket configuration`, `AWS Backup plan backup-plan`. */
+    readonly store: string;
+    /** Which objective judges it: transactional data (the database), files (buckets) or backups (AWS Backup's copies). */
+    readonly dataClass: DataClass;
+    readonly rpo: Bound;
+}
+
+/** Disaster-recovery readiness for the loss of the serving region, read from the plan (policies/rules/readiness.ts). */
+export interface Readiness {
+    /** The region whose loss is judged, when the plan says which region serves. */
+    readonly servingRegion?: string;
+    /**
+     * The region the Route 53 failover PRIMARY record sends traffic to. A stack whose database
+     * serves from another region has failed over: its readiness is that of the recovery itself.
+     */
+    readonly primaryRegion?: string;
+    readonly stores: readonly StoreReadiness[];
+    /** The sum of `rtoParts`, when every part is bounded. */
+    readonly rto: Bound;
+    readonly rtoParts: readonly (Bound & { readonly step: string })[];
+}
+
+/** The environment's recovery objectives, in minutes (the pack config's keel-dr-readiness); an unset class is reported, not judged. */
+export interface Objectives {
+    readonly rtoMinutes: number;
+    readonly rpoMinutes: Readonly<Partial<Record<DataClass, number>>>;
+}
+
+/** The readiness as the plan document carries it: computed, judged against the objectives. */
+export interface PlanReadiness extends Readiness {
+    readonly objectives: Objectives;
+    /** Where the readiness breaks an objective, one sentence each (none while failed over). */
+    readonly problems: readonly string[];
+    readonly failedOver: boolean;
+}
+
 export interface PlanDocument {
     readonly project: string;
     readonly stack: string;
     readonly resources: PlanResource[];
     readonly outputs: Record<string, unknown>;
     readonly policy: { readonly violations: PolicyViolation[] };
+    /** Where the environment states recovery objectives (production, staging). */
+    readonly readiness?: PlanReadiness;
 }
 
 export const secretMarker = "[secret]";

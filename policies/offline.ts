@@ -88,15 +88,13 @@ export interface PlanUnderReview {
     readonly resources: readonly PlanResource[];
 }
 
-/** Runs every policy over a plan and returns what they report, each with its enforcement level. */
-export async function evaluatePolicies(plan: PlanUnderReview, policies: Policies, packConfig: PolicyPackConfig = {}): Promise<PolicyViolation[]> {
+/** The plan's records as @pulumi/policy presents resources: props, provider, parent and dependencies linked. */
+export function policyResourcesOf(plan: PlanUnderReview): PolicyResource[] {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const providerOf = (resource: PlanResource): PolicyProviderResource | undefined => {
         const provider = resource.provider === null ? undefined : byUrn.get(resource.provider);
         return provider && { type: provider.type, props: provider.inputs, urn: provider.urn, name: provider.name };
     };
-    const stackTags: ReadonlyMap<string, string> = new Map();
-
     const policyResources = new Map<string, PolicyResource>();
     for (const resource of plan.resources) {
         policyResources.set(resource.urn, {
@@ -118,6 +116,14 @@ export async function evaluatePolicies(plan: PlanUnderReview, policies: Policies
         policyResource.dependencies = resource.dependencies.flatMap((urn) => policyResources.get(urn) ?? []);
     }
 
+    return [...policyResources.values()];
+}
+
+/** Runs every policy over a plan and returns what they report, each with its enforcement level. */
+export async function evaluatePolicies(plan: PlanUnderReview, policies: Policies, packConfig: PolicyPackConfig = {}): Promise<PolicyViolation[]> {
+    const resources = policyResourcesOf(plan);
+    const policyResources = new Map(resources.map((r) => [r.urn, r]));
+    const stackTags: ReadonlyMap<string, string> = new Map();
     const violations: PolicyViolation[] = [];
     for (const policy of policies) {
         const { level: configured, settings } = policyConfig(policy, packConfig);
@@ -128,7 +134,7 @@ export async function evaluatePolicies(plan: PlanUnderReview, policies: Policies
         const report = (message: string, urn?: string) => violations.push({ policyName: policy.name, enforcementLevel: level, message, ...(urn ? { urn } : {}) });
         const getConfig = <T extends object>() => settings as T;
         if ("validateStack" in policy) {
-            const args: StackValidationArgs = { resources: [...policyResources.values()], stackTags, getConfig, notApplicable };
+            const args: StackValidationArgs = { resources, stackTags, getConfig, notApplicable };
             await settle(policy.name, undefined, () => policy.validateStack(args, report));
             continue;
         }

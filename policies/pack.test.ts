@@ -21,12 +21,13 @@ import { costPolicies } from "./rules/cost";
 import { storagePolicies } from "./rules/storage";
 import { workloadPolicies } from "./rules/workloads";
 
-/** Settings that are absent unless someone sets them on purpose (a freeze override, a rehearsal clock). */
+/** Settings that are absent unless someone sets them on purpose (a freeze override, a rehearsal clock, an objective for backups). */
 const optionalSettings: Record<string, readonly string[]> = {
     "keel-change-freeze": ["override", "asOf"],
     "keel-change-freeze-override": ["override", "asOf"],
     "keel-change-window": ["override", "asOf"],
     "keel-change-window-override": ["override", "asOf"],
+    "keel-dr-readiness": ["backupsRpoMinutes"],
 };
 
 /**

@@ -4,7 +4,7 @@
 // on any mandatory violation, 2 on a refused command line or configuration.
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { evaluatePolicies, knownStacks, mandatoryViolations, RefusedInput, runnerPackConfig } from "../policies/offline";
+import { evaluatePolicies, knownStacks, mandatoryViolations, policyResourcesOf, RefusedInput, runnerPackConfig } from "../policies/offline";
 import type { KeelConfig } from "../stacks/config";
 import { isoInstant, runAsScript, runCommand, type Output } from "./cli/command-line";
 import { renderArchitecture } from "./plan/diagram";
@@ -144,7 +144,9 @@ export function planCommand(argv: readonly string[], io: Output, planner: Planne
         const record = await planner(configured);
         const { keelPolicies } = await import("../policies/rules");
         const violations = await evaluatePolicies(record, keelPolicies, packConfig);
-        const document: PlanDocument = { project: configured.stackConfig.project, stack, ...record, policy: { violations } };
+        const { planReadiness } = await import("../policies/rules/readiness");
+        const readiness = planReadiness(policyResourcesOf(record), packConfig);
+        const document: PlanDocument = { project: configured.stackConfig.project, stack, ...record, policy: { violations }, ...(readiness ? { readiness } : {}) };
         const quiet = values.quiet === true;
         if (comparison !== undefined) io.out(renderComparison(document, comparison, quiet));
         else io.out(quiet ? renderQuiet(document) : renderPlan(document));

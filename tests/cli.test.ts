@@ -90,7 +90,7 @@ describe("npm run plan", () => {
     });
 
     test("writes the plan document DESIGN.md specifies", () => {
-        assert.deepEqual(Object.keys(document), ["project", "stack", "resources", "outputs", "policy"]);
+        assert.deepEqual(Object.keys(document), ["project", "stack", "resources", "outputs", "policy", "readiness"]);
         assert.equal(document.project, "keel");
         assert.equal(document.stack, "production");
         assert.deepEqual(document.policy, { violations: [] });

@@ -42,6 +42,7 @@ export function componentPackConfigFor(environment: string): PolicyPackConfig {
         "keel-database-dumps": { required: false },
         "keel-database-backup-selection": { required: false },
         "keel-cost-alerts": { required: false },
+        "keel-dr-readiness": { required: false },
     };
     return { ...config, ...Object.fromEntries(Object.entries(off).map(([policy, settings]) => [policy, { ...(config[policy] as object | undefined), ...settings }])) };
 }

@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { isDatabaseCopy } from "./database";
 import { setting, stackPolicy, type Values } from "./policy";
-import { isTrue, list, object, regionOf } from "./props";
+import { isTrue, list, object, ofType, regionOf } from "./props";
 import { couldBeNameOf, dayCount, dependsOn, globMatches, policyStatements, stringsOf } from "./storage-helpers";
 import { whenKnown } from "./preview";
 import { providerDefaultTags } from "./tagging";
@@ -21,7 +21,6 @@ const regionSettingsType = "aws:backup/regionSettings:RegionSettings";
 const instanceType = "aws:rds/instance:Instance";
 const clusterType = "aws:rds/cluster:Cluster";
 
-const ofType = (resources: readonly PolicyResource[], type: string) => resources.filter((r) => r.type === type);
 /** The region an ARN names, if it names one. */
 const arnRegion = (arn: unknown) => (typeof arn === "string" ? /^arn:[^:]+:[^:]+:([a-z0-9-]+):/.exec(arn)?.[1] : undefined);
 const ruleName = (rule: Record<string, unknown>) => `rule "${String(rule.ruleName ?? "(unnamed)")}"`;

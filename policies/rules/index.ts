@@ -5,6 +5,7 @@ import { changeFreeze, changeFreezeOverride } from "./change-freeze";
 import { changeWindow, changeWindowOverride } from "./change-windows";
 import { computePolicies } from "./compute";
 import { costPolicies } from "./cost";
+import { drReadiness } from "./readiness";
 import { databasePolicies } from "./database";
 import { edgePolicies } from "./edge";
 import { identityPolicies } from "./identity";
@@ -38,6 +39,7 @@ export const keelPolicies: Policies = [
     ...resourcePolicyPolicies,
     ...secretPolicies,
     ...costPolicies,
+    drReadiness,
     changeFreeze,
     changeFreezeOverride,
     changeWindow,

@@ -3,6 +3,8 @@
 export const object = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 /** The elements of a list; null entries (a malformed or hand-edited plan) are dropped, never dereferenced. */
 export const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? (v.filter((e) => e !== null && e !== undefined) as Record<string, unknown>[]) : []);
+/** The resources of one type. */
+export const ofType = <R extends { readonly type: string }>(resources: readonly R[], type: string): R[] => resources.filter((r) => r.type === type);
 /** Some AWS provider inputs take booleans as strings ("true"): launch templates. */
 export const isTrue = (v: unknown) => v === true || v === "true";
 

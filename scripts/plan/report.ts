@@ -1,4 +1,5 @@
-import type { PlanDocument, PlanResource, PolicyViolation } from "../../offline-plan/record";
+import type { PlanDocument, PlanReadiness, PlanResource, PolicyViolation } from "../../offline-plan/record";
+import { minutes } from "../../policies/rules/readiness";
 import { formatValue, leaves } from "./values";
 
 /** `aws:ec2/vpc:Vpc` → `aws:ec2:Vpc`, as `pulumi preview` shows types. */
@@ -72,6 +73,23 @@ export function renderViolations(violations: readonly PolicyViolation[]): string
     ].join("\n");
 }
 
+/** The DR readiness the plan computed: each store's RPO, the traffic path's RTO, and the verdict against the objectives. */
+export function renderReadiness(readiness: PlanReadiness): string {
+    const { objectives } = readiness;
+    const rpo = Object.entries(objectives.rpoMinutes).map(([dataClass, limit]) => `${dataClass} ${limit} min`).join(", ");
+    const verdict = readiness.failedOver
+        ? `    failed over to ${String(readiness.servingRegion)}: recovering; judged again once it serves from ${String(readiness.primaryRegion)}`
+        : readiness.problems.length === 0
+            ? "    meets the objectives"
+            : readiness.problems.map((p) => `    breaks: ${p}`).join("\n");
+    return [
+        `DR readiness, for the loss of ${readiness.servingRegion ?? "the serving region"} (objectives: RTO ${objectives.rtoMinutes} min; RPO ${rpo}):`,
+        ...readiness.stores.map((s) => `    RPO ${minutes(s.rpo.seconds).padEnd(9)} ${s.store} (${s.dataClass}): ${s.rpo.basis}`),
+        `    RTO ${minutes(readiness.rto.seconds).padEnd(9)} traffic: ${readiness.rtoParts.map((p) => `${p.step} ${minutes(p.seconds)} (${p.basis})`).join("; ")}`,
+        verdict,
+    ].join("\n");
+}
+
 export function renderPlan(document: PlanDocument): string {
     return [
         `Previewing update (${document.stack}) offline: project ${document.project}`,
@@ -82,6 +100,7 @@ export function renderPlan(document: PlanDocument): string {
         "",
         renderSummary(document.resources),
         "",
+        ...(document.readiness ? [renderReadiness(document.readiness), ""] : []),
         renderViolations(document.policy.violations),
     ].join("\n");
 }
