@@ -38,8 +38,10 @@ describe("readiness of the production plan", () => {
     const plan = plannedBeforeTests(() => planStack("production"));
     const readiness = () => readinessOf(policyResourcesOf(plan()), { promotionSeconds: 600 });
 
-    test("judges the loss of us-east-1, where the database and the PRIMARY record serve", () => {
+    test("judges the loss of us-east-1, where the database and the PRIMARY record serve, whatever order the names come in", () => {
         assert.deepEqual([readiness().servingRegion, readiness().primaryRegion], ["us-east-1", "us-east-1"]);
+        const reversed = readinessOf(policyResourcesOf({ resources: [...plan().resources].reverse() }), { promotionSeconds: 600 });
+        assert.equal(reversed.servingRegion, "us-east-1", "the reader name points at the replica's region, which serves no writes");
     });
 
     test("the database loses at most the replica-lag alarm's 5 minutes; each replicated bucket RTC's 15 minutes", () => {

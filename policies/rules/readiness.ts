@@ -140,9 +140,11 @@ const regionIn = (host: string, service: "rds" | "elb") => new RegExp(`\\.([a-z]
  * DNS name points at (Keel's `writer.<zone>`), else its one writer's.
  */
 function servingRegionOf(resources: readonly PolicyResource[]): string | undefined {
-    const pointed = ofType(resources, recordType).flatMap((r) => list(r.props.records).map((v) => regionIn(String(v), "rds"))).filter((r) => r !== undefined);
-    if (pointed.length > 0) return pointed[0];
     const writers = ofType(resources, instanceType).filter((r) => typeof r.props.replicateSourceDb !== "string");
+    const writerRegions = new Set(writers.map(regionOf));
+    // A reader name points at the replica's region: only a region with a writer serves writes.
+    const pointed = ofType(resources, recordType).flatMap((r) => list(r.props.records).map((v) => regionIn(String(v), "rds"))).filter((r) => r !== undefined && writerRegions.has(r));
+    if (pointed.length > 0) return pointed[0];
     return writers.length === 1 ? regionOf(writers[0]) : undefined;
 }
 
