@@ -4,11 +4,14 @@ import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, test } from "node:test";
-import { projectRoot } from "../../tests/plans";
+import { planStack, projectRoot } from "../../tests/plans";
 import type { Clients } from "./checks";
-import { RefusedInput } from "../../policies/offline";
+import { evaluatePolicies, mandatoryViolations, RefusedInput } from "../../policies/offline";
+import { keelPolicies } from "../../policies/rules";
+import { calendarAsOf } from "../../policies/rules/change-calendar";
 import { drFailoverCommand } from "../dr-failover";
 import { databaseUrn, dryRunPhase, phases, RefusedError, runPhase, type DeployOptions, type DrStack, type RunOptions } from "./failover";
 
@@ -427,6 +430,19 @@ describe("npm run dr-failover: what a tired engineer types", () => {
         assert.deepEqual(result.opened, []);
         assert.match(result.out, /^dry run: fail over to the DR region \(stack production\)/);
         assert.match(result.out, /DR replica \(stack output database\.drArn\): ReplicaLag, max over 5 min, under the RPO \(300 s\)/);
+    });
+
+    test("a failover deploys with the change calendar reporting, never refusing: an outage does not wait for a change window", async () => {
+        const result = await command("--stack", "acme/keel/production", "--dry-run");
+        const file = /pulumi up --policy-pack policies --policy-pack-config (\S+)/.exec(result.out)?.[1];
+        assert.ok(file !== undefined, result.out);
+        const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
+        assert.deepEqual([config["keel-change-freeze"].enforcementLevel, config["keel-change-window"].enforcementLevel], ["advisory", "advisory"]);
+        assert.equal(config["keel-change-window"].enabled, true, "still judged, and reported");
+        assert.deepEqual(config["keel-rds-multi-az"], { required: true }, "every other policy as production's pack config sets it");
+        const violations = await evaluatePolicies(await planStack("production", ["keel:dr.active=true"]), keelPolicies, calendarAsOf(config, "2026-12-24T03:00:00Z"));
+        assert.deepEqual(mandatoryViolations(violations), [], "Christmas Eve at night, in a freeze and outside the windows: the failover goes through");
+        assert.deepEqual(violations.map((v) => v.policyName).sort(), ["keel-change-freeze", "keel-change-window"]);
     });
 
     test("--help explains every option and exits 0", async () => {
