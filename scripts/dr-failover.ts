@@ -9,13 +9,11 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import { request } from "node:https";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { createInterface } from "node:readline/promises";
-import { loadPolicyPackConfig, RefusedInput } from "../policies/offline";
-import { calendarForPreview } from "../policies/rules/change-calendar";
+import { RefusedInput } from "../policies/offline";
+import { calendarReportingPackConfig } from "./preview-pack-config";
 import { ConfigError, resolveKeelConfig } from "../stacks/config";
 import type { Clients } from "./dr/checks";
 import { parseCommand, usage } from "./dr/cli";
@@ -115,19 +113,6 @@ export const realDependencies: Dependencies = {
     clock: () => new Date(),
 };
 
-/**
- * The pack config a failover or failback deploys with: the environment's, with the change
- * calendar (freezes, change windows) reporting the change instead of refusing it. A failover is
- * an emergency change by definition — the person running it confirmed it, the guides' on-call
- * approval — and an outage does not wait for Tuesday: nothing may need an edit during it.
- * Written beside the system's temporary files; returns its path.
- */
-export function emergencyPackConfig(environment: string): string {
-    const file = join(tmpdir(), `keel-${environment}-dr-policy-config.json`);
-    writeFileSync(file, `${JSON.stringify(calendarForPreview(loadPolicyPackConfig(environment), false), null, 2)}\n`);
-    return file;
-}
-
 /** The command itself, for the script and for tests: returns the exit code. */
 export async function drFailoverCommand(argv: readonly string[], io: Output, dependencies: Dependencies = realDependencies): Promise<number> {
     try {
@@ -140,7 +125,8 @@ export async function drFailoverCommand(argv: readonly string[], io: Output, dep
         // The RPO from the checked-in stack configuration (keel:database.rpoSeconds), refusing invalid configuration first.
         const stackConfig = loadStackConfig(projectRoot, environment);
         const rpoSeconds = resolveKeelConfig(stackConfig.config, environment).database.rpoSeconds;
-        const policyPackConfig = emergencyPackConfig(environment);
+        // A failover is an emergency change: the change calendar reports it, never refuses it.
+        const policyPackConfig = calendarReportingPackConfig(environment);
         const planDiff = (before: string[], after: string[]) => dependencies.planDiff(environment, before, after);
         if (command.dryRun) {
             await dryRunPhase(phase, { stack: { name: environment, project: stackConfig.project }, rpoSeconds, planDiff, policyPackConfig, log: io.out });

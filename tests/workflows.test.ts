@@ -9,7 +9,7 @@ import { loadStackConfig } from "../offline-plan/stack-config";
 import { type KeelConfig, resolveKeelConfig } from "../stacks/config";
 import { projectRoot } from "./plans";
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string; "working-directory"?: string }
+interface Step { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; name?: string; "working-directory"?: string }
 interface Job {
     "runs-on"?: unknown;
     needs?: string | string[];
@@ -88,7 +88,8 @@ describe("workflows", () => {
         assert.equal(pulumi.with?.command, "preview");
         assert.equal(pulumi.with?.["comment-on-pr"], true);
         assert.equal(pulumi.with?.policyPacks, "policies");
-        assert.equal(pulumi.with?.policyPackConfigs, "policies/config/${{ matrix.environment }}.json");
+        assert.equal(pulumi.with?.policyPackConfigs, "${{ steps.pack.outputs.config }}", "previews judge the change calendar as the offline plan does: reported");
+        assert.equal(steps(preview).find((s) => s.id === "pack")?.run, 'echo "config=$(node --import tsx scripts/preview-pack-config.ts ${{ matrix.environment }})" >> "$GITHUB_OUTPUT"');
         assert.equal(pulumi.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
     });
 
@@ -214,6 +215,7 @@ describe("workflows", () => {
         assert.deepEqual(included(jobs.drift), ["dev", "staging", "production"]);
         const preview = action(jobs.drift, "pulumi/actions");
         assert.deepEqual([preview.with?.command, preview.with?.refresh, preview.with?.["expect-no-changes"]], ["preview", true, true]);
+        assert.equal(preview.with?.policyPackConfigs, "${{ steps.pack.outputs.config }}", "a nightly check outside the change windows is no drift");
         assert.ok(steps(jobs.drift).some((s) => s.if === "failure()" && s.run?.includes("gh issue create")));
         assert.ok(steps(jobs["verify-backups"]).some((s) => s.run?.startsWith("npm run verify-backups -- --stack")));
     });
