@@ -35,13 +35,19 @@ export const defaultChangeWindows: readonly ChangeWindow[] = [
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const minute = 60_000;
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatterOf = (timeZone: string) => {
+    let formatter = formatters.get(timeZone);
+    if (formatter === undefined) {
+        formatter = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+        formatters.set(timeZone, formatter);
+    }
+    return formatter;
+};
+
 /** The wall clock in `timeZone` at `at`: its date, weekday, minutes since midnight and zone abbreviation (ICU's tz data). */
 export function wallClock(at: Date, timeZone: string): { date: string; weekday: Weekday; minutes: number; zone: string } {
-    const parts = Object.fromEntries(
-        new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" })
-            .formatToParts(at)
-            .map((p) => [p.type, p.value]),
-    );
+    const parts = Object.fromEntries(formatterOf(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
     return {
         date: `${parts.year}-${parts.month}-${parts.day}`,
         weekday: parts.weekday.toUpperCase() as Weekday,
@@ -58,14 +64,15 @@ export function openWindow(windows: readonly ChangeWindow[], at: Date, timeZone:
 
 /**
  * When the next window opens after `at`: the first whole minute at which one is open, found
- * by walking the week in steps no longer than the shortest window (so none is stepped over,
- * across daylight-saving changes too), then back to the minute it opened.
+ * by walking the next eight days in steps of 15 minutes (or the shortest window, if shorter:
+ * none is stepped over unless a daylight-saving change leaves less of it), then back to the
+ * minute it opened.
  */
 export function nextOpening(windows: readonly ChangeWindow[], at: Date, timeZone: string): Date | undefined {
-    const shortest = Math.min(...windows.map((w) => minutesOf(w.to) - minutesOf(w.from)));
-    if (!(shortest > 0)) return undefined;
+    const step = Math.min(15, ...windows.map((w) => minutesOf(w.to) - minutesOf(w.from)));
+    if (!(step > 0)) return undefined;
     const start = Math.ceil(at.getTime() / minute) * minute;
-    for (let t = start; t <= start + 8 * 86_400_000; t += shortest * minute) {
+    for (let t = start; t <= start + 8 * 86_400_000; t += step * minute) {
         if (openWindow(windows, new Date(t), timeZone) === undefined) continue;
         let opened = t;
         while (opened - minute >= start && openWindow(windows, new Date(opened - minute), timeZone) !== undefined) opened -= minute;
