@@ -34,6 +34,9 @@ export function requireNoProblems(component: string, problems: readonly Problem[
     if (problems.length > 0) throw new InvalidArgumentsError(component, problems, given);
 }
 
+/** An email address as AWS's subscriptions take one: something@domain.tld, no spaces. */
+export const isEmailAddress = (text: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text);
+
 /** The value at `path` in `value`, or undefined where there is none. */
 export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((at, key) => (typeof at === "object" && at !== null ? (at as Record<string, unknown>)[String(key)] : undefined), value);

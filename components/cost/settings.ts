@@ -1,4 +1,4 @@
-import { problem, type Problem } from "../problems";
+import { isEmailAddress, problem, type Problem } from "../problems";
 
 /**
  * The pure rules of CostAlerts: what AWS Budgets and Cost Anomaly Detection accept, and how a
@@ -58,7 +58,6 @@ export function tagMonitorSpecification(tag: CostAllocationTag): string {
     return JSON.stringify({ And: null, CostCategories: null, Dimensions: null, Not: null, Or: null, Tags: { Key: tag.key, MatchOptions: null, Values: [tag.value] } });
 }
 
-const isEmail = (s: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s);
 const isPercent = (n: number) => Number.isFinite(n) && n > 0 && n <= 1000;
 
 /** AWS Budgets' budget names: 1 to 100 characters, no `:` or `\\` (Budgets API, Budget.BudgetName). */
@@ -84,7 +83,7 @@ export function costAlertsProblems(s: CostAlertsSettings): Problem[] {
         ...percents("forecastPercent"),
         ...(notifications >= 1 && notifications <= maxBudgetNotifications ? [] : [problem("thresholds", `expected 1 to ${maxBudgetNotifications} thresholds in all (AWS Budgets' notifications per budget)`)]),
         ...(s.emails.length >= 1 && s.emails.length <= maxBudgetEmailSubscribers ? [] : [problem("emails", `expected 1 to ${maxBudgetEmailSubscribers} addresses (AWS Budgets' email subscribers per notification)`)]),
-        ...s.emails.flatMap((e, i) => (isEmail(e) ? [] : [problem(["emails", i], "expected an email address")])),
+        ...s.emails.flatMap((e, i) => (isEmailAddress(e) ? [] : [problem(["emails", i], "expected an email address")])),
         ...(s.costAllocationTag === undefined || (tagPart.test(s.costAllocationTag.key) && tagPart.test(s.costAllocationTag.value))
             ? []
             : [problem("costAllocationTag", "expected a tag key and value of 1 to 128 characters without $, : or \\ (Budgets writes the filter as user:<key>$<value>)")]),

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceGrant } from "../kms";
-import { problem, type Problem } from "../problems";
+import { isEmailAddress, problem, type Problem } from "../problems";
 
 /**
  * Who hears an AWS-side alarm (CloudWatch, RDS events, AWS Backup): `critical` conditions page
@@ -28,7 +28,7 @@ export function notificationProblems(notifications: AlarmNotifications): Problem
     const emails = ["notifications", "emails"];
     const problems: Problem[] = [];
     if (notifications.emails.length === 0) problems.push(problem(emails, "give at least one address (warnings reach nobody else)"));
-    for (const email of notifications.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(problem(emails, `${JSON.stringify(email)} is not an email address`));
+    for (const email of notifications.emails) if (!isEmailAddress(email)) problems.push(problem(emails, `${JSON.stringify(email)} is not an email address`));
     return problems;
 }
 

@@ -4,7 +4,7 @@ import { setting, stackPolicy, type Values } from "./policy";
 import { isTrue, list, object, ofType, regionOf } from "./props";
 import { couldBeNameOf, dayCount, dependsOn, globMatches, policyStatements, stringsOf } from "./storage-helpers";
 import { whenKnown } from "./preview";
-import { providerDefaultTags } from "./tagging";
+import { tagsOf } from "./tagging";
 
 /**
  * AWS Backup rules: how long recovery points are kept, the copy into the other region, the
@@ -221,8 +221,6 @@ export const backupVaultLock = stackPolicy({
 
 // ---- every database in a selection of its region ----
 
-/** A database's tags as AWS Backup sees them: the provider's default tags and its own. */
-const tagsOf = (database: PolicyResource): Record<string, unknown> => ({ ...providerDefaultTags(database.provider), ...object(database.props.tags) });
 
 /** Whether an ARN pattern of a selection's `resources` names the database. */
 function arnSelects(pattern: string, database: PolicyResource): boolean {

@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { list, object } from "./props";
-import { providerDefaultTags } from "./tagging";
+import { tagsOf } from "./tagging";
 import { setting, stackPolicy } from "./policy";
 import { dependsOn } from "./storage-helpers";
 
@@ -22,7 +22,7 @@ const subscribersOf = (notification: Record<string, unknown>) => [...list(notifi
  * a misspelt environment makes a budget of nothing that never alerts.
  */
 function filterProblems(budget: PolicyResource): string[] {
-    const tags = { ...providerDefaultTags(budget.provider), ...object(budget.props.tags) };
+    const tags = tagsOf(budget);
     return list(budget.props.costFilters)
         .filter((f) => f.name === "TagKeyValue")
         .flatMap((f) => [f.values ?? []].flat().map(String))

@@ -92,14 +92,18 @@ export interface StackPolicyDefinition<S extends Settings> extends Definition<S>
     readonly check: (stack: StackValidationArgs, config: Values<S>) => Iterable<StackViolation>;
 }
 
+/** Every setting's value: as the pack config gives it, else its default. */
+export function settingValues<S extends Settings>(settings: S, given: Readonly<Record<string, unknown>>): Values<S> {
+    return Object.fromEntries(Object.entries(settings).map(([key, { default: byDefault }]) => [key, given[key] === undefined ? byDefault : given[key]])) as Values<S>;
+}
+
 /** What both kinds of policy share: the policy's description, and the settings' values for one validation (undefined while a switch is off). */
 function configured<S extends Settings>(definition: Definition<S>) {
     const settings = definition.config ?? (switchable as Settings as S);
     const switchedBy = Object.keys(settings).filter((key) => switches.has(settings[key]));
     const configOf = (args: { getConfig<T extends object>(): T }): Values<S> | undefined => {
-        const given = args.getConfig<Record<string, unknown>>();
-        const values = Object.fromEntries(Object.entries(settings).map(([key, { default: byDefault }]) => [key, given[key] === undefined ? byDefault : given[key]]));
-        return switchedBy.some((key) => values[key] === false) ? undefined : (values as Values<S>);
+        const values = settingValues(settings, args.getConfig<Record<string, unknown>>());
+        return switchedBy.some((key) => (values as Record<string, unknown>)[key] === false) ? undefined : values;
     };
     const policy = {
         name: definition.name,

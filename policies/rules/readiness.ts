@@ -1,7 +1,7 @@
 import type { PolicyPackConfig, PolicyResource } from "@pulumi/policy";
 import type { Bound, Objectives, PlanReadiness, Readiness, StoreReadiness } from "../../offline-plan/record";
 import { list, object, ofType, regionOf } from "./props";
-import { setting, stackPolicy, type Settings, type Values } from "./policy";
+import { setting, settingValues, stackPolicy, type Settings, type Values } from "./policy";
 import { dependsOn } from "./storage-helpers";
 
 /**
@@ -238,7 +238,5 @@ export const drReadiness = stackPolicy({
 export function planReadiness(resources: readonly PolicyResource[], packConfig: PolicyPackConfig): PlanReadiness | undefined {
     const given = packConfig[drReadiness.name];
     if (given === undefined) return undefined;
-    const settings = typeof given === "string" ? {} : (given as Record<string, unknown>);
-    const values = Object.fromEntries(Object.entries(readinessSettings).map(([key, { default: byDefault }]) => [key, settings[key] ?? byDefault]));
-    return judged(resources, values as Values<typeof readinessSettings>);
+    return judged(resources, settingValues(readinessSettings, typeof given === "string" ? {} : (given as Record<string, unknown>)));
 }

@@ -1,6 +1,7 @@
-import type { PolicyProviderResource } from "@pulumi/policy";
+import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, setting } from "./policy";
 import { awsTypesWithoutDefaultTags, taggableAwsTypes } from "./resource-types";
+import { object } from "./props";
 
 export const defaultRequiredTags = ["environment", "service", "owner", "managed-by"];
 
@@ -29,6 +30,11 @@ function resourceTags(value: unknown): Record<string, unknown> {
 /** The AWS provider's `defaultTags.tags` (the SDK sends provider objects as JSON strings). */
 export function providerDefaultTags(provider: PolicyProviderResource | undefined): Record<string, unknown> {
     return provider?.type === "pulumi:providers:aws" ? asTags(asTags(provider.props.defaultTags).tags) : {};
+}
+
+/** A resource's tags as AWS sees them: its provider's default tags, then its own. */
+export function tagsOf(resource: Pick<PolicyResource, "props"> & { readonly provider?: PolicyProviderResource }): Record<string, unknown> {
+    return { ...providerDefaultTags(resource.provider), ...object(resource.props.tags) };
 }
 
 export const requiredTags = resourcePolicy({
