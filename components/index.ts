@@ -4,6 +4,8 @@
  * The Pulumi program that composes them per environment (index.ts, stacks/) is not part of it.
  */
 export * as backup from "./backup";
+export * as cache from "./cache";
+export * as cost from "./cost";
 export * as database from "./database";
 export * as iam from "./iam";
 export * as kms from "./kms";

@@ -187,6 +187,35 @@ const computedByType: Record<string, Computed> = {
         // Global clusters are global: their ARN names no region.
         return { id: identifier, state: { globalClusterIdentifier: identifier, arn: `arn:aws:rds::${mockAccountId}:global-cluster:${identifier}`, globalClusterResourceId: `cluster-${hex(26).toUpperCase()}` } };
     },
+    "aws:elasticache/replicationGroup:ReplicationGroup": ({ inputs, physicalName, region, hex }) => {
+        const id = (str(inputs.replicationGroupId) ?? physicalName).toLowerCase();
+        // Cluster mode disabled with in-transit encryption: master.<id>.<hash>.<region code>.cache.amazonaws.com.
+        const [area, direction, number] = region.split("-");
+        const zone = `${hex(6)}.${area}${direction.replace(/(north|south)?(east|west)?(central)?/, (_, ns = "", ew = "", c = "") => `${ns.charAt(0)}${ew.charAt(0)}${c.charAt(0)}`)}${number}`;
+        const nodes = typeof inputs.numCacheClusters === "number" ? inputs.numCacheClusters : 1;
+        return {
+            id,
+            state: {
+                replicationGroupId: id,
+                arn: arn("elasticache", region, `replicationgroup:${id}`),
+                primaryEndpointAddress: `master.${id}.${zone}.cache.amazonaws.com`,
+                readerEndpointAddress: `replica.${id}.${zone}.cache.amazonaws.com`,
+                port: typeof inputs.port === "number" ? inputs.port : 6379,
+                memberClusters: Array.from({ length: nodes }, (_, i) => `${id}-${String(i + 1).padStart(3, "0")}`),
+                engineVersionActual: `${str(inputs.engineVersion) ?? "8.0"}.1`,
+            },
+        };
+    },
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": ({ inputs, physicalName, hex }) => {
+        // AWS prefixes the suffix with five letters of its own; global groups' ARNs name no region.
+        const prefix = [...hex(5)].map((c) => String.fromCharCode(97 + (parseInt(c, 16) % 26))).join("");
+        const id = `${prefix}-${str(inputs.globalReplicationGroupIdSuffix) ?? physicalName}`;
+        return { id, state: { globalReplicationGroupId: id, arn: `arn:aws:elasticache::${mockAccountId}:globalreplicationgroup:${id}`, transitEncryptionEnabled: true, atRestEncryptionEnabled: true, authTokenEnabled: true } };
+    },
+    "aws:elasticache/subnetGroup:SubnetGroup": ({ inputs, physicalName, region }) => {
+        const subnetGroupName = (str(inputs.name) ?? physicalName).toLowerCase();
+        return { id: subnetGroupName, state: { name: subnetGroupName, arn: arn("elasticache", region, `subnetgroup:${subnetGroupName}`) } };
+    },
     "aws:rds/subnetGroup:SubnetGroup": rdsGroup("subgrp"),
     "aws:rds/parameterGroup:ParameterGroup": rdsGroup("pg"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": rdsGroup("cluster-pg"),

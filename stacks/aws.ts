@@ -1,4 +1,5 @@
 import { backups } from "./backup";
+import { caches } from "./cache";
 import { costAlerts } from "./cost";
 import type { KeelConfig } from "./config";
 import { databases } from "./database";
@@ -9,7 +10,7 @@ import { regionalProviders } from "./providers";
 import { traffic } from "./traffic";
 
 /**
- * An AWS environment: networks, the database, backups (where `keel:backup.enabled`), the
+ * An AWS environment: networks, the database, the cache (where `keel:cache.enabled`), backups (where `keel:backup.enabled`), the
  * autoscaled service and its DNS, monitoring on Kubernetes (where `keel:kubernetes.enabled`) and
  * the budget alerts.
  * The monitoring cluster comes first: the database and the instances admit its scrapes (in the
@@ -27,15 +28,23 @@ export function awsEnvironment(config: KeelConfig) {
         clientSecurityGroupIds: { primary: scrapers?.primary.securityGroupIds ?? [] },
         clientCidrBlocks: { dr: scrapers?.dr?.cidrBlocks ?? [] },
     });
+    const cache = caches(config, providers, networks, {
+        alarmTopicArns: database.exports.alarmTopicArns,
+        warningTopicArns: database.exports.warningTopicArns,
+        clientSecurityGroupIds: { primary: scrapers?.primary.securityGroupIds ?? [] },
+        clientCidrBlocks: { primary: [], dr: scrapers?.dr?.cidrBlocks ?? [] },
+    });
     const backup = backups(config, providers);
     const served = traffic(config, providers, networks, {
         databases: database.access,
+        ...(cache ? { caches: cache.access } : {}),
         ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
         ...(scrapers ? { metricsScrapers: scrapers } : {}),
     });
     const drWatch = drRegionWatch(config, providers, served.services.dr, database.monitoring);
     const monitoring = cluster && kubernetesMonitoring(config, providers, cluster, {
         database: database.monitoring,
+        ...(cache ? { cache: cache.monitoring } : {}),
         ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
     });
     // The logical backups beside the snapshots (keel:backup.enabled requires the cluster they run on).
@@ -49,6 +58,7 @@ export function awsEnvironment(config: KeelConfig) {
             ...(networks.dr !== undefined ? { dr: networkOutputs(networks.dr) } : {}),
         },
         database: database.exports,
+        ...(cache ? { cache: cache.exports } : {}),
         ...(backup ? { backup: { ...backup.exports, ...(dumps ? { databaseDumps: dumps } : {}) } } : {}),
         traffic: served.exports,
         ...(drWatch ? { drWatch: { topicArn: drWatch.topicArn, alarmNames: drWatch.alarmNames } } : {}),

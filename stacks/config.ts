@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { valueAt, type Problem } from "../components/problems";
+import { cacheSettingsProblems, type CacheSettings } from "../components/cache/settings";
 import { costAlertsProblems, type CostAlertsSettings } from "../components/cost/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { containerImageProblems } from "../components/container-image";
@@ -123,6 +124,35 @@ const databaseSchema = z.strictObject({
         freeMemoryPercent: integer(1, 99),
         freeStoragePercent: integer(1, 99),
         connections: integer(1, 100000),
+    }),
+});
+
+const cacheSchema = z.strictObject({
+    /** An ElastiCache replication group in the primary region, whose connection the application reads as REDIS_URL. */
+    enabled: flag(),
+    engine: z.enum(["valkey", "redis"]),
+    /** `major.minor`, e.g. 8.0 (Valkey) or 7.1 (Redis OSS). */
+    engineVersion: textual(z.string()),
+    nodeType: z.string(),
+    /** Nodes in each region: one primary and the rest replicas. */
+    nodes: integer(1, 6),
+    /** Replicas in other zones take over automatically from a failed primary. */
+    multiAz: flag(),
+    /** A Global Datastore secondary in the DR region, which the DR failover promotes. */
+    replicaInDr: flag(),
+    snapshotRetentionDays: integer(0, 35),
+    /** Daily snapshot window, UTC, outside the maintenance window. */
+    snapshotWindow: z.string(),
+    /** Weekly maintenance window, UTC. */
+    maintenanceWindow: z.string(),
+    /** The DR secondary's lag above which the replication-lag alarm pages (ops guides: production RPO 5 min). */
+    rpoSeconds: integer(1, 86400),
+    /** CloudWatch alarm thresholds (ops guides: CPU > 80 %, memory > 85 %). */
+    alarms: z.strictObject({
+        engineCpuPercent: integer(1, 99),
+        memoryPercent: integer(1, 99),
+        evictionsPerMinute: integer(0, 1_000_000),
+        replicaLagSeconds: integer(1, 3600),
     }),
 });
 
@@ -329,6 +359,7 @@ export const keelConfigSchema = z.strictObject({
     protect: flag(),
     network: networkSchema,
     database: databaseSchema,
+    cache: cacheSchema,
     backup: backupSchema,
     compute: computeSchema,
     traffic: trafficSchema,
@@ -400,7 +431,7 @@ export function costAlertsSettings(cost: KeelConfig["cost"], emails: readonly st
 function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
     const problems: Problem[] = [];
     const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
-    const { environment, regions, database, compute, traffic, kubernetes, monitoring, network, backup, dns, dr } = c;
+    const { environment, regions, database, cache, compute, traffic, kubernetes, monitoring, network, backup, dns, dr } = c;
     if (environment === undefined) return problems;
     const minimums = minimumsOf(environment);
     if (c.protect === false && minimums.protect) problem(["protect"], `expected true in ${environment}: stateful resources must be protected`);
@@ -412,6 +443,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
             [minimums.requiresDrRegion, ["regions", "dr"], `${environment} runs active-passive across two regions`],
             [dr?.active, ["dr", "active"], "DR mode serves from the DR region"],
             [database?.replicaInDr, ["database", "replicaInDr"], "a DR replica lives in the DR region"],
+            [cache?.enabled === true && cache.replicaInDr, ["cache", "replicaInDr"], "the cache's Global Datastore secondary lives in the DR region"],
             [backup?.copyToDr, ["backup", "copyToDr"], "backups are copied into the DR region"],
             [dns?.mode === "failover", ["dns", "mode"], "failover records point at the DR region"],
         ];
@@ -453,6 +485,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         }
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }
+    if (cache !== undefined) problems.push(...cacheConfigProblems(cache, environment, database?.replicaInDr ?? false));
     if (compute !== undefined) {
         // AutoscaledService's own checks, for each region's group (a DR group of no size is none) and the scaling both share.
         for (const found of capacityProblems({ minSize: compute.minSize, maxSize: compute.maxSize })) problem(["compute", ...found.path], found.message);
@@ -497,6 +530,27 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         problem(["monitoring", "logRetentionDays"], `expected at least ${minimums.logRetentionDays} days in ${environment} (ops guides)`);
     }
     return problems;
+}
+
+/** ReplicatedCache's own checks at `keel:cache.*`, and the environment's floors (the database's: snapshots kept as long as its backups, Multi-AZ, a DR copy). */
+function cacheConfigProblems(cache: KeelConfig["cache"], environment: Environment, databaseReplicaInDr: boolean): Problem[] {
+    if (!cache.enabled) return [];
+    const minimums = minimumsOf(environment);
+    const at = (key: string, message: string): Problem => ({ path: ["cache", key], message });
+    return [
+        ...(switchesOf({ environment }).platform === "docker" ? [at("enabled", `expected false in ${environment}: ElastiCache runs in AWS environments only`)] : []),
+        ...cacheSettingsProblems(cacheSettings(cache), cache.replicaInDr).map((found) => ({ path: ["cache", ...found.path], message: found.message })),
+        ...(cache.snapshotRetentionDays < Math.min(minimums.backupRetentionDays, 35) ? [at("snapshotRetentionDays", `expected at least ${Math.min(minimums.backupRetentionDays, 35)} days in ${environment} (its backup floor)`)] : []),
+        ...(minimums.multiAz && !cache.multiAz ? [at("multiAz", `expected true in ${environment} (ops guides)`)] : []),
+        ...(minimums.requiresDrRegion && !cache.replicaInDr ? [at("replicaInDr", `expected true in ${environment}: it runs active-passive across two regions, and its cache with it`)] : []),
+        ...(cache.replicaInDr && !databaseReplicaInDr ? [at("replicaInDr", "requires keel:database.replicaInDr: the secondary's alarms notify the DR database's topics")] : []),
+    ];
+}
+
+/** ReplicatedCache's settings from `keel:cache.*`. */
+export function cacheSettings(cache: KeelConfig["cache"]): CacheSettings {
+    const { engine, engineVersion, nodeType, nodes, multiAz, snapshotRetentionDays, snapshotWindow, maintenanceWindow, rpoSeconds, alarms } = cache;
+    return { engine, engineVersion, nodeType, nodes, multiAz, snapshotRetentionDays, snapshotWindow, maintenanceWindow, rpoSeconds, alarms };
 }
 
 /**

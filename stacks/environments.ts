@@ -11,6 +11,7 @@ import { guideEndpointCheck } from "../components/traffic/failover";
 import { guideApplication, guideScaling, ubuntu2204AmiParameter } from "../components/traffic/settings";
 import { networkDefaults } from "../components/network/subnets";
 import { guideBudgetThresholds } from "../components/cost/settings";
+import { cacheDefaults, guideCacheAlarms } from "../components/cache/settings";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
 /** Floors a stack may not go below, whatever its config says. */
@@ -90,6 +91,21 @@ const shared = {
         performanceInsightsRetentionDays: databaseDefaults.performanceInsightsRetentionDays,
         logMinDurationMs: databaseDefaults.logMinDurationMs,
         alarms: { ...guideAlarmThresholds },
+    },
+    // Off where no application runs (local); the AWS environments turn it on.
+    cache: {
+        enabled: false,
+        engine: cacheDefaults.engine,
+        engineVersion: cacheDefaults.engineVersion,
+        nodeType: "cache.t4g.micro",
+        nodes: 1,
+        multiAz: false,
+        replicaInDr: false,
+        snapshotRetentionDays: 1,
+        snapshotWindow: cacheDefaults.snapshotWindow,
+        maintenanceWindow: cacheDefaults.maintenanceWindow,
+        rpoSeconds: 3600,
+        alarms: { ...guideCacheAlarms },
     },
     // Dumps start after the Sunday maintenance window (02:00–04:00) and before the AWS Backup rules (06:00, 07:00).
     backup: { enabled: false, schedule: "weekly", copyToDr: false, vaultLock: "none", objectLockDays: 0, restoreTesting: false, dumpTime: "04:30" },
@@ -195,6 +211,8 @@ const entries = {
         defaults: {
             network: { flowLogRetentionDays: 7 },
             database: { monitoringIntervalSeconds: 0 },
+            // One node, a day of snapshots (guides: dev has no backups; a snapshot costs nothing on one node).
+            cache: { enabled: true },
             traffic: { rootVolumeGb: 20, spot: { alternativeInstanceTypes: ["t3a.small"], onDemandBaseCapacity: 0 } },
             monitoring: { level: "basic", retentionDays: 7, retentionSizeGb: 20, logRetentionDays: 7 },
         },
@@ -208,6 +226,8 @@ const entries = {
             network: { flowLogRetentionDays: 30 },
             database: { instanceClass: "db.m6g.large", replicaInstanceClass: "db.m6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 500, backupRetentionDays: 7, deletionProtection: true },
             backup: { enabled: true, schedule: "weekly", vaultLock: "governance" },
+            // Production's shape (a primary and a replica in another zone) at a burstable size; 7 days of snapshots.
+            cache: { enabled: true, nodeType: "cache.t4g.small", nodes: 2, multiAz: true, snapshotRetentionDays: 7 },
             compute: { instanceType: "c6i.large", minSize: 2, maxSize: 4 },
             // Staging mirrors production's shape; spot above one on-demand instance keeps it cheap.
             traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
@@ -246,6 +266,9 @@ const entries = {
                 rpoSeconds: 300,
                 monitoringIntervalSeconds: 15,
             },
+            // A primary and two replicas across the zones; the Global Datastore secondary in the DR
+            // region (its node types start at large); snapshots kept as long as the database's backups.
+            cache: { enabled: true, nodeType: "cache.r7g.large", nodes: 3, multiAz: true, replicaInDr: true, snapshotRetentionDays: 30, rpoSeconds: 300 },
             // Guides: 3-2-1 (an off-site copy in the DR region), weekly restore tests; WORM dumps against ransomware.
             backup: { enabled: true, schedule: "daily", copyToDr: true, vaultLock: "compliance", objectLockDays: 7, restoreTesting: true },
             compute: { instanceType: "c6i.xlarge", minSize: 2, maxSize: 10, drMinSize: 1, drMaxSize: 10 },

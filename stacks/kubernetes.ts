@@ -2,13 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatabaseDumpJob } from "../components/backup";
 import { Cluster, type NodeGroupSpec } from "../components/kubernetes/cluster";
 import { postgresImage, postgresPort } from "../components/database";
-import type { PostgresExporterTarget } from "../components/monitoring";
+import type { PostgresExporterTarget, RedisExporterTarget } from "../components/monitoring";
 import { KubernetesMonitoring } from "../components/monitoring/kubernetes";
 import type { DumpsBucket } from "./backup";
 import type { DatabaseMonitoringTargets } from "./database";
 import type { KeelConfig } from "./config";
 import { switchesOf } from "./environments";
-import { kubernetesPushgateway, monitoringSpec, postgresExporterNames } from "./monitoring";
+import { kubernetesPushgateway, monitoringSpec, postgresExporterNames, redisExporterNames } from "./monitoring";
+import type { CacheMonitoringTargets } from "./cache";
 import type { RegionalNetworks } from "./network";
 import { databaseDumpsBucket } from "./presets";
 import { statefulOptions, type RegionalProviders } from "./providers";
@@ -82,6 +83,21 @@ export function monitoringSources(config: KeelConfig, cluster: Cluster | undefin
 }
 
 /** The exporters of the environment's database: the writer's stable name and, with a DR replica, the replica's. */
+/** One exporter per region's cache: the writer and the Global Datastore secondary. */
+export function redisExporters(targets: CacheMonitoringTargets): RedisExporterTarget[] {
+    const exporter = (name: string, site: "primary" | "dr"): RedisExporterTarget => ({
+        name,
+        host: targets.endpoints.apply((endpoints) => {
+            const host = endpoints[site];
+            if (host === undefined) throw new Error(`the cache has no ${site} endpoint to export`);
+            return host;
+        }),
+        port: targets.port,
+        authToken: targets.authToken,
+    });
+    return [exporter(redisExporterNames.primary, "primary"), ...(targets.hasDr ? [exporter(redisExporterNames.dr, "dr")] : [])];
+}
+
 export function postgresExporters(targets: DatabaseMonitoringTargets): PostgresExporterTarget[] {
     // RDS enforces TLS (rds.force_ssl).
     const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({ name, host, port: postgresPort, database: targets.databaseName, sslmode: "require", credentials: targets.credentials });
@@ -96,6 +112,8 @@ export interface KubernetesMonitoringOptions {
     readonly serverAccessLogBuckets?: { readonly primary: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
     /** The database's exporter targets (stacks/database.ts). */
     readonly database?: DatabaseMonitoringTargets;
+    /** The cache's endpoints per region and its token (stacks/cache.ts's `monitoring`). */
+    readonly cache?: CacheMonitoringTargets;
     /** Alertmanager's credential files; default: secret config `alertmanager:<key>`. */
     readonly secrets?: Record<string, pulumi.Output<string>>;
 }
@@ -115,6 +133,7 @@ export function kubernetesMonitoring(config: KeelConfig, providers: RegionalProv
         ...(cluster.oidc ? { oidc: cluster.oidc } : {}),
         alertmanagerSecretFiles: options.secrets ?? alertmanagerSecrets(config),
         ...(options.database ? { postgresExporters: postgresExporters(options.database) } : {}),
+        ...(options.cache ? { redisExporters: redisExporters(options.cache) } : {}),
         ...(logs
             ? {
                 lokiBucket: {

@@ -12,6 +12,7 @@ import {
     type Targets,
     RegionWatch,
     postgresExporterPort,
+    redisExporterPort,
     type PostgresExporterTarget,
 } from "../components/monitoring";
 import { alarmNotifications } from "./alerting";
@@ -74,6 +75,13 @@ function kubernetesEndpoints(config: KeelConfig): MonitoringEndpoints {
 
 /** The PostgreSQL exporters on Kubernetes (stacks/kubernetes.ts deploys them under these names). */
 export const postgresExporterNames = { writer: "postgres-exporter", replica: "postgres-exporter-replica" } as const;
+
+/** The redis exporters' releases: the primary region's cache and, with a Global Datastore secondary, the DR region's. */
+export const redisExporterNames = { primary: "redis-exporter", dr: "redis-exporter-dr" } as const;
+
+export function redisExporterServices(config: KeelConfig): string[] {
+    return [redisExporterNames.primary, ...(config.cache.replicaInDr ? [redisExporterNames.dr] : [])];
+}
 
 /**
  * The exporters: the writer's always, the replica's where one streams (its lag is measured
@@ -161,7 +169,8 @@ export function monitoringSpec(config: KeelConfig): MonitoringSpec {
             postgres: onDocker
                 ? { kind: "static", addresses: postgresExporterServices(config).map((name) => `${name}:${postgresExporterPort}`) }
                 : inCluster(postgresExporterServices(config), postgresExporterPort),
-            // No environment runs a cache yet: a Redis job would scrape nothing (and alert on nothing).
+            // A cache on AWS only: one exporter per region's cache, in the cluster (the DR one over the peering).
+            ...(!onDocker && config.cache.enabled ? { redis: inCluster(redisExporterServices(config), redisExporterPort) } : {}),
         },
         probes: { urls: [probeUrl] },
         thresholds: {

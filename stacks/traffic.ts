@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity, type ServiceApplication } from "../components/traffic";
+import type { CacheAccess } from "./cache";
 import { regionCapacity, type KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
@@ -26,12 +27,14 @@ export interface TrafficOptions {
      * buckets log their own access (`keel-s3-access-logging` requires it of every bucket).
      */
     readonly serverAccessLogBuckets?: { readonly primary?: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
+    /** The cache per region (stacks/cache.ts's `access`): each region's application reads its own region's. */
+    readonly caches?: { readonly primary?: CacheAccess; readonly dr?: CacheAccess };
     /** Who scrapes the instances' metrics in each region (stacks/kubernetes.ts's monitoring sources). */
     readonly metricsScrapers?: { readonly primary?: AutoscaledServiceArgs["metricsScrapers"]; readonly dr?: AutoscaledServiceArgs["metricsScrapers"] };
 }
 
-/** The application of one region: `keel:compute.image` or `.amiId` (one value, or the region's entry), its environment, its database secret. */
-export function regionApplication(config: KeelConfig, region: string, database?: TrafficDatabase): ServiceApplication {
+/** The application of one region: `keel:compute.image` or `.amiId` (one value, or the region's entry), its environment, its database and cache secrets. */
+export function regionApplication(config: KeelConfig, region: string, database?: TrafficDatabase, cache?: CacheAccess): ServiceApplication {
     const { image, amiId, environment } = config.compute;
     const pick = (value: string | Record<string, string> | undefined) => (typeof value === "string" ? value : value?.[region]);
     const chosen = { image: pick(image), amiId: pick(amiId) };
@@ -41,6 +44,7 @@ export function regionApplication(config: KeelConfig, region: string, database?:
         ...(environment !== undefined ? { environment } : {}),
         // Keel's database secrets are encrypted with the database's customer-managed key.
         ...(database?.secretArn !== undefined ? { databaseSecret: { arn: database.secretArn, customerManagedKey: true } } : {}),
+        ...(cache ? { cacheSecret: { arn: cache.secretArn, customerManagedKey: true, kmsKeyArn: cache.kmsKeyArn } } : {}),
     };
 }
 
@@ -78,7 +82,10 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
               }, { provider, ...stateful })
             : undefined;
 
-    const databaseArgs = (database?: TrafficDatabase) => (database ? { database: { securityGroupId: database.securityGroupId, port: database.port } } : {});
+    const storeArgs = (database?: TrafficDatabase, cache?: CacheAccess) => ({
+        ...(database ? { database: { securityGroupId: database.securityGroupId, port: database.port } } : {}),
+        ...(cache ? { cache: { securityGroupId: cache.securityGroupId, port: cache.port } } : {}),
+    });
     const service = (name: string, provider: RegionalProviders["primary"], network: RegionalNetworks["primary"], regionCapacity: Capacity, application: ServiceApplication, extra: Partial<AutoscaledServiceArgs>) =>
         new AutoscaledService(name, {
             vpcId: network.vpcId,
@@ -106,17 +113,17 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         }, { provider });
 
     const primaryLogs = logBucket(albLogBucketNames.primary, providers.primary, options.serverAccessLogBuckets?.primary);
-    const primary = service("app", providers.primary, networks.primary, capacity.primary, regionApplication(config, config.regions.primary, options.databases?.primary), {
+    const primary = service("app", providers.primary, networks.primary, capacity.primary, regionApplication(config, config.regions.primary, options.databases?.primary, options.caches?.primary), {
         ...(primaryLogs ? { accessLogs: primaryLogs } : {}),
-        ...databaseArgs(options.databases?.primary),
+        ...storeArgs(options.databases?.primary, options.caches?.primary),
         ...(options.metricsScrapers?.primary ? { metricsScrapers: options.metricsScrapers.primary } : {}),
     });
     const drLogs = drRegion && logBucket(albLogBucketNames.dr, drRegion.provider, options.serverAccessLogBuckets?.dr);
-    const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, regionApplication(config, drRegion.region, options.databases?.dr), {
+    const dr = drRegion && service("app-dr", drRegion.provider, drRegion.network, capacity.dr, regionApplication(config, drRegion.region, options.databases?.dr, options.caches?.dr), {
         // The primary region's service wrote the validation record; ACM accepts it in every region.
         certificate: { domainName: dns.domain, zoneId: zone.zoneId, validationRecordFqdns: primary.certificateValidationFqdns },
         ...(drLogs ? { accessLogs: drLogs } : {}),
-        ...databaseArgs(options.databases?.dr),
+        ...storeArgs(options.databases?.dr, options.caches?.dr),
         ...(options.metricsScrapers?.dr ? { metricsScrapers: options.metricsScrapers.dr } : {}),
     });
 

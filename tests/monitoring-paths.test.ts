@@ -62,6 +62,15 @@ function databaseBehind(plan: PlanRecord, host: string): Endpoint {
     return { subnetIds: list(subnetGroup.inputs.subnetIds, "subnetIds") as string[], securityGroupIds: list(instance.inputs.vpcSecurityGroupIds, "vpcSecurityGroupIds") as string[] };
 }
 
+/** The replication group whose primary endpoint is `host`: its subnet group's subnets and its security groups. */
+function cacheBehind(plan: PlanRecord, host: string): Endpoint {
+    const group = ofType(plan, "aws:elasticache/replicationGroup:ReplicationGroup").find((g) => mockOf(g).state.primaryEndpointAddress === host);
+    assert.ok(group, `no replication group behind ${host}`);
+    const subnetGroup = ofType(plan, "aws:elasticache/subnetGroup:SubnetGroup").find((g) => mockOf(g).id === group.inputs.subnetGroupName);
+    assert.ok(subnetGroup, `${group.name}: no subnet group`);
+    return { subnetIds: list(subnetGroup.inputs.subnetIds, "subnetIds") as string[], securityGroupIds: list(group.inputs.securityGroupIds, "securityGroupIds") as string[] };
+}
+
 /**
  * The Services the plan deploys in the cluster: Keel's own, and what each chart names after its
  * values — `<fullnameOverride>` on `service.port` (exporters, and Grafana's subchart of
@@ -109,7 +118,7 @@ for (const [label, stack, overrides] of scenarios) {
             const missing = targets.filter(([, target]) => target.includes(".svc:") && !services.has(target)).map(([job, target]) => `${job}: ${target}`);
             assert.deepEqual(missing, []);
             assert.ok(targets.some(([job]) => job === "postgres"), "no postgres job");
-            assert.ok(!scrapeJobs(plan).some((job) => job.job_name === "redis"), "a redis job, with no cache in the plan");
+            assert.ok(targets.some(([job]) => job === "redis"), "no redis job");
         });
 
         test("every EC2 discovery finds instances the plan launches, in each region it searches", () => {
@@ -134,6 +143,17 @@ for (const [label, stack, overrides] of scenarios) {
                 const datasource = object(at(release.inputs.values, "config", "datasource"), "datasource");
                 const host = text(datasource.host, "host");
                 return network.problems(clusterPods(plan), databaseBehind(plan, host), Number(datasource.port)).map((p) => `${text(release.inputs.name, "name")} → ${host}: ${p}`);
+            });
+            assert.deepEqual(problems, []);
+        });
+
+        test("each redis exporter reaches the cache it watches over TLS, in whichever region it runs", () => {
+            const exporters = ofType(plan, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "prometheus-redis-exporter");
+            assert.equal(exporters.length, stack === "production" ? 2 : 1);
+            const problems = exporters.flatMap((release) => {
+                const address = new URL(text(object(release.inputs.values, "values").redisAddress, "redisAddress"));
+                assert.equal(address.protocol, "rediss:", "the cache requires TLS");
+                return network.problems(clusterPods(plan), cacheBehind(plan, address.hostname), Number(address.port)).map((p) => `${text(release.inputs.name, "name")} → ${address.hostname}: ${p}`);
             });
             assert.deepEqual(problems, []);
         });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumedBy, awsManagedPolicyArn } from "../iam";
 import * as random from "@pulumi/random";
+import { admittingSecurityGroup } from "../network/admitting-group";
 import { customerManagedKey } from "../kms";
 import { InvalidArgumentsError, problem } from "../problems";
 import { notificationProblems, subscribeTopic, topicPublishGrant, type AlarmNotifications, type AlarmSeverity } from "../monitoring/notifications";
@@ -289,23 +290,15 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             subnetIds: spec.subnetIds,
             tags: tags(prefix),
         }, options);
-        const securityGroup = new aws.ec2.SecurityGroup(prefix, {
+        const securityGroup = admittingSecurityGroup(prefix, {
             vpcId: spec.vpcId,
             description: `PostgreSQL of ${name} (${siteName}): admits the client security groups and networks only`,
-            tags: tags(prefix),
+            port: postgresPort,
+            ...(spec.clientSecurityGroupIds ? { clientSecurityGroupIds: spec.clientSecurityGroupIds } : {}),
+            ...(spec.clientCidrBlocks ? { clientCidrBlocks: spec.clientCidrBlocks } : {}),
+            ruleDescriptions: { group: "PostgreSQL from an application tier", network: "PostgreSQL from a peered network" },
+            tags,
         }, options);
-        const admit = (suffix: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, description: string) =>
-            new aws.vpc.SecurityGroupIngressRule(`${prefix}-${suffix}`, {
-                securityGroupId: securityGroup.id,
-                ...source,
-                ipProtocol: "tcp",
-                fromPort: postgresPort,
-                toPort: postgresPort,
-                description,
-                tags: tags(`${prefix}-${suffix}`),
-            }, options);
-        (spec.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, "PostgreSQL from an application tier"));
-        (spec.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, "PostgreSQL from a peered network"));
         // CloudWatch alarms and RDS events publish to an encrypted topic only if the key's policy
         // lets those services use it (the AWS-managed alias/aws/sns key cannot be granted).
         const alarmsKey = customerManagedKey(`${prefix}-alarms-key`, {

@@ -131,21 +131,40 @@ function parseWeeklyWindow(window: string): WeekInterval | undefined {
     return [start, end > start ? end : end + minutesPerWeek];
 }
 
-/** AWS's rules for a DB instance's backup and maintenance windows. */
-export function validateWindows(backupWindow: string, maintenanceWindow: string): Problem[] {
+/** A daily window and a weekly one, by one service's rules: each parses, each is long enough, they do not overlap. */
+export interface WindowRules {
+    /** Who refuses them, as the messages say it: `RDS`, `ElastiCache`. */
+    readonly service: string;
+    readonly minimumMinutes: number;
+    readonly daily: { readonly path: string; readonly window: string; readonly example: string };
+    readonly weekly: { readonly path: string; readonly window: string; readonly example: string };
+    /** Why the two may not overlap. */
+    readonly overlapReason: string;
+}
+
+export function windowProblems({ service, minimumMinutes, daily, weekly, overlapReason }: WindowRules): Problem[] {
     const problems: Problem[] = [];
-    const backup = parseDailyWindow(backupWindow);
-    const maintenance = parseWeeklyWindow(maintenanceWindow);
-    if (backup === undefined) problems.push(problem("backupWindow", "expected hh24:mi-hh24:mi in UTC, e.g. 00:00-01:00"));
-    else if (backup[1] - backup[0] < 30) problems.push(problem("backupWindow", "RDS needs at least 30 minutes"));
-    if (maintenance === undefined) problems.push(problem("maintenanceWindow", "expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:02:00-sun:04:00"));
-    else if (maintenance[1] - maintenance[0] < 30) problems.push(problem("maintenanceWindow", "RDS needs at least 30 minutes"));
-    if (backup !== undefined && maintenance !== undefined) {
-        if (everyDay(backup).some((window) => overlapsInWeek(window, maintenance))) {
-            problems.push(problem("backupWindow", `overlaps maintenanceWindow "${maintenanceWindow}": RDS refuses overlapping windows`));
-        }
+    const each = parseDailyWindow(daily.window);
+    const weekday = parseWeeklyWindow(weekly.window);
+    if (each === undefined) problems.push(problem(daily.path, `expected hh24:mi-hh24:mi in UTC, e.g. ${daily.example}`));
+    else if (each[1] - each[0] < minimumMinutes) problems.push(problem(daily.path, `${service} needs at least ${minimumMinutes} minutes`));
+    if (weekday === undefined) problems.push(problem(weekly.path, `expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. ${weekly.example}`));
+    else if (weekday[1] - weekday[0] < minimumMinutes) problems.push(problem(weekly.path, `${service} needs at least ${minimumMinutes} minutes`));
+    if (each !== undefined && weekday !== undefined && everyDay(each).some((window) => overlapsInWeek(window, weekday))) {
+        problems.push(problem(daily.path, `overlaps ${weekly.path} "${weekly.window}": ${overlapReason}`));
     }
     return problems;
+}
+
+/** AWS's rules for a DB instance's backup and maintenance windows. */
+export function validateWindows(backupWindow: string, maintenanceWindow: string): Problem[] {
+    return windowProblems({
+        service: "RDS",
+        minimumMinutes: 30,
+        daily: { path: "backupWindow", window: backupWindow, example: "00:00-01:00" },
+        weekly: { path: "maintenanceWindow", window: maintenanceWindow, example: "sun:02:00-sun:04:00" },
+        overlapReason: "RDS refuses overlapping windows",
+    });
 }
 
 /**
@@ -370,7 +389,7 @@ export interface AlarmSpec {
     /** Suffix of the alarm's logical name. */
     readonly key: string;
     readonly metricName: string;
-    readonly statistic: "Average" | "Maximum" | "Minimum";
+    readonly statistic: "Average" | "Maximum" | "Minimum" | "Sum";
     readonly comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
     readonly threshold: number;
     readonly periodSeconds: number;

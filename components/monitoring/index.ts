@@ -4,3 +4,4 @@ export * from "./render";
 export * from "./region-watch";
 export * from "./postgres-exporter";
 export * from "./notifications";
+export * from "./redis-exporter";

@@ -7,6 +7,7 @@ import { BackupBucket, type BackupBucketArgs } from "../backup";
 import { assumedByServiceAccounts, type OidcProvider } from "../iam";
 import type { ContainerResources } from "../kubernetes/service";
 import { postgresExporterImage, postgresExporterPort, type PostgresExporterTarget } from "./postgres-exporter";
+import { redisExporterAddress, redisExporterEnvironment, redisExporterImage, redisExporterPort, type RedisExporterTarget } from "./redis-exporter";
 import { problem, requireNoProblems } from "../problems";
 import { lokiDataPath, monitoringSpecProblems, portOf, renderMonitoring, ruleFiles, type MonitoringSpec, type RenderedFile } from "./render";
 import { publicOutputs } from "../outputs";
@@ -25,6 +26,7 @@ export const charts = {
     blackboxExporter: { chart: "prometheus-blackbox-exporter", version: "11.17.2", repo: "https://prometheus-community.github.io/helm-charts" },
     postgresExporter: { chart: "prometheus-postgres-exporter", version: "8.2.0", repo: "https://prometheus-community.github.io/helm-charts" },
     pushgateway: { chart: "prometheus-pushgateway", version: "3.8.0", repo: "https://prometheus-community.github.io/helm-charts" },
+    redisExporter: { chart: "prometheus-redis-exporter", version: "6.29.0", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const;
 
 /** Where the Pushgateway chart mounts its volume: pushed metrics are saved there and survive a restart. */
@@ -57,6 +59,11 @@ export interface KubernetesMonitoringArgs {
      * release each; the spec's `exporters.postgres` targets name their Services. Default: none.
      */
     readonly postgresExporters?: readonly PostgresExporterTarget[];
+    /**
+     * Valkey or Redis OSS servers to export metrics of (each region's cache), one
+     * prometheus-redis-exporter release each; the spec's `exporters.redis` targets name their Services. Default: none.
+     */
+    readonly redisExporters?: readonly RedisExporterTarget[];
     /** Helm timeout in seconds for each release. Default 900. */
     readonly timeoutSeconds?: number;
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -73,6 +80,7 @@ export const monitoringResources = {
     jaeger: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
     blackbox: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     postgresExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    redisExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
     lokiGateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     pushgateway: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
 } as const satisfies Record<string, ContainerResources>;
@@ -186,6 +194,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
         this.blackboxExporter(d);
         this.pushgateway(d);
         this.postgresExporters(d, args.postgresExporters ?? []);
+        this.redisExporters(d, args.redisExporters ?? []);
         this.rulesAndDashboards(d, stack);
         const loki = this.loki(d, args, lokiMode);
         this.alloy(d, loki.release);
@@ -414,6 +423,30 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     },
                 },
             }, [credentials]);
+        }
+    }
+
+    /** One exporter release per cache, over TLS, its AUTH token through a Kubernetes Secret, never a Helm value; non-root, read-only. */
+    private redisExporters(d: Deployment, targets: readonly RedisExporterTarget[]): void {
+        for (const target of targets) {
+            const auth = new k8s.core.v1.Secret(`${d.name}-${target.name}-auth`, {
+                metadata: { name: `${target.name}-auth`, namespace: d.ns },
+                stringData: { password: pulumi.secret(target.authToken) },
+            }, d.inNamespace);
+            this.release(d, target.name, charts.redisExporter, {
+                fullnameOverride: target.name,
+                image: { repository: redisExporterImage.slice(0, redisExporterImage.lastIndexOf(":")), tag: redisExporterImage.slice(redisExporterImage.lastIndexOf(":") + 1) },
+                redisAddress: pulumi.output(target.host).apply((host) => redisExporterAddress(host, target.port)),
+                auth: { enabled: true, secret: { name: `${target.name}-auth`, key: "password" } },
+                env: Object.entries(redisExporterEnvironment).map(([name, value]) => ({ name, value })),
+                service: { port: redisExporterPort },
+                resources: monitoringResources.redisExporter,
+                // The image runs as 59000 from scratch; nothing needs root or a writable root filesystem.
+                podSecurityContext: { runAsNonRoot: true, runAsUser: 59000, runAsGroup: 59000, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                // The chart's Role grants nothing the exporter uses.
+                rbac: { create: false },
+            }, [auth]);
         }
     }
 

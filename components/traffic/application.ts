@@ -10,11 +10,12 @@ import { problem, type Problem } from "../problems";
  * credentials read from Secrets Manager with the instance role (never from user data).
  */
 
-/** The database credentials secret an application reads at start. */
-export interface DatabaseSecret {
+/** A Secrets Manager secret an application reads at start: the database's credentials, the cache's connection. */
+export interface ApplicationSecret {
     /**
      * The Secrets Manager secret's ARN in the service's own region (a replica's ARN in a DR
-     * region). Its JSON holds host, readerHost, port, dbname, username and password.
+     * region). The database's JSON holds host, readerHost, port, dbname, username and password;
+     * the cache's host, port and authToken.
      */
     readonly arn: pulumi.Input<string>;
     /**
@@ -43,12 +44,18 @@ export interface ServiceApplication {
     readonly environment?: Readonly<Record<string, string>>;
     /** The database credentials, as DATABASE_URL, DATABASE_READER_URL and PG* variables. */
     readonly databaseSecret?: DatabaseSecret;
+    /** The cache's connection (ReplicatedCache's secret of the service's region), as REDIS_URL. */
+    readonly cacheSecret?: ApplicationSecret;
 }
+
+/** The database credentials secret an application reads at start. */
+export type DatabaseSecret = ApplicationSecret;
 
 /** Variables Keel sets itself: the port, and what it derives from the database secret. */
 export const portVariables = ["APP_PORT", "PORT"] as const;
 export const databaseVariables = ["DATABASE_URL", "DATABASE_READER_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE"] as const;
-const reservedVariables: readonly string[] = [...portVariables, ...databaseVariables];
+export const cacheVariables = ["REDIS_URL"] as const;
+const reservedVariables: readonly string[] = [...portVariables, ...databaseVariables, ...cacheVariables];
 /** Names that say they hold a credential: those come from Secrets Manager, never from config (user data is readable). */
 const credentialVariable = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)$/i;
 
@@ -76,7 +83,7 @@ export function environmentProblems(environment: Readonly<Record<string, string>
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return problem("expected a variable name of letters, digits and underscores, not starting with a digit");
         if (reservedVariables.includes(name)) return problem(`expected a variable Keel does not set itself (${reservedVariables.join(", ")})`);
         if (credentialVariable.test(name)) {
-            return problem("expected no credential: environment values are written into the instances' user data in plain text; keep credentials in Secrets Manager (the database's arrive as DATABASE_URL)", true);
+            return problem("expected no credential: environment values are written into the instances' user data in plain text; keep credentials in Secrets Manager (the database's arrive as DATABASE_URL, the cache's as REDIS_URL)", true);
         }
         if (/[\n\r\0]/.test(value)) return problem("expected a value on one line");
         return [];

@@ -94,12 +94,20 @@ export interface AutoscaledServiceArgs {
     /** Spot capacity above an on-demand floor (mixed instances). Default: on-demand only. */
     readonly spot?: SpotCapacity;
     /** A database the instances may reach: the egress rule here, and the ingress rule on its group. */
-    readonly database?: { readonly securityGroupId: pulumi.Input<string>; readonly port: number };
+    readonly database?: DataStoreAccess;
+    /** A cache the instances may reach (ReplicatedCache's group of this region), as the database. */
+    readonly cache?: DataStoreAccess;
     /**
      * Tags of the group and of what it launches. An autoscaling group does not receive the
      * provider's default tags, so these must include every required tag.
      */
     readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** A data store's security group and port: the instances get an egress rule to it, and it an ingress rule from them. */
+export interface DataStoreAccess {
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly port: number;
 }
 
 /** The group-level metrics published every minute (the monitoring stack graphs them). */
@@ -144,6 +152,7 @@ function tierProblems(args: AutoscaledServiceArgs, { scaling, appPort, healthChe
         ...portProblems(appPort, ["appPort"]),
         ...(appPort === nodeExporterPort ? [problem("appPort", `expected a port other than node exporter's (${nodeExporterPort}), which every instance runs`)] : []),
         ...(args.database ? portProblems(args.database.port, ["database", "port"]) : []),
+        ...(args.cache ? portProblems(args.cache.port, ["cache", "port"]) : []),
         ...urlPathProblems(healthCheckPath, ["healthCheckPath"], targetGroupHealthCheckPathLength),
         ...ipv4BlockProblems(args.metricsScrapers?.cidrBlocks ?? [], ["metricsScrapers", "cidrBlocks"]),
         ...(Number.isInteger(rootVolumeGb) && rootVolumeGb >= 8 && rootVolumeGb <= 16_384 ? [] : [problem("rootVolumeGb", "expected a whole number from 8 to 16384 (gp3)")]),
@@ -277,10 +286,11 @@ export class AutoscaledService extends pulumi.ComponentResource {
                 this.portRule(tier, "ingress", `scrape-${what}-${key}`, { securityGroupId: instances.id, description, port, peer });
             }
         }
-        if (args.database) {
-            const { securityGroupId, port } = args.database;
-            this.portRule(tier, "egress", "instances-to-database", { securityGroupId: instances.id, description: "Database", port, peer: { referencedSecurityGroupId: securityGroupId } });
-            this.portRule(tier, "ingress", "database-from-instances", { securityGroupId, description: `Keel ${name} instances`, port, peer: { referencedSecurityGroupId: instances.id } });
+        for (const [store, access] of [["database", args.database], ["cache", args.cache]] as const) {
+            if (access === undefined) continue;
+            const { securityGroupId, port } = access;
+            this.portRule(tier, "egress", `instances-to-${store}`, { securityGroupId: instances.id, description: store === "database" ? "Database" : "Cache", port, peer: { referencedSecurityGroupId: securityGroupId } });
+            this.portRule(tier, "ingress", `${store}-from-instances`, { securityGroupId, description: `Keel ${name} instances`, port, peer: { referencedSecurityGroupId: instances.id } });
         }
         return { alb, instances };
     }
@@ -377,7 +387,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
             ? pulumi.output(application.amiId)
             : aws.ssm.getParameterOutput({ name: args.amiParameter ?? ubuntu2204AmiParameter }, defaults).value;
         const region = aws.getRegionOutput({}, defaults).region;
-        const userData = pulumi.all([region, application.databaseSecret?.arn]).apply(([r, secretArn]) => {
+        const userData = pulumi.all([region, application.databaseSecret?.arn, application.cacheSecret?.arn]).apply(([r, secretArn, cacheArn]) => {
             const registry = application.image === undefined ? undefined : ecrRepository(application.image);
             const boot: ApplicationBoot = {
                 port: tier.settings.appPort,
@@ -385,6 +395,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
                 ...(registry ? { registryLogin: { registry: registry.registry, region: registry.region } } : {}),
                 environment: application.environment ?? {},
                 ...(secretArn !== undefined ? { databaseSecret: { arn: secretArn, region: requireSecretRegion(name, secretArn) } } : {}),
+                ...(cacheArn !== undefined ? { cacheSecret: { arn: cacheArn, region: requireSecretRegion(name, cacheArn) } } : {}),
             };
             return Buffer.from(renderUserData(r, boot)).toString("base64");
         });
@@ -466,17 +477,18 @@ export class AutoscaledService extends pulumi.ComponentResource {
     /**
      * What the instance role needs for the application beyond SSM and the agent: pulling its
      * image from a private ECR repository (an authorization token, which has no resource, and
-     * that repository's layers), and reading its database secret (that secret only, and its
-     * customer-managed key only through Secrets Manager for that secret). Nothing when neither.
+     * that repository's layers), and reading its database and cache secrets (those secrets only,
+     * and a customer-managed key only through Secrets Manager for that secret). Nothing when none.
      */
     private applicationPolicy(name: string, role: aws.iam.Role, app: ServiceApplication, defaults: pulumi.ResourceOptions): aws.iam.RolePolicy | undefined {
         const repository = app.image === undefined ? undefined : ecrRepository(app.image);
-        const secret = app.databaseSecret;
-        if (repository === undefined && secret === undefined) return undefined;
+        const secrets = ([["Database", app.databaseSecret], ["Cache", app.cacheSecret]] as const).flatMap(([what, secret]) => (secret ? [{ what, secret }] : []));
+        if (repository === undefined && secrets.length === 0) return undefined;
         const identity = aws.getCallerIdentityOutput({}, defaults);
         const partition = aws.getPartitionOutput({}, defaults).partition;
         const region = aws.getRegionOutput({}, defaults).region;
-        const policy = pulumi.all([secret?.arn, secret?.kmsKeyArn, identity.accountId, partition, region]).apply(([secretArn, keyArn, account, part, r]) => {
+        const resolved = pulumi.all(secrets.map(({ secret }) => pulumi.all([secret.arn, secret.kmsKeyArn])));
+        const policy = pulumi.all([resolved, identity.accountId, partition, region]).apply(([arns, account, part, r]) => {
             const statements: Record<string, unknown>[] = [];
             if (repository) {
                 statements.push(
@@ -484,12 +496,16 @@ export class AutoscaledService extends pulumi.ComponentResource {
                     { Sid: "EcrPullApplicationImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repository.repositoryArn },
                 );
             }
-            if (secret !== undefined && secretArn !== undefined) {
-                statements.push({ Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+            secrets.forEach(({ what, secret }, i) => {
+                const [secretArn, keyArn] = arns[i];
+                const secretIn = requireSecretRegion(name, secretArn);
+                if (secretIn !== r) {
+                    throw new Error(`AutoscaledService ${name}: application.${what.toLowerCase()}Secret.arn must be the secret (or its replica) in the service's region ${r}, got ${secretArn}`);
+                }
+                statements.push({ Sid: `Read${what}Secret`, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
                 if (secret.customerManagedKey ?? true) {
-                    const secretIn = requireSecretRegion(name, secretArn);
                     statements.push({
-                        Sid: "DecryptDatabaseSecret",
+                        Sid: `Decrypt${what}Secret`,
                         Effect: "Allow",
                         Action: "kms:Decrypt",
                         Resource: keyArn ?? `arn:${part}:kms:${secretIn}:${account}:key/*`,
@@ -501,10 +517,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
                         },
                     });
                 }
-                if (secretRegion(secretArn) !== r) {
-                    throw new Error(`AutoscaledService ${name}: application.databaseSecret.arn must be the secret (or its replica) in the service's region ${r}, got ${secretArn}`);
-                }
-            }
+            });
             return JSON.stringify({ Version: "2012-10-17", Statement: statements });
         });
         return new aws.iam.RolePolicy(`${name}-application`, { role: role.id, policy }, defaults);
@@ -590,9 +603,9 @@ export class AutoscaledService extends pulumi.ComponentResource {
     }
 }
 
-/** The region of a database secret ARN; a malformed ARN fails the deployment with the service's name. */
+/** The region of a secret ARN; a malformed ARN fails the deployment with the service's name. */
 function requireSecretRegion(service: string, arn: string): string {
     const region = secretRegion(arn);
-    if (region === undefined) throw new Error(`AutoscaledService ${service}: application.databaseSecret.arn must be a Secrets Manager secret ARN, got ${JSON.stringify(arn)}`);
+    if (region === undefined) throw new Error(`AutoscaledService ${service}: an application secret's ARN must be a Secrets Manager secret ARN, got ${JSON.stringify(arn)}`);
     return region;
 }

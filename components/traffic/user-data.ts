@@ -64,6 +64,8 @@ export interface ApplicationBoot {
     readonly environment: Readonly<Record<string, string>>;
     /** The database credentials secret to read at every start, in its region. */
     readonly databaseSecret?: { readonly arn: string; readonly region: string };
+    /** The cache's connection secret to read at every start, in its region. */
+    readonly cacheSecret?: { readonly arn: string; readonly region: string };
 }
 
 /**
@@ -81,22 +83,30 @@ const databaseEnvironmentJq = [
     `"PGSSLMODE=require"`,
 ].join(", ");
 
+/**
+ * REDIS_URL from the cache's secret: TLS (`rediss`, the cache refuses plain text) and the AUTH
+ * token as the password (ReplicatedCache's tokens are letters and digits; `@uri` keeps any other safe).
+ */
+const cacheEnvironmentJq = String.raw`"REDIS_URL=rediss://:\(.authToken|@uri)@\(.host):\(.port)"`;
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The script that writes `/run/keel/app.env` (tmpfs, mode 0600) before every start: the
- * configured variables and, with a database, the credentials fetched from Secrets Manager with
- * the instance role and piped straight into jq — never in user data, never on disk.
+ * configured variables and, with a database or a cache, its secret fetched from Secrets Manager
+ * with the instance role and piped straight into jq — never in user data, never on disk.
  */
 export function environmentScript(boot: ApplicationBoot): string {
     const { configuredEnvironment, environment } = applicationPaths;
-    const fetch = boot.databaseSecret === undefined
-        ? ["# No database: nothing to fetch."]
-        : [
-              "# The database credentials, read with the instance role (secretsmanager:GetSecretValue on this secret only).",
-              `aws secretsmanager get-secret-value --region ${boot.databaseSecret.region} --secret-id ${shellQuote(boot.databaseSecret.arn)} --query SecretString --output text \\`,
-              `    | jq --raw-output ${shellQuote(databaseEnvironmentJq)} >> "$tmp"`,
-          ];
+    const fetch = (what: string, secret: { readonly arn: string; readonly region: string }, jq: string) => [
+        `# ${what}, read with the instance role (secretsmanager:GetSecretValue on this secret only).`,
+        `aws secretsmanager get-secret-value --region ${secret.region} --secret-id ${shellQuote(secret.arn)} --query SecretString --output text \\`,
+        `    | jq --raw-output ${shellQuote(jq)} >> "$tmp"`,
+    ];
+    const fetches = [
+        ...(boot.databaseSecret ? fetch("The database credentials", boot.databaseSecret, databaseEnvironmentJq) : []),
+        ...(boot.cacheSecret ? fetch("The cache's connection", boot.cacheSecret, cacheEnvironmentJq) : []),
+    ];
     return [
         "#!/bin/bash",
         "# Keel: assembles the application's environment before every start (docs/traffic.md).",
@@ -106,7 +116,7 @@ export function environmentScript(boot: ApplicationBoot): string {
         `tmp="$(mktemp ${environment}.XXXXXX)"`,
         `trap 'rm -f "$tmp"' EXIT`,
         `cat ${configuredEnvironment} > "$tmp"`,
-        ...fetch,
+        ...(fetches.length > 0 ? fetches : ["# No database and no cache: nothing to fetch."]),
         `mv "$tmp" ${environment}`,
         "trap - EXIT",
         "",
@@ -221,8 +231,9 @@ function applicationFiles(boot: ApplicationBoot) {
         { path: scriptPath, permissions: "0700", content: environmentScript(boot) },
     ];
     // Ubuntu 22.04's awscli (v1) reads the secret and the ECR token; jq turns the secret into variables.
-    const cli = boot.databaseSecret !== undefined || boot.registryLogin !== undefined ? ["awscli"] : [];
-    const jq = boot.databaseSecret !== undefined ? ["jq"] : [];
+    const readsSecrets = boot.databaseSecret !== undefined || boot.cacheSecret !== undefined;
+    const cli = readsSecrets || boot.registryLogin !== undefined ? ["awscli"] : [];
+    const jq = readsSecrets ? ["jq"] : [];
     if (boot.image !== undefined) {
         return {
             packages: ["docker.io", ...cli, ...jq],

@@ -14,10 +14,10 @@ import { jobs, type ApplicationJob, type MonitoringSpec } from "./spec";
 
 /**
  * The guides' alerts (ServiceDown, HighErrorRate, HighResponseTime, DatabaseDown,
- * DatabaseConnectionsHigh, ReplicaLag, HighCPU, HighMemory, DiskSpaceLow, CertificateExpiry,
+ * DatabaseConnectionsHigh, ReplicaLag, CacheDown, CacheMemoryHigh, HighCPU, HighMemory, DiskSpaceLow, CertificateExpiry,
  * BackupMissing, and EndpointDown for failing probes), each with the promtool cases that fire
  * it and that must not. Metric names are the exporters' own (node_exporter, postgres_exporter,
- * blackbox_exporter) and the guides' application metrics (`http_requests_total{status}`,
+ * redis_exporter, blackbox_exporter) and the guides' application metrics (`http_requests_total{status}`,
  * `http_request_duration_seconds`).
  */
 
@@ -36,12 +36,14 @@ function rule(spec: MonitoringSpec, alert: string, severity: Severity, expr: str
 const appInstance = (app: ApplicationJob) => ({ instance: `${app.name}-1:9000`, job: app.name });
 const nodeInstance = { instance: "10.0.1.10:9100", job: jobs.node };
 const postgresInstance = { instance: "postgres-exporter:9187", job: jobs.postgres };
+const redisInstance = { instance: "redis-exporter:9121", job: jobs.redis };
 /** Enough one-minute samples to cover a 5-minute `for` after a 5-minute rate window. */
 const samples = 15;
 
 function serviceDown(spec: MonitoringSpec): AlertFamily {
-    // The database has its own alert (DatabaseDown); excluding it here avoids two pages for one outage.
-    const selector = spec.exporters.postgres ? `up{job!="${jobs.postgres}"}` : "up";
+    // The database and the cache have their own alerts (DatabaseDown, CacheDown); excluding them here avoids two pages for one outage.
+    const own = [...(spec.exporters.postgres ? [jobs.postgres] : []), ...(spec.exporters.redis ? [jobs.redis] : [])];
+    const selector = own.length > 0 ? `up{job!~"${own.join("|")}"}` : "up";
     const down = rule(spec, "ServiceDown", "critical", `${selector} == 0`, "1m",
         "{{ $labels.job }} target {{ $labels.instance }} is down",
         "Prometheus has not been able to scrape {{ $labels.instance }} (job {{ $labels.job }}) for more than 1 minute.");
@@ -203,6 +205,53 @@ function databaseAlerts(spec: MonitoringSpec): AlertFamily[] {
     ];
 }
 
+/** The cache's: down (the exporter cannot reach it, or Prometheus the exporter), and memory near maxmemory (the guides' HighMemory, for the cache). */
+function cacheAlerts(spec: MonitoringSpec): AlertFamily[] {
+    const { memoryPercent } = spec.thresholds;
+    const down = rule(spec, "CacheDown", "critical", `redis_up == 0 or up{job="${jobs.redis}"} == 0`, "1m",
+        "The cache behind {{ $labels.instance }} is down",
+        "redis_exporter {{ $labels.instance }} cannot reach its cache (redis_up == 0), or Prometheus cannot reach the exporter, for more than 1 minute.");
+    const memory = rule(spec, "CacheMemoryHigh", "warning",
+        `100 * redis_memory_used_bytes / (redis_memory_max_bytes > 0) > ${num(memoryPercent)}`, "5m",
+        "The cache behind {{ $labels.instance }} uses {{ $value | humanize }} % of maxmemory",
+        `The cache has used more than ${num(memoryPercent)} % of its maxmemory for 5 minutes: it evicts keys next.`);
+    const usage = (usedPercent: number): TestSeries[] => [
+        { series: seriesOf("redis_memory_used_bytes", redisInstance), values: constant(usedPercent * 1e7, samples) },
+        { series: seriesOf("redis_memory_max_bytes", redisInstance), values: constant(1e9, samples) },
+    ];
+    const highUse = Math.min(99, memoryPercent + 10);
+    return [
+        {
+            alertname: "CacheDown",
+            rules: [down],
+            cases: [
+                {
+                    name: "the exporter answers but the cache does not",
+                    series: [{ series: seriesOf("up", redisInstance), values: constant(1, 9) }, { series: seriesOf("redis_up", redisInstance), values: `1 ${constant(0, 8)}` }],
+                    evalTime: "5m",
+                    alerts: [{ rule: down, labels: redisInstance }],
+                },
+                {
+                    name: "the cache answers",
+                    series: [{ series: seriesOf("up", redisInstance), values: constant(1, 9) }, { series: seriesOf("redis_up", redisInstance), values: constant(1, 9) }],
+                    evalTime: "5m",
+                    alerts: [],
+                },
+            ],
+        },
+        {
+            alertname: "CacheMemoryHigh",
+            rules: [memory],
+            cases: [
+                { name: `${highUse} % of maxmemory used`, series: usage(highUse), evalTime: "10m", alerts: [{ rule: memory, labels: redisInstance, value: highUse }] },
+                { name: "half of maxmemory used", series: usage(50), evalTime: "10m", alerts: [] },
+                // No maxmemory (0: unlimited) is no ratio, not an infinite one.
+                { name: "no maxmemory set", series: [{ series: seriesOf("redis_memory_used_bytes", redisInstance), values: constant(1e9, samples) }, { series: seriesOf("redis_memory_max_bytes", redisInstance), values: constant(0, samples) }], evalTime: "10m", alerts: [] },
+            ],
+        },
+    ];
+}
+
 function hostAlerts(spec: MonitoringSpec): AlertFamily[] {
     const { cpuPercent, memoryPercent, diskPercent } = spec.thresholds;
     const cpu = rule(spec, "HighCPU", "warning", `${cpuBusyPercent("instance")} > ${num(cpuPercent)}`, "5m",
@@ -322,6 +371,7 @@ export function alertGroups(spec: MonitoringSpec): { group: string; families: Al
             ],
         },
         ...(spec.exporters.postgres ? [{ group: "keel-database", families: databaseAlerts(spec) }] : []),
+        ...(spec.exporters.redis ? [{ group: "keel-cache", families: cacheAlerts(spec) }] : []),
         { group: "keel-hosts", families: hostAlerts(spec) },
         ...(spec.backups ? [{ group: "keel-backups", families: [backupMissing(spec, spec.backups)] }] : []),
     ];

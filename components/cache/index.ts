@@ -1,0 +1,2 @@
+export * from "./replicated-cache";
+export * from "./settings";
