@@ -189,7 +189,7 @@ describe("a serving environment names its application and a zone it can validate
 
     test("environment variables Keel sets itself, or that cannot be written, are refused", () => {
         assert.deepEqual(only({ dns: zone, compute: { image: ecr("us-east-1"), environment: { NODE_ENV: "production", WORKERS: 4, DATABASE_URL: "postgres://x", "BAD-NAME": "x" } } }, "staging"), [
-            'keel:compute.environment.DATABASE_URL: expected a variable Keel does not set itself (APP_PORT, PORT, DATABASE_URL, DATABASE_READER_URL, PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE), got "postgres://x"',
+            'keel:compute.environment.DATABASE_URL: expected a variable Keel does not set itself (APP_PORT, PORT, DATABASE_URL, DATABASE_READER_URL, PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, REDIS_URL), got "postgres://x"',
             'keel:compute.environment.BAD-NAME: expected a variable name of letters, digits and underscores, not starting with a digit, got "x"',
         ]);
         assert.deepEqual(accepted({ dns: zone, compute: { image: ecr("us-east-1"), environment: { WORKERS: 4, DEBUG: false } } }, "staging").compute.environment, { WORKERS: "4", DEBUG: "false" });

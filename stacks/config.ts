@@ -485,7 +485,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         }
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }
-    if (cache !== undefined) problems.push(...cacheConfigProblems(cache, environment, database?.replicaInDr ?? false));
+    if (cache !== undefined) problems.push(...cacheConfigProblems(cache, environment, database?.replicaInDr));
     if (compute !== undefined) {
         // AutoscaledService's own checks, for each region's group (a DR group of no size is none) and the scaling both share.
         for (const found of capacityProblems({ minSize: compute.minSize, maxSize: compute.maxSize })) problem(["compute", ...found.path], found.message);
@@ -533,7 +533,7 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
 }
 
 /** ReplicatedCache's own checks at `keel:cache.*`, and the environment's floors (the database's: snapshots kept as long as its backups, Multi-AZ, a DR copy). */
-function cacheConfigProblems(cache: KeelConfig["cache"], environment: Environment, databaseReplicaInDr: boolean): Problem[] {
+function cacheConfigProblems(cache: KeelConfig["cache"], environment: Environment, databaseReplicaInDr: boolean | undefined): Problem[] {
     if (!cache.enabled) return [];
     const minimums = minimumsOf(environment);
     const at = (key: string, message: string): Problem => ({ path: ["cache", key], message });
@@ -543,7 +543,8 @@ function cacheConfigProblems(cache: KeelConfig["cache"], environment: Environmen
         ...(cache.snapshotRetentionDays < Math.min(minimums.backupRetentionDays, 35) ? [at("snapshotRetentionDays", `expected at least ${Math.min(minimums.backupRetentionDays, 35)} days in ${environment} (its backup floor)`)] : []),
         ...(minimums.multiAz && !cache.multiAz ? [at("multiAz", `expected true in ${environment} (ops guides)`)] : []),
         ...(minimums.requiresDrRegion && !cache.replicaInDr ? [at("replicaInDr", `expected true in ${environment}: it runs active-passive across two regions, and its cache with it`)] : []),
-        ...(cache.replicaInDr && !databaseReplicaInDr ? [at("replicaInDr", "requires keel:database.replicaInDr: the secondary's alarms notify the DR database's topics")] : []),
+        // Unknown (the database section is itself refused): judged once it is valid.
+        ...(cache.replicaInDr && databaseReplicaInDr === false ? [at("replicaInDr", "requires keel:database.replicaInDr: the secondary's alarms notify the DR database's topics")] : []),
     ];
 }
 

@@ -8,7 +8,7 @@ import type { PlanRecord } from "../offline-plan/engine";
 import type { PlanResource } from "../offline-plan/record";
 import { parse } from "yaml";
 import { loadStackConfig } from "../offline-plan/stack-config";
-import { list, mockOf, object, ofType, only, componentPackConfigFor, planComponents, planRefusal, plannedBeforeTests, planStack, projectRoot, text } from "../tests/plans";
+import { arnOf, list, mockOf, object, ofType, only, componentPackConfigFor, planComponents, planRefusal, plannedBeforeTests, planStack, projectRoot, text } from "../tests/plans";
 import { regionCapacity, resolveKeelConfig, type KeelConfig } from "./config";
 import { regionalNetworks } from "./network";
 import { regionalProviders, statefulOptions } from "./providers";
@@ -247,7 +247,7 @@ describe("every serving launch template starts the configured application", () =
             });
 
             test("each region's instances read that region's copy of the database secret at start, with only that permission", () => {
-                const secret = only(plan, "aws:secretsmanager/secret:Secret");
+                const secret = only(plan, "aws:secretsmanager/secret:Secret", "database-credentials");
                 const primaryArn = text(mockOf(secret).state.arn, "secret arn");
                 const database = object(plan.outputs.database, "database");
                 const arnIn: Record<string, string> = { "us-east-1": primaryArn, "us-west-2": text(database.secretReplicaArn, "replica arn") };
@@ -266,6 +266,18 @@ describe("every serving launch template starts the configured application", () =
                         "kms:EncryptionContext:SecretARN": arnIn[region],
                     });
                     assert.equal(statements.find((st) => st.Sid === "EcrPullApplicationImage")?.Resource, "arn:aws:ecr:us-east-1:123456789012:repository/keel-app");
+                }
+                // And the cache's connection: each region's own secret, as REDIS_URL over TLS with the token.
+                const cacheSecretIn = (region: string) => arnOf(ofType(plan, "aws:secretsmanager/secret:Secret").find((s) => s.region === region && s.name.startsWith("cache-") && s.name.endsWith("-connection"))!);
+                for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) {
+                    const region = String(template.region);
+                    const script = fileOf(cloudConfigOf(template), "/usr/local/lib/keel/app-env");
+                    assert.ok(script.includes(`aws secretsmanager get-secret-value --region ${region} --secret-id '${cacheSecretIn(region)}'`), script);
+                    assert.ok(script.includes(String.raw`"REDIS_URL=rediss://:\(.authToken|@uri)@\(.host):\(.port)"`), script);
+                    const policy = ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((p) => p.region === region && p.name.endsWith("-application"));
+                    const statements = list(JSON.parse(text(policy?.inputs.policy, "policy")).Statement, "statements").map((st) => object(st, "statement"));
+                    assert.deepEqual(statements.find((st) => st.Sid === "ReadCacheSecret"), { Sid: "ReadCacheSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: cacheSecretIn(region) });
+                    assert.equal(statements.find((st) => st.Sid === "DecryptCacheSecret")?.Resource, arnOf(only(plan, "aws:kms/key:Key", `cache-${region === "us-east-1" ? "primary" : "dr"}-key`)));
                 }
                 // The credentials themselves are never in the user data.
                 for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) assert.doesNotMatch(JSON.stringify(cloudConfigOf(template)), /"password"\s*:/);

@@ -103,7 +103,7 @@ describe("npm run plan", () => {
                 if (reference !== null) assert.ok(urns.has(reference), `${resource.urn} refers to ${reference}, which is not in the plan`);
             }
         }
-        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "cost", "database", "drActive", "drWatch", "environment", "monitoring", "network", "traffic"]);
+        assert.deepEqual(Object.keys(document.outputs).sort(), ["backup", "cache", "cost", "database", "drActive", "drWatch", "environment", "monitoring", "network", "traffic"]);
     });
 
     test("--out writes the artifacts", () => {
@@ -156,7 +156,7 @@ describe("npm run plan -- <stack> --diff FILE", () => {
         assert.ok(lines.includes("      drActive: false → true"), stdout);
         assert.ok(lines.includes("  - aws:cloudwatch:MetricAlarm database-dr-replication-lag (us-west-2)"), stdout);
         assert.ok(lines.includes("  ~ drActive: false → true"), stdout);
-        assert.ok(lines.includes(`Resources: ~ 6 to update, - 2 to delete, ${JSON.parse(readFileSync(planFile, "utf8")).resources.length - 8} unchanged`), stdout);
+        assert.ok(lines.includes(`Resources: + 1 to create, ~ 6 to update, - 3 to delete, ${JSON.parse(readFileSync(planFile, "utf8")).resources.length - 9} unchanged`), stdout);
         assert.deepEqual(lines.slice(-2), ["Policies:", "    keel: all policies passed"]);
         assert.doesNotMatch(stdout, /^\+ {3}pulumi:pulumi:Stack/m, "the difference, not the tree");
     });

@@ -10,7 +10,8 @@ import { jobs, renderMonitoring, type RenderedFile } from "../components/monitor
 import { metricUses, stalePublishedMetricProblems, unexportedMetricProblems, type MetricUse } from "./promql-metrics";
 import { publishedMetrics } from "../components/monitoring/render/published-metrics";
 import { loadStackConfig } from "../offline-plan/stack-config";
-import { eventually, exporterCommands, removeTempDir, run, scrapeJobsOnLoopback, selfSignedCertificate, startExporter, startLocalDatabasePair, startPairExporter, startPrometheus, tempDir } from "../scripts/servers";
+import { eventually, exporterCommands, removeTempDir, run, scrapeJobsOnLoopback, selfSignedCertificate, startCache, startExporter, startLocalDatabasePair, startPairExporter, startPrometheus, tempDir } from "../scripts/servers";
+import { redisExporterAddress, redisExporterEnvironment } from "../components/monitoring/redis-exporter";
 import { resolveKeelConfig } from "../stacks/config";
 import { monitoringSpec } from "../stacks/monitoring";
 import { projectRoot } from "./plans";
@@ -18,9 +19,10 @@ import { projectRoot } from "./plans";
 /**
  * A rule on a metric nobody exports never fires. Every metric name the rendered alert rules,
  * SLO recording rules and Grafana dashboards of every environment read (the Kubernetes backend
- * deploys the same files: stacks/kubernetes.test.ts) must be exported by the real node, blackbox
- * and PostgreSQL exporters — run with Keel's flags against this machine, a local HTTPS and HTTP
- * endpoint, and the local stack's PostgreSQL 15 writer and streaming replica — as scraped by a
+ * deploys the same files: stacks/kubernetes.test.ts) must be exported by the real node, blackbox,
+ * PostgreSQL and Redis exporters — run with Keel's flags against this machine, a local HTTPS and
+ * HTTP endpoint, the local stack's PostgreSQL 15 writer and streaming replica, and a Redis OSS
+ * server that requires TLS and an AUTH token, as ElastiCache runs Keel's caches — as scraped by a
  * real Prometheus with production's rendered scrape jobs (targets on loopback), or be listed in
  * components/monitoring/render/published-metrics.ts with its publisher.
  */
@@ -94,12 +96,16 @@ describe("metric names that Keel's rules and dashboards read are exported", () =
         writeFileSync(blackboxConfig, fileContent(production, "blackbox.yml"));
         const close = (endpoint: { close(): Promise<void> }) => endpoint.close();
         const stop = (server: { stop(): Promise<void> }) => server.stop();
-        const [https, http, pair] = await Promise.all([started(startEndpoint(certificate), close), started(startEndpoint(), close), started(startLocalDatabasePair(), stop)]);
+        const authToken = "k".repeat(32);
+        const [https, http, pair, cache] = await Promise.all([started(startEndpoint(certificate), close), started(startEndpoint(), close), started(startLocalDatabasePair(), stop), started(startCache(authToken, certificate), stop)]);
+        const [cacheHost, cachePort] = cache.address.split(":");
         // As deployed: node exporter with the package's defaults (the instances' user data), the
         // blackbox exporter with the rendered modules, postgres_exporter as the local stack runs it.
-        const [node, blackbox, ...postgres] = await Promise.all([
+        // redis_exporter with the environment the Kubernetes release gives it (the test CA in place of Amazon's).
+        const [node, blackbox, redis, ...postgres] = await Promise.all([
             started(startExporter("node"), stop),
             started(startExporter("blackbox", [`--config.file=${blackboxConfig}`], { SSL_CERT_FILE: certificate.certFile }), stop),
+            started(startExporter("redis", [], { ...redisExporterEnvironment, REDIS_ADDR: redisExporterAddress(cacheHost, Number(cachePort)), REDIS_PASSWORD: authToken, REDIS_EXPORTER_TLS_CA_CERT_FILE: certificate.certFile }), stop),
             ...[pair.writer, pair.replica].map((server) => started(startPairExporter(pair, server), stop)),
         ]);
         const probeUrls = Object.values(rendered).flatMap(probeUrlsOf);
@@ -109,11 +115,13 @@ describe("metric names that Keel's rules and dashboards read are exported", () =
         const loopback = {
             [jobs.node]: { targets: [node.address] },
             [jobs.postgres]: { targets: postgres.map((e) => e.address) },
+            [jobs.redis]: { targets: [redis.address] },
             [jobs.probes]: { targets: [onEndpoint(httpsProbe, https.url), onEndpoint(httpProbe, http.url)], scrapeAddress: blackbox.address },
         };
         scraped = [
             `${jobs.node} (node exporter ${versionOf(exporterCommands.node)})`,
             `${jobs.postgres} (postgres_exporter ${versionOf(exporterCommands.postgres)} on PostgreSQL 15's writer and streaming replica)`,
+            `${jobs.redis} (redis_exporter ${versionOf(exporterCommands.redis)} on Redis OSS ${versionOf("redis-server")} over TLS with AUTH)`,
             `${jobs.probes} (blackbox exporter ${versionOf(exporterCommands.blackbox)} probing https and http)`,
         ];
         const config = prometheusYaml(production);
@@ -124,6 +132,7 @@ describe("metric names that Keel's rules and dashboards read are exported", () =
             assert.deepEqual(targets.filter((t) => t.health !== "up").map((t) => `${t.labels.job} ${t.scrapeUrl}: ${t.health} ${t.lastError}`), []);
             assert.equal(targets.length, Object.values(loopback).flatMap((j) => j.targets).length);
             assert.equal((await prometheus.query(`probe_success{job="${jobs.probes}"} == 1`)).length, 2, "both probes succeed");
+            assert.equal((await prometheus.query(`redis_up{job="${jobs.redis}"} == 1`)).length, 1, "the exporter reaches the cache over TLS with the token");
         });
         const response = (await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
         exported = new Set(response.data);
@@ -148,6 +157,6 @@ describe("metric names that Keel's rules and dashboards read are exported", () =
         const broken = production.map((f) => (f.path === "rules/alerts.yml" ? { ...f, content: f.content.replace(/node_memory_MemAvailable_bytes/g, "node_memory_MemAvailable_byte") } : f));
         const problems = unexportedMetricProblems(usesOf({ production: broken }), exported, publishedMetrics, scraped);
         assert.equal(problems.length, 1, problems.join("\n"));
-        assert.match(problems[0], /^node_memory_MemAvailable_byte is read by rules\/alerts\.yml group keel-hosts, alert HighMemory \(production\), but none of the scraped jobs exports it \(node \(node exporter [^)]+\), postgres \(postgres_exporter [^)]+\), blackbox-http \(blackbox exporter [^)]+\)\)/);
+        assert.match(problems[0], /^node_memory_MemAvailable_byte is read by rules\/alerts\.yml group keel-hosts, alert HighMemory \(production\), but none of the scraped jobs exports it \(node \(node exporter [^)]+\), postgres \(postgres_exporter [^)]+\), redis \(redis_exporter [^)]+\), blackbox-http \(blackbox exporter [^)]+\)\)/);
     });
 });

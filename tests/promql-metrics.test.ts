@@ -66,6 +66,9 @@ describe("metric names the rendered rules and dashboards read", () => {
             "pg_up",
             "probe_ssl_earliest_cert_expiry",
             "probe_success",
+            "redis_memory_max_bytes",
+            "redis_memory_used_bytes",
+            "redis_up",
             "up",
         ]);
         assert.ok(!metricsRead.some((m) => m.startsWith("slo:")));

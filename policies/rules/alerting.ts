@@ -212,6 +212,8 @@ const lagMetrics: Readonly<Record<string, number>> = {
     AuroraReplicaLag: 0.001,
     AuroraReplicaLagMaximum: 0.001,
     AuroraGlobalDBReplicationLag: 0.001,
+    // ElastiCache: a Global Datastore secondary's lag behind the primary region, in seconds.
+    GlobalDatastoreReplicationLag: 1,
 };
 const risingOperators = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
 
@@ -244,7 +246,7 @@ export function lagMetricOf(props: Record<string, unknown>): LagMetric | undefin
     const metric = object(lag.metric);
     const name = String(metric.metricName);
     const returned = queries.filter((q) => q.returnData !== false && q.returnData !== "false");
-    const direct = returned.length === 1 && returned[0] === lag;
+    const direct = returned.length === 1 && (returned[0] === lag || highestOfSameMetric(returned[0], queries, name));
     return {
         metricName: name,
         factor: lagMetrics[name],
@@ -252,6 +254,16 @@ export function lagMetricOf(props: Record<string, unknown>): LagMetric | undefin
         statistic: metric.stat,
         ...(direct ? {} : { opaque: `alarms on the expression ${JSON.stringify(returned.map((q) => q.expression ?? q.id).join(", "))} rather than ${name} itself` }),
     };
+}
+
+/**
+ * `MAX([a, b, …])` over metric queries that are all the same lag metric (one per node, as
+ * ElastiCache reports it per node): the highest lag, which compares with the RPO as the metric does.
+ */
+function highestOfSameMetric(returned: Record<string, unknown>, queries: readonly Record<string, unknown>[], metricName: string): boolean {
+    const ids = /^MAX\(\[([\w\s,]+)\]\)$/.exec(String(returned.expression ?? "").trim())?.[1].split(",").map((id) => id.trim());
+    const metrics = queries.filter((q) => q !== returned);
+    return ids !== undefined && ids.length === metrics.length && metrics.every((q) => ids.includes(String(q.id)) && object(q.metric).metricName === metricName);
 }
 
 /** Why a replica-lag alarm would not tell anyone the replica has fallen behind the RPO, for each reason. */
@@ -277,18 +289,29 @@ export function lagAlarmProblems(props: Record<string, unknown>, metric: LagMetr
     return problems;
 }
 
-/** Replicas of the plan: RDS read replicas, and Aurora clusters that replicate (secondaries of a global cluster). */
+const cacheGroupType = "aws:elasticache/replicationGroup:ReplicationGroup";
+const globalDatastoreType = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
+
+/** Replicas of the plan: RDS read replicas, Aurora clusters that replicate (secondaries of a global cluster), ElastiCache Global Datastore secondaries. */
 function replicasOf(resources: readonly PolicyResource[]): Judged[] {
-    return judged(resources, ["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"]).filter(({ resource, props }) => resource.type === "aws:rds/instance:Instance"
-        ? props.replicateSourceDb !== undefined && props.replicateSourceDb !== ""
-        : (props.replicationSourceIdentifier !== undefined && props.replicationSourceIdentifier !== "") || (props.globalClusterIdentifier !== undefined && props.masterUsername === undefined));
+    return judged(resources, ["aws:rds/instance:Instance", "aws:rds/cluster:Cluster", cacheGroupType]).filter(({ resource, props }) => {
+        if (resource.type === "aws:rds/instance:Instance") return props.replicateSourceDb !== undefined && props.replicateSourceDb !== "";
+        if (resource.type === cacheGroupType) return knownString(props.globalReplicationGroupId) && props.globalReplicationGroupId !== "";
+        return (props.replicationSourceIdentifier !== undefined && props.replicationSourceIdentifier !== "") || (props.globalClusterIdentifier !== undefined && props.masterUsername === undefined);
+    });
 }
 
-/** Whether an alarm watches a replica: its dimensions come from the replica, or name it. */
-function watches(alarm: Judged, replica: Judged): boolean {
-    const identifiers = [replica.props.identifier, replica.props.clusterIdentifier].filter(knownString);
-    const dimensions = [object(alarm.props.dimensions), ...list(alarm.props.metricQueries).map((q) => object(object(q.metric).dimensions))].flatMap((d) => Object.values(d));
-    return dependsOn(alarm.resource, replica.resource, "dimensions") || dimensions.some((d) => identifiers.includes(String(d)));
+/**
+ * Whether an alarm watches a replica: its dimensions come from the replica, or name it. A Global
+ * Datastore's lag is watched on whichever member is the secondary (the DR failover swaps them):
+ * an alarm naming any member's nodes (`<group>-001`, …) watches it.
+ */
+function watches(alarm: Judged, replica: Judged, resources: readonly PolicyResource[]): boolean {
+    const datastorePrimaries = resources.filter((r) => r.type === globalDatastoreType && replica.props.globalReplicationGroupId !== undefined && r.props.globalReplicationGroupIdSuffix !== undefined &&
+        String(replica.props.globalReplicationGroupId).endsWith(`-${String(r.props.globalReplicationGroupIdSuffix)}`)).map((r) => r.props.primaryReplicationGroupId);
+    const identifiers = [replica.props.identifier, replica.props.clusterIdentifier, replica.props.replicationGroupId, ...datastorePrimaries].filter(knownString);
+    const dimensions = [object(alarm.props.dimensions), ...list(alarm.props.metricQueries).map((q) => object(object(q.metric).dimensions))].flatMap((d) => Object.values(d)).map(String);
+    return dependsOn(alarm.resource, replica.resource, "dimensions") || dimensions.some((d) => identifiers.some((id) => d === id || (replica.resource.type === cacheGroupType && /^-\d{3}$/.test(d.slice(id.length)) && d.startsWith(id))));
 }
 
 /** The threshold in seconds a PromQL `lag > N` compares with, or why it cannot be read. */
@@ -344,7 +367,7 @@ function arithmetic(text: string): number | undefined {
 
 export const replicaLagAlarm = stackPolicy({
     name: "keel-replica-lag-alarm",
-    description: "Every replica has a replication-lag alarm, and every such alarm (CloudWatch ReplicaLag, AuroraGlobalDBReplicationLag…, and Prometheus' ReplicaLag rule) fires within the environment's RPO, on missing data, quickly, with actions enabled.",
+    description: "Every replica (RDS, Aurora, an ElastiCache Global Datastore secondary) has a replication-lag alarm, and every such alarm (CloudWatch ReplicaLag, AuroraGlobalDBReplicationLag, GlobalDatastoreReplicationLag…, and Prometheus' ReplicaLag rule) fires within the environment's RPO, on missing data, quickly, with actions enabled.",
     config: lagSettings,
     check: function* ({ resources }, settings) {
         const rpo = settings.rpoSeconds;
@@ -359,7 +382,7 @@ export const replicaLagAlarm = stackPolicy({
         }
         if (settings.requireForReplicas !== false) {
             for (const replica of replicasOf(resources)) {
-                if (!lagAlarms.some(({ alarm }) => watches(alarm, replica))) {
+                if (!lagAlarms.some(({ alarm }) => watches(alarm, replica, resources))) {
                     yield [`replica ${replica.resource.name} has no replication-lag alarm: nobody would learn that it fell more than the RPO (${rpo} s) behind`, replica.resource.urn];
                 }
             }

@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { alertingPolicies } from "./alerting";
 import { backupPolicies } from "./backup";
+import { cachePolicies } from "./cache";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
 import { changeWindow, changeWindowOverride } from "./change-windows";
 import { computePolicies } from "./compute";
@@ -29,6 +30,7 @@ export const keelPolicies: Policies = [
     ...storagePolicies,
     ...backupPolicies,
     ...databasePolicies,
+    ...cachePolicies,
     ...computePolicies,
     ...edgePolicies,
     ...kubernetesPolicies,

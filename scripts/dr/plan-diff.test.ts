@@ -21,11 +21,12 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         [normal, dr] = await Promise.all([planStack("production", from), planStack("production", to)]);
     });
 
-    test("promotes the DR database, moves the writer name, scales the DR service and its watch, and nothing else", () => {
+    test("promotes the DR database, moves the writer name, scales the DR service and its watch, watches the cache's lag from the other side, and nothing else", () => {
         assert.deepEqual(summary(diffPlans(normal, dr)), {
-            added: [],
+            // The failover script promoted the cache's secondary: the primary region's group is the one that lags now.
+            added: ["cache-primary-global-replication-lag"],
             // A promoted database has no replica lag; the DR region's watch expects production capacity.
-            removed: ["database-dr-replication-lag", "dr-watch-replica-lag"],
+            removed: ["cache-dr-global-replication-lag", "database-dr-replication-lag", "dr-watch-replica-lag"],
             changed: {
                 "aws:cloudwatch/metricAlarm:MetricAlarm dr-watch-healthy-targets": ["alarmDescription", "threshold"],
                 "keel:database:ReplicatedDatabase database": ["drActive"],
@@ -54,7 +55,7 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         assert.ok(at("  - aws:cloudwatch:MetricAlarm database-dr-replication-lag (us-west-2)") > group, "deletions come last");
         assert.ok(at("Outputs:") < at("  ~ drActive: false → true"));
         at('  ~ database.writerSite: "primary" → "dr"');
-        assert.equal(lines.at(-1), `Resources: ~ 6 to update, - 2 to delete, ${normal.resources.length - 8} unchanged`);
+        assert.equal(lines.at(-1), `Resources: + 1 to create, ~ 6 to update, - 3 to delete, ${normal.resources.length - 9} unchanged`);
         assert.equal(renderDiff(diffPlans(normal, normal)), `Resources: ${normal.resources.length} unchanged`);
     });
 

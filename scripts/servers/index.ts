@@ -13,3 +13,4 @@ export * from "./s3";
 export * from "./tls";
 export * from "./alerting";
 export * from "./scrape";
+export * from "./cache";

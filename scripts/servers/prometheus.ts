@@ -163,6 +163,7 @@ export const exporterCommands = {
     node: "prometheus-node-exporter",
     blackbox: "prometheus-blackbox-exporter",
     postgres: "prometheus-postgres-exporter",
+    redis: "prometheus-redis-exporter",
 } as const;
 
 /**

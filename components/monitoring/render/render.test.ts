@@ -166,7 +166,7 @@ describe("alert rules", () => {
 
     // The guides' alerts: name, severity, `for`, and the threshold the expression compares with.
     const guideAlerts: [string, string, string | undefined, RegExp][] = [
-        ["ServiceDown", "critical", "1m", /^up\{job!="postgres"\} == 0$/],
+        ["ServiceDown", "critical", "1m", /^up\{job!~"postgres\|redis"\} == 0$/],
         ["EndpointDown", "critical", "2m", /^probe_success == 0$/],
         ["HighErrorRate", "warning", "5m", /job="worker".*> 0\.02$/],
         ["HighErrorRate", "critical", "5m", /job="api".*> 0\.01\) or \(.*job="worker".*> 0\.1\)$/],
