@@ -5,6 +5,7 @@
 // and docs/runbooks/failback.md.
 import { BackupClient } from "@aws-sdk/client-backup";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { RDSClient } from "@aws-sdk/client-rds";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
@@ -37,12 +38,13 @@ function httpsGet(host: string, serverName: string, path: string): Promise<numbe
 }
 
 function regionalClients(): Clients {
-    const caches = { cloudwatch: new Map<string, CloudWatchClient>(), rds: new Map<string, RDSClient>(), backup: new Map<string, BackupClient>() };
+    const caches = { cloudwatch: new Map<string, CloudWatchClient>(), rds: new Map<string, RDSClient>(), backup: new Map<string, BackupClient>(), elasticache: new Map<string, ElastiCacheClient>() };
     const cached = <T>(cache: Map<string, T>, region: string, create: () => T) => cache.get(region) ?? cache.set(region, create()).get(region)!;
     return {
         cloudwatch: (region) => cached(caches.cloudwatch, region, () => new CloudWatchClient({ region })),
         rds: (region) => cached(caches.rds, region, () => new RDSClient({ region })),
         backup: (region) => cached(caches.backup, region, () => new BackupClient({ region })),
+        elasticache: (region) => cached(caches.elasticache, region, () => new ElastiCacheClient({ region })),
         httpsGet,
     };
 }

@@ -79,7 +79,8 @@ export function caches(config: KeelConfig, providers: RegionalProviders, network
         port: replicated.port,
         secretArns: replicated.secretArns,
         writerSite: replicated.writerSite,
-        ...(drSite ? { globalDatastoreId: replicated.globalDatastoreId } : {}),
+        // What the DR failover script fails over (the provider cannot): the Global Datastore and each region's group.
+        ...(drSite ? { globalDatastoreId: replicated.globalDatastoreId, regions: { primary: config.regions.primary, dr: config.regions.dr } } : {}),
     };
     const monitoring: CacheMonitoringTargets = { endpoints: replicated.endpoints, port: cachePort, authToken: replicated.authToken, hasDr: drSite !== undefined };
     return { access, exports, monitoring };

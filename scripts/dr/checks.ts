@@ -1,5 +1,6 @@
 import type { BackupClient } from "@aws-sdk/client-backup";
 import { GetMetricStatisticsCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeGlobalReplicationGroupsCommand, FailoverGlobalReplicationGroupCommand, type ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { defaultVerifyOptions, verifyBackups, type Check } from "../backups/verify";
 
@@ -15,6 +16,7 @@ export interface Clients {
     cloudwatch(region: string): CloudWatchClient;
     rds(region: string): RDSClient;
     backup(region: string): BackupClient;
+    elasticache(region: string): ElastiCacheClient;
     /**
      * HTTPS GET of `https://<host><path>` presenting `serverName` (TLS SNI and `Host`): the
      * load balancer's certificate names the service, not the load balancer. Resolves the status.
@@ -91,4 +93,44 @@ export async function checkDatabaseRole(label: string, arn: string, role: "write
     const status = instance.DBInstanceStatus ?? "unknown";
     const detail = `${status}, ${source === undefined ? "no replication source" : `replica of ${source}`}`;
     return { name, ok: status === "available" && (role === "writer") === (source === undefined), detail };
+}
+
+/** A cache region's replication group, as the stack exports it (`cache.replicationGroupIds`, `cache.regions`). */
+export interface CacheMember {
+    readonly region: string;
+    readonly replicationGroupId: string;
+}
+
+/** The Global Datastore member's role as ElastiCache reports it from `region`: PRIMARY or SECONDARY, or undefined when it is not a member. */
+async function cacheRole(globalDatastoreId: string, member: CacheMember, clients: Clients): Promise<{ role?: string; status?: string }> {
+    const answer = await clients.elasticache(member.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: globalDatastoreId, ShowMemberInfo: true }));
+    const found = answer.GlobalReplicationGroups?.[0]?.Members?.find((m) => m.ReplicationGroupId === member.replicationGroupId);
+    return { ...(found?.Role !== undefined ? { role: found.Role } : {}), ...(found?.Status !== undefined ? { status: found.Status } : {}) };
+}
+
+/** The cache's group is the Global Datastore's primary: it takes writes. */
+export async function checkCachePrimary(label: string, globalDatastoreId: string, member: CacheMember, clients: Clients): Promise<Check> {
+    const name = `${label} ${member.replicationGroupId}: primary of the Global Datastore ${globalDatastoreId}`;
+    try {
+        const { role, status } = await cacheRole(globalDatastoreId, member, clients);
+        return { name, ok: role === "PRIMARY", detail: role === undefined ? "not a member" : `${role.toLowerCase()}, ${status ?? "status unknown"}` };
+    } catch (error) {
+        return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+}
+
+/**
+ * Makes `to` the Global Datastore's primary (FailoverGlobalReplicationGroup, asked of `to`'s own
+ * region: it needs nothing from the region being left), unless it already is — a re-run after a
+ * partial failover changes nothing. The provider cannot do this (terraform-provider-aws never
+ * calls the API), hence the script. Resolves what was done.
+ */
+export async function failOverCache(globalDatastoreId: string, to: CacheMember, clients: Clients): Promise<string> {
+    if ((await cacheRole(globalDatastoreId, to, clients)).role === "PRIMARY") return `${to.replicationGroupId} is already the primary`;
+    await clients.elasticache(to.region).send(new FailoverGlobalReplicationGroupCommand({
+        GlobalReplicationGroupId: globalDatastoreId,
+        PrimaryRegion: to.region,
+        PrimaryReplicationGroupId: to.replicationGroupId,
+    }));
+    return `FailoverGlobalReplicationGroup: ${to.replicationGroupId} (${to.region}) becomes the primary`;
 }

@@ -1,6 +1,7 @@
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from "@aws-sdk/client-backup";
 import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeGlobalReplicationGroupsCommand, ElastiCacheClient, FailoverGlobalReplicationGroupCommand } from "@aws-sdk/client-elasticache";
 import { mockClient } from "aws-sdk-client-mock";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -22,6 +23,8 @@ const primaryArn = "arn:aws:rds:us-east-1:123456789012:db:database-primary-a30d8
 const drArn = "arn:aws:rds:us-west-2:123456789012:db:database-dr-58436c8";
 const drVaultArn = "arn:aws:backup:us-west-2:123456789012:backup-vault:backup-dr-vault-9016521";
 const primaryAlb = "app-primary-1.us-east-1.elb.amazonaws.com";
+const globalDatastoreId = "ldgnf-keel-production-cache";
+const cacheGroups = { primary: "keel-production-cache", dr: "keel-production-cache-dr" };
 const drAlb = "app-dr-1.us-west-2.elb.amazonaws.com";
 
 /** The production stack's outputs (the names stacks/aws.ts exports for production), in a given mode. */
@@ -35,6 +38,7 @@ const outputs = (writerSite: "primary" | "dr", drActive: boolean) => ({
         loadBalancerDnsNames: { primary: primaryAlb, dr: drAlb },
         failoverSwitch: { region: "us-west-2", namespace: "Keel/Failover", metricName: "PrimaryOutOfService", dimensions: { Record: "app.example.com" }, alarmName: "switch" },
     },
+    cache: { engine: "valkey", globalDatastoreId, replicationGroupIds: cacheGroups, regions: { primary: "us-east-1", dr: "us-west-2" }, writerSite: drActive ? "dr" : "primary" },
 });
 
 /** A stack that records what the script does to it; `up` moves it to `after`. */
@@ -86,13 +90,20 @@ const cloudwatchWest = new CloudWatchClient({ region: "us-west-2" });
 const rdsEast = new RDSClient({ region: "us-east-1" });
 const rdsWest = new RDSClient({ region: "us-west-2" });
 const backupWest = new BackupClient({ region: "us-west-2" });
+const elasticacheEast = new ElastiCacheClient({ region: "us-east-1" });
+const elasticacheWest = new ElastiCacheClient({ region: "us-west-2" });
 const mocks = {
     cloudwatchEast: mockClient(cloudwatchEast),
     cloudwatchWest: mockClient(cloudwatchWest),
     rdsEast: mockClient(rdsEast),
     rdsWest: mockClient(rdsWest),
     backupWest: mockClient(backupWest),
+    elasticacheEast: mockClient(elasticacheEast),
+    elasticacheWest: mockClient(elasticacheWest),
 };
+/** Which region's group the Global Datastore's primary is, as ElastiCache answers; FailoverGlobalReplicationGroup moves it. */
+let cachePrimaryGroup: string;
+const cacheFailovers: { region: string; input: object }[] = [];
 let health: Record<string, number | Error>;
 const healthRequests: string[] = [];
 const clients: Clients = {
@@ -102,6 +113,7 @@ const clients: Clients = {
         assert.equal(region, "us-west-2", "only the DR vault is read");
         return backupWest;
     },
+    elasticache: (region) => (region === "us-west-2" ? elasticacheWest : elasticacheEast),
     httpsGet: async (host, serverName, path) => {
         healthRequests.push(`${host} ${serverName} ${path}`);
         const answer = health[host];
@@ -122,6 +134,18 @@ function ready() {
     lag(mocks.cloudwatchWest, "database-dr-58436c8", [4, 12, 7]);
     mocks.backupWest.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: "backup-dr-vault-9016521" }).resolves({ RecoveryPoints: [{ Status: "COMPLETED", CreationDate: hoursAgo(3) }] });
     mocks.rdsWest.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "database-dr-58436c8" }).resolves({ DBInstances: [{ DBInstanceStatus: "available" }] });
+    cachePrimaryGroup = cacheGroups.primary;
+    cacheFailovers.length = 0;
+    for (const [region, mock] of [["us-east-1", mocks.elasticacheEast], ["us-west-2", mocks.elasticacheWest]] as const) {
+        mock.on(DescribeGlobalReplicationGroupsCommand, { GlobalReplicationGroupId: globalDatastoreId, ShowMemberInfo: true }).callsFake(() => ({
+            GlobalReplicationGroups: [{ Members: Object.values(cacheGroups).map((id) => ({ ReplicationGroupId: id, Role: id === cachePrimaryGroup ? "PRIMARY" : "SECONDARY", Status: "associated" })) }],
+        }));
+        mock.on(FailoverGlobalReplicationGroupCommand).callsFake((input: { PrimaryReplicationGroupId: string }) => {
+            cacheFailovers.push({ region, input });
+            cachePrimaryGroup = input.PrimaryReplicationGroupId;
+            return {};
+        });
+    }
 }
 
 /** Each reading of the clock is one minute after the last. */
@@ -179,11 +203,15 @@ describe("dr-failover", () => {
             "  2026-11-22T03:02:00.000Z  +2m00s  preflight passed",
             "  2026-11-22T03:03:00.000Z  +3m00s  confirmed by --yes",
             "  2026-11-22T03:04:00.000Z  +4m00s  traffic switch PrimaryOutOfService=1 published",
-            "  2026-11-22T03:05:00.000Z  +5m00s  config set: keel:dr.active=true",
-            "  2026-11-22T03:06:00.000Z  +6m00s  pulumi up: succeeded",
-            "  2026-11-22T03:08:00.000Z  +8m00s  verified",
-            "  measured RTO 8m00s against the 15-minute objective: met",
+            "  2026-11-22T03:05:00.000Z  +5m00s  cache: FailoverGlobalReplicationGroup: keel-production-cache-dr (us-west-2) becomes the primary",
+            "  2026-11-22T03:06:00.000Z  +6m00s  config set: keel:dr.active=true",
+            "  2026-11-22T03:07:00.000Z  +7m00s  pulumi up: succeeded",
+            "  2026-11-22T03:09:00.000Z  +9m00s  verified",
+            "  measured RTO 9m00s against the 15-minute objective: met",
         ]);
+        // The Global Datastore was failed over from the DR region itself, before the up; the verification read it back.
+        assert.deepEqual(cacheFailovers, [{ region: "us-west-2", input: { GlobalReplicationGroupId: globalDatastoreId, PrimaryRegion: "us-west-2", PrimaryReplicationGroupId: cacheGroups.dr } }]);
+        assert.match(result.log, /PASS {2}DR cache keel-production-cache-dr: primary of the Global Datastore ldgnf-keel-production-cache: primary, associated/);
     });
 
     const refusals: [string, () => void, RegExp][] = [
@@ -232,7 +260,7 @@ describe("dr-failover", () => {
         const result = await run(failoverStack());
         assert.equal(result.ok, false);
         assert.match(result.log, /FAIL {2}DR database database-dr-58436c8: available writer: modifying, replica of arn:aws:rds:us-east-1/);
-        assert.match(result.timeline, /verification failed: DR database database-dr-58436c8: available writer\n {2}not verified after 8m00s/);
+        assert.match(result.timeline, /verification failed: DR database database-dr-58436c8: available writer\n {2}not verified after 9m00s/);
     });
 
     test("fails when the DR endpoint is unhealthy after the up, or the writer did not move", async () => {
@@ -249,7 +277,7 @@ describe("dr-failover", () => {
         let tick = 0;
         const result = await run(failoverStack(), { clock: () => new Date(start.getTime() + tick++ * 180_000) });
         assert.equal(result.ok, true);
-        assert.equal(result.timeline.split("\n").at(-1), "  measured RTO 24m00s against the 15-minute objective: MISSED");
+        assert.equal(result.timeline.split("\n").at(-1), "  measured RTO 27m00s against the 15-minute objective: MISSED");
     });
 
     test("a failed up stops before verification", async () => {
@@ -271,7 +299,7 @@ describe("dr-failover", () => {
         assert.equal(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).length, 0, "the traffic switch stays where it is");
         assert.match(result.log, /PASS {2}DR replica database-dr-58436c8/);
         assert.match(result.log, /what changes \(offline plans: the current configuration → keel:dr\.active=true\):\n {2}~ aws:rds:Instance database-dr: replicateSourceDb/);
-        assert.match(result.log, /steps:\n {2}1\. publish the traffic switch \(stack output traffic\.failoverSwitch\) = 1: Route 53 serves from the DR region\n {2}2\. pulumi config set --path keel:dr\.active true\n {2}3\. pulumi up --policy-pack policies --policy-pack-config policies\/config\/production\.json\n/);
+        assert.match(result.log, /steps:\n {2}1\. publish the traffic switch \(stack output traffic\.failoverSwitch\) = 1: Route 53 serves from the DR region\n {2}2\. fail the cache's Global Datastore over to the DR region's group [^\n]+\n {2}3\. pulumi config set --path keel:dr\.active true\n {2}4\. pulumi up --policy-pack policies --policy-pack-config policies\/config\/production\.json\n/);
         assert.deepEqual(questions, ["Type the stack's name (production) to fail over to the DR region, anything else to stop: "]);
         assert.match(result.log, /Nothing changed\. To fail over to the DR region, re-run with --yes, or run it in a terminal and confirm\./);
         assert.match(result.timeline, /not confirmed: nothing changed/);
@@ -304,11 +332,13 @@ describe("dr-failover", () => {
             "",
             "then, once confirmed:",
             "  1. publish the traffic switch (stack output traffic.failoverSwitch) = 1: Route 53 serves from the DR region",
-            "  2. pulumi config set --path keel:dr.active true",
-            "  3. pulumi up --policy-pack policies --policy-pack-config policies/config/production.json",
-            "  4. verify: stack output database.writerSite is dr",
-            "  5. verify: DR database (stack output database.drArn): an available writer",
-            "  6. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
+            "  2. fail the cache's Global Datastore over to the DR region's group (stack output cache.replicationGroupIds.dr; where the stack has one): FailoverGlobalReplicationGroup, which the provider cannot make",
+            "  3. pulumi config set --path keel:dr.active true",
+            "  4. pulumi up --policy-pack policies --policy-pack-config policies/config/production.json",
+            "  5. verify: stack output database.writerSite is dr",
+            "  6. verify: DR database (stack output database.drArn): an available writer",
+            "  7. verify: DR cache (stack output cache.replicationGroupIds.dr): the Global Datastore's primary (where the stack has one)",
+            "  8. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
             "",
             "what changes (offline plans: the current configuration → keel:dr.active=true):",
             "  ~ aws:rds:Instance database-dr: replicateSourceDb\n  0 to add, 1 to change, 0 to remove",
@@ -365,7 +395,7 @@ describe("dr-failover failback", () => {
         assert.match(result.log, /PASS {2}rebuilt primary replica database-primary-a30d83e: ReplicaLag \(max over 5 min\): 1 s \(RPO 300 s\)/);
         assert.deepEqual(stack.calls, ["preview", "config keel:dr.active=false", "config keel:dr.primaryDatabase=rebuilt", `unprotect ${databaseUrn(stack, "dr")}`, "up"]);
         assert.deepEqual(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.[0].Value), [0]);
-        assert.match(result.timeline, /pulumi up: succeeded\n.*traffic switch PrimaryOutOfService=0 published\n.*verified\n {2}measured RTO/);
+        assert.match(result.timeline, /pulumi up: succeeded\n.*cache: (FailoverGlobalReplicationGroup: keel-production-cache \(us-east-1\) becomes the primary|keel-production-cache is already the primary)\n.*traffic switch PrimaryOutOfService=0 published\n.*verified\n {2}measured RTO/);
     });
 
     test("switch-back refuses while the rebuilt replica lags, and before the rebuild", async () => {

@@ -1,6 +1,6 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
-import { checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, lagWindowMinutes, type Check, type Clients } from "./checks";
+import { checkCachePrimary, checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, failOverCache, lagWindowMinutes, type CacheMember, type Check, type Clients } from "./checks";
 
 /**
  * The DR plan of the ops guides as code: verify readiness, switch, promote, verify, report.
@@ -46,6 +46,12 @@ const outputsSchema = z.object({
         loadBalancerDnsNames: z.object({ primary: z.string(), dr: z.string() }),
         failoverSwitch: z.object({ region: z.string(), namespace: z.string(), metricName: z.string(), dimensions: z.record(z.string(), z.string()) }),
     }),
+    /** A cache with a Global Datastore secondary (stacks/cache.ts); a stack without one has none. */
+    cache: z.object({
+        globalDatastoreId: z.string(),
+        replicationGroupIds: z.object({ primary: z.string(), dr: z.string() }),
+        regions: z.object({ primary: z.string(), dr: z.string() }),
+    }).optional(),
 });
 
 export type DrOutputs = z.infer<typeof outputsSchema>;
@@ -97,6 +103,12 @@ export interface Phase {
     readonly replace?: Site;
     /** Failback phases are planned work: preview, then `up` only with `--yes`. */
     readonly previewFirst: boolean;
+    /**
+     * Where the cache's Global Datastore primary moves (the provider cannot move it): to the DR
+     * region before `pulumi up` on failover (the DR region already serves), back after it on
+     * switch-back (before traffic returns).
+     */
+    readonly cacheFailover?: { readonly to: Site; readonly when: "before-up" | "after-up" };
     /** Published to the traffic switch: 1 holds traffic in the DR region, 0 hands it back. */
     readonly trafficSwitch?: { readonly value: 0 | 1; readonly when: "before-up" | "after-up" };
     readonly preflight: readonly PhaseCheck[];
@@ -117,6 +129,17 @@ const replicaLag = (label: string, site: Site): PhaseCheck => ({
 const endpoint = (site: Site): PhaseCheck => ({
     description: () => `${regionName(site)} endpoint: GET https://<traffic.loadBalancerDnsNames.${site}>/health answers 200`,
     run: ({ outputs, clients }) => checkEndpoint(regionName(site), loadBalancerOf(outputs, site), outputs.traffic.url, clients),
+});
+const cacheMember = (outputs: DrOutputs, site: Site): CacheMember | undefined =>
+    outputs.cache && { region: outputs.cache.regions[site], replicationGroupId: outputs.cache.replicationGroupIds[site] };
+/** The cache's group of `site` is the Global Datastore's primary; a stack without a Global Datastore passes. */
+const cachePrimary = (site: Site): PhaseCheck => ({
+    description: () => `${regionName(site)} cache (stack output cache.replicationGroupIds.${site}): the Global Datastore's primary (where the stack has one)`,
+    run: async ({ outputs, clients }) => {
+        const member = cacheMember(outputs, site);
+        if (outputs.cache === undefined || member === undefined) return { name: `${regionName(site)} cache`, ok: true, detail: "no Global Datastore in this stack" };
+        return checkCachePrimary(`${regionName(site)} cache`, outputs.cache.globalDatastoreId, member, clients);
+    },
 });
 const drRecoveryPoint: PhaseCheck = {
     description: () => "DR vault (stack output backup.drVaultArn): newest completed recovery point younger than 26 h",
@@ -141,8 +164,9 @@ export const phases: Readonly<Record<Phase["name"], Phase>> = {
         previewFirst: false,
         // Traffic first, as the traffic and database runbooks order it: it also keeps traffic in the DR region if us-east-1 recovers half-way.
         trafficSwitch: { value: 1, when: "before-up" },
+        cacheFailover: { to: "dr", when: "before-up" },
         preflight: [replicaLag("DR replica", "dr"), endpoint("dr"), drRecoveryPoint],
-        verify: [writerSite("dr"), databaseRole("DR database", "dr", "writer"), endpoint("dr")],
+        verify: [writerSite("dr"), databaseRole("DR database", "dr", "writer"), cachePrimary("dr"), endpoint("dr")],
     },
     rebuild: {
         name: "rebuild",
@@ -164,8 +188,9 @@ export const phases: Readonly<Record<Phase["name"], Phase>> = {
         replace: "dr",
         previewFirst: true,
         trafficSwitch: { value: 0, when: "after-up" },
+        cacheFailover: { to: "primary", when: "after-up" },
         preflight: [replicaLag("rebuilt primary replica", "primary"), endpoint("primary")],
-        verify: [writerSite("primary"), databaseRole("primary database", "primary", "writer"), endpoint("primary")],
+        verify: [writerSite("primary"), databaseRole("primary database", "primary", "writer"), cachePrimary("primary"), endpoint("primary")],
     },
 };
 
@@ -233,6 +258,13 @@ export class Timeline {
     }
 }
 
+/** The cache step of a phase, where the stack has a Global Datastore: returns what the timeline records, or undefined. */
+async function moveCache(outputs: DrOutputs, phase: Phase, clients: Clients): Promise<string | undefined> {
+    const to = phase.cacheFailover && cacheMember(outputs, phase.cacheFailover.to);
+    if (outputs.cache === undefined || to === undefined) return undefined;
+    return `cache: ${await failOverCache(outputs.cache.globalDatastoreId, to, clients)}`;
+}
+
 async function publishSwitch(outputs: DrOutputs, value: 0 | 1, clients: Clients): Promise<void> {
     const { region, namespace, metricName, dimensions } = outputs.traffic.failoverSwitch;
     // A data-plane call in the DR region: moving traffic needs nothing from us-east-1 (docs/traffic.md).
@@ -261,12 +293,17 @@ export function phaseSteps(phase: Phase, stack: Pick<DrStack, "name" | "project"
     const traffic = phase.trafficSwitch === undefined
         ? undefined
         : `publish the traffic switch (stack output traffic.failoverSwitch) = ${phase.trafficSwitch.value}: ${phase.trafficSwitch.value === 1 ? "Route 53 serves from the DR region" : "Route 53 serves from the primary region again"}`;
+    const cache = phase.cacheFailover === undefined
+        ? undefined
+        : `fail the cache's Global Datastore over to the ${regionName(phase.cacheFailover.to)} region's group (stack output cache.replicationGroupIds.${phase.cacheFailover.to}; where the stack has one): FailoverGlobalReplicationGroup, which the provider cannot make`;
     return [
         ...(phase.previewFirst ? ["pulumi preview (with the policy pack), shown before you confirm"] : []),
         ...(phase.trafficSwitch?.when === "before-up" && traffic ? [traffic] : []),
+        ...(phase.cacheFailover?.when === "before-up" && cache ? [cache] : []),
         ...phase.config.map(([key, value]) => `pulumi config set --path ${key} ${value}`),
         ...(phase.replace ? [`pulumi state unprotect ${databaseUrn(stack, phase.replace)}`] : []),
         `pulumi up --policy-pack policies --policy-pack-config ${policyPackConfig}${phase.replace ? ` --replace ${databaseUrn(stack, phase.replace)}` : ""}`,
+        ...(phase.cacheFailover?.when === "after-up" && cache ? [cache] : []),
         ...(phase.trafficSwitch?.when === "after-up" && traffic ? [traffic] : []),
         ...phase.verify.map((check) => `verify: ${check.description(0)}`),
     ];
@@ -339,6 +376,10 @@ export async function runPhase(phase: Phase, options: RunOptions): Promise<RunRe
         await publishSwitch(outputs, phase.trafficSwitch.value, options.clients);
         timeline.mark(`traffic switch ${outputs.traffic.failoverSwitch.metricName}=${phase.trafficSwitch.value} published`);
     }
+    if (phase.cacheFailover?.when === "before-up") {
+        const moved = await moveCache(outputs, phase, options.clients);
+        if (moved !== undefined) timeline.mark(moved);
+    }
     for (const [key, value] of phase.config) await stack.setConfig(key, value);
     timeline.mark(`config set: ${phase.config.map(([key, value]) => `${key}=${value}`).join(", ")}`);
     for (const urn of deploy.replace) {
@@ -352,6 +393,10 @@ export async function runPhase(phase: Phase, options: RunOptions): Promise<RunRe
         return { ok: false, timeline: timeline.render(false) };
     }
     const after = drOutputs(await stack.outputs());
+    if (phase.cacheFailover?.when === "after-up") {
+        const moved = await moveCache(after, phase, options.clients);
+        if (moved !== undefined) timeline.mark(moved);
+    }
     if (phase.trafficSwitch?.when === "after-up") {
         await publishSwitch(after, phase.trafficSwitch.value, options.clients);
         timeline.mark(`traffic switch ${after.traffic.failoverSwitch.metricName}=${phase.trafficSwitch.value} published`);
