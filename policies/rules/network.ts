@@ -338,16 +338,18 @@ class SubnetExposure {
 }
 
 /** Compute that runs instances, and the input naming its subnets. */
-const placements: { readonly type: string; readonly input: string; readonly alternatives: readonly string[] }[] = [
+const placements: { readonly type: string; readonly input: string; readonly alternatives: readonly string[]; readonly belongs?: string }[] = [
     { type: "aws:autoscaling/group:Group", input: "vpcZoneIdentifiers", alternatives: [] },
     { type: "aws:ec2/instance:Instance", input: "subnetId", alternatives: ["networkInterfaces", "primaryNetworkInterface"] },
     { type: "aws:ec2/spotInstanceRequest:SpotInstanceRequest", input: "subnetId", alternatives: ["networkInterfaces", "primaryNetworkInterface"] },
     { type: "aws:eks/nodeGroup:NodeGroup", input: "subnetIds", alternatives: [] },
+    // A cache's nodes: ElastiCache places them in its subnet group's subnets.
+    { type: "aws:elasticache/subnetGroup:SubnetGroup", input: "subnetIds", alternatives: [], belongs: "a cache's nodes belong in private subnets, reached only from the application (AWS FSBP ElastiCache.7)" },
 ];
 
 export const privateComputeSubnets = stackPolicy({
     name: "keel-compute-private-subnets",
-    description: "Auto Scaling groups, instances and node groups run in private subnets: none that maps public IPs or routes to an internet gateway, and never the default VPC's (public) subnets.",
+    description: "Auto Scaling groups, instances, node groups and caches (their subnet groups) run in private subnets: none that maps public IPs or routes to an internet gateway, and never the default VPC's (public) subnets.",
     check: function* ({ resources }) {
         const exposure = new SubnetExposure(resources);
         for (const placement of placements) {
@@ -363,7 +365,7 @@ export const privateComputeSubnets = stackPolicy({
                     const reason = exposure.publicReason(subnet);
                     return reason ? [`"${subnet.name}" (${reason})`] : [];
                 });
-                if (exposed.length > 0) yield [`${named(compute)} runs in public subnets ${exposed.join(", ")}: instances belong in private subnets behind the load balancer (AWS FSBP EC2.9, AutoScaling.5)`, compute.urn];
+                if (exposed.length > 0) yield [`${named(compute)} runs in public subnets ${exposed.join(", ")}: ${placement.belongs ?? "instances belong in private subnets behind the load balancer (AWS FSBP EC2.9, AutoScaling.5)"}`, compute.urn];
             }
         }
     },
