@@ -87,7 +87,7 @@ const databaseEnvironmentJq = [
  * REDIS_URL from the cache's secret: TLS (`rediss`, the cache refuses plain text) and the AUTH
  * token as the password (ReplicatedCache's tokens are letters and digits; `@uri` keeps any other safe).
  */
-const cacheEnvironmentJq = String.raw`"REDIS_URL=rediss://:\(.authToken|@uri)@\(.host):\(.port)"`;
+export const cacheEnvironmentJq = String.raw`"REDIS_URL=rediss://:\(.authToken|@uri)@\(.host):\(.port)"`;
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

@@ -6,8 +6,8 @@
 # - The database dump job's tests (tests/database-dumps.test.ts): PostgreSQL 15 (server and
 #   client), the Pushgateway, the AWS CLI, openssl (test servers' certificates) and
 #   ShellCheck (the job's script).
-# - The cache's (tests/metric-names.test.ts): redis-server 7.0 with TLS and AUTH, and
-#   redis_exporter 1.45.
+# - The cache's (tests/metric-names.test.ts, tests/cache-connection.test.ts): redis-server 7.0
+#   with TLS and AUTH, redis_exporter 1.45, and jq (the instances' REDIS_URL).
 # - From Debian trixie, binaries only (Go, linked against libc only), unpacked into
 #   /usr/local/bin ahead of /usr/bin on PATH; nothing else from trixie is installed:
 #   - amtool and alertmanager 0.28: Alertmanager 0.26 or newer reads `url_file` in webhook
@@ -42,6 +42,7 @@ need prometheus-pushgateway prometheus-pushgateway
 need /usr/bin/aws awscli
 need openssl openssl
 need shellcheck shellcheck
+need jq jq
 need redis-server redis-server
 need prometheus-redis-exporter prometheus-redis-exporter
 if [ "${#missing[@]}" -gt 0 ]; then
