@@ -44,9 +44,10 @@ describe("readiness of the production plan", () => {
         assert.equal(reversed.servingRegion, "us-east-1", "the reader name points at the replica's region, which serves no writes");
     });
 
-    test("the database loses at most the replica-lag alarm's 5 minutes; each replicated bucket RTC's 15 minutes", () => {
+    test("the database and the cache lose at most their lag alarms' 5 minutes; each replicated bucket RTC's 15 minutes", () => {
         const rpo = Object.fromEntries(readiness().stores.map((s) => [s.store, [s.dataClass, s.rpo.seconds]]));
         assert.deepEqual(rpo.database, ["transactional", 300]);
+        assert.deepEqual(rpo.cache, ["transactional", 300]);
         for (const bucket of ["configuration", "uploads", "logs", "database-dumps", "monitoring-loki"]) assert.deepEqual(rpo[`bucket ${bucket}`], ["files", 900], bucket);
         assert.deepEqual(rpo["AWS Backup plan backup-plan"], ["backups", 24 * 3600 + 180 * 60]);
     });
@@ -79,6 +80,14 @@ describe("readiness of the production plan", () => {
         const cold = edited(plan().resources, (r) => r.type === "aws:autoscaling/group:Group" && r.region === "us-west-2", (i) => Object.assign(i, { minSize: 0, desiredCapacity: 0 }));
         assert.deepEqual(await judge(cold), ["traffic: worst-case RTO unbounded breaks the 15 min objective (no instance runs in the DR region: launching one has no documented duration)"]);
         assert.match((await judge(plan().resources, { promotionMinutes: 20 }))[0], /^traffic: worst-case RTO 21.5 min breaks the 15 min objective/);
+        const cacheLag = (r: PlanResource) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.endsWith("-global-replication-lag");
+        const laxCache = structuredClone(plan().resources) as PlanResource[];
+        for (const alarm of laxCache.filter(cacheLag)) alarm.inputs.threshold = 1800;
+        assert.deepEqual(await judge(laxCache), [
+            "cache: worst-case RPO 30 min breaks the 5 min objective for transactional (the Global Datastore's lag pages above 1800 s (replication across regions is asynchronous; AWS documents no bound on the lag))",
+        ]);
+        const alone = plan().resources.filter((r) => r.type !== "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup" && r.name !== "cache-dr");
+        assert.deepEqual(await judge(alone), ["cache: worst-case RPO unbounded breaks the 5 min objective for transactional (no copy outside the serving region (snapshots stay in their region))"]);
     });
 });
 

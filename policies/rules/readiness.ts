@@ -23,7 +23,8 @@ export const documentedFigures = {
 /** What the plan cannot tell and the team measures in its DR drills (docs/runbooks/database-failover.md). */
 export interface DrillFigures {
     /**
-     * Seconds from starting the failover to the promoted DR database taking writes. RDS documents
+     * Seconds from starting the failover to the promoted DR database taking writes (with a cache,
+     * after the script has failed its Global Datastore over too). RDS documents
      * no bound ("several minutes or longer, depending on the size of the read replica", RDS User
      * Guide, "Promoting a read replica"), so it is the team's own measurement.
      */
@@ -38,6 +39,7 @@ const healthCheckType = "aws:route53/healthCheck:HealthCheck";
 const recordType = "aws:route53/record:Record";
 const groupType = "aws:autoscaling/group:Group";
 const backupBucketType = "keel:backup:BackupBucket";
+const cacheGroupType = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 const hours = (h: number) => h * 3600;
 
@@ -76,6 +78,29 @@ function databaseRpo(resources: readonly PolicyResource[], servingRegion: string
     }
     if (replicas.length > 0) return backupCopies ?? { basis: "a DR replica whose lag no alarm bounds, and no backup copied out of the region" };
     return backupCopies ?? { basis: "no replica and no backup outside the serving region" };
+}
+
+/**
+ * The cache's worst-case loss, as a transactional store: a Global Datastore's lag where an alarm
+ * pages above it (AWS documents no bound on the lag, so the alarm is what bounds it), else
+ * nothing (snapshots stay in their region). Which member lags swaps with a failover: an alarm on
+ * any member's nodes counts.
+ */
+function cacheRpo(resources: readonly PolicyResource[], servingRegion: string | undefined): StoreReadiness[] {
+    const groups = ofType(resources, cacheGroupType);
+    if (groups.length === 0) return [];
+    const secondaries = groups.filter((g) => typeof g.props.globalReplicationGroupId === "string" && g.props.globalReplicationGroupId !== "");
+    const outside = groups.some((g) => regionOf(g) !== servingRegion);
+    const memberIds = groups.map((g) => String(g.props.replicationGroupId));
+    const paging = ofType(resources, alarmType).filter((a) => a.props.actionsEnabled !== false && list(a.props.alarmActions).length > 0 && a.props.comparisonOperator === "GreaterThanThreshold" &&
+        list(a.props.metricQueries).some((q) => object(q.metric).metricName === "GlobalDatastoreReplicationLag" && memberIds.some((id) => String(object(object(q.metric).dimensions).CacheClusterId ?? "").startsWith(`${id}-0`))));
+    const thresholds = paging.map((a) => Number(a.props.threshold)).filter(Number.isFinite);
+    const rpo: Bound = secondaries.length === 0 || !outside
+        ? { basis: "no copy outside the serving region (snapshots stay in their region)" }
+        : thresholds.length > 0
+            ? { seconds: Math.min(...thresholds), basis: `the Global Datastore's lag pages above ${Math.min(...thresholds)} s (replication across regions is asynchronous; AWS documents no bound on the lag)` }
+            : { basis: "a Global Datastore secondary whose lag no alarm bounds" };
+    return [{ store: "cache", dataClass: "transactional", rpo }];
 }
 
 /** The most frequent AWS Backup copy out of the serving region, by its rule's schedule. */
@@ -126,7 +151,13 @@ function trafficRto(resources: readonly PolicyResource[], servingRegion: string 
     return [
         { step: "detection", seconds, basis: `Route 53 calls the endpoint unhealthy after failureThreshold × requestInterval = ${seconds} s` },
         { step: "DNS", ...documentedFigures.loadBalancerTtl },
-        ...(hasReplica ? [{ step: "promotion", seconds: drill.promotionSeconds, basis: "the DR database's promotion as the last drill measured it (RDS documents no bound)" }] : []),
+        ...(hasReplica ? [{
+            step: "promotion",
+            seconds: drill.promotionSeconds,
+            basis: ofType(resources, "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup").length > 0
+                ? "the failover script's Global Datastore failover and the DR database's promotion as the last drill measured them (AWS documents no bound on either)"
+                : "the DR database's promotion as the last drill measured it (RDS documents no bound)",
+        }] : []),
         serving > 0
             ? { step: "capacity", seconds: 0, basis: `${serving} instance(s) already serve in the DR region (pilot light)` }
             : { step: "capacity", basis: "no instance runs in the DR region: launching one has no documented duration" },
@@ -162,6 +193,7 @@ export function readinessOf(resources: readonly PolicyResource[], drill: DrillFi
     const hasDatabase = ofType(resources, instanceType).length > 0;
     const stores: StoreReadiness[] = [
         ...(hasDatabase ? [{ store: "database", dataClass: "transactional" as const, rpo: databaseRpo(resources, servingRegion, copies) }] : []),
+        ...cacheRpo(resources, servingRegion),
         ...bucketRpo(resources),
         ...backups,
     ];
