@@ -1,6 +1,6 @@
 import type { BackupClient } from "@aws-sdk/client-backup";
 import { GetMetricStatisticsCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { DescribeGlobalReplicationGroupsCommand, FailoverGlobalReplicationGroupCommand, type ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, FailoverGlobalReplicationGroupCommand, type ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { defaultVerifyOptions, verifyBackups, type Check } from "../backups/verify";
 
@@ -101,19 +101,29 @@ export interface CacheMember {
     readonly replicationGroupId: string;
 }
 
-/** The Global Datastore member's role as ElastiCache reports it from `region`: PRIMARY or SECONDARY, or undefined when it is not a member. */
+/**
+ * The group's role as ElastiCache reports it from `region`: the Global Datastore's PRIMARY or
+ * SECONDARY; STANDALONE once detached from it (an available group in no Global Datastore, which
+ * takes writes); undefined when there is no such group.
+ */
 async function cacheRole(globalDatastoreId: string, member: CacheMember, clients: Clients): Promise<{ role?: string; status?: string }> {
-    const answer = await clients.elasticache(member.region).send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: globalDatastoreId, ShowMemberInfo: true }));
+    const client = clients.elasticache(member.region);
+    const answer = await client.send(new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: globalDatastoreId, ShowMemberInfo: true }));
     const found = answer.GlobalReplicationGroups?.[0]?.Members?.find((m) => m.ReplicationGroupId === member.replicationGroupId);
-    return { ...(found?.Role !== undefined ? { role: found.Role } : {}), ...(found?.Status !== undefined ? { status: found.Status } : {}) };
+    if (found !== undefined) return { ...(found.Role !== undefined ? { role: found.Role } : {}), ...(found.Status !== undefined ? { status: found.Status } : {}) };
+    const group = (await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: member.replicationGroupId }))).ReplicationGroups?.[0];
+    if (group === undefined) return {};
+    const detached = group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId === undefined;
+    return { ...(detached ? { role: "STANDALONE" } : {}), ...(group.Status !== undefined ? { status: group.Status } : {}) };
 }
 
-/** The cache's group is the Global Datastore's primary: it takes writes. */
+/** The cache's group takes writes: the Global Datastore's primary, or detached from it and available. */
 export async function checkCachePrimary(label: string, globalDatastoreId: string, member: CacheMember, clients: Clients): Promise<Check> {
-    const name = `${label} ${member.replicationGroupId}: primary of the Global Datastore ${globalDatastoreId}`;
+    const name = `${label} ${member.replicationGroupId}: primary of the Global Datastore ${globalDatastoreId}, or detached from it`;
     try {
         const { role, status } = await cacheRole(globalDatastoreId, member, clients);
-        return { name, ok: role === "PRIMARY", detail: role === undefined ? "not a member" : `${role.toLowerCase()}, ${status ?? "status unknown"}` };
+        const writes = role === "PRIMARY" || (role === "STANDALONE" && status === "available");
+        return { name, ok: writes, detail: role === undefined ? "no such replication group" : `${role === "STANDALONE" ? "detached" : role.toLowerCase()}, ${status ?? "status unknown"}` };
     } catch (error) {
         return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
@@ -121,12 +131,14 @@ export async function checkCachePrimary(label: string, globalDatastoreId: string
 
 /**
  * Makes `to` the Global Datastore's primary (FailoverGlobalReplicationGroup, asked of `to`'s own
- * region: it needs nothing from the region being left), unless it already is — a re-run after a
- * partial failover changes nothing. The provider cannot do this (terraform-provider-aws never
- * calls the API), hence the script. Resolves what was done.
+ * region), unless it already takes writes — the primary after a re-run, or detached by hand when
+ * the failover could not complete (docs/runbooks/dr-failover.md). The provider cannot do this
+ * (terraform-provider-aws never calls the API), hence the script. Resolves what was done.
  */
 export async function failOverCache(globalDatastoreId: string, to: CacheMember, clients: Clients): Promise<string> {
-    if ((await cacheRole(globalDatastoreId, to, clients)).role === "PRIMARY") return `${to.replicationGroupId} is already the primary`;
+    const { role } = await cacheRole(globalDatastoreId, to, clients);
+    if (role === "PRIMARY") return `${to.replicationGroupId} is already the primary`;
+    if (role === "STANDALONE") return `${to.replicationGroupId} is detached from the Global Datastore: a stand-alone writer`;
     await clients.elasticache(to.region).send(new FailoverGlobalReplicationGroupCommand({
         GlobalReplicationGroupId: globalDatastoreId,
         PrimaryRegion: to.region,

@@ -1,7 +1,7 @@
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from "@aws-sdk/client-backup";
 import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { DescribeGlobalReplicationGroupsCommand, ElastiCacheClient, FailoverGlobalReplicationGroupCommand } from "@aws-sdk/client-elasticache";
+import { DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, FailoverGlobalReplicationGroupCommand } from "@aws-sdk/client-elasticache";
 import { mockClient } from "aws-sdk-client-mock";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -211,7 +211,7 @@ describe("dr-failover", () => {
         ]);
         // The Global Datastore was failed over from the DR region itself, before the up; the verification read it back.
         assert.deepEqual(cacheFailovers, [{ region: "us-west-2", input: { GlobalReplicationGroupId: globalDatastoreId, PrimaryRegion: "us-west-2", PrimaryReplicationGroupId: cacheGroups.dr } }]);
-        assert.match(result.log, /PASS {2}DR cache keel-production-cache-dr: primary of the Global Datastore ldgnf-keel-production-cache: primary, associated/);
+        assert.match(result.log, /PASS {2}DR cache keel-production-cache-dr: primary of the Global Datastore ldgnf-keel-production-cache, or detached from it: primary, associated/);
     });
 
     const refusals: [string, () => void, RegExp][] = [
@@ -271,6 +271,23 @@ describe("dr-failover", () => {
         assert.equal(result.ok, false);
         assert.match(result.log, /FAIL {2}stack output database\.writerSite: primary/);
         assert.match(result.log, /FAIL {2}DR endpoint .*: HTTP 502/);
+    });
+
+    test("a DR cache group detached by hand (the failover could not complete) is a stand-alone writer: nothing to fail over, and verified", async () => {
+        mocks.elasticacheWest.on(DescribeGlobalReplicationGroupsCommand).resolves({ GlobalReplicationGroups: [{ Members: [{ ReplicationGroupId: cacheGroups.primary, Role: "PRIMARY", Status: "associated" }] }] });
+        mocks.elasticacheWest.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: cacheGroups.dr }).resolves({ ReplicationGroups: [{ ReplicationGroupId: cacheGroups.dr, Status: "available" }] });
+        const result = await run(failoverStack());
+        assert.equal(result.ok, true, result.log);
+        assert.deepEqual(cacheFailovers, []);
+        assert.match(result.timeline, /cache: keel-production-cache-dr is detached from the Global Datastore: a stand-alone writer\n/);
+        assert.match(result.log, /PASS {2}DR cache keel-production-cache-dr: .*: detached, available/);
+    });
+
+    test("a refused cache failover stops the run before the configuration changes", async () => {
+        mocks.elasticacheWest.on(FailoverGlobalReplicationGroupCommand).rejects(new Error("InvalidGlobalReplicationGroupState: the primary region does not respond"));
+        const stack = failoverStack();
+        await assert.rejects(run(stack), /InvalidGlobalReplicationGroupState/);
+        assert.deepEqual(stack.calls, [], "no config set, no up: the runbook's detach, then a re-run");
     });
 
     test("reports a missed RTO", async () => {
@@ -337,7 +354,7 @@ describe("dr-failover", () => {
             "  4. pulumi up --policy-pack policies --policy-pack-config policies/config/production.json",
             "  5. verify: stack output database.writerSite is dr",
             "  6. verify: DR database (stack output database.drArn): an available writer",
-            "  7. verify: DR cache (stack output cache.replicationGroupIds.dr): the Global Datastore's primary (where the stack has one)",
+            "  7. verify: DR cache (stack output cache.replicationGroupIds.dr): the Global Datastore's primary, or detached from it (where the stack has one)",
             "  8. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
             "",
             "what changes (offline plans: the current configuration → keel:dr.active=true):",
@@ -389,13 +406,16 @@ describe("dr-failover failback", () => {
     test("switch-back --yes: checks the rebuilt replica's lag, replaces the DR database, hands traffic back", async () => {
         lag(mocks.cloudwatchEast, "database-primary-a30d83e", [0, 1]);
         mocks.rdsEast.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "database-primary-a30d83e" }).resolves({ DBInstances: [{ DBInstanceStatus: "available" }] });
+        cachePrimaryGroup = cacheGroups.dr;
         const stack = switchBackStack();
         const result = await run(stack, { yes: true }, phases["switch-back"]);
         assert.equal(result.ok, true, result.log);
+        // The cache goes back after the up, from the primary region, before traffic does.
+        assert.deepEqual(cacheFailovers, [{ region: "us-east-1", input: { GlobalReplicationGroupId: globalDatastoreId, PrimaryRegion: "us-east-1", PrimaryReplicationGroupId: cacheGroups.primary } }]);
         assert.match(result.log, /PASS {2}rebuilt primary replica database-primary-a30d83e: ReplicaLag \(max over 5 min\): 1 s \(RPO 300 s\)/);
         assert.deepEqual(stack.calls, ["preview", "config keel:dr.active=false", "config keel:dr.primaryDatabase=rebuilt", `unprotect ${databaseUrn(stack, "dr")}`, "up"]);
         assert.deepEqual(mocks.cloudwatchWest.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.[0].Value), [0]);
-        assert.match(result.timeline, /pulumi up: succeeded\n.*cache: (FailoverGlobalReplicationGroup: keel-production-cache \(us-east-1\) becomes the primary|keel-production-cache is already the primary)\n.*traffic switch PrimaryOutOfService=0 published\n.*verified\n {2}measured RTO/);
+        assert.match(result.timeline, /pulumi up: succeeded\n.*cache: FailoverGlobalReplicationGroup: keel-production-cache \(us-east-1\) becomes the primary\n.*traffic switch PrimaryOutOfService=0 published\n.*verified\n {2}measured RTO/);
     });
 
     test("switch-back refuses while the rebuilt replica lags, and before the rebuild", async () => {

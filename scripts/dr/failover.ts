@@ -134,7 +134,7 @@ const cacheMember = (outputs: DrOutputs, site: Site): CacheMember | undefined =>
     outputs.cache && { region: outputs.cache.regions[site], replicationGroupId: outputs.cache.replicationGroupIds[site] };
 /** The cache's group of `site` is the Global Datastore's primary; a stack without a Global Datastore passes. */
 const cachePrimary = (site: Site): PhaseCheck => ({
-    description: () => `${regionName(site)} cache (stack output cache.replicationGroupIds.${site}): the Global Datastore's primary (where the stack has one)`,
+    description: () => `${regionName(site)} cache (stack output cache.replicationGroupIds.${site}): the Global Datastore's primary, or detached from it (where the stack has one)`,
     run: async ({ outputs, clients }) => {
         const member = cacheMember(outputs, site);
         if (outputs.cache === undefined || member === undefined) return { name: `${regionName(site)} cache`, ok: true, detail: "no Global Datastore in this stack" };
