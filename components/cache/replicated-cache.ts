@@ -177,11 +177,9 @@ export class ReplicatedCache extends pulumi.ComponentResource {
             tags: tags(prefix),
         }, options);
         const securityGroup = admittingSecurityGroup(prefix, {
-            vpcId: spec.vpcId,
+            placement: spec,
             description: `${settings.engine === "valkey" ? "Valkey" : "Redis OSS"} of ${name} (${siteName}): admits the client security groups and networks only`,
             port: cachePort,
-            ...(spec.clientSecurityGroupIds ? { clientSecurityGroupIds: spec.clientSecurityGroupIds } : {}),
-            ...(spec.clientCidrBlocks ? { clientCidrBlocks: spec.clientCidrBlocks } : {}),
             ruleDescriptions: { group: "The cache from a client tier", network: "The cache from a peered network" },
             tags,
         }, options);

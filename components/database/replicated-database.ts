@@ -291,11 +291,9 @@ export class ReplicatedDatabase extends pulumi.ComponentResource implements Data
             tags: tags(prefix),
         }, options);
         const securityGroup = admittingSecurityGroup(prefix, {
-            vpcId: spec.vpcId,
+            placement: spec,
             description: `PostgreSQL of ${name} (${siteName}): admits the client security groups and networks only`,
             port: postgresPort,
-            ...(spec.clientSecurityGroupIds ? { clientSecurityGroupIds: spec.clientSecurityGroupIds } : {}),
-            ...(spec.clientCidrBlocks ? { clientCidrBlocks: spec.clientCidrBlocks } : {}),
             ruleDescriptions: { group: "PostgreSQL from an application tier", network: "PostgreSQL from a peered network" },
             tags,
         }, options);

@@ -1,15 +1,20 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
-/** A data store's security group: one TCP port, from the client security groups and networks named, and nothing else. */
-export interface AdmittingGroupArgs {
+/** Where a data store sits in one region and who may reach it: a database's or a cache's site. */
+export interface DataStorePlacement {
     readonly vpcId: pulumi.Input<string>;
-    readonly description: string;
-    readonly port: number;
     /** Security groups of this VPC's clients (rules `<name>-client-<i>`). */
     readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
     /** Networks of clients elsewhere, such as a peered VPC in another region (rules `<name>-network-<i>`). */
     readonly clientCidrBlocks?: readonly string[];
+}
+
+/** A data store's security group: one TCP port, from the client security groups and networks named, and nothing else. */
+export interface AdmittingGroupArgs {
+    readonly placement: DataStorePlacement;
+    readonly description: string;
+    readonly port: number;
     /** How the rules describe each kind of client, e.g. `PostgreSQL from an application tier`. */
     readonly ruleDescriptions: { readonly group: string; readonly network: string };
     /** The tags of a child of this name. */
@@ -21,7 +26,8 @@ export interface AdmittingGroupArgs {
  * rule: the provider removes the default allow-all one, and a data store starts no connection.
  */
 export function admittingSecurityGroup(name: string, args: AdmittingGroupArgs, opts: pulumi.CustomResourceOptions): aws.ec2.SecurityGroup {
-    const group = new aws.ec2.SecurityGroup(name, { vpcId: args.vpcId, description: args.description, tags: args.tags(name) }, opts);
+    const { placement } = args;
+    const group = new aws.ec2.SecurityGroup(name, { vpcId: placement.vpcId, description: args.description, tags: args.tags(name) }, opts);
     const admit = (suffix: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, description: string) =>
         new aws.vpc.SecurityGroupIngressRule(`${name}-${suffix}`, {
             securityGroupId: group.id,
@@ -32,7 +38,7 @@ export function admittingSecurityGroup(name: string, args: AdmittingGroupArgs, o
             description,
             tags: args.tags(`${name}-${suffix}`),
         }, opts);
-    (args.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, args.ruleDescriptions.group));
-    (args.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, args.ruleDescriptions.network));
+    (placement.clientSecurityGroupIds ?? []).forEach((client, index) => admit(`client-${index}`, { referencedSecurityGroupId: client }, args.ruleDescriptions.group));
+    (placement.clientCidrBlocks ?? []).forEach((cidr, index) => admit(`network-${index}`, { cidrIpv4: cidr }, args.ruleDescriptions.network));
     return group;
 }
