@@ -6,6 +6,7 @@
 export * as backup from "./backup";
 export * as cache from "./cache";
 export * as cost from "./cost";
+export * as edge from "./edge";
 export * as database from "./database";
 export * as iam from "./iam";
 export * as kms from "./kms";

@@ -216,6 +216,23 @@ const computedByType: Record<string, Computed> = {
         const subnetGroupName = (str(inputs.name) ?? physicalName).toLowerCase();
         return { id: subnetGroupName, state: { name: subnetGroupName, arn: arn("elasticache", region, `subnetgroup:${subnetGroupName}`) } };
     },
+    // CloudFront and CLOUDFRONT-scope WAF are global: distributions' ARNs name no region, web ACLs' name us-east-1's "global".
+    "aws:cloudfront/distribution:Distribution": ({ hex }) => {
+        const id = `E${hex(13).toUpperCase()}`;
+        return { id, state: { arn: `arn:aws:cloudfront::${mockAccountId}:distribution/${id}`, domainName: `d${hex(13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2", status: "Deployed", etag: `E${hex(12).toUpperCase()}` } };
+    },
+    "aws:wafv2/webAcl:WebAcl": ({ inputs, physicalName, region }) => {
+        const aclName = str(inputs.name) ?? physicalName;
+        const id = stableUuid(`webacl/${aclName}`);
+        const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+        return { id, state: { name: aclName, arn: arn("wafv2", region, `${scope}/webacl/${aclName}/${id}`), capacity: 1200, lockToken: stableUuid(`lock/${aclName}`) } };
+    },
+    "aws:wafv2/ipSet:IpSet": ({ inputs, physicalName, region }) => {
+        const setName = str(inputs.name) ?? physicalName;
+        const id = stableUuid(`ipset/${setName}`);
+        const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+        return { id, state: { name: setName, arn: arn("wafv2", region, `${scope}/ipset/${setName}/${id}`), lockToken: stableUuid(`lock/${setName}`) } };
+    },
     "aws:rds/subnetGroup:SubnetGroup": rdsGroup("subgrp"),
     "aws:rds/parameterGroup:ParameterGroup": rdsGroup("pg"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": rdsGroup("cluster-pg"),
@@ -344,6 +361,12 @@ const invokeAnswers: Record<string, InvokeAnswer> = {
         const account = elbLogDeliveryAccounts[region];
         if (account === undefined) throw new MissingMockError(`the offline plan knows no Elastic Load Balancing account for ${region}`);
         return { id: account, arn: `arn:aws:iam::${account}:root`, region };
+    },
+    // AWS-managed prefix lists: CloudFront's origin-facing list (55 entries, counted as 55 rules) and Route 53's health checkers.
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": (inputs, region) => {
+        const listName = String(inputs.name);
+        const id = `pl-${stableHex(`${region}/${listName}`, 8)}`;
+        return { id, name: listName, arn: arn("ec2", region, `prefix-list/${id}`), addressFamily: "IPv4", maxEntries: listName.includes("cloudfront") ? 55 : 30, ownerId: "AWS", version: 1, entries: [], filters: [] };
     },
     "aws:ssm/getParameter:getParameter": (inputs, region) => ({
         id: String(inputs.name),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { validateDatabaseSettings, windowsContaining } from "../components/database/settings";
 import { valueAt, type Problem } from "../components/problems";
 import { cacheSettingsProblems, type CacheSettings } from "../components/cache/settings";
+import { edgeSettingsProblems, type EdgeSettings } from "../components/edge/settings";
 import { costAlertsProblems, type CostAlertsSettings } from "../components/cost/settings";
 import { eksVersionProblem } from "../components/kubernetes/versions";
 import { containerImageProblems } from "../components/container-image";
@@ -344,6 +345,19 @@ const costSchema = z.strictObject({
     anomalyImpactUsd: numeric(z.number().min(0, { error: "expected an amount in USD, at least 0" })),
 });
 
+const edgeSchema = z.strictObject({
+    /** CloudFront and WAF in front of the service; the load balancers then admit only the edge. */
+    enabled: flag(),
+    /** Requests one client IP may make per `rateWindowSeconds` before WAF blocks it (emergency procedures: tighten it). */
+    rateLimit: integer(10, 2_000_000_000),
+    rateWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)], { error: "expected 60, 120, 300 or 600" }),
+    /** IPv4 networks refused at the edge (emergency procedures: block source IPs). */
+    blockedIpv4Cidrs: z.array(z.string()),
+    /** Path patterns of static files, cached at the edge and failed over between the regions. */
+    staticPaths: z.array(z.string()),
+    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]),
+});
+
 const drSchema = z.strictObject({
     /** Serve from the DR region: promote its database and give it production capacity. */
     active: flag(),
@@ -367,6 +381,7 @@ export const keelConfigSchema = z.strictObject({
     dns: dnsSchema,
     monitoring: monitoringSchema,
     cost: costSchema,
+    edge: edgeSchema,
     dr: drSchema,
 });
 
@@ -486,6 +501,11 @@ function crossKeyProblems(c: Partial<KeelConfig>): Problem[] {
         if (minimums.multiAz && !database.multiAz) problem(["database", "multiAz"], `expected true in ${environment} (ops guides)`);
     }
     if (cache !== undefined) problems.push(...cacheConfigProblems(cache, environment, database?.replicaInDr));
+    if (c.edge?.enabled === true) {
+        if (switchesOf({ environment }).platform === "docker") problem(["edge", "enabled"], `expected false in ${environment}: CloudFront and WAF run in AWS environments only`);
+        else if (dns?.mode === "none") problem(["edge", "enabled"], "requires keel:dns.mode simple or failover: the edge answers the service's name, whose certificate is validated in its zone");
+        for (const found of edgeSettingsProblems(edgeSettings(c.edge))) problem(["edge", ...found.path], found.message);
+    }
     if (compute !== undefined) {
         // AutoscaledService's own checks, for each region's group (a DR group of no size is none) and the scaling both share.
         for (const found of capacityProblems({ minSize: compute.minSize, maxSize: compute.maxSize })) problem(["compute", ...found.path], found.message);
@@ -546,6 +566,12 @@ function cacheConfigProblems(cache: KeelConfig["cache"], environment: Environmen
         // Unknown (the database section is itself refused): judged once it is valid.
         ...(cache.replicaInDr && databaseReplicaInDr === false ? [at("replicaInDr", "requires keel:database.replicaInDr: the secondary's alarms notify the DR database's topics")] : []),
     ];
+}
+
+/** EdgeDistribution's settings from `keel:edge.*`. */
+export function edgeSettings(edge: KeelConfig["edge"]): EdgeSettings {
+    const { rateLimit, rateWindowSeconds, blockedIpv4Cidrs, staticPaths, priceClass } = edge;
+    return { rateLimit, rateWindowSeconds, blockedIpv4Cidrs, staticPaths, priceClass };
 }
 
 /** ReplicatedCache's settings from `keel:cache.*`. */

@@ -12,6 +12,7 @@ import { guideApplication, guideScaling, ubuntu2204AmiParameter } from "../compo
 import { networkDefaults } from "../components/network/subnets";
 import { guideBudgetThresholds } from "../components/cost/settings";
 import { cacheDefaults, guideCacheAlarms } from "../components/cache/settings";
+import { edgeDefaults, type PriceClass } from "../components/edge/settings";
 import { productionBackupBuckets, productionBackupRules, stagingBackupBuckets, stagingBackupRules, type BackupBucketSpec } from "./presets";
 
 /** Floors a stack may not go below, whatever its config says. */
@@ -171,6 +172,16 @@ const shared = {
         forecastAlertPercent: [...guideBudgetThresholds.forecastPercent],
         anomalyImpactUsd: 0,
     },
+    // Guides: CloudFront in front of both regions, WAF against SQL injection and scanners, rate limits
+    // and blocking source addresses in an emergency. Off where the service has no public name.
+    edge: {
+        enabled: false,
+        rateLimit: edgeDefaults.rateLimit,
+        rateWindowSeconds: edgeDefaults.rateWindowSeconds,
+        blockedIpv4Cidrs: [] as string[],
+        staticPaths: [...edgeDefaults.staticPaths],
+        priceClass: edgeDefaults.priceClass,
+    } as { enabled: boolean; rateLimit: number; rateWindowSeconds: 60 | 120 | 300 | 600; blockedIpv4Cidrs: string[]; staticPaths: string[]; priceClass: PriceClass },
     dr: { active: false, primaryDatabase: "original" },
 };
 
@@ -233,6 +244,8 @@ const entries = {
             traffic: { rootVolumeGb: 50, spot: { alternativeInstanceTypes: ["c6a.large", "c5.large"], onDemandBaseCapacity: 1 } },
             kubernetes: { enabled: true },
             monitoring: { level: "standard", retentionDays: 7, retentionSizeGb: 50, logRetentionDays: 14 },
+            // Production's edge, to try WAF rules and the origin lock before production does.
+            edge: { enabled: true },
         },
     },
     // Active-passive across the primary (us-east-1) and DR (us-west-2) regions, a NAT gateway per
@@ -280,6 +293,7 @@ const entries = {
             monitoring: { level: "full", logRetentionDays: 90, heartbeat: true, paging: true },
             // A daily summary of cost anomalies of $100 or more (dev and staging: the budget alerts only).
             cost: { anomalyImpactUsd: 100 },
+            edge: { enabled: true },
         },
     },
 } satisfies Record<string, EnvironmentEntry>;

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity, type ServiceApplication } from "../components/traffic";
+import * as aws from "@pulumi/aws";
 import type { CacheAccess } from "./cache";
+import { edgeDistribution, edgeOrigins, originNames } from "./edge";
 import { regionCapacity, type KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
@@ -112,9 +114,11 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
             ...extra,
         }, { provider });
 
+    const edge = edgeOrigins(config);
     const primaryLogs = logBucket(albLogBucketNames.primary, providers.primary, options.serverAccessLogBuckets?.primary);
     const primary = service("app", providers.primary, networks.primary, capacity.primary, regionApplication(config, config.regions.primary, options.databases?.primary, options.caches?.primary), {
         ...(primaryLogs ? { accessLogs: primaryLogs } : {}),
+        ...(edge ? { edgeOnly: edge.accessIn(providers.primary, config.regions.primary) } : {}),
         ...storeArgs(options.databases?.primary, options.caches?.primary),
         ...(options.metricsScrapers?.primary ? { metricsScrapers: options.metricsScrapers.primary } : {}),
     });
@@ -123,13 +127,16 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         // The primary region's service wrote the validation record; ACM accepts it in every region.
         certificate: { domainName: dns.domain, zoneId: zone.zoneId, validationRecordFqdns: primary.certificateValidationFqdns },
         ...(drLogs ? { accessLogs: drLogs } : {}),
+        ...(edge ? { edgeOnly: edge.accessIn(drRegion.provider, drRegion.region) } : {}),
         ...storeArgs(options.databases?.dr, options.caches?.dr),
         ...(options.metricsScrapers?.dr ? { metricsScrapers: options.metricsScrapers.dr } : {}),
     });
 
+    // Behind the edge the failover pair answers the origin name CloudFront connects to; the service's name is the distribution's.
+    const origins = originNames(dns.domain);
     const records = new FailoverDns("app", {
         zoneId: zone.zoneId,
-        domain: dns.domain,
+        domain: edge ? origins.primary : dns.domain,
         primary: { dnsName: primary.loadBalancerDnsName, zoneId: primary.loadBalancerZoneId },
         ...(dns.mode === "failover" && dr && drRegion
             ? {
@@ -139,14 +146,31 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
             : {}),
     }, { provider: providers.primary });
 
+    const drOrigin = edge && dr && new aws.route53.Record("app-origin-dr", {
+        zoneId: zone.zoneId,
+        name: origins.secondary,
+        type: "A",
+        aliases: [{ name: dr.loadBalancerDnsName, zoneId: dr.loadBalancerZoneId, evaluateTargetHealth: true }],
+    }, { provider: providers.primary });
+    const distribution = edge && edgeDistribution(config, {
+        zoneId: zone.zoneId,
+        validationRecordFqdns: primary.certificateValidationFqdns,
+        originVerifySecret: edge.secret,
+        hasDrOrigin: drOrigin !== undefined,
+        primaryProvider: providers.primary,
+    });
+
     const exports = {
-        url: records.url,
+        url: distribution ? distribution.url : records.url,
         zoneId: zone.zoneId,
         nameServers: zone.nameServers,
         loadBalancerDnsNames: pulumi.output({ primary: primary.loadBalancerDnsName, dr: dr?.loadBalancerDnsName }),
         autoScalingGroupNames: pulumi.output({ primary: primary.autoScalingGroupName, dr: dr?.autoScalingGroupName }),
         failoverSeconds: records.failoverSeconds,
         failoverSwitch: records.failoverSwitch,
+        /** The target groups of each region: behind the edge, how the DR script sees a region's health (its load balancer admits only CloudFront). */
+        targetGroupArns: pulumi.output({ primary: primary.targetGroupArn, dr: dr?.targetGroupArn }),
+        ...(distribution ? { edge: { distributionId: distribution.distributionId, domainName: distribution.distributionDomainName, webAclArn: distribution.webAclArn, originName: origins.primary } } : {}),
     };
     return { exports, services: { primary, ...(dr ? { dr } : {}) } };
 }

@@ -38,15 +38,13 @@ const production: Attack[] = [
         r.cidrIpv4 = "0.0.0.0/0";
     }],
     ["the load balancer's group opened on every protocol", "keel-sg-no-internet-ingress", (rs) => {
-        Object.assign(rule(rs, "app-alb-https"), { ipProtocol: "-1", fromPort: -1, toPort: -1 });
+        Object.assign(rule(rs, "app-alb-cloudfront"), { prefixListId: undefined, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1", fromPort: -1, toPort: -1 });
     }],
     ["the load balancer's group opened on 0-65535 to IPv6", "keel-sg-no-internet-ingress", (rs) => {
-        const r = rule(rs, "app-alb-https");
-        delete r.cidrIpv4;
-        Object.assign(r, { cidrIpv6: "::/0", fromPort: 0, toPort: 65535 });
+        Object.assign(rule(rs, "app-alb-cloudfront"), { prefixListId: undefined, cidrIpv6: "::/0", fromPort: 0, toPort: 65535 });
     }],
     ["an admin port on the DR load balancer's group", "keel-sg-no-internet-ingress", (rs) => {
-        Object.assign(rule(rs, "app-dr-alb-http"), { fromPort: 8080, toPort: 8080 });
+        Object.assign(rule(rs, "app-dr-alb-cloudfront"), { prefixListId: undefined, cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 });
     }],
     ["the database opened to half the internet", "keel-sg-no-internet-ingress", (rs) => {
         rule(rs, "database-dr-network-0").cidrIpv4 = "0.0.0.0/1";
@@ -61,7 +59,8 @@ const production: Attack[] = [
         const group = named(rs, "SecurityGroup", "database-primary");
         rs.push(added(group, "aws:ec2/securityGroupRule:SecurityGroupRule", "database-vendor", { type: "ingress", securityGroupId: "sg-fdfe76321bcc55402", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["52.0.0.0/8"] }, [group.urn]));
     }],
-    ["the load balancer's open group attached to the instances", "keel-sg-no-internet-ingress", (rs) => {
+    ["the load balancer's group, reopened to the internet, attached to the instances", "keel-sg-no-internet-ingress", (rs) => {
+        Object.assign(rule(rs, "app-alb-cloudfront"), { prefixListId: undefined, cidrIpv4: "0.0.0.0/0" });
         const alb = inputs(named(rs, "LoadBalancer", "app-alb"));
         const template = inputs(named(rs, "LaunchTemplate", "app"));
         const [eni] = template.networkInterfaces as Inputs[];
@@ -160,7 +159,7 @@ const production: Attack[] = [
 ];
 
 const staging: Attack[] = [
-    ["staging: the load balancer's group opened on every port", "keel-sg-no-internet-ingress", (rs) => { Object.assign(rule(rs, "app-alb-http"), { fromPort: 0, toPort: 65535 }); }],
+    ["staging: the load balancer's group opened on every port", "keel-sg-no-internet-ingress", (rs) => { Object.assign(rule(rs, "app-alb-cloudfront"), { prefixListId: undefined, cidrIpv4: "0.0.0.0/0", fromPort: 0, toPort: 65535 }); }],
     ["staging: the database opened to the world", "keel-sg-no-internet-ingress", (rs) => {
         const r = rule(rs, "database-primary-client-0");
         delete r.referencedSecurityGroupId;

@@ -26,6 +26,7 @@ import {
 } from "./settings";
 import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData, type ApplicationBoot } from "./user-data";
 import { publicOutputs } from "../outputs";
+import { originVerifyHeader } from "../edge/settings";
 
 /**
  * Current ALB policy for TLS 1.3 and 1.2 with restricted, forward-secret ciphers and hybrid
@@ -89,6 +90,15 @@ export interface AutoscaledServiceArgs {
      * region: security groups cannot be referenced across regions). Default: nobody.
      */
     readonly metricsScrapers?: { readonly securityGroupIds?: readonly pulumi.Input<string>[]; readonly cidrBlocks?: readonly string[] };
+    /**
+     * Serve only through the edge (EdgeDistribution): the load balancer admits CloudFront's
+     * origin-facing addresses and Route 53's health checkers on 443 and nothing else (no 80, no
+     * internet), forwards only requests carrying `X-Origin-Verify` with the secret, and the
+     * health-check path (for the checkers); everything else gets 403. The prefix lists are the
+     * region's AWS-managed ones (`cloudFrontOriginFacingPrefixList`, `healthCheckerPrefixList`).
+     * Default: open to the internet on 443, and 80 redirecting.
+     */
+    readonly edgeOnly?: EdgeOnlyAccess;
     /** ALB access logs, to an SSE-S3 bucket in the same region (an AlbLogBucket). Default: off. */
     readonly accessLogs?: { readonly bucketName: pulumi.Input<string>; readonly prefix: string };
     /** Spot capacity above an on-demand floor (mixed instances). Default: on-demand only. */
@@ -102,6 +112,13 @@ export interface AutoscaledServiceArgs {
      * provider's default tags, so these must include every required tag.
      */
     readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** How a load balancer behind CloudFront admits only the edge. */
+export interface EdgeOnlyAccess {
+    readonly originVerifySecret: pulumi.Input<string>;
+    readonly cloudFrontPrefixListId: pulumi.Input<string>;
+    readonly healthCheckerPrefixListId: pulumi.Input<string>;
 }
 
 /** A data store's security group and port: the instances get an egress rule to it, and it an ingress rule from them. */
@@ -181,7 +198,7 @@ interface PortRule {
     readonly securityGroupId: pulumi.Input<string>;
     readonly description: string;
     readonly port: number;
-    readonly peer: { readonly cidrIpv4: string } | { readonly referencedSecurityGroupId: pulumi.Input<string> };
+    readonly peer: { readonly cidrIpv4: string } | { readonly referencedSecurityGroupId: pulumi.Input<string> } | { readonly prefixListId: pulumi.Input<string> };
 }
 
 interface InstanceIdentity {
@@ -226,7 +243,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
 
         const groups = this.securityGroups(tier);
         const certificate = this.certificate(tier);
-        const { loadBalancer, targetGroup } = this.loadBalancer(tier, groups.alb, certificate.validation.certificateArn);
+        const { loadBalancer, targetGroup } = this.loadBalancer(tier, [groups.alb, ...groups.albExtra], certificate.validation.certificateArn);
         const instances = this.instanceRole(tier);
         const launchTemplate = this.launchTemplate(tier, groups.instances, instances);
         const group = this.autoScalingGroup(tier, launchTemplate, targetGroup);
@@ -259,16 +276,29 @@ export class AutoscaledService extends pulumi.ComponentResource {
         new Rule(`${tier.name}-${suffix}`, { securityGroupId, description, ipProtocol: "tcp", fromPort: port, toPort: port, ...peer, tags: tier.named(suffix) }, tier.defaults);
     }
 
-    /** The ALB takes 443/80 from anywhere; the instances only the app port from the ALB (and metrics ports from the scrapers). */
-    private securityGroups(tier: Tier): { alb: aws.ec2.SecurityGroup; instances: aws.ec2.SecurityGroup } {
+    /**
+     * The ALB takes 443/80 from anywhere — or, behind the edge, 443 from CloudFront and, in a
+     * group of their own, from Route 53's health checkers (CloudFront's list counts as 55 of a
+     * group's 60 rules); the instances only the app port from the ALB (and metrics ports from the scrapers).
+     */
+    private securityGroups(tier: Tier): { alb: aws.ec2.SecurityGroup; albExtra: aws.ec2.SecurityGroup[]; instances: aws.ec2.SecurityGroup } {
         const { name, args, settings: { appPort } } = tier;
         const securityGroup = (suffix: string, description: string) =>
             new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId: args.vpcId, description, tags: tier.named(suffix) }, tier.defaults);
-        const alb = securityGroup("alb", `Keel ${name}: internet to the load balancer`);
+        const edge = args.edgeOnly;
+        const alb = securityGroup("alb", edge ? `Keel ${name}: CloudFront to the load balancer` : `Keel ${name}: internet to the load balancer`);
         const instances = securityGroup("instances", `Keel ${name}: load balancer to the instances`);
         const anywhere = { cidrIpv4: "0.0.0.0/0" };
-        for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
-            this.portRule(tier, "ingress", `alb-${what}`, { securityGroupId: alb.id, description: `${what.toUpperCase()} from the internet`, port, peer: anywhere });
+        const albExtra: aws.ec2.SecurityGroup[] = [];
+        if (edge) {
+            this.portRule(tier, "ingress", "alb-cloudfront", { securityGroupId: alb.id, description: "HTTPS from CloudFront's origin-facing addresses", port: 443, peer: { prefixListId: edge.cloudFrontPrefixListId } });
+            const checkers = securityGroup("alb-healthchecks", `Keel ${name}: Route 53 health checkers to the load balancer`);
+            this.portRule(tier, "ingress", "alb-healthchecks", { securityGroupId: checkers.id, description: "HTTPS from Route 53's health checkers", port: 443, peer: { prefixListId: edge.healthCheckerPrefixListId } });
+            albExtra.push(checkers);
+        } else {
+            for (const [port, what] of [[443, "https"], [80, "http"]] as const) {
+                this.portRule(tier, "ingress", `alb-${what}`, { securityGroupId: alb.id, description: `${what.toUpperCase()} from the internet`, port, peer: anywhere });
+            }
         }
         this.portRule(tier, "egress", "alb-to-instances", { securityGroupId: alb.id, description: "Application port of the instances", port: appPort, peer: { referencedSecurityGroupId: instances.id } });
         this.portRule(tier, "ingress", "instances-from-alb", { securityGroupId: instances.id, description: "Application port from the load balancer", port: appPort, peer: { referencedSecurityGroupId: alb.id } });
@@ -292,7 +322,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
             this.portRule(tier, "egress", `instances-to-${store}`, { securityGroupId: instances.id, description: store === "database" ? "Database" : "Cache", port, peer: { referencedSecurityGroupId: securityGroupId } });
             this.portRule(tier, "ingress", `${store}-from-instances`, { securityGroupId, description: `Keel ${name} instances`, port, peer: { referencedSecurityGroupId: instances.id } });
         }
-        return { alb, instances };
+        return { alb, albExtra, instances };
     }
 
     /** The ALB's certificate, DNS-validated in the zone (or through another region's validation records). */
@@ -310,12 +340,12 @@ export class AutoscaledService extends pulumi.ComponentResource {
     }
 
     /** The internet-facing ALB, its target group, HTTPS forwarding to it and HTTP only redirecting. */
-    private loadBalancer(tier: Tier, albGroup: aws.ec2.SecurityGroup, certificateArn: pulumi.Output<string>): { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup } {
+    private loadBalancer(tier: Tier, albGroups: aws.ec2.SecurityGroup[], certificateArn: pulumi.Output<string>): { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup } {
         const { name, args, defaults, named } = tier;
         const loadBalancer = new aws.lb.LoadBalancer(`${name}-alb`, {
             loadBalancerType: "application",
             internal: false,
-            securityGroups: [albGroup.id],
+            securityGroups: albGroups.map((group) => group.id),
             subnets: args.publicSubnetIds,
             // Requests with header names that are not valid HTTP are dropped, not passed on (request smuggling).
             dropInvalidHeaderFields: true,
@@ -343,15 +373,35 @@ export class AutoscaledService extends pulumi.ComponentResource {
             },
             tags: named("tg"),
         }, defaults);
-        new aws.lb.Listener(`${name}-https`, {
+        const edge = args.edgeOnly;
+        const forward = { type: "forward", targetGroupArn: targetGroup.arn };
+        const https = new aws.lb.Listener(`${name}-https`, {
             loadBalancerArn: loadBalancer.arn,
             protocol: "HTTPS",
             port: 443,
             sslPolicy: modernTlsPolicy,
             certificateArn,
-            defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            // Behind the edge, only what the rules below let through reaches the instances.
+            defaultActions: [edge ? { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } } : forward],
             tags: named("https"),
         }, defaults);
+        if (edge) {
+            new aws.lb.ListenerRule(`${name}-from-edge`, {
+                listenerArn: https.arn,
+                priority: 10,
+                conditions: [{ httpHeader: { httpHeaderName: originVerifyHeader, values: [pulumi.secret(edge.originVerifySecret)] } }],
+                actions: [forward],
+                tags: named("from-edge"),
+            }, defaults);
+            // Route 53's checkers send no custom header: the health-check path alone, which the security group admits from them and CloudFront only.
+            new aws.lb.ListenerRule(`${name}-health-checks`, {
+                listenerArn: https.arn,
+                priority: 20,
+                conditions: [{ pathPattern: { values: [tier.settings.healthCheckPath] } }],
+                actions: [forward],
+                tags: named("health-checks"),
+            }, defaults);
+        }
         // Plain HTTP only ever answers with a permanent redirect to HTTPS.
         new aws.lb.Listener(`${name}-http`, {
             loadBalancerArn: loadBalancer.arn,

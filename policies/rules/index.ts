@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { alertingPolicies } from "./alerting";
 import { backupPolicies } from "./backup";
 import { cachePolicies } from "./cache";
+import { cdnPolicies } from "./cdn";
 import { changeFreeze, changeFreezeOverride } from "./change-freeze";
 import { changeWindow, changeWindowOverride } from "./change-windows";
 import { computePolicies } from "./compute";
@@ -33,6 +34,7 @@ export const keelPolicies: Policies = [
     ...cachePolicies,
     ...computePolicies,
     ...edgePolicies,
+    ...cdnPolicies,
     ...kubernetesPolicies,
     ...workloadPolicies,
     ...monitoringPolicies,

@@ -37,8 +37,10 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:iam/role:Role",
     "aws:kms/key:Key",
     "aws:lb/listener:Listener",
+    "aws:cloudfront/distribution:Distribution",
     "aws:elasticache/replicationGroup:ReplicationGroup",
     "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:lb/listenerRule:ListenerRule",
     "aws:lb/loadBalancer:LoadBalancer",
     "aws:lb/targetGroup:TargetGroup",
     "aws:rds/cluster:Cluster",
@@ -56,6 +58,8 @@ export const taggableAwsTypes: ReadonlySet<string> = new Set([
     "aws:sns/topic:Topic",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:wafv2/ipSet:IpSet",
+    "aws:wafv2/webAcl:WebAcl",
 ]);
 
 /**

@@ -1,0 +1,2 @@
+export * from "./edge-distribution";
+export * from "./settings";
