@@ -5,7 +5,9 @@
 // and docs/runbooks/failback.md.
 import { BackupClient } from "@aws-sdk/client-backup";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RDSClient } from "@aws-sdk/client-rds";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
@@ -38,13 +40,16 @@ function httpsGet(host: string, serverName: string, path: string): Promise<numbe
 }
 
 function regionalClients(): Clients {
-    const caches = { cloudwatch: new Map<string, CloudWatchClient>(), rds: new Map<string, RDSClient>(), backup: new Map<string, BackupClient>(), elasticache: new Map<string, ElastiCacheClient>() };
+    const caches = { cloudwatch: new Map<string, CloudWatchClient>(), rds: new Map<string, RDSClient>(), backup: new Map<string, BackupClient>(), elasticache: new Map<string, ElastiCacheClient>(), elbv2: new Map<string, ElasticLoadBalancingV2Client>() };
+    let cloudfront: CloudFrontClient | undefined;
     const cached = <T>(cache: Map<string, T>, region: string, create: () => T) => cache.get(region) ?? cache.set(region, create()).get(region)!;
     return {
         cloudwatch: (region) => cached(caches.cloudwatch, region, () => new CloudWatchClient({ region })),
         rds: (region) => cached(caches.rds, region, () => new RDSClient({ region })),
         backup: (region) => cached(caches.backup, region, () => new BackupClient({ region })),
         elasticache: (region) => cached(caches.elasticache, region, () => new ElastiCacheClient({ region })),
+        elbv2: (region) => cached(caches.elbv2, region, () => new ElasticLoadBalancingV2Client({ region })),
+        cloudfront: () => (cloudfront ??= new CloudFrontClient({ region: "us-east-1" })),
         httpsGet,
     };
 }

@@ -37,6 +37,7 @@ export function awsEnvironment(config: KeelConfig) {
     const backup = backups(config, providers);
     const served = traffic(config, providers, networks, {
         databases: database.access,
+        warningTopicArn: database.exports.warningTopicArns.apply((arns) => arns.primary),
         ...(cache ? { caches: cache.access } : {}),
         ...(backup ? { serverAccessLogBuckets: backup.accessLogBucketNames } : {}),
         ...(scrapers ? { metricsScrapers: scrapers } : {}),

@@ -34,6 +34,8 @@ export interface EdgeOptions {
     readonly hasDrOrigin: boolean;
     /** The primary region's provider: reused when the primary region is us-east-1. */
     readonly primaryProvider: aws.Provider;
+    /** The primary region's warning topic: the rate limit's alarm notifies it where that region is us-east-1 (WAF's CloudFront metrics are there). */
+    readonly warningTopicArn?: pulumi.Input<string>;
 }
 
 /**
@@ -52,6 +54,7 @@ export function edgeDistribution(config: KeelConfig, options: EdgeOptions): Edge
         origins: { primary: names.primary, ...(options.hasDrOrigin ? { secondary: names.secondary } : {}) },
         originVerifySecret: options.originVerifySecret,
         webAclName: `keel-${config.environment}-edge`,
+        ...(config.regions.primary === "us-east-1" && options.warningTopicArn !== undefined ? { rateLimitAlarmTopicArn: options.warningTopicArn } : {}),
         ...edgeSettings(config.edge),
         tags: standardTags(config),
     }, { provider });

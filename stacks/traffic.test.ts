@@ -130,6 +130,24 @@ describe("production traffic", () => {
         assert.deepEqual(ofType(plan(), "aws:lb/listener:Listener").map((l) => l.inputs.protocol).sort(), ["HTTP", "HTTP", "HTTPS", "HTTPS"]);
     });
 
+    test("behind the edge each load balancer admits only CloudFront and Route 53's checkers on 443, and forwards only verified requests and the health path", () => {
+        for (const lb of ofType(plan(), "aws:lb/loadBalancer:LoadBalancer")) {
+            const groups = list(lb.inputs.securityGroups, "securityGroups");
+            const ingress = ofType(plan(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => groups.includes(r.inputs.securityGroupId));
+            assert.deepEqual(ingress.map((r) => [r.inputs.fromPort, r.inputs.toPort, typeof r.inputs.prefixListId, r.inputs.cidrIpv4]), [[443, 443, "string", undefined], [443, 443, "string", undefined]], lb.name);
+            assert.equal(groups.length, 2, "CloudFront's list (55 rules) and the checkers' in groups of their own");
+        }
+        const rules = ofType(plan(), "aws:lb/listenerRule:ListenerRule").map((r) => [r.region, r.inputs.priority, list(r.inputs.conditions, "conditions")[0]]);
+        assert.deepEqual(rules.sort(), [
+            ["us-east-1", 10, { httpHeader: { httpHeaderName: "X-Origin-Verify", values: ["[secret]"] } }],
+            ["us-east-1", 20, { pathPattern: { values: ["/health"] } }],
+            ["us-west-2", 10, { httpHeader: { httpHeaderName: "X-Origin-Verify", values: ["[secret]"] } }],
+            ["us-west-2", 20, { pathPattern: { values: ["/health"] } }],
+        ]);
+        // One generated secret for CloudFront's header and both regions' rules.
+        assert.deepEqual(only(plan(), "random:index/randomPassword:RandomPassword", "edge-origin-verify").inputs, { length: 48, special: false });
+    });
+
     test("deletion protection, access logs to a protected SSE-S3 bucket in each region, no spot", () => {
         for (const lb of ofType(plan(), "aws:lb/loadBalancer:LoadBalancer")) {
             assert.equal(lb.inputs.enableDeletionProtection, true);

@@ -29,6 +29,8 @@ export interface TrafficOptions {
      * buckets log their own access (`keel-s3-access-logging` requires it of every bucket).
      */
     readonly serverAccessLogBuckets?: { readonly primary?: pulumi.Input<string>; readonly dr?: pulumi.Input<string> };
+    /** The primary region's warning topic (the database's): the edge's rate-limit alarm notifies it. */
+    readonly warningTopicArn?: pulumi.Input<string>;
     /** The cache per region (stacks/cache.ts's `access`): each region's application reads its own region's. */
     readonly caches?: { readonly primary?: CacheAccess; readonly dr?: CacheAccess };
     /** Who scrapes the instances' metrics in each region (stacks/kubernetes.ts's monitoring sources). */
@@ -158,6 +160,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         originVerifySecret: edge.secret,
         hasDrOrigin: drOrigin !== undefined,
         primaryProvider: providers.primary,
+        ...(options.warningTopicArn !== undefined ? { warningTopicArn: options.warningTopicArn } : {}),
     });
 
     const exports = {

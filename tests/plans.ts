@@ -32,7 +32,8 @@ export function packConfigFor(environment: string): PolicyPackConfig {
 /**
  * The pack config for a plan of a few components: the environment's, with the policies that
  * require something elsewhere in the stack switched off (a failover pair, Alertmanager paging,
- * the dump job, the backup selection of the database, the budget). Whole-stack plans judge those.
+ * the dump job, the backup selection of the database, the budget, the cache's DR copy, the edge).
+ * Whole-stack plans judge those.
  */
 export function componentPackConfigFor(environment: string): PolicyPackConfig {
     const config = packConfigFor(environment);
@@ -43,6 +44,8 @@ export function componentPackConfigFor(environment: string): PolicyPackConfig {
         "keel-database-backup-selection": { required: false },
         "keel-cost-alerts": { required: false },
         "keel-dr-readiness": { required: false },
+        "keel-elasticache-dr-copy": { required: false },
+        "keel-cloudfront": { required: false },
     };
     return { ...config, ...Object.fromEntries(Object.entries(off).map(([policy, settings]) => [policy, { ...(config[policy] as object | undefined), ...settings }])) };
 }

@@ -19,6 +19,7 @@ const managed = (rs: PlanResource[], group: string) => aclRules(rs).find((r) => 
 const edgeAttacks = (balancer: string): Attack[] => [
     // ---- viewers ----
     ["viewers allowed TLS 1.0", "keel-cloudfront", (rs) => { (distribution(rs).viewerCertificate as Values).minimumProtocolVersion = "TLSv1"; }],
+    ["a certificate of another region", "keel-cloudfront", (rs) => { (distribution(rs).viewerCertificate as Values).acmCertificateArn = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"; }],
     ["CloudFront's default certificate instead of the service's", "keel-cloudfront", (rs) => { distribution(rs).viewerCertificate = { cloudfrontDefaultCertificate: true }; }],
     ["the application served over plain HTTP", "keel-cloudfront", (rs) => { (distribution(rs).defaultCacheBehavior as Values).viewerProtocolPolicy = "allow-all"; }],
     // ---- origins ----

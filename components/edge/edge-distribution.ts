@@ -35,6 +35,11 @@ export interface EdgeDistributionArgs extends Partial<EdgeSettings> {
     readonly origins: { readonly primary: string; readonly secondary?: string };
     /** The value of the `X-Origin-Verify` header the load balancers require (a secret: the generated one the stack also gives them). */
     readonly originVerifySecret: pulumi.Input<string>;
+    /**
+     * An SNS topic of us-east-1 (WAF's CloudFront metrics are there) that hears when the rate
+     * limit blocks clients (the guides: alert on exceeded rate limits). Default: no alarm.
+     */
+    readonly rateLimitAlarmTopicArn?: pulumi.Input<string>;
     /** The web ACL's and IP set's name (1–128 letters, digits, `-`, `_`), e.g. `keel-production-edge`. */
     readonly webAclName: string;
     readonly tags?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -93,6 +98,7 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         const certificateArn = this.certificate(name, args, tags);
         const { webAcl, blocked } = this.firewall(name, args.webAclName, settings, tags);
         const distribution = this.distribution(name, args, settings, certificateArn, webAcl.arn, tags);
+        if (args.rateLimitAlarmTopicArn !== undefined) this.rateLimitAlarm(name, args.webAclName, args.rateLimitAlarmTopicArn, tags);
         for (const type of ["A", "AAAA"] as const) {
             new aws.route53.Record(`${name}-${type.toLowerCase()}`, {
                 zoneId: args.zoneId,
@@ -112,15 +118,36 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         this.registerOutputs(publicOutputs(this));
     }
 
+    /**
+     * Clients blocked by the rate limit, in any 5 minutes, reach the team: an attack, a scraper,
+     * or a limit too tight for real users (AWS/WAFV2 BlockedRequests by WebACL and Rule; a
+     * CloudFront web ACL's metrics have no Region dimension).
+     */
+    private rateLimitAlarm(name: string, aclName: string, topicArn: pulumi.Input<string>, tags: (child: string) => Record<string, pulumi.Input<string>>): void {
+        new aws.cloudwatch.MetricAlarm(`${name}-rate-limited`, {
+            alarmDescription: `${name}: WAF's rate limit blocked clients in the last 5 minutes (docs/runbooks/edge-emergency.md)`,
+            namespace: "AWS/WAFV2",
+            metricName: "BlockedRequests",
+            dimensions: { WebACL: aclName, Rule: "rate-limit" },
+            statistic: "Sum",
+            period: 300,
+            evaluationPeriods: 1,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: 0,
+            treatMissingData: "notBreaching",
+            actionsEnabled: true,
+            alarmActions: [topicArn],
+            okActions: [topicArn],
+            tags: tags(`${name}-rate-limited`),
+        }, { parent: this });
+    }
+
     /** The service's certificate in us-east-1 (CloudFront takes no other region's), DNS-validated. */
     private certificate(name: string, args: EdgeDistributionArgs, tags: (child: string) => Record<string, pulumi.Input<string>>): pulumi.Output<string> {
         const defaults = { parent: this };
-        const region = aws.getRegionOutput({}, defaults).region;
+        // In us-east-1 (the component's provider): keel-cloudfront refuses a certificate or web ACL of another region.
         const certificate = new aws.acm.Certificate(`${name}-cert`, {
-            domainName: region.apply((r) => {
-                if (r !== "us-east-1") throw new Error(`EdgeDistribution ${name}: needs a us-east-1 provider (CloudFront certificates and CLOUDFRONT-scope WAF live there), got ${r}`);
-                return args.domainName;
-            }),
+            domainName: args.domainName,
             validationMethod: "DNS",
             tags: tags(`${name}-cert`),
         }, defaults);

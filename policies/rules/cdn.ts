@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { named } from "./network-graph";
 import { setting, stackPolicy } from "./policy";
-import { list, object, ofType } from "./props";
+import { list, object, ofType, regionOf } from "./props";
 import { dependsOn } from "./storage-helpers";
 
 /**
@@ -39,6 +39,9 @@ function* distributionProblems(distribution: PolicyResource, headerName: string)
     if (certificate.cloudfrontDefaultCertificate === true || typeof certificate.acmCertificateArn !== "string") {
         yield `${where} serves *.cloudfront.net's certificate, not an ACM certificate of the service's name (viewerCertificate.acmCertificateArn)`;
     }
+    const certificateRegion = /^arn:aws[\w-]*:acm:([a-z0-9-]+):/.exec(String(certificate.acmCertificateArn ?? ""))?.[1];
+    // ACM User Guide: "To use an ACM certificate with Amazon CloudFront, you must request or import the certificate in the US East (N. Virginia) region."
+    if (certificateRegion !== undefined && certificateRegion !== "us-east-1") yield `${where} names a certificate of ${certificateRegion}: CloudFront takes certificates from us-east-1 only`;
     if (!modernViewerPolicies.includes(String(certificate.minimumProtocolVersion))) yield `${where} accepts viewers below TLS 1.2 (minimumProtocolVersion ${String(certificate.minimumProtocolVersion ?? "TLSv1, the default")})`;
     if (certificate.sslSupportMethod !== undefined && certificate.sslSupportMethod !== "sni-only") yield `${where} uses ${String(certificate.sslSupportMethod)} instead of sni-only (a dedicated-IP certificate costs $600 a month and adds nothing)`;
     for (const behavior of behaviorsOf(distribution.props)) {
@@ -109,7 +112,12 @@ export const webAcls = stackPolicy({
     description: "WAF web ACLs block what AWS's managed rule groups match (common, known bad inputs, SQL injection; not merely counted), limit each client IP with a blocking rate-based rule no looser than the environment allows, and block an IP set (the emergency block list).",
     config: { managedRuleGroups: setting.strings(guideManagedGroups), maxRateLimit: setting.integer(2000) },
     check: function* ({ resources }, { managedRuleGroups, maxRateLimit }) {
-        for (const acl of ofType(resources, webAclType)) for (const problem of webAclProblems(acl, managedRuleGroups, maxRateLimit)) yield [problem, acl.urn];
+        for (const acl of ofType(resources, webAclType)) {
+            for (const problem of webAclProblems(acl, managedRuleGroups, maxRateLimit)) yield [problem, acl.urn];
+            // WAF: CLOUDFRONT-scope resources are created through us-east-1's endpoint.
+            const region = regionOf(acl);
+            if (acl.props.scope === "CLOUDFRONT" && region !== undefined && region !== "us-east-1") yield [`${named(acl)} is a CLOUDFRONT web ACL in ${region}: WAF creates those in us-east-1 only`, acl.urn];
+        }
     },
 });
 

@@ -1,5 +1,7 @@
 import type { BackupClient } from "@aws-sdk/client-backup";
 import { GetMetricStatisticsCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CreateInvalidationCommand, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, FailoverGlobalReplicationGroupCommand, type ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { defaultVerifyOptions, verifyBackups, type Check } from "../backups/verify";
@@ -17,6 +19,9 @@ export interface Clients {
     rds(region: string): RDSClient;
     backup(region: string): BackupClient;
     elasticache(region: string): ElastiCacheClient;
+    elbv2(region: string): ElasticLoadBalancingV2Client;
+    /** CloudFront's API (global; its endpoint is in us-east-1). */
+    cloudfront(): CloudFrontClient;
     /**
      * HTTPS GET of `https://<host><path>` presenting `serverName` (TLS SNI and `Host`): the
      * load balancer's certificate names the service, not the load balancer. Resolves the status.
@@ -71,6 +76,38 @@ export async function checkEndpoint(label: string, loadBalancerDnsName: string, 
     } catch (error) {
         return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
+}
+
+/**
+ * A region's targets as its load balancer sees them (DescribeTargetHealth, in that region): behind
+ * the edge the load balancer admits only CloudFront and Route 53's checkers, so this is how the
+ * script judges a region; at least one target healthy.
+ */
+export async function checkTargets(label: string, targetGroupArn: string, clients: Clients): Promise<Check> {
+    const region = /^arn:aws[\w-]*:elasticloadbalancing:([a-z0-9-]+):/.exec(targetGroupArn)?.[1];
+    const name = `${label} targets (${targetGroupArn.slice(targetGroupArn.indexOf("targetgroup/"))}): at least one healthy`;
+    if (region === undefined) return { name, ok: false, detail: `not a target group ARN: ${targetGroupArn}` };
+    try {
+        const answer = await clients.elbv2(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+        const states = (answer.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? "unknown");
+        const healthy = states.filter((state) => state === "healthy").length;
+        return { name, ok: healthy > 0, detail: `${healthy} of ${states.length} healthy` };
+    } catch (error) {
+        return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+}
+
+/**
+ * Clears CloudFront's cache of the whole service ("Clear CDN cache" in the guides' failover
+ * checklist): pages cached from the other region are not served again. The caller reference is
+ * the run's own, so a retry of the same run is not a second invalidation.
+ */
+export async function invalidateEdgeCache(distributionId: string, callerReference: string, clients: Clients): Promise<string> {
+    const answer = await clients.cloudfront().send(new CreateInvalidationCommand({
+        DistributionId: distributionId,
+        InvalidationBatch: { CallerReference: callerReference, Paths: { Quantity: 1, Items: ["/*"] } },
+    }));
+    return `CloudFront invalidation ${answer.Invalidation?.Id ?? "(no id)"} of /* on ${distributionId}`;
 }
 
 /** The DR vault's newest completed recovery point is younger than 26 h (the backup verification's rule). */

@@ -2,6 +2,8 @@ import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from "@aws-sdk/c
 import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DescribeGlobalReplicationGroupsCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, FailoverGlobalReplicationGroupCommand } from "@aws-sdk/client-elasticache";
+import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type TargetHealthStateEnum } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -92,6 +94,9 @@ const rdsWest = new RDSClient({ region: "us-west-2" });
 const backupWest = new BackupClient({ region: "us-west-2" });
 const elasticacheEast = new ElastiCacheClient({ region: "us-east-1" });
 const elasticacheWest = new ElastiCacheClient({ region: "us-west-2" });
+const elbEast = new ElasticLoadBalancingV2Client({ region: "us-east-1" });
+const elbWest = new ElasticLoadBalancingV2Client({ region: "us-west-2" });
+const cloudfront = new CloudFrontClient({ region: "us-east-1" });
 const mocks = {
     cloudwatchEast: mockClient(cloudwatchEast),
     cloudwatchWest: mockClient(cloudwatchWest),
@@ -100,6 +105,9 @@ const mocks = {
     backupWest: mockClient(backupWest),
     elasticacheEast: mockClient(elasticacheEast),
     elasticacheWest: mockClient(elasticacheWest),
+    elbEast: mockClient(elbEast),
+    elbWest: mockClient(elbWest),
+    cloudfront: mockClient(cloudfront),
 };
 /** Which region's group the Global Datastore's primary is, as ElastiCache answers; FailoverGlobalReplicationGroup moves it. */
 let cachePrimaryGroup: string;
@@ -114,6 +122,8 @@ const clients: Clients = {
         return backupWest;
     },
     elasticache: (region) => (region === "us-west-2" ? elasticacheWest : elasticacheEast),
+    elbv2: (region) => (region === "us-west-2" ? elbWest : elbEast),
+    cloudfront: () => cloudfront,
     httpsGet: async (host, serverName, path) => {
         healthRequests.push(`${host} ${serverName} ${path}`);
         const answer = health[host];
@@ -344,7 +354,7 @@ describe("dr-failover", () => {
             "preflight it would check (and refuse on any failure):",
             "  - config keel:dr.active is false or unset",
             "  - DR replica (stack output database.drArn): ReplicaLag, max over 5 min, under the RPO (300 s)",
-            "  - DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
+            "  - DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200 (behind the edge: a healthy target in traffic.targetGroupArns.dr)",
             "  - DR vault (stack output backup.drVaultArn): newest completed recovery point younger than 26 h",
             "",
             "then, once confirmed:",
@@ -352,10 +362,12 @@ describe("dr-failover", () => {
             "  2. fail the cache's Global Datastore over to the DR region's group (stack output cache.replicationGroupIds.dr; where the stack has one): FailoverGlobalReplicationGroup, which the provider cannot make",
             "  3. pulumi config set --path keel:dr.active true",
             "  4. pulumi up --policy-pack policies --policy-pack-config policies/config/production.json",
-            "  5. verify: stack output database.writerSite is dr",
-            "  6. verify: DR database (stack output database.drArn): an available writer",
-            "  7. verify: DR cache (stack output cache.replicationGroupIds.dr): the Global Datastore's primary, or detached from it (where the stack has one)",
-            "  8. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200",
+            "  5. clear the edge's cache (stack output traffic.edge.distributionId; where the stack has one): CloudFront invalidation of /*, best effort — its API is in us-east-1",
+            "  6. verify: stack output database.writerSite is dr",
+            "  7. verify: DR database (stack output database.drArn): an available writer",
+            "  8. verify: DR cache (stack output cache.replicationGroupIds.dr): the Global Datastore's primary, or detached from it (where the stack has one)",
+            "  9. verify: DR endpoint: GET https://<traffic.loadBalancerDnsNames.dr>/health answers 200 (behind the edge: a healthy target in traffic.targetGroupArns.dr)",
+            "  10. verify: the service: GET <traffic.url>/health answers 200 (through CloudFront, where the stack has an edge)",
             "",
             "what changes (offline plans: the current configuration → keel:dr.active=true):",
             "  ~ aws:rds:Instance database-dr: replicateSourceDb\n  0 to add, 1 to change, 0 to remove",
@@ -506,5 +518,51 @@ describe("npm run dr-failover: what a tired engineer types", () => {
         assert.equal(cli.status, 2);
         assert.match(cli.stderr, /^no --stack: /);
         assert.doesNotMatch(cli.stderr, /\n\s+at /);
+    });
+});
+
+describe("dr-failover behind the edge", () => {
+    beforeEach(ready);
+    const distributionId = "E1C94E7D6627EE";
+    const targetGroups = {
+        primary: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-tg-dd1f225/dd1f22559bd56c09",
+        dr: "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/app-dr-tg-7b7f774/7b7f774b9c746ee1",
+    };
+    const behindEdge = (o: ReturnType<typeof outputs>) => ({ ...o, traffic: { ...o.traffic, targetGroupArns: targetGroups, edge: { distributionId } } });
+    const edgeStack = () => new FakeStack(new Map(), behindEdge(outputs("primary", false)), behindEdge(outputs("dr", true)));
+    const targets = (mock: typeof mocks.elbWest, arn: string, states: TargetHealthStateEnum[]) =>
+        mock.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({ TargetHealthDescriptions: states.map((State) => ({ TargetHealth: { State } })) });
+
+    test("judges the DR region by its targets (its load balancer admits only the edge), clears the cache once traffic moved, and verifies the service through CloudFront", async () => {
+        targets(mocks.elbWest, targetGroups.dr, ["healthy", "initial"]);
+        mocks.cloudfront.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: "I2J0I21PCUYOIK", Status: "InProgress", CreateTime: start, InvalidationBatch: undefined } });
+        health = { "app.example.com": 200 };
+        const result = await run(edgeStack());
+        assert.equal(result.ok, true, result.log);
+        assert.match(result.log, /PASS {2}DR targets \(targetgroup\/app-dr-tg-7b7f774\/7b7f774b9c746ee1\): at least one healthy: 1 of 2 healthy/);
+        assert.deepEqual(healthRequests, ["app.example.com app.example.com /health"], "no request to a load balancer: only the service's name, through the edge");
+        const [invalidation] = mocks.cloudfront.commandCalls(CreateInvalidationCommand).map((c) => c.args[0].input);
+        assert.deepEqual([invalidation.DistributionId, invalidation.InvalidationBatch?.Paths], [distributionId, { Quantity: 1, Items: ["/*"] }]);
+        assert.match(String(invalidation.InvalidationBatch?.CallerReference), /^keel-dr-failover-2026-11-22T03:\d\d:00\.000Z$/);
+        assert.match(result.timeline, /pulumi up: succeeded\n.*edge cache: CloudFront invalidation I2J0I21PCUYOIK of \/\* on E1C94E7D6627EE\n.*verified/);
+        assert.match(result.log, /PASS {2}the service through the edge endpoint https:\/\/app\.example\.com\/health \(as app\.example\.com\): HTTP 200/);
+    });
+
+    test("refuses a DR region without a healthy target", async () => {
+        targets(mocks.elbWest, targetGroups.dr, ["unhealthy", "unhealthy"]);
+        const stack = edgeStack();
+        const result = await run(stack);
+        assert.equal(result.ok, false);
+        assert.match(result.log, /FAIL {2}DR targets .*: 0 of 2 healthy/);
+        assert.deepEqual(stack.calls, []);
+    });
+
+    test("a cache that cannot be cleared (CloudFront's API is in us-east-1) does not stop the failover: the timeline says how to clear it later", async () => {
+        targets(mocks.elbWest, targetGroups.dr, ["healthy"]);
+        mocks.cloudfront.on(CreateInvalidationCommand).rejects(new Error("getaddrinfo ENOTFOUND cloudfront.amazonaws.com"));
+        health = { "app.example.com": 200 };
+        const result = await run(edgeStack());
+        assert.equal(result.ok, true, result.log);
+        assert.match(result.timeline, /edge cache NOT cleared \(getaddrinfo ENOTFOUND cloudfront\.amazonaws\.com\): run `aws cloudfront create-invalidation --distribution-id E1C94E7D6627EE --paths '\/\*'` once CloudFront's API answers/);
     });
 });

@@ -1,6 +1,6 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
-import { checkCachePrimary, checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, failOverCache, lagWindowMinutes, type CacheMember, type Check, type Clients } from "./checks";
+import { checkCachePrimary, checkDatabaseRole, checkDrRecoveryPoint, checkEndpoint, checkReplicaLag, checkTargets, failOverCache, invalidateEdgeCache, lagWindowMinutes, type CacheMember, type Check, type Clients } from "./checks";
 
 /**
  * The DR plan of the ops guides as code: verify readiness, switch, promote, verify, report.
@@ -45,6 +45,9 @@ const outputsSchema = z.object({
         url: z.string(),
         loadBalancerDnsNames: z.object({ primary: z.string(), dr: z.string() }),
         failoverSwitch: z.object({ region: z.string(), namespace: z.string(), metricName: z.string(), dimensions: z.record(z.string(), z.string()) }),
+        targetGroupArns: z.object({ primary: z.string(), dr: z.string() }).optional(),
+        /** CloudFront in front of the service (stacks/edge.ts); its load balancers then admit only the edge. */
+        edge: z.object({ distributionId: z.string() }).optional(),
     }),
     /** A cache with a Global Datastore secondary (stacks/cache.ts); a stack without one has none. */
     cache: z.object({
@@ -126,10 +129,28 @@ const replicaLag = (label: string, site: Site): PhaseCheck => ({
     description: (rpoSeconds) => `${label} (stack output database.${site}Arn): ReplicaLag, max over ${lagWindowMinutes} min, under the RPO (${rpoSeconds} s)`,
     run: ({ outputs, clients, rpoSeconds, now }) => checkReplicaLag(label, arnOf(outputs, site), rpoSeconds, clients, now),
 });
+/**
+ * A region's endpoint: `GET /health` on its load balancer; behind the edge (which the load
+ * balancer admits alone) its targets' health as the load balancer reports it.
+ */
 const endpoint = (site: Site): PhaseCheck => ({
-    description: () => `${regionName(site)} endpoint: GET https://<traffic.loadBalancerDnsNames.${site}>/health answers 200`,
-    run: ({ outputs, clients }) => checkEndpoint(regionName(site), loadBalancerOf(outputs, site), outputs.traffic.url, clients),
+    description: () => `${regionName(site)} endpoint: GET https://<traffic.loadBalancerDnsNames.${site}>/health answers 200 (behind the edge: a healthy target in traffic.targetGroupArns.${site})`,
+    run: ({ outputs, clients }) => {
+        const targetGroup = outputs.traffic.targetGroupArns?.[site];
+        return outputs.traffic.edge !== undefined && targetGroup !== undefined
+            ? checkTargets(regionName(site), targetGroup, clients)
+            : checkEndpoint(regionName(site), loadBalancerOf(outputs, site), outputs.traffic.url, clients);
+    },
 });
+/** The service as its users reach it: through the edge, whichever region serves. */
+const serviceUrl: PhaseCheck = {
+    description: () => "the service: GET <traffic.url>/health answers 200 (through CloudFront, where the stack has an edge)",
+    run: async ({ outputs, clients }) => {
+        if (outputs.traffic.edge === undefined) return { name: "the service through the edge", ok: true, detail: "no edge in this stack: the endpoint check covers it" };
+        const host = new URL(outputs.traffic.url).hostname;
+        return checkEndpoint("the service through the edge", host, outputs.traffic.url, clients);
+    },
+};
 const cacheMember = (outputs: DrOutputs, site: Site): CacheMember | undefined =>
     outputs.cache && { region: outputs.cache.regions[site], replicationGroupId: outputs.cache.replicationGroupIds[site] };
 /** The cache's group of `site` is the Global Datastore's primary; a stack without a Global Datastore passes. */
@@ -166,7 +187,7 @@ export const phases: Readonly<Record<Phase["name"], Phase>> = {
         trafficSwitch: { value: 1, when: "before-up" },
         cacheFailover: { to: "dr", when: "before-up" },
         preflight: [replicaLag("DR replica", "dr"), endpoint("dr"), drRecoveryPoint],
-        verify: [writerSite("dr"), databaseRole("DR database", "dr", "writer"), cachePrimary("dr"), endpoint("dr")],
+        verify: [writerSite("dr"), databaseRole("DR database", "dr", "writer"), cachePrimary("dr"), endpoint("dr"), serviceUrl],
     },
     rebuild: {
         name: "rebuild",
@@ -190,7 +211,7 @@ export const phases: Readonly<Record<Phase["name"], Phase>> = {
         trafficSwitch: { value: 0, when: "after-up" },
         cacheFailover: { to: "primary", when: "after-up" },
         preflight: [replicaLag("rebuilt primary replica", "primary"), endpoint("primary")],
-        verify: [writerSite("primary"), databaseRole("primary database", "primary", "writer"), cachePrimary("primary"), endpoint("primary")],
+        verify: [writerSite("primary"), databaseRole("primary database", "primary", "writer"), cachePrimary("primary"), endpoint("primary"), serviceUrl],
     },
 };
 
@@ -265,6 +286,19 @@ async function moveCache(outputs: DrOutputs, phase: Phase, clients: Clients): Pr
     return `cache: ${await failOverCache(outputs.cache.globalDatastoreId, to, clients)}`;
 }
 
+/**
+ * Clears the edge's cache once traffic has moved ("Clear CDN cache"). Best effort: CloudFront's
+ * API lives in us-east-1, which may be the region that is down, and a stale page is no reason to
+ * stop a failover — the timeline says to run it again.
+ */
+async function clearEdgeCache(distributionId: string, phase: Phase, options: Pick<RunOptions, "clients" | "clock">): Promise<string> {
+    try {
+        return `edge cache: ${await invalidateEdgeCache(distributionId, `keel-dr-${phase.name}-${options.clock().toISOString()}`, options.clients)}`;
+    } catch (error) {
+        return `edge cache NOT cleared (${error instanceof Error ? error.message : String(error)}): run \`aws cloudfront create-invalidation --distribution-id ${distributionId} --paths '/*'\` once CloudFront's API answers`;
+    }
+}
+
 async function publishSwitch(outputs: DrOutputs, value: 0 | 1, clients: Clients): Promise<void> {
     const { region, namespace, metricName, dimensions } = outputs.traffic.failoverSwitch;
     // A data-plane call in the DR region: moving traffic needs nothing from us-east-1 (docs/traffic.md).
@@ -305,6 +339,7 @@ export function phaseSteps(phase: Phase, stack: Pick<DrStack, "name" | "project"
         `pulumi up --policy-pack policies --policy-pack-config ${policyPackConfig}${phase.replace ? ` --replace ${databaseUrn(stack, phase.replace)}` : ""}`,
         ...(phase.cacheFailover?.when === "after-up" && cache ? [cache] : []),
         ...(phase.trafficSwitch?.when === "after-up" && traffic ? [traffic] : []),
+        ...(phase.trafficSwitch ? ["clear the edge's cache (stack output traffic.edge.distributionId; where the stack has one): CloudFront invalidation of /*, best effort — its API is in us-east-1"] : []),
         ...phase.verify.map((check) => `verify: ${check.description(0)}`),
     ];
 }
@@ -401,6 +436,7 @@ export async function runPhase(phase: Phase, options: RunOptions): Promise<RunRe
         await publishSwitch(after, phase.trafficSwitch.value, options.clients);
         timeline.mark(`traffic switch ${after.traffic.failoverSwitch.metricName}=${phase.trafficSwitch.value} published`);
     }
+    if (phase.trafficSwitch && after.traffic.edge !== undefined) timeline.mark(await clearEdgeCache(after.traffic.edge.distributionId, phase, options));
     const context = { outputs: after, clients: options.clients, rpoSeconds: options.rpoSeconds, now: options.clock() };
     const verification: Check[] = [];
     for (const check of phase.verify) verification.push(await check.run(context));
