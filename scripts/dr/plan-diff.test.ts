@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { PlanRecord } from "../../offline-plan/engine";
-import { only, planStack } from "../../tests/plans";
+import { arnOf, mockOf, object, only, planStack, text } from "../../tests/plans";
 import { databaseUrn, phaseOverrides, phases } from "./failover";
 import { diffPlans, renderDiff, type PlanDiff } from "../plan/diff";
 
@@ -57,6 +57,20 @@ describe("--dry-run: the offline plan's difference between normal and DR mode", 
         at('  ~ database.writerSite: "primary" → "dr"');
         assert.equal(lines.at(-1), `Resources: + 1 to create, ~ 6 to update, - 3 to delete, ${normal.resources.length - 9} unchanged`);
         assert.equal(renderDiff(diffPlans(normal, normal)), `Resources: ${normal.resources.length} unchanged`);
+    });
+
+    test("in DR mode the DR region's application reads the DR cache — its REDIS_URL names the secondary the script promotes — and nothing at the edge changes", () => {
+        const cache = object(dr.outputs.cache, "cache");
+        assert.equal(cache.writerSite, "dr");
+        const secondary = only(dr, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-dr");
+        assert.equal(object(cache.endpoints, "endpoints").dr, mockOf(secondary).state.primaryEndpointAddress);
+        // The connection secret of the DR region, read at every start by the DR region's instances.
+        const userData = Buffer.from(text(only(dr, "aws:ec2/launchTemplate:LaunchTemplate", "app-dr").inputs.userData, "userData"), "base64").toString();
+        assert.ok(userData.includes(`--secret-id '${arnOf(only(dr, "aws:secretsmanager/secret:Secret", "cache-dr-connection"))}'`), "the DR instances read the DR cache's secret");
+        assert.ok(only(dr, "aws:secretsmanager/secretVersion:SecretVersion", "cache-dr-connection").dependencies.includes(secondary.urn), "whose host is the secondary's primary endpoint");
+        for (const type of ["aws:cloudfront/distribution:Distribution", "aws:wafv2/webAcl:WebAcl", "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"]) {
+            assert.deepEqual(only(dr, type).inputs, only(normal, type).inputs, `${type}: a failover needs no change of it`);
+        }
     });
 
     test("the URNs the failback replaces are those of the production stack's databases", () => {
