@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { publicOutputs } from "../outputs";
 import { problem, requireNoProblems, type Problem } from "../problems";
+import { dnsValidatedCertificate } from "../traffic/certificate";
 import { domainNameProblems } from "../traffic/settings";
 import {
     cloudFrontZoneId,
@@ -95,7 +96,13 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         const defaults = { parent: this };
         const tags = (child: string) => ({ ...args.tags, Name: child });
 
-        const certificateArn = this.certificate(name, args, tags);
+        // In us-east-1 (the component's provider; keel-cloudfront refuses another region's): CloudFront takes no other.
+        const { certificateArn } = dnsValidatedCertificate(name, {
+            domainName: args.domainName,
+            zoneId: args.zoneId,
+            ...(args.validationRecordFqdns !== undefined ? { validationRecordFqdns: args.validationRecordFqdns } : {}),
+            tags: tags(`${name}-cert`),
+        }, defaults);
         const { webAcl, blocked } = this.firewall(name, args.webAclName, settings, tags);
         const distribution = this.distribution(name, args, settings, certificateArn, webAcl.arn, tags);
         if (args.rateLimitAlarmTopicArn !== undefined) this.rateLimitAlarm(name, args.webAclName, args.rateLimitAlarmTopicArn, tags);
@@ -140,26 +147,6 @@ export class EdgeDistribution extends pulumi.ComponentResource {
             okActions: [topicArn],
             tags: tags(`${name}-rate-limited`),
         }, { parent: this });
-    }
-
-    /** The service's certificate in us-east-1 (CloudFront takes no other region's), DNS-validated. */
-    private certificate(name: string, args: EdgeDistributionArgs, tags: (child: string) => Record<string, pulumi.Input<string>>): pulumi.Output<string> {
-        const defaults = { parent: this };
-        // In us-east-1 (the component's provider): keel-cloudfront refuses a certificate or web ACL of another region.
-        const certificate = new aws.acm.Certificate(`${name}-cert`, {
-            domainName: args.domainName,
-            validationMethod: "DNS",
-            tags: tags(`${name}-cert`),
-        }, defaults);
-        const option = certificate.domainValidationOptions.apply((options) => options[0]);
-        const validationRecordFqdns = args.validationRecordFqdns ?? [new aws.route53.Record(`${name}-cert-validation`, {
-            zoneId: args.zoneId,
-            name: option.resourceRecordName,
-            type: option.resourceRecordType,
-            records: [option.resourceRecordValue],
-            ttl: 60,
-        }, defaults).fqdn];
-        return new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns }, defaults).certificateArn;
     }
 
     /** The web ACL (CLOUDFRONT scope) and its IP block list, which exists even when empty: blocking an address is a change of configuration, not a new resource. */

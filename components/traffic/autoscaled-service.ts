@@ -27,6 +27,7 @@ import {
 import { agentNamespace, memoryMetricName, nodeExporterPort, renderUserData, type ApplicationBoot } from "./user-data";
 import { publicOutputs } from "../outputs";
 import { originVerifyHeader } from "../edge/settings";
+import { dnsValidatedCertificate } from "./certificate";
 
 /**
  * Current ALB policy for TLS 1.3 and 1.2 with restricted, forward-secret ciphers and hybrid
@@ -242,8 +243,8 @@ export class AutoscaledService extends pulumi.ComponentResource {
         const tier: Tier = { name, args, settings, defaults: { parent: this }, named: (suffix) => ({ ...args.tags, Name: `${name}-${suffix}` }) };
 
         const groups = this.securityGroups(tier);
-        const certificate = this.certificate(tier);
-        const { loadBalancer, targetGroup } = this.loadBalancer(tier, [groups.alb, ...groups.albExtra], certificate.validation.certificateArn);
+        const certificate = dnsValidatedCertificate(name, { ...args.certificate, tags: tier.named("cert") }, tier.defaults);
+        const { loadBalancer, targetGroup } = this.loadBalancer(tier, [groups.alb, ...groups.albExtra], certificate.certificateArn);
         const instances = this.instanceRole(tier);
         const launchTemplate = this.launchTemplate(tier, groups.instances, instances);
         const group = this.autoScalingGroup(tier, launchTemplate, targetGroup);
@@ -264,7 +265,7 @@ export class AutoscaledService extends pulumi.ComponentResource {
         this.albSecurityGroupId = groups.alb.id;
         this.instanceSecurityGroupId = groups.instances.id;
         this.instanceRoleName = instances.role.name;
-        this.certificateArn = certificate.validation.certificateArn;
+        this.certificateArn = certificate.certificateArn;
         this.certificateValidationFqdns = pulumi.output(certificate.validationRecordFqdns);
         this.registerOutputs(publicOutputs(this));
     }
@@ -323,20 +324,6 @@ export class AutoscaledService extends pulumi.ComponentResource {
             this.portRule(tier, "ingress", `${store}-from-instances`, { securityGroupId, description: `Keel ${name} instances`, port, peer: { referencedSecurityGroupId: instances.id } });
         }
         return { alb, albExtra, instances };
-    }
-
-    /** The ALB's certificate, DNS-validated in the zone (or through another region's validation records). */
-    private certificate(tier: Tier): { validation: aws.acm.CertificateValidation; validationRecordFqdns: pulumi.Input<pulumi.Input<string>[]> } {
-        const { name, args } = tier;
-        const certificate = new aws.acm.Certificate(`${name}-cert`, {
-            domainName: args.certificate.domainName,
-            validationMethod: "DNS",
-            tags: tier.named("cert"),
-        }, tier.defaults);
-        const validationRecordFqdns = args.certificate.validationRecordFqdns
-            ?? pulumi.output([this.validationRecord(name, certificate, args.certificate.zoneId).fqdn]);
-        const validation = new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns }, tier.defaults);
-        return { validation, validationRecordFqdns };
     }
 
     /** The internet-facing ALB, its target group, HTTPS forwarding to it and HTTP only redirecting. */
@@ -571,18 +558,6 @@ export class AutoscaledService extends pulumi.ComponentResource {
             return JSON.stringify({ Version: "2012-10-17", Statement: statements });
         });
         return new aws.iam.RolePolicy(`${name}-application`, { role: role.id, policy }, defaults);
-    }
-
-    /** The CNAME ACM asks for, for a certificate of one name. */
-    private validationRecord(name: string, certificate: aws.acm.Certificate, zoneId: pulumi.Input<string>): aws.route53.Record {
-        const option = certificate.domainValidationOptions.apply((options) => options[0]);
-        return new aws.route53.Record(`${name}-cert-validation`, {
-            zoneId,
-            name: option.resourceRecordName,
-            type: option.resourceRecordType,
-            records: [option.resourceRecordValue],
-            ttl: 60,
-        }, { parent: this });
     }
 
     /**

@@ -6,3 +6,4 @@ export * from "./failover-dns";
 export * from "./hosted-zone";
 export * from "./settings";
 export * from "./user-data";
+export * from "./certificate";
