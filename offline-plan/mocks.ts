@@ -362,11 +362,11 @@ const invokeAnswers: Record<string, InvokeAnswer> = {
         if (account === undefined) throw new MissingMockError(`the offline plan knows no Elastic Load Balancing account for ${region}`);
         return { id: account, arn: `arn:aws:iam::${account}:root`, region };
     },
-    // AWS-managed prefix lists: CloudFront's origin-facing list (55 entries, counted as 55 rules) and Route 53's health checkers.
+    // AWS-managed prefix lists: CloudFront's origin-facing list (counted as 55 rules in a security group) and Route 53's health checkers (25).
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": (inputs, region) => {
         const listName = String(inputs.name);
         const id = `pl-${stableHex(`${region}/${listName}`, 8)}`;
-        return { id, name: listName, arn: arn("ec2", region, `prefix-list/${id}`), addressFamily: "IPv4", maxEntries: listName.includes("cloudfront") ? 55 : 30, ownerId: "AWS", version: 1, entries: [], filters: [] };
+        return { id, name: listName, arn: arn("ec2", region, `prefix-list/${id}`), addressFamily: "IPv4", maxEntries: listName.includes("cloudfront") ? 55 : 25, ownerId: "AWS", version: 1, entries: [], filters: [] };
     },
     "aws:ssm/getParameter:getParameter": (inputs, region) => ({
         id: String(inputs.name),
