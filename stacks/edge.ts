@@ -40,9 +40,10 @@ export interface EdgeOptions {
 
 /**
  * CloudFront and WAF in front of the service (EdgeDistribution), with a us-east-1 provider —
- * the primary region's when that is us-east-1 — named after the environment.
+ * the primary region's when that is us-east-1 — named after the environment, created `after`
+ * the resources it must wait for (the failover records whose name it takes).
  */
-export function edgeDistribution(config: KeelConfig, options: EdgeOptions): EdgeDistribution {
+export function edgeDistribution(config: KeelConfig, options: EdgeOptions, after: readonly pulumi.Resource[] = []): EdgeDistribution {
     const provider = config.regions.primary === "us-east-1"
         ? options.primaryProvider
         : new aws.Provider("edge-us-east-1", { region: "us-east-1", defaultTags: { tags: standardTags(config) } });
@@ -57,5 +58,5 @@ export function edgeDistribution(config: KeelConfig, options: EdgeOptions): Edge
         ...(config.regions.primary === "us-east-1" && options.warningTopicArn !== undefined ? { rateLimitAlarmTopicArn: options.warningTopicArn } : {}),
         ...edgeSettings(config.edge),
         tags: standardTags(config),
-    }, { provider });
+    }, { provider, dependsOn: [...after] });
 }

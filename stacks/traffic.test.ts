@@ -59,6 +59,9 @@ describe("production traffic", () => {
         // The static paths' second origin: the DR region's load balancer by a name of its own.
         assert.match(String(aliasTarget(only(plan(), "aws:route53/record:Record", "app-origin-dr"))), /\.us-west-2\.elb\.amazonaws\.com$/);
         assert.equal(plan().outputs.url, "https://app.example.com");
+        // Moving a stack behind the edge: the alias takes the name only after the failover records have left it.
+        const waitsFor = only(plan(), "keel:edge:EdgeDistribution").dependencies;
+        for (const record of records) assert.ok(waitsFor.includes(record.urn), `the edge waits for ${record.name}`);
     });
 
     test("the endpoint checks fail over within 90 s: interval × threshold + the 60 s alias TTL", () => {

@@ -154,6 +154,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         type: "A",
         aliases: [{ name: dr.loadBalancerDnsName, zoneId: dr.loadBalancerZoneId, evaluateTargetHealth: true }],
     }, { provider: providers.primary });
+    // After the failover records: moving a stack behind the edge gives their old name to the edge's alias.
     const distribution = edge && edgeDistribution(config, {
         zoneId: zone.zoneId,
         validationRecordFqdns: primary.certificateValidationFqdns,
@@ -161,7 +162,7 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         hasDrOrigin: drOrigin !== undefined,
         primaryProvider: providers.primary,
         ...(options.warningTopicArn !== undefined ? { warningTopicArn: options.warningTopicArn } : {}),
-    });
+    }, [records]);
 
     const exports = {
         url: distribution ? distribution.url : records.url,

@@ -79,8 +79,12 @@ export class FailoverDns extends pulumi.ComponentResource {
         const alias = (target: AliasTarget) => [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: true }];
         this.url = pulumi.output(`https://${args.domain}`);
 
+        // A record whose name changes is deleted before its replacement is created: the name it
+        // leaves may be taken at once by another record (the edge's alias, when a stack moves behind
+        // CloudFront), and Route 53 refuses a second A record of one name.
+        const recordOptions = { ...defaults, deleteBeforeReplace: true };
         if (!args.secondary) {
-            new aws.route53.Record(name, { zoneId: args.zoneId, name: args.domain, type: "A", aliases: alias(args.primary) }, defaults);
+            new aws.route53.Record(name, { zoneId: args.zoneId, name: args.domain, type: "A", aliases: alias(args.primary) }, recordOptions);
             this.endpointHealthCheckId = pulumi.output(undefined);
             this.primaryHealthCheckId = pulumi.output(undefined);
             this.failoverSeconds = pulumi.output(undefined);
@@ -145,7 +149,7 @@ export class FailoverDns extends pulumi.ComponentResource {
                 failoverRoutingPolicies: [{ type: role }],
                 aliases: alias(target),
                 ...(healthCheckId !== undefined ? { healthCheckId } : {}),
-            }, defaults);
+            }, recordOptions);
         failoverRecord("PRIMARY", args.primary, primaryCheck.id);
         failoverRecord("SECONDARY", args.secondary);
 
