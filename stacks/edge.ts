@@ -40,10 +40,9 @@ export interface EdgeOptions {
 
 /**
  * CloudFront and WAF in front of the service (EdgeDistribution), with a us-east-1 provider —
- * the primary region's when that is us-east-1 — named after the environment, created `after`
- * the resources it must wait for (the failover records whose name it takes).
+ * the primary region's when that is us-east-1 — named after the environment.
  */
-export function edgeDistribution(config: KeelConfig, options: EdgeOptions, after: readonly pulumi.Resource[] = []): EdgeDistribution {
+export function edgeDistribution(config: KeelConfig, options: EdgeOptions): EdgeDistribution {
     const provider = config.regions.primary === "us-east-1"
         ? options.primaryProvider
         : new aws.Provider("edge-us-east-1", { region: "us-east-1", defaultTags: { tags: standardTags(config) } });
@@ -58,5 +57,19 @@ export function edgeDistribution(config: KeelConfig, options: EdgeOptions, after
         ...(config.regions.primary === "us-east-1" && options.warningTopicArn !== undefined ? { rateLimitAlarmTopicArn: options.warningTopicArn } : {}),
         ...edgeSettings(config.edge),
         tags: standardTags(config),
-    }, { provider, dependsOn: [...after] });
+    }, { provider });
+}
+
+/**
+ * The service's name (A and AAAA) aliasing the distribution, written `after` the records that
+ * held the name: moving a stack behind the edge, those are deleted first (Route 53 refuses two A
+ * records of one name), and the name answers again as soon as they are gone.
+ */
+export function edgeAliases(config: KeelConfig, zoneId: pulumi.Input<string>, distribution: EdgeDistribution, provider: aws.Provider, after: readonly pulumi.Resource[]): aws.route53.Record[] {
+    return (["A", "AAAA"] as const).map((type) => new aws.route53.Record(`edge-${type.toLowerCase()}`, {
+        zoneId,
+        name: config.dns.domain,
+        type,
+        aliases: [{ name: distribution.aliasTarget.name, zoneId: distribution.aliasTarget.zoneId, evaluateTargetHealth: false }],
+    }, { provider, dependsOn: [...after] }));
 }

@@ -59,9 +59,12 @@ describe("production traffic", () => {
         // The static paths' second origin: the DR region's load balancer by a name of its own.
         assert.match(String(aliasTarget(only(plan(), "aws:route53/record:Record", "app-origin-dr"))), /\.us-west-2\.elb\.amazonaws\.com$/);
         assert.equal(plan().outputs.url, "https://app.example.com");
-        // Moving a stack behind the edge: the alias takes the name only after the failover records have left it.
-        const waitsFor = only(plan(), "keel:edge:EdgeDistribution").dependencies;
-        for (const record of records) assert.ok(waitsFor.includes(record.urn), `the edge waits for ${record.name}`);
+        // Moving a stack behind the edge: the distribution first, then the failover records leave the name, then the alias takes it.
+        const edgeChildren = ofType(plan(), "aws:cloudfront/distribution:Distribution").map((d) => d.urn);
+        for (const record of records) assert.ok(edgeChildren.every((urn) => record.dependencies.includes(urn)), `${record.name} waits for the distribution`);
+        for (const alias of aliases("app.example.com").filter((r) => r.inputs.type !== "NS")) {
+            for (const record of records) assert.ok(alias.dependencies.includes(record.urn), `${alias.name} waits for ${record.name}`);
+        }
     });
 
     test("the endpoint checks fail over within 90 s: interval × threshold + the 60 s alias TTL", () => {

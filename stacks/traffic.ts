@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlbLogBucket, AutoscaledService, FailoverDns, HostedZone, type AutoscaledServiceArgs, type Capacity, type ServiceApplication } from "../components/traffic";
 import * as aws from "@pulumi/aws";
 import type { CacheAccess } from "./cache";
-import { edgeDistribution, edgeOrigins, originNames } from "./edge";
+import { edgeAliases, edgeDistribution, edgeOrigins, originNames } from "./edge";
 import { regionCapacity, type KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
 import { statefulOptions, type RegionalProviders } from "./providers";
@@ -134,6 +134,15 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
         ...(options.metricsScrapers?.dr ? { metricsScrapers: options.metricsScrapers.dr } : {}),
     });
 
+    // The distribution first: the failover records then leave the service's name to its alias at once.
+    const distribution = edge && edgeDistribution(config, {
+        zoneId: zone.zoneId,
+        validationRecordFqdns: primary.certificateValidationFqdns,
+        originVerifySecret: edge.secret,
+        hasDrOrigin: dr !== undefined,
+        primaryProvider: providers.primary,
+        ...(options.warningTopicArn !== undefined ? { warningTopicArn: options.warningTopicArn } : {}),
+    });
     // Behind the edge the failover pair answers the origin name CloudFront connects to; the service's name is the distribution's.
     const origins = originNames(dns.domain);
     const records = new FailoverDns("app", {
@@ -146,23 +155,16 @@ export function traffic(config: KeelConfig, providers: RegionalProviders, networ
                   healthCheck: { requestIntervalSeconds: dns.healthCheckIntervalSeconds, failureThreshold: dns.healthCheckFailureThreshold },
               }
             : {}),
-    }, { provider: providers.primary });
+    }, { provider: providers.primary, ...(distribution ? { dependsOn: [distribution] } : {}) });
+    if (distribution) edgeAliases(config, zone.zoneId, distribution, providers.primary, [records]);
 
-    const drOrigin = edge && dr && new aws.route53.Record("app-origin-dr", {
+    // The static paths' second origin: the DR region's load balancer by a name of its own.
+    if (edge && dr) new aws.route53.Record("app-origin-dr", {
         zoneId: zone.zoneId,
         name: origins.secondary,
         type: "A",
         aliases: [{ name: dr.loadBalancerDnsName, zoneId: dr.loadBalancerZoneId, evaluateTargetHealth: true }],
     }, { provider: providers.primary });
-    // After the failover records: moving a stack behind the edge gives their old name to the edge's alias.
-    const distribution = edge && edgeDistribution(config, {
-        zoneId: zone.zoneId,
-        validationRecordFqdns: primary.certificateValidationFqdns,
-        originVerifySecret: edge.secret,
-        hasDrOrigin: drOrigin !== undefined,
-        primaryProvider: providers.primary,
-        ...(options.warningTopicArn !== undefined ? { warningTopicArn: options.warningTopicArn } : {}),
-    }, [records]);
 
     const exports = {
         url: distribution ? distribution.url : records.url,

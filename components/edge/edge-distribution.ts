@@ -19,7 +19,7 @@ import {
 export interface EdgeDistributionArgs extends Partial<EdgeSettings> {
     /** The service's name: the distribution's alias and certificate, e.g. `app.example.com`. */
     readonly domainName: string;
-    /** The public zone of the alias records and of the certificate's validation record. */
+    /** The public zone of the certificate's validation record. */
     readonly zoneId: pulumi.Input<string>;
     /**
      * Validation records that already exist for `domainName` (a load balancer's certificate wrote
@@ -76,7 +76,7 @@ function argumentProblems(args: EdgeDistributionArgs, settings: EdgeSettings): P
  * to the primary origin (a Route 53 failover name), static paths cached and failed over between
  * the regions on 5xx (an origin group: GET, HEAD and OPTIONS only); a WAF web ACL with an IP
  * block list, a per-IP rate limit and AWS's managed rule groups (common, known bad inputs, SQL
- * injection); and the service's A and AAAA alias records. Nothing in it changes with DR mode:
+ * injection). The service's alias records are the caller's (`aliasTarget`). Nothing in it changes with DR mode:
  * a failover needs no CloudFront or WAF change (their control plane is in us-east-1).
  */
 export class EdgeDistribution extends pulumi.ComponentResource {
@@ -84,6 +84,11 @@ export class EdgeDistribution extends pulumi.ComponentResource {
     public readonly distributionArn: pulumi.Output<string>;
     /** `dXXXX.cloudfront.net`. */
     public readonly distributionDomainName: pulumi.Output<string>;
+    /**
+     * What the service's A and AAAA alias records point at (CloudFront's zone). The caller writes
+     * them — after whatever held the name before, when a stack moves behind the edge.
+     */
+    public readonly aliasTarget: pulumi.Output<{ name: string; zoneId: string }>;
     public readonly webAclArn: pulumi.Output<string>;
     public readonly blockedAddressesArn: pulumi.Output<string>;
     public readonly certificateArn: pulumi.Output<string>;
@@ -106,18 +111,11 @@ export class EdgeDistribution extends pulumi.ComponentResource {
         const { webAcl, blocked } = this.firewall(name, args.webAclName, settings, tags);
         const distribution = this.distribution(name, args, settings, certificateArn, webAcl.arn, tags);
         if (args.rateLimitAlarmTopicArn !== undefined) this.rateLimitAlarm(name, args.webAclName, args.rateLimitAlarmTopicArn, tags);
-        for (const type of ["A", "AAAA"] as const) {
-            new aws.route53.Record(`${name}-${type.toLowerCase()}`, {
-                zoneId: args.zoneId,
-                name: args.domainName,
-                type,
-                aliases: [{ name: distribution.domainName, zoneId: cloudFrontZoneId, evaluateTargetHealth: false }],
-            }, defaults);
-        }
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;
         this.distributionDomainName = distribution.domainName;
+        this.aliasTarget = distribution.domainName.apply((domainName) => ({ name: domainName, zoneId: cloudFrontZoneId }));
         this.webAclArn = webAcl.arn;
         this.blockedAddressesArn = blocked.arn;
         this.certificateArn = certificateArn;

@@ -82,7 +82,8 @@ export class FailoverDns extends pulumi.ComponentResource {
         // A record whose name changes is deleted before its replacement is created: the name it
         // leaves may be taken at once by another record (the edge's alias, when a stack moves behind
         // CloudFront), and Route 53 refuses a second A record of one name.
-        const recordOptions = { ...defaults, deleteBeforeReplace: true };
+        // And they wait for what the component was told to wait for: a component's dependsOn does not reach its children.
+        const recordOptions: pulumi.CustomResourceOptions = { ...defaults, deleteBeforeReplace: true, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) };
         if (!args.secondary) {
             new aws.route53.Record(name, { zoneId: args.zoneId, name: args.domain, type: "A", aliases: alias(args.primary) }, recordOptions);
             this.endpointHealthCheckId = pulumi.output(undefined);
