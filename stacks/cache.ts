@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { cachePort, ReplicatedCache } from "../components/cache";
 import { cacheSettings, type KeelConfig } from "./config";
 import type { RegionalNetworks } from "./network";
-import { statefulOptions, type RegionalProviders } from "./providers";
+import { siteValue, statefulOptions, type RegionalProviders } from "./providers";
 import { standardTags } from "./tags";
 
 type PerSite<T> = { readonly primary: T; readonly dr?: T };
@@ -45,8 +45,8 @@ export function caches(config: KeelConfig, providers: RegionalProviders, network
     const drSite = cache.replicaInDr && providers.dr && networks.dr ? { provider: providers.dr, network: networks.dr } : undefined;
     if (cache.replicaInDr && drSite === undefined) throw new Error("keel:cache.replicaInDr needs the DR region's provider and network");
     const topics = (site: "primary" | "dr") => ({
-        critical: options.alarmTopicArns.apply((arns) => required(arns[site], `the database's ${site} alarm topic`)),
-        warning: options.warningTopicArns.apply((arns) => required(arns[site], `the database's ${site} warning topic`)),
+        critical: siteValue(options.alarmTopicArns, site, `the database has no ${site} alarm topic`),
+        warning: siteValue(options.warningTopicArns, site, `the database has no ${site} warning topic`),
     });
     const site = (role: "primary" | "dr", provider: RegionalProviders["primary"], network: RegionalNetworks["primary"]) => ({
         provider,
@@ -66,10 +66,10 @@ export function caches(config: KeelConfig, providers: RegionalProviders, network
     }, statefulOptions(config));
 
     const accessIn = (role: "primary" | "dr"): CacheAccess => ({
-        securityGroupId: replicated.securityGroupIds.apply((ids) => required(ids[role], `the cache's ${role} security group`)),
+        securityGroupId: siteValue(replicated.securityGroupIds, role, `the cache has no ${role} security group`),
         port: cachePort,
-        secretArn: replicated.secretArns.apply((arns) => required(arns[role], `the cache's ${role} connection secret`)),
-        kmsKeyArn: replicated.kmsKeyArns.apply((arns) => required(arns[role], `the cache's ${role} key`)),
+        secretArn: siteValue(replicated.secretArns, role, `the cache has no ${role} connection secret`),
+        kmsKeyArn: siteValue(replicated.kmsKeyArns, role, `the cache has no ${role} key`),
     });
     const access: PerSite<CacheAccess> = { primary: accessIn("primary"), ...(drSite ? { dr: accessIn("dr") } : {}) };
     const exports = {
@@ -84,9 +84,4 @@ export function caches(config: KeelConfig, providers: RegionalProviders, network
     };
     const monitoring: CacheMonitoringTargets = { endpoints: replicated.endpoints, port: cachePort, authToken: replicated.authToken, hasDr: drSite !== undefined };
     return { access, exports, monitoring };
-}
-
-function required<T>(value: T | undefined, what: string): T {
-    if (value === undefined) throw new Error(`${what} does not exist`);
-    return value;
 }

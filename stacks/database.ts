@@ -11,7 +11,7 @@ import type { Network } from "../components/network";
 import type { KeelConfig } from "./config";
 import { alarmNotifications } from "./alerting";
 import type { RegionalNetworks } from "./network";
-import { statefulOptions, type RegionalProviders } from "./providers";
+import { siteValue, statefulOptions, type RegionalProviders, type Site } from "./providers";
 import { standardTags } from "./tags";
 
 export interface DatabaseOptions {
@@ -91,11 +91,7 @@ export function databases(config: KeelConfig, providers: RegionalProviders, netw
     }, statefulOptions(config));
 
     /** What the application tier needs to reach the database in each region: its security group and port. */
-    const groupIn = (site: "primary" | "dr") => db.securityGroupIds.apply((ids) => {
-        const id = ids[site];
-        if (id === undefined) throw new Error(`the database has no ${site} security group`);
-        return id;
-    });
+    const groupIn = (site: Site) => siteValue(db.securityGroupIds, site, `the database has no ${site} security group`);
     // With the credentials secret of each region (the DR region reads its replica): the application reads it at start.
     const access = {
         primary: { securityGroupId: groupIn("primary"), port: postgresPort, secretArn: db.secret },

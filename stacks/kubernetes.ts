@@ -12,7 +12,7 @@ import { kubernetesPushgateway, monitoringSpec, postgresExporterNames, redisExpo
 import type { CacheMonitoringTargets } from "./cache";
 import type { RegionalNetworks } from "./network";
 import { databaseDumpsBucket } from "./presets";
-import { statefulOptions, type RegionalProviders } from "./providers";
+import { siteValue, statefulOptions, type RegionalProviders, type Site } from "./providers";
 import { standardTags } from "./tags";
 
 /** An existing cluster instead of creating one: its kubeconfig, secret config `kubernetes:existingKubeconfig`. */
@@ -82,22 +82,18 @@ export function monitoringSources(config: KeelConfig, cluster: Cluster | undefin
     };
 }
 
-/** The exporters of the environment's database: the writer's stable name and, with a DR replica, the replica's. */
 /** One exporter per region's cache: the writer and the Global Datastore secondary. */
 export function redisExporters(targets: CacheMonitoringTargets): RedisExporterTarget[] {
-    const exporter = (name: string, site: "primary" | "dr"): RedisExporterTarget => ({
+    const exporter = (name: string, site: Site): RedisExporterTarget => ({
         name,
-        host: targets.endpoints.apply((endpoints) => {
-            const host = endpoints[site];
-            if (host === undefined) throw new Error(`the cache has no ${site} endpoint to export`);
-            return host;
-        }),
+        host: siteValue(targets.endpoints, site, `the cache has no ${site} endpoint to export`),
         port: targets.port,
         authToken: targets.authToken,
     });
     return [exporter(redisExporterNames.primary, "primary"), ...(targets.hasDr ? [exporter(redisExporterNames.dr, "dr")] : [])];
 }
 
+/** The exporters of the environment's database: the writer's stable name and, with a DR replica, the replica's. */
 export function postgresExporters(targets: DatabaseMonitoringTargets): PostgresExporterTarget[] {
     // RDS enforces TLS (rds.force_ssl).
     const exporter = (name: string, host: pulumi.Output<string>): PostgresExporterTarget => ({ name, host, port: postgresPort, database: targets.databaseName, sslmode: "require", credentials: targets.credentials });

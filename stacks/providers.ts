@@ -21,3 +21,14 @@ export function regionalProviders(config: KeelConfig): RegionalProviders {
 export function statefulOptions(config: KeelConfig): Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete"> {
     return { protect: config.protect, retainOnDelete: config.protect };
 }
+
+export type Site = "primary" | "dr";
+
+/** One site's value of a per-site output that must have it; `missing` is the deployment's error otherwise. */
+export function siteValue<T>(perSite: pulumi.Output<Partial<Record<Site, T>>>, site: Site, missing: string): pulumi.Output<T> {
+    return perSite.apply((values): T => {
+        const value = values[site];
+        if (value === undefined) throw new Error(missing);
+        return value;
+    });
+}

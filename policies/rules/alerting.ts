@@ -2,7 +2,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isMasked, known, unknownMarker } from "./kubernetes-manifests";
 import { prometheusDeployments } from "./monitoring-sources";
 import { setting, stackPolicy, type Values } from "./policy";
-import { list, object, regionOf } from "./props";
+import { list, object, ofType, regionOf } from "./props";
+import { cacheGroupType, globalDatastoreType, isNodeOf, isSecondaryOf } from "./cache";
 import { couldBeNameOf, dependsOn, globMatches, isAwsManagedKey, policyStatements, stringsOf } from "./storage-helpers";
 
 /**
@@ -289,8 +290,6 @@ export function lagAlarmProblems(props: Record<string, unknown>, metric: LagMetr
     return problems;
 }
 
-const cacheGroupType = "aws:elasticache/replicationGroup:ReplicationGroup";
-const globalDatastoreType = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
 
 /** Replicas of the plan: RDS read replicas, Aurora clusters that replicate (secondaries of a global cluster), ElastiCache Global Datastore secondaries. */
 function replicasOf(resources: readonly PolicyResource[]): Judged[] {
@@ -307,11 +306,10 @@ function replicasOf(resources: readonly PolicyResource[]): Judged[] {
  * an alarm naming any member's nodes (`<group>-001`, …) watches it.
  */
 function watches(alarm: Judged, replica: Judged, resources: readonly PolicyResource[]): boolean {
-    const datastorePrimaries = resources.filter((r) => r.type === globalDatastoreType && replica.props.globalReplicationGroupId !== undefined && r.props.globalReplicationGroupIdSuffix !== undefined &&
-        String(replica.props.globalReplicationGroupId).endsWith(`-${String(r.props.globalReplicationGroupIdSuffix)}`)).map((r) => r.props.primaryReplicationGroupId);
+    const datastorePrimaries = ofType(resources, globalDatastoreType).filter((datastore) => isSecondaryOf(replica, datastore)).map((datastore) => datastore.props.primaryReplicationGroupId);
     const identifiers = [replica.props.identifier, replica.props.clusterIdentifier, replica.props.replicationGroupId, ...datastorePrimaries].filter(knownString);
     const dimensions = [object(alarm.props.dimensions), ...list(alarm.props.metricQueries).map((q) => object(object(q.metric).dimensions))].flatMap((d) => Object.values(d)).map(String);
-    return dependsOn(alarm.resource, replica.resource, "dimensions") || dimensions.some((d) => identifiers.some((id) => d === id || (replica.resource.type === cacheGroupType && /^-\d{3}$/.test(d.slice(id.length)) && d.startsWith(id))));
+    return dependsOn(alarm.resource, replica.resource, "dimensions") || dimensions.some((d) => identifiers.some((id) => d === id || (replica.resource.type === cacheGroupType && isNodeOf(d, id))));
 }
 
 /** The threshold in seconds a PromQL `lag > N` compares with, or why it cannot be read. */

@@ -1,6 +1,6 @@
 import { named } from "./network-graph";
 import { resourcePolicy, setting, stackPolicy } from "./policy";
-import { list, ofType, regionOf } from "./props";
+import { arnRegion, list, ofType, regionOf } from "./props";
 import { isMasked } from "./kubernetes-manifests";
 import { isAwsManagedKey } from "./storage-helpers";
 
@@ -10,20 +10,27 @@ import { isAwsManagedKey } from "./storage-helpers";
  * Redis replica in the DR region).
  */
 
-const groupType = "aws:elasticache/replicationGroup:ReplicationGroup";
-const globalDatastoreType = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
+export const cacheGroupType = "aws:elasticache/replicationGroup:ReplicationGroup";
+export const globalDatastoreType = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup";
 const clusterType = "aws:elasticache/cluster:Cluster";
 
 const given = (value: unknown) => value !== undefined && value !== null && value !== "";
 const knownString = (value: unknown): value is string => typeof value === "string" && !isMasked(value);
 /** A Global Datastore secondary inherits engine and encryption from its primary (the provider refuses them beside its id). */
 const isSecondary = (props: Record<string, unknown>) => given(props.globalReplicationGroupId);
-const keyRegion = (kmsKeyId: string) => /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
+
+type Props = { readonly props: Record<string, unknown> };
+/** Whether a replication group is a secondary of a Global Datastore, which AWS names `<five letters>-<suffix>`. */
+export const isSecondaryOf = (group: Props, datastore: Props) =>
+    isSecondary(group.props) && given(datastore.props.globalReplicationGroupIdSuffix) && String(group.props.globalReplicationGroupId).endsWith(`-${String(datastore.props.globalReplicationGroupIdSuffix)}`);
+/** Whether a CloudWatch `CacheClusterId` is one of a group's nodes: the provider names them `<group>-001`, `<group>-002`, … */
+export const isNodeOf = (cacheClusterId: string, replicationGroupId: string) =>
+    cacheClusterId.startsWith(replicationGroupId) && /^-\d{3}$/.test(cacheClusterId.slice(replicationGroupId.length));
 
 export const cacheEncryption = resourcePolicy({
     name: "keel-elasticache-encryption",
     description: "Caches encrypt at rest with a customer-managed KMS key of their region, require TLS (transit encryption mode required) and AUTH; no stand-alone cache clusters (Memcached or unencrypted nodes).",
-    types: [groupType, clusterType],
+    types: [cacheGroupType, clusterType],
     check: function* (cache) {
         const { props } = cache;
         if (cache.type === clusterType) {
@@ -40,7 +47,7 @@ export const cacheEncryption = resourcePolicy({
         if (!knownString(kmsKeyId) || kmsKeyId === "") yield `${named(cache)} encrypts with the AWS-managed key instead of a customer-managed key (kmsKeyId)`;
         else if (isAwsManagedKey(kmsKeyId)) yield `${named(cache)} encrypts with the AWS-managed key ${kmsKeyId} instead of a customer-managed key`;
         else {
-            const keyIn = keyRegion(kmsKeyId);
+            const keyIn = arnRegion(kmsKeyId, "kms");
             const region = regionOf(cache);
             if (keyIn !== undefined && region !== undefined && keyIn !== region) yield `${named(cache)} in ${region} names a KMS key of ${keyIn}: a cache needs a key of its own region`;
         }
@@ -51,7 +58,7 @@ export const cacheEncryption = resourcePolicy({
 export const cacheResilience = resourcePolicy({
     name: "keel-elasticache-resilience",
     description: "Caches keep daily snapshots at least the environment's minimum and a final snapshot; where required (production) they fail over automatically across zones.",
-    types: [groupType],
+    types: [cacheGroupType],
     config: { minimumSnapshotDays: setting.integer(1), requireMultiAz: setting.flag(false) },
     check: function* (cache, { minimumSnapshotDays, requireMultiAz }) {
         const { props } = cache;
@@ -70,11 +77,11 @@ export const cacheDrCopy = stackPolicy({
     description: "Where required (production), every cache has a Global Datastore secondary in another region, which the DR failover promotes.",
     config: { required: setting.switch(false) },
     check: function* ({ resources }) {
-        const groups = ofType(resources, groupType);
+        const groups = ofType(resources, cacheGroupType);
         const datastores = ofType(resources, globalDatastoreType);
         for (const primary of groups.filter((g) => !isSecondary(g.props))) {
             const datastore = datastores.find((d) => d.props.primaryReplicationGroupId === primary.props.replicationGroupId);
-            const secondaries = datastore === undefined ? [] : groups.filter((g) => isSecondary(g.props) && String(g.props.globalReplicationGroupId).endsWith(`-${String(datastore.props.globalReplicationGroupIdSuffix)}`));
+            const secondaries = datastore === undefined ? [] : groups.filter((g) => isSecondaryOf(g, datastore));
             if (datastore === undefined) yield [`${named(primary)} has no Global Datastore: a loss of ${regionOf(primary) ?? "its region"} loses the cache`, primary.urn];
             else if (!secondaries.some((s) => regionOf(s) !== regionOf(primary))) yield [`${named(primary)}'s Global Datastore has no secondary in another region`, primary.urn];
         }

@@ -1,8 +1,10 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { named } from "./network-graph";
 import { setting, stackPolicy } from "./policy";
-import { list, object, ofType, regionOf } from "./props";
+import { arnRegion, list, object, ofType, regionOf } from "./props";
 import { dependsOn } from "./storage-helpers";
+import { drawsOn, secretValueSources } from "./secrets";
+import { secretMarker } from "../../offline-plan/record";
 
 /**
  * The edge: CloudFront in front of the service, WAF on it, and load balancers that admit only
@@ -22,13 +24,11 @@ const groupRuleType = "aws:ec2/securityGroupRule:SecurityGroupRule";
 export const modernViewerPolicies = ["TLSv1.2_2021", "TLSv1.3_2025"];
 const failoverMethods = ["GET", "HEAD", "OPTIONS"];
 
-const secretSources = ["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString", "aws:secretsmanager/secretVersion:SecretVersion"];
 /**
  * A value kept secret: masked in the offline plan's record, or — under the engine, which hands
- * policies secrets decrypted — drawn from a generated password or Secrets Manager.
+ * policies secrets decrypted — drawn from a generated password or a secret's version.
  */
-const isSecret = (resource: PolicyResource, property: string, value: unknown) =>
-    value === "[secret]" || (resource.propertyDependencies?.[property] ?? []).some((d) => secretSources.includes(d.type));
+const isSecret = (resource: PolicyResource, property: string, value: unknown) => value === secretMarker || drawsOn(resource, property, secretValueSources);
 
 const behaviorsOf = (props: Record<string, unknown>) => [object(props.defaultCacheBehavior), ...list(props.orderedCacheBehaviors)];
 
@@ -39,7 +39,7 @@ function* distributionProblems(distribution: PolicyResource, headerName: string)
     if (certificate.cloudfrontDefaultCertificate === true || typeof certificate.acmCertificateArn !== "string") {
         yield `${where} serves *.cloudfront.net's certificate, not an ACM certificate of the service's name (viewerCertificate.acmCertificateArn)`;
     }
-    const certificateRegion = /^arn:aws[\w-]*:acm:([a-z0-9-]+):/.exec(String(certificate.acmCertificateArn ?? ""))?.[1];
+    const certificateRegion = arnRegion(String(certificate.acmCertificateArn ?? ""), "acm");
     // ACM User Guide: "To use an ACM certificate with Amazon CloudFront, you must request or import the certificate in the US East (N. Virginia) region."
     if (certificateRegion !== undefined && certificateRegion !== "us-east-1") yield `${where} names a certificate of ${certificateRegion}: CloudFront takes certificates from us-east-1 only`;
     if (!modernViewerPolicies.includes(String(certificate.minimumProtocolVersion))) yield `${where} accepts viewers below TLS 1.2 (minimumProtocolVersion ${String(certificate.minimumProtocolVersion ?? "TLSv1, the default")})`;

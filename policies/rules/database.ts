@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { named } from "./network-graph";
 import { resourcePolicy, setting, stackPolicy, type Settings, type Switchable, type Values } from "./policy";
-import { isTrue, list, regionOf } from "./props";
+import { arnRegion, isTrue, list, regionOf } from "./props";
 import { couldBeNameOf, dayCount, isAwsManagedKey } from "./storage-helpers";
 import { whenKnown } from "./preview";
 
@@ -23,8 +23,6 @@ const isReplica = (props: Record<string, unknown>) => given(props.replicateSourc
 export const isDatabaseCopy = (props: Record<string, unknown>) =>
     isReplica(props) || given(props.replicationSourceIdentifier) || (given(props.globalClusterIdentifier) && !given(props.masterUsername) && !given(props.snapshotIdentifier));
 
-/** The region a KMS key ARN names; undefined for a key id or alias, which name a key of the caller's region. */
-const keyRegion = (kmsKeyId: string) => /^arn:aws[\w-]*:kms:([a-z0-9-]+):/.exec(kmsKeyId)?.[1];
 
 /** A policy over the RDS resources of `types`: `check` says why one fails it, or undefined. */
 function rdsPolicy<S extends Settings = Switchable>(name: string, description: string, types: readonly string[], check: (props: Record<string, unknown>, config: Values<S>, region: string | undefined) => string | undefined, config?: S) {
@@ -44,7 +42,7 @@ export const rdsEncryption = rdsPolicy("keel-rds-encryption", "Databases encrypt
     if (isReplica(props)) {
         if (typeof props.kmsKeyId !== "string" || props.kmsKeyId === "") return "is a replica without a KMS key of its region (kmsKeyId)";
         if (isAwsManagedKey(props.kmsKeyId)) return `is a replica encrypted with the AWS-managed key ${props.kmsKeyId} instead of a customer-managed key`;
-        const keyIn = keyRegion(props.kmsKeyId);
+        const keyIn = arnRegion(props.kmsKeyId, "kms");
         return keyIn !== undefined && region !== undefined && keyIn !== region ? `is a replica in ${region} with a KMS key of ${keyIn} (kmsKeyId): it needs a key of its own region` : undefined;
     }
     if (props.storageEncrypted !== true) return "does not encrypt its storage";

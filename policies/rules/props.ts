@@ -15,3 +15,6 @@ export function regionOf(r: { readonly props: Record<string, unknown>; readonly 
     const region = r.provider?.props.region;
     return typeof region === "string" ? region : undefined;
 }
+
+/** The region an ARN of `service` names (`arn:aws:kms:us-west-2:…` → us-west-2); undefined for anything else (an id, an alias). */
+export const arnRegion = (arn: string, service: string): string | undefined => new RegExp(`^arn:aws[\\w-]*:${service}:([a-z0-9-]+):`).exec(arn)?.[1];

@@ -3,6 +3,7 @@ import type { Bound, Objectives, PlanReadiness, Readiness, StoreReadiness } from
 import { list, object, ofType, regionOf } from "./props";
 import { setting, settingValues, stackPolicy, type Settings, type Values } from "./policy";
 import { dependsOn } from "./storage-helpers";
+import { cacheGroupType, isNodeOf } from "./cache";
 
 /**
  * Disaster-recovery readiness read from a plan: for the loss of the region the stack serves
@@ -39,7 +40,6 @@ const healthCheckType = "aws:route53/healthCheck:HealthCheck";
 const recordType = "aws:route53/record:Record";
 const groupType = "aws:autoscaling/group:Group";
 const backupBucketType = "keel:backup:BackupBucket";
-const cacheGroupType = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 const hours = (h: number) => h * 3600;
 
@@ -93,7 +93,7 @@ function cacheRpo(resources: readonly PolicyResource[], servingRegion: string | 
     const outside = groups.some((g) => regionOf(g) !== servingRegion);
     const memberIds = groups.map((g) => String(g.props.replicationGroupId));
     const paging = ofType(resources, alarmType).filter((a) => a.props.actionsEnabled !== false && list(a.props.alarmActions).length > 0 && a.props.comparisonOperator === "GreaterThanThreshold" &&
-        list(a.props.metricQueries).some((q) => object(q.metric).metricName === "GlobalDatastoreReplicationLag" && memberIds.some((id) => String(object(object(q.metric).dimensions).CacheClusterId ?? "").startsWith(`${id}-0`))));
+        list(a.props.metricQueries).some((q) => object(q.metric).metricName === "GlobalDatastoreReplicationLag" && memberIds.some((id) => isNodeOf(String(object(object(q.metric).dimensions).CacheClusterId ?? ""), id))));
     const thresholds = paging.map((a) => Number(a.props.threshold)).filter(Number.isFinite);
     const rpo: Bound = secondaries.length === 0 || !outside
         ? { basis: "no copy outside the serving region (snapshots stay in their region)" }

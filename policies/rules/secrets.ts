@@ -15,7 +15,16 @@ const referenceName = /^(existing[A-Z_]|secretName$|secretRef$)/;
 /** Environment variables (`NAME=value`) that hold credentials; `*_FILE` variables name files instead. */
 const credentialVariable = /^[A-Z0-9_]*(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)$/;
 const masked = new Set(["[secret]", "[unknown]"]);
-const secretSources = ["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString", "aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"];
+/** Resources whose outputs are secret values: generated passwords, a secret's version. */
+export const secretValueSources = ["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString", "aws:secretsmanager/secretVersion:SecretVersion"];
+/** Those, and a Secrets Manager secret, whose outputs name where a credential is kept. */
+const secretSources = [...secretValueSources, "aws:secretsmanager/secret:Secret"];
+
+/** Whether a resource's `property` draws on a resource of one of `types` (the engine records such property dependencies). */
+export function drawsOn(resource: object, property: string, types: readonly string[]): boolean {
+    const dependencies = (resource as { readonly propertyDependencies?: Record<string, readonly { readonly type: string }[]> }).propertyDependencies;
+    return (dependencies?.[property] ?? []).some((source) => types.includes(source.type));
+}
 const exemptTypes = ["kubernetes:core/v1:Secret", "pulumi:providers:"];
 
 /** Paths of plain-text credentials in a value. */
@@ -41,8 +50,7 @@ export const noPlaintextSecrets = resourcePolicy({
     check: function* (resource) {
         for (const path of plaintextCredentials(resource.props)) {
             const top = path.split(".")[0];
-            const fromSecretSource = (resource as { propertyDependencies?: Record<string, { type: string }[]> }).propertyDependencies?.[top]?.some((r) => secretSources.includes(r.type));
-            if (!fromSecretSource) yield `${resource.type} "${resource.name}" holds a credential in plain text at ${path}: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)`;
+            if (!drawsOn(resource, top, secretSources)) yield `${resource.type} "${resource.name}" holds a credential in plain text at ${path}: make it a Pulumi secret (random.RandomPassword, Secrets Manager or secret config)`;
         }
     },
 });
